@@ -1,0 +1,67 @@
+//! Small pure text helpers used by the views.
+
+/// The unread counter's text: the exact number, or "99+" above 99.
+pub fn unread_label(count: u32) -> String {
+    if count > 99 {
+        "99+".to_string()
+    } else {
+        count.to_string()
+    }
+}
+
+/// `HH:MM`, zero padded.
+pub fn hhmm(hours: u32, minutes: u32) -> String {
+    format!("{hours:02}:{minutes:02}")
+}
+
+/// Up to two initials for an avatar ("Bob Smith" → "BS").
+pub fn initials(name: &str) -> String {
+    let mut out: String = name
+        .split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect();
+    if out.is_empty() {
+        out.push('?');
+    }
+    out
+}
+
+/// The first line of a message, shortened for a one-line preview.
+pub fn preview(text: &str, max_chars: usize) -> String {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    let mut out: String = line.chars().take(max_chars).collect();
+    if line.chars().count() > max_chars {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unread_label_caps_at_99_plus() {
+        assert_eq!(unread_label(0), "0");
+        assert_eq!(unread_label(7), "7");
+        assert_eq!(unread_label(99), "99");
+        assert_eq!(unread_label(100), "99+");
+    }
+
+    #[test]
+    fn time_and_initials() {
+        assert_eq!(hhmm(9, 5), "09:05");
+        assert_eq!(hhmm(23, 59), "23:59");
+        assert_eq!(initials("bob smith jr"), "BS");
+        assert_eq!(initials("  "), "?");
+        assert_eq!(initials("émile"), "É");
+    }
+
+    #[test]
+    fn preview_is_one_line() {
+        assert_eq!(preview("\nhello\nworld", 10), "hello");
+        assert_eq!(preview("abcdefghijkl", 5), "abcde…");
+    }
+}

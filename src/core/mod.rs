@@ -1,0 +1,11 @@
+//! The client core: plain Rust, free of UI and browser types, unit-tested natively.
+//!
+//! The browser adapters (`net`, `storage`) and the views (`ui`) only feed frames into
+//! [`session::Session`] and render what it holds.
+
+pub mod backoff;
+pub mod color;
+pub mod format;
+pub mod outbox;
+pub mod session;
+pub mod state;

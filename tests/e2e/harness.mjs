@@ -1,0 +1,118 @@
+// Shared pieces of the end-to-end tests: a real reference server on a real SQLite file,
+// and Debian's Chromium driven by playwright-core (never a downloaded browser).
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const SERVER_BIN = process.env.MESSENGER_SERVER_BIN;
+const DIST = process.env.MESSENGER_DIST;
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+
+export function requireBuild() {
+  if (!SERVER_BIN || !DIST) {
+    throw new Error('run through `cargo xtask test e2e`: MESSENGER_SERVER_BIN and MESSENGER_DIST are not set');
+  }
+}
+
+export function tempDir(prefix) {
+  return mkdtempSync(join(tmpdir(), `${prefix}-`));
+}
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts the reference server and resolves once it prints its listening line. */
+export async function startServer({ port, db }) {
+  requireBuild();
+  const child = spawn(SERVER_BIN, ['--addr', `127.0.0.1:${port}`, '--db', db, '--static-dir', DIST], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout });
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('server did not start within 20 s')), 20_000);
+    child.once('exit', (code) => reject(new Error(`server exited early with ${code}`)));
+    lines.on('line', (line) => {
+      const m = line.match(/^messenger-server listening on (\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+  });
+  return {
+    url,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A fresh browser context (its own storage, like another person's browser), signed in. */
+export async function signIn(browser, url, username, password = 'demo') {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error(`[${username}] page error: ${err.message}`));
+  await page.goto(url);
+  await page.getByTestId('login-username').fill(username);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('me').waitFor();
+  await waitOnline(page);
+  return { context, page };
+}
+
+export async function waitOnline(page) {
+  await page.locator('[data-testid="connection-status"][data-state="online"]').waitFor({ timeout: 15_000 });
+}
+
+export async function openChatWith(page, username) {
+  await page.locator(`[data-testid="contact"][data-username="${username}"]`).click();
+  await page.getByTestId('chat-title').waitFor();
+}
+
+/** Retries `check` until it stops throwing, so assertions wait for live updates. */
+export async function eventually(check, { timeout = 10_000, interval = 100 } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, interval));
+    }
+  }
+}

@@ -1,0 +1,116 @@
+//! The release build of the widget and the size of what a page has to download for it.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::process::run;
+use crate::{root, Result};
+
+pub fn dist_dir() -> PathBuf {
+    root().join("dist")
+}
+
+/// `trunk build --release`, then the size report.
+pub fn build_release() -> Result {
+    run(Command::new("trunk")
+        .args(["build", "--release"])
+        .current_dir(root()))?;
+    let report = measure(&dist_dir())?;
+    print!("{report}");
+    Ok(())
+}
+
+#[derive(Debug, Default)]
+pub struct Sizes {
+    pub raw: usize,
+    pub gzip: usize,
+    pub brotli: usize,
+}
+
+pub struct Report {
+    files: Vec<(String, Sizes)>,
+}
+
+impl Report {
+    pub fn total(&self) -> Sizes {
+        self.files.iter().fold(Sizes::default(), |acc, (_, s)| Sizes {
+            raw: acc.raw + s.raw,
+            gzip: acc.gzip + s.gzip,
+            brotli: acc.brotli + s.brotli,
+        })
+    }
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "widget bundle (what a page downloads):")?;
+        writeln!(
+            f,
+            "  {:<44} {:>10} {:>10} {:>10}",
+            "file", "raw", "gzip -9", "brotli 11"
+        )?;
+        for (name, s) in &self.files {
+            writeln!(
+                f,
+                "  {:<44} {:>10} {:>10} {:>10}",
+                name, s.raw, s.gzip, s.brotli
+            )?;
+        }
+        let t = self.total();
+        writeln!(
+            f,
+            "  {:<44} {:>10} {:>10} {:>10}",
+            "total wasm + js (bytes)", t.raw, t.gzip, t.brotli
+        )
+    }
+}
+
+/// Sizes of the `.wasm` and `.js` files in `dist`, raw and compressed at the levels a
+/// production server would use for static assets.
+pub fn measure(dist: &Path) -> Result<Report> {
+    let mut files = Vec::new();
+    let entries =
+        std::fs::read_dir(dist).map_err(|e| format!("cannot read {}: {e}", dist.display()))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let is_shipped = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("wasm") | Some("js")
+        );
+        if !is_shipped {
+            continue;
+        }
+        let bytes =
+            std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        files.push((name, compress_all(&bytes)?));
+    }
+    if files.is_empty() {
+        return Err(format!("{} holds no .wasm or .js file", dist.display()));
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(Report { files })
+}
+
+fn compress_all(bytes: &[u8]) -> Result<Sizes> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(bytes).map_err(|e| e.to_string())?;
+    let gzip = gz.finish().map_err(|e| e.to_string())?.len();
+
+    let mut br = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        lgwin: 22,
+        ..Default::default()
+    };
+    brotli::BrotliCompress(&mut &bytes[..], &mut br, &params).map_err(|e| e.to_string())?;
+    Ok(Sizes {
+        raw: bytes.len(),
+        gzip,
+        brotli: br.len(),
+    })
+}

@@ -1,0 +1,71 @@
+//! `cargo xtask run`: the messenger end to end on this machine, with demo data.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use crate::process::run as run_cmd;
+use crate::{bundle, root, tools, Result};
+
+/// Printed by the server once it accepts connections; the rest of the line is its URL.
+pub const LISTENING: &str = "messenger-server listening on ";
+
+pub fn run(args: &[String]) -> Result {
+    let mut addr = "127.0.0.1:8080".to_string();
+    let mut db = root().join("data/messenger.sqlite3");
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--addr" => addr = it.next().ok_or("--addr needs a value")?.clone(),
+            "--db" => db = it.next().ok_or("--db needs a value")?.into(),
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+
+    tools::ensure_build_tools()?;
+    bundle::build_release()?;
+    run_cmd(Command::new("cargo")
+        .args(["build", "-p", "messenger-server"])
+        .current_dir(root()))?;
+
+    let server = root().join("target/debug/messenger-server");
+    let mut child = Command::new(&server)
+        .arg("--addr")
+        .arg(&addr)
+        .arg("--db")
+        .arg(&db)
+        .arg("--static-dir")
+        .arg(bundle::dist_dir())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("could not start {}: {e}", server.display()))?;
+
+    let stdout = child.stdout.take().expect("stdout was piped");
+    for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
+        println!("{line}");
+        if let Some(url) = line.strip_prefix(LISTENING) {
+            print_welcome(url.trim(), &db.display().to_string());
+        }
+    }
+    let status = child.wait().map_err(|e| e.to_string())?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the server stopped ({status})"))
+    }
+}
+
+fn print_welcome(url: &str, db: &str) {
+    println!(
+        "
+  Messenger is running: open {url}
+  Data: {db} (SQLite; delete it to start over with fresh demo data)
+
+  Sign in as two different people, e.g. in a normal and a private window:
+    alice / demo   (Alice Martin, Engineering)
+    bob   / demo   (Bob Nguyen, Sales)
+  Other demo users: carol, dave, erin (password demo).
+
+  Stop with Ctrl+C.
+"
+    );
+}

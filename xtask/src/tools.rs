@@ -1,0 +1,142 @@
+//! Installs what the build and the tests need when it is missing, and nothing when it is
+//! there, so both README commands are idempotent and quick on a second run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::process::{run, version_of};
+use crate::{root, Result};
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// trunk 0.22 needs a newer rustc than this project's toolchain.
+const TRUNK_VERSION: &str = "0.21.14";
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Makes tools installed by `cargo install` visible to this process and its children even
+/// when the shell's PATH lacks the cargo bin folder.
+pub fn add_cargo_bin_to_path() {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
+    if let Some(bin) = cargo_home.map(|h| h.join("bin")) {
+        let mut paths: Vec<PathBuf> = std::env::var_os("PATH")
+            .map(|p| std::env::split_paths(&p).collect())
+            .unwrap_or_default();
+        if !paths.contains(&bin) {
+            paths.insert(0, bin);
+            if let Ok(joined) = std::env::join_paths(paths) {
+                std::env::set_var("PATH", joined);
+            }
+        }
+    }
+}
+
+pub fn ensure_build_tools() -> Result {
+    add_cargo_bin_to_path();
+    ensure_wasm_target()?;
+    ensure_trunk()?;
+    ensure_wasm_bindgen()?;
+    ensure_wasm_opt()
+}
+
+pub fn ensure_browser_tools() -> Result {
+    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+        apt_install(&["chromium", "chromium-driver"])?;
+    }
+    ensure_e2e_packages()
+}
+
+fn ensure_wasm_target() -> Result {
+    let installed = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|e| format!("rustup is needed to add the {WASM_TARGET} target: {e}"))?;
+    if String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|l| l.trim() == WASM_TARGET)
+    {
+        return Ok(());
+    }
+    run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+fn ensure_trunk() -> Result {
+    if version_of("trunk").is_some_and(|v| v.ends_with(TRUNK_VERSION)) {
+        return Ok(());
+    }
+    run(Command::new("cargo").args(["install", "--locked", "trunk", "--version", TRUNK_VERSION]))
+}
+
+/// wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly, or the generated
+/// glue does not fit the wasm. `--locked` is left out on purpose: its lock file names a
+/// dependency version the registry no longer serves.
+fn ensure_wasm_bindgen() -> Result {
+    let wanted = locked_version("wasm-bindgen")?;
+    let has = |program: &str| version_of(program).is_some_and(|v| v.ends_with(&wanted));
+    if has("wasm-bindgen") && has("wasm-bindgen-test-runner") {
+        return Ok(());
+    }
+    run(Command::new("cargo").args([
+        "install",
+        "--force",
+        "wasm-bindgen-cli",
+        "--version",
+        &wanted,
+    ]))
+}
+
+fn ensure_wasm_opt() -> Result {
+    if version_of("wasm-opt").is_some() {
+        return Ok(());
+    }
+    apt_install(&["binaryen"])
+}
+
+fn ensure_e2e_packages() -> Result {
+    let dir = root().join("tests/e2e");
+    if dir.join("node_modules/playwright-core/package.json").exists() {
+        return Ok(());
+    }
+    // Only the driver library is installed: the browser is Debian's Chromium, never a download.
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&dir))
+}
+
+/// The version Cargo.lock pins for `package`.
+pub fn locked_version(package: &str) -> Result<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == format!("name = \"{package}\"") {
+            if let Some(version) = lines.next().and_then(|l| l.trim().strip_prefix("version = ")) {
+                return Ok(version.trim_matches('"').to_string());
+            }
+        }
+    }
+    Err(format!("Cargo.lock has no entry for {package}"))
+}
+
+fn apt_install(packages: &[&str]) -> Result {
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut cmd = if is_root {
+            Command::new("apt-get")
+        } else {
+            let mut sudo = Command::new("sudo");
+            sudo.arg("apt-get");
+            sudo
+        };
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        run(&mut cmd)
+    };
+    apt(&["update"])?;
+    let mut args = vec!["install", "-y"];
+    args.extend_from_slice(packages);
+    apt(&args)
+}
