@@ -286,7 +286,8 @@ mod tests {
 
     #[test]
     fn hello_round_trips_with_documented_shape() {
-        let json = r#"{"type":"hello","protocol_version":1,"token":"t","resume":{"epoch":"e","seq":4}}"#;
+        let json =
+            r#"{"type":"hello","protocol_version":1,"token":"t","resume":{"epoch":"e","seq":4}}"#;
         let frame: ClientFrame = serde_json::from_str(json).unwrap();
         assert_eq!(
             frame,

@@ -31,8 +31,7 @@ pub fn token_digest(token: &str) -> String {
 /// not leak how much of a password hash matched.
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0

@@ -1,1 +1,195 @@
-fn main() {}
+use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use messenger_server::Config;
+use tracing_subscriber::EnvFilter;
+
+const USAGE: &str = "\
+usage: messenger-server [--addr IP:PORT] [--db FILE] [--static-dir DIR] [--no-demo]
+
+  --addr IP:PORT     where to listen (env MESSENGER_ADDR, default 127.0.0.1:8080; port 0 picks one)
+  --db FILE          SQLite database, created if missing (env MESSENGER_DB,
+                     default data/messenger.sqlite3)
+  --static-dir DIR   built widget to serve (env MESSENGER_STATIC_DIR, default ./dist if it exists)
+  --no-demo          do not seed demo users into an empty database
+";
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let config = match parse_args(std::env::args().skip(1), env) {
+        Ok(Some(config)) => config,
+        Ok(None) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("messenger-server: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("messenger-server: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("messenger-server: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), messenger_server::Error> {
+    if let Some(dir) = &config.static_dir {
+        if !dir.join("index.html").is_file() {
+            tracing::warn!("{} has no index.html yet; build the widget", dir.display());
+        }
+    }
+    let server = messenger_server::start(config).await?;
+    // Tooling waits for this exact line and reads the port from it.
+    println!(
+        "messenger-server listening on http://{}",
+        server.local_addr()
+    );
+    std::io::stdout().flush()?;
+    server.run_until(shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// `None` means help was asked for. Flags win over the environment.
+fn parse_args(
+    args: impl Iterator<Item = String>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Option<Config>, String> {
+    let mut addr = env("MESSENGER_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into());
+    let mut db = env("MESSENGER_DB").unwrap_or_else(|| "data/messenger.sqlite3".into());
+    let mut static_dir = env("MESSENGER_STATIC_DIR");
+    let mut seed_demo = true;
+
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag.to_owned(), Some(value.into())),
+            _ => (arg, None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "--addr" => addr = value()?,
+            "--db" => db = value()?,
+            "--static-dir" => static_dir = Some(value()?),
+            "--no-demo" => seed_demo = false,
+            "-h" | "--help" => return Ok(None),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+
+    let addr: SocketAddr = addr
+        .parse()
+        .map_err(|e| format!("--addr {addr:?} is not IP:PORT: {e}"))?;
+    let static_dir = static_dir
+        .map(PathBuf::from)
+        .or_else(|| Some(PathBuf::from("dist")).filter(|dir| dir.is_dir()));
+    Ok(Some(Config {
+        addr,
+        db_path: PathBuf::from(db),
+        static_dir,
+        seed_demo,
+    }))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // Without a handler there is nothing to wait for; SIGTERM may still come.
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str], env: &[(&str, &str)]) -> Result<Option<Config>, String> {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        parse_args(args.iter().map(|a| a.to_string()), |name| {
+            env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        })
+    }
+
+    #[test]
+    fn defaults_then_environment_then_flags() {
+        let config = parse(&[], &[]).unwrap().unwrap();
+        assert_eq!(config.addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.db_path, PathBuf::from("data/messenger.sqlite3"));
+        assert!(config.seed_demo);
+
+        let env = [("MESSENGER_ADDR", "0.0.0.0:9000"), ("MESSENGER_DB", "e.db")];
+        let config = parse(&[], &env).unwrap().unwrap();
+        assert_eq!(config.addr.to_string(), "0.0.0.0:9000");
+        assert_eq!(config.db_path, PathBuf::from("e.db"));
+
+        let args = [
+            "--addr=127.0.0.1:0",
+            "--db",
+            "f.db",
+            "--static-dir",
+            "web",
+            "--no-demo",
+        ];
+        let config = parse(&args, &env).unwrap().unwrap();
+        assert_eq!(config.addr.port(), 0);
+        assert_eq!(config.db_path, PathBuf::from("f.db"));
+        assert_eq!(config.static_dir, Some(PathBuf::from("web")));
+        assert!(!config.seed_demo);
+    }
+
+    #[test]
+    fn bad_arguments_are_reported() {
+        assert!(parse(&["--help"], &[]).unwrap().is_none());
+        assert!(parse(&["--addr"], &[])
+            .unwrap_err()
+            .contains("needs a value"));
+        assert!(parse(&["--addr", "localhost"], &[])
+            .unwrap_err()
+            .contains("IP:PORT"));
+        assert!(parse(&["--verbose"], &[]).unwrap_err().contains("unknown"));
+    }
+}

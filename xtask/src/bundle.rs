@@ -34,11 +34,13 @@ pub struct Report {
 
 impl Report {
     pub fn total(&self) -> Sizes {
-        self.files.iter().fold(Sizes::default(), |acc, (_, s)| Sizes {
-            raw: acc.raw + s.raw,
-            gzip: acc.gzip + s.gzip,
-            brotli: acc.brotli + s.brotli,
-        })
+        self.files
+            .iter()
+            .fold(Sizes::default(), |acc, (_, s)| Sizes {
+                raw: acc.raw + s.raw,
+                gzip: acc.gzip + s.gzip,
+                brotli: acc.brotli + s.brotli,
+            })
     }
 }
 

@@ -23,9 +23,11 @@ pub fn run(args: &[String]) -> Result {
 
     tools::ensure_build_tools()?;
     bundle::build_release()?;
-    run_cmd(Command::new("cargo")
-        .args(["build", "-p", "messenger-server"])
-        .current_dir(root()))?;
+    run_cmd(
+        Command::new("cargo")
+            .args(["build", "-p", "messenger-server"])
+            .current_dir(root()),
+    )?;
 
     let server = root().join("target/debug/messenger-server");
     let mut child = Command::new(&server)

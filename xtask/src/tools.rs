@@ -73,6 +73,13 @@ fn ensure_trunk() -> Result {
 /// dependency version the registry no longer serves.
 fn ensure_wasm_bindgen() -> Result {
     let wanted = locked_version("wasm-bindgen")?;
+    let trunk_toml = std::fs::read_to_string(root().join("Trunk.toml"))
+        .map_err(|e| format!("cannot read Trunk.toml: {e}"))?;
+    if !trunk_toml.contains(&format!("wasm_bindgen = \"{wanted}\"")) {
+        return Err(format!(
+            "Trunk.toml [tools] wasm_bindgen must be \"{wanted}\", the version in Cargo.lock"
+        ));
+    }
     let has = |program: &str| version_of(program).is_some_and(|v| v.ends_with(&wanted));
     if has("wasm-bindgen") && has("wasm-bindgen-test-runner") {
         return Ok(());
@@ -95,7 +102,10 @@ fn ensure_wasm_opt() -> Result {
 
 fn ensure_e2e_packages() -> Result {
     let dir = root().join("tests/e2e");
-    if dir.join("node_modules/playwright-core/package.json").exists() {
+    if dir
+        .join("node_modules/playwright-core/package.json")
+        .exists()
+    {
         return Ok(());
     }
     // Only the driver library is installed: the browser is Debian's Chromium, never a download.
@@ -111,7 +121,10 @@ pub fn locked_version(package: &str) -> Result<String> {
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line.trim() == format!("name = \"{package}\"") {
-            if let Some(version) = lines.next().and_then(|l| l.trim().strip_prefix("version = ")) {
+            if let Some(version) = lines
+                .next()
+                .and_then(|l| l.trim().strip_prefix("version = "))
+            {
                 return Ok(version.trim_matches('"').to_string());
             }
         }

@@ -1,0 +1,244 @@
+//! What each client command does: checks, the write, the events it causes, the ack.
+
+use messenger_protocol::{
+    AckResult, ClientFrame, ConversationId, ConversationKind, ErrorCode, Event, Importance,
+    Message, MessageId, ServerFrame, UserId, MAX_MESSAGE_BYTES,
+};
+
+use crate::app::Core;
+use crate::store::StoreError;
+
+/// Command ids are stored with each message; a UUID needs 36 bytes, so this is generous.
+const MAX_COMMAND_ID_BYTES: usize = 128;
+const MAX_HISTORY_PAGE: u32 = 100;
+
+pub struct CommandError {
+    code: ErrorCode,
+    message: String,
+}
+
+impl CommandError {
+    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        CommandError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// Members and strangers get the same answer, so probing ids reveals nothing.
+    fn no_such_conversation() -> Self {
+        CommandError::new(ErrorCode::NotFound, "no such conversation")
+    }
+}
+
+impl From<StoreError> for CommandError {
+    fn from(e: StoreError) -> Self {
+        tracing::error!("command failed in the store: {e}");
+        CommandError::new(ErrorCode::Internal, "internal server error")
+    }
+}
+
+/// Runs a command for `user` and returns the ack or error frame to send back.
+pub fn handle(core: &mut Core, user: UserId, frame: ClientFrame) -> ServerFrame {
+    let Some(id) = frame.command_id().map(str::to_owned) else {
+        return ServerFrame::Error {
+            id: None,
+            code: ErrorCode::InvalidArgument,
+            message: HELLO_TWICE.into(),
+        };
+    };
+    match check_command_id(&id).and_then(|()| run(core, user, &id, frame)) {
+        Ok(result) => ServerFrame::Ack { id, result },
+        Err(e) => ServerFrame::Error {
+            id: Some(id),
+            code: e.code,
+            message: e.message,
+        },
+    }
+}
+
+const HELLO_TWICE: &str = "hello was already accepted on this connection";
+
+fn check_command_id(id: &str) -> Result<(), CommandError> {
+    if id.is_empty() || id.len() > MAX_COMMAND_ID_BYTES {
+        return Err(CommandError::new(
+            ErrorCode::InvalidArgument,
+            format!("command id must be 1 to {MAX_COMMAND_ID_BYTES} bytes"),
+        ));
+    }
+    Ok(())
+}
+
+fn run(
+    core: &mut Core,
+    user: UserId,
+    id: &str,
+    frame: ClientFrame,
+) -> Result<AckResult, CommandError> {
+    match frame {
+        ClientFrame::Hello { .. } => {
+            Err(CommandError::new(ErrorCode::InvalidArgument, HELLO_TWICE))
+        }
+        ClientFrame::SendMessage {
+            conversation_id,
+            text,
+            importance,
+            ..
+        } => send_message(core, user, id, conversation_id, &text, importance)
+            .map(|message| AckResult::MessageSent { message }),
+        ClientFrame::OpenDirect { user_id, .. } => open_direct(core, user, user_id),
+        ClientFrame::MarkRead {
+            conversation_id,
+            message_id,
+            ..
+        } => mark_read(core, user, conversation_id, message_id),
+        ClientFrame::LoadHistory {
+            conversation_id,
+            before,
+            limit,
+            ..
+        } => load_history(core, user, conversation_id, before, limit),
+    }
+}
+
+fn send_message(
+    core: &mut Core,
+    user: UserId,
+    command_id: &str,
+    conversation: ConversationId,
+    text: &str,
+    importance: Importance,
+) -> Result<Message, CommandError> {
+    if text.len() > MAX_MESSAGE_BYTES {
+        return Err(CommandError::new(
+            ErrorCode::MessageTooLarge,
+            format!(
+                "message is {} bytes; the limit is {MAX_MESSAGE_BYTES}",
+                text.len()
+            ),
+        ));
+    }
+    if text.trim().is_empty() {
+        return Err(CommandError::new(
+            ErrorCode::InvalidArgument,
+            "message text is empty",
+        ));
+    }
+    core.write(|tx| {
+        if !tx.store.is_member(conversation, user)? {
+            return Err(CommandError::no_such_conversation());
+        }
+        // A resend after a lost ack: answer as the first time did, create and announce nothing.
+        if let Some(existing) = tx.store.message_by_client_id(user, command_id)? {
+            return Ok(existing);
+        }
+        let message = tx.store.insert_message(
+            conversation,
+            user,
+            text,
+            importance,
+            Some(command_id),
+            tx.now,
+        )?;
+        for member in tx.store.members(conversation)? {
+            tx.emit(
+                member,
+                Event::MessageCreated {
+                    message: message.clone(),
+                },
+            )?;
+        }
+        Ok(message)
+    })
+}
+
+fn open_direct(core: &mut Core, user: UserId, other: UserId) -> Result<AckResult, CommandError> {
+    if other == user {
+        return Err(CommandError::new(
+            ErrorCode::InvalidArgument,
+            "cannot open a direct conversation with yourself",
+        ));
+    }
+    core.write(|tx| {
+        if !tx.store.user_exists(other)? {
+            return Err(CommandError::new(ErrorCode::NotFound, "no such user"));
+        }
+        let pair = [user.min(other), user.max(other)];
+        let key = format!("{}:{}", pair[0], pair[1]);
+        let conversation = match tx.store.direct_conversation(&key)? {
+            Some(id) => id,
+            None => {
+                let id = tx.store.create_conversation(
+                    ConversationKind::Direct,
+                    None,
+                    Some(&key),
+                    &pair,
+                    tx.now,
+                )?;
+                for member in pair {
+                    if let Some(conversation) = tx.store.summary(id, member)? {
+                        tx.emit(member, Event::ConversationAdded { conversation })?;
+                    }
+                }
+                id
+            }
+        };
+        match tx.store.summary(conversation, user)? {
+            Some(conversation) => Ok(AckResult::Conversation { conversation }),
+            None => Err(CommandError::no_such_conversation()),
+        }
+    })
+}
+
+fn mark_read(
+    core: &mut Core,
+    user: UserId,
+    conversation: ConversationId,
+    message: MessageId,
+) -> Result<AckResult, CommandError> {
+    core.write(|tx| {
+        if !tx.store.is_member(conversation, user)? {
+            return Err(CommandError::no_such_conversation());
+        }
+        if !tx.store.message_in_conversation(conversation, message)? {
+            return Err(CommandError::new(
+                ErrorCode::NotFound,
+                "no such message in this conversation",
+            ));
+        }
+        // Re-reading an older message (another tab lagging behind) changes nothing.
+        if let Some(position) = tx.store.advance_read(conversation, user, message)? {
+            for member in tx.store.members(conversation)? {
+                tx.emit(
+                    member,
+                    Event::ReadUpTo {
+                        conversation_id: conversation,
+                        user_id: user,
+                        message_id: position,
+                    },
+                )?;
+            }
+        }
+        Ok(AckResult::Done)
+    })
+}
+
+fn load_history(
+    core: &mut Core,
+    user: UserId,
+    conversation: ConversationId,
+    before: Option<MessageId>,
+    limit: u32,
+) -> Result<AckResult, CommandError> {
+    if !core.store.is_member(conversation, user)? {
+        return Err(CommandError::no_such_conversation());
+    }
+    let (messages, has_more) =
+        core.store
+            .history(conversation, before, limit.clamp(1, MAX_HISTORY_PAGE))?;
+    Ok(AckResult::History {
+        conversation_id: conversation,
+        messages,
+        has_more,
+    })
+}

@@ -1,0 +1,85 @@
+//! Live fan-out: which users have open connections, and a way to push frames to them.
+
+use std::collections::HashMap;
+
+use messenger_protocol::UserId;
+use tokio::sync::mpsc::UnboundedSender;
+
+pub type ConnId = u64;
+
+/// Serialized server frames. Unbounded so a sender never waits on a slow reader while it
+/// holds the server lock; a reference server accepts the memory risk of a stalled client.
+pub type Outbound = UnboundedSender<String>;
+
+#[derive(Default)]
+pub struct Hub {
+    next_conn: ConnId,
+    connections: HashMap<UserId, Vec<(ConnId, Outbound)>>,
+}
+
+impl Hub {
+    /// Returns the connection's id and whether it made the user come online.
+    pub fn register(&mut self, user: UserId, outbound: Outbound) -> (ConnId, bool) {
+        self.next_conn += 1;
+        let conn = self.next_conn;
+        let list = self.connections.entry(user).or_default();
+        let first = list.is_empty();
+        list.push((conn, outbound));
+        (conn, first)
+    }
+
+    /// Returns whether this was the user's last connection.
+    pub fn unregister(&mut self, user: UserId, conn: ConnId) -> bool {
+        let Some(list) = self.connections.get_mut(&user) else {
+            return false;
+        };
+        let before = list.len();
+        list.retain(|(id, _)| *id != conn);
+        let removed = list.len() < before;
+        if list.is_empty() {
+            self.connections.remove(&user);
+        }
+        removed && !self.connections.contains_key(&user)
+    }
+
+    pub fn is_online(&self, user: UserId) -> bool {
+        self.connections.contains_key(&user)
+    }
+
+    pub fn online_users(&self) -> Vec<UserId> {
+        self.connections.keys().copied().collect()
+    }
+
+    /// A connection whose task has ended is simply skipped; it unregisters itself.
+    pub fn send(&self, user: UserId, frame: &str) {
+        for (_, outbound) in self.connections.get(&user).into_iter().flatten() {
+            let _ = outbound.send(frame.to_owned());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::sync::mpsc::unbounded_channel;
+
+    #[test]
+    fn user_is_online_while_any_connection_is_open() {
+        let mut hub = Hub::default();
+        let (tx1, mut rx1) = unbounded_channel();
+        let (tx2, mut rx2) = unbounded_channel();
+        let (c1, first) = hub.register(7, tx1);
+        assert!(first);
+        let (c2, first) = hub.register(7, tx2);
+        assert!(!first);
+        hub.send(7, "x");
+        assert_eq!(rx1.try_recv().unwrap(), "x");
+        assert_eq!(rx2.try_recv().unwrap(), "x");
+        assert!(!hub.unregister(7, c1));
+        assert!(hub.is_online(7));
+        assert!(!hub.unregister(7, c1), "unregistering twice is harmless");
+        assert!(hub.unregister(7, c2));
+        assert!(!hub.is_online(7));
+        assert!(hub.online_users().is_empty());
+    }
+}

@@ -1,0 +1,108 @@
+//! Reference backend for messenger-widget: the WebSocket protocol of `messenger-protocol`
+//! served by axum, with everything stored in one SQLite file.
+//!
+//! [`start`] binds and serves in the background, so tests run it in-process on port 0.
+
+mod app;
+mod auth;
+mod commands;
+mod demo;
+mod http;
+mod hub;
+mod schema;
+mod store;
+mod ws;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+pub use demo::DEMO_PASSWORD;
+
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub addr: SocketAddr,
+    /// Created, with its parent directory, if missing.
+    pub db_path: PathBuf,
+    /// The built widget; without it, non-API paths answer 404 with a hint.
+    pub static_dir: Option<PathBuf>,
+    /// Seed the demo organisation, only ever into a database without users.
+    pub seed_demo: bool,
+}
+
+/// A server bound and serving. Dropping it starts the same shutdown as
+/// [`RunningServer::shutdown`] without waiting for it to finish.
+pub struct RunningServer {
+    local_addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    serve: JoinHandle<std::io::Result<()>>,
+    /// Yields `None` once the App, and with it the database connection, is gone.
+    app_gone: mpsc::Receiver<()>,
+}
+
+/// Opens (or creates) the database, seeds it if asked, binds `config.addr` and starts
+/// serving in a background task.
+pub async fn start(config: Config) -> Result<RunningServer, Error> {
+    if let Some(parent) = config.db_path.parent() {
+        if !parent.as_os_str().is_empty() {
+            std::fs::create_dir_all(parent)?;
+        }
+    }
+    let store = store::Store::open(&config.db_path)?;
+    if config.seed_demo && !store.has_users()? {
+        demo::seed(&store, app::now_ms())?;
+        tracing::info!("seeded demo users into {}", config.db_path.display());
+    }
+    let (shutdown, shutdown_rx) = watch::channel(false);
+    let (alive, app_gone) = mpsc::channel(1);
+    let app = Arc::new(app::App::new(store, shutdown_rx.clone(), alive));
+
+    let listener = TcpListener::bind(config.addr).await?;
+    let local_addr = listener.local_addr()?;
+    let router = http::router(app, config.static_dir.as_deref());
+    let mut stop = shutdown_rx;
+    let serve = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|stopping| *stopping).await;
+            })
+            .await
+    });
+    Ok(RunningServer {
+        local_addr,
+        shutdown,
+        serve,
+        app_gone,
+    })
+}
+
+impl RunningServer {
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Serves until `signal` completes, then shuts down gracefully. Returns early with the
+    /// error if the server fails on its own.
+    pub async fn run_until(mut self, signal: impl Future<Output = ()>) -> Result<(), Error> {
+        tokio::select! {
+            () = signal => self.shutdown().await,
+            served = &mut self.serve => Ok(served??),
+        }
+    }
+
+    /// Stops accepting, closes every WebSocket with 1001 (going away) and returns once all
+    /// connections are gone and the database is closed, so the same file can be reopened.
+    pub async fn shutdown(mut self) -> Result<(), Error> {
+        let _ = self.shutdown.send(true);
+        let served = (&mut self.serve).await;
+        while self.app_gone.recv().await.is_some() {}
+        Ok(served??)
+    }
+}

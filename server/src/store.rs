@@ -1,0 +1,567 @@
+//! SQLite persistence: schema, migrations and every query the server runs.
+
+use std::path::Path;
+
+use messenger_protocol::{
+    ConversationId, ConversationKind, ConversationSummary, Department, DepartmentId, Event,
+    Importance, Message, MessageId, Presence, Timestamp, User, UserId,
+};
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+
+use crate::auth;
+use crate::schema::{self, SCHEMA_VERSION};
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[derive(Debug)]
+pub enum StoreError {
+    Sqlite(rusqlite::Error),
+    Random(getrandom::Error),
+    Json(serde_json::Error),
+    /// The file was written by a newer server; migrating down is not supported.
+    TooNew(i64),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Sqlite(e) => write!(f, "sqlite: {e}"),
+            StoreError::Random(e) => write!(f, "random number generator: {e}"),
+            StoreError::Json(e) => write!(f, "json: {e}"),
+            StoreError::TooNew(v) => write!(
+                f,
+                "database schema version {v} is newer than this server ({SCHEMA_VERSION})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sqlite(e)
+    }
+}
+
+impl From<getrandom::Error> for StoreError {
+    fn from(e: getrandom::Error) -> Self {
+        StoreError::Random(e)
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Json(e)
+    }
+}
+
+pub struct Store {
+    conn: Connection,
+    epoch: String,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Store> {
+        let conn = Connection::open(path)?;
+        // WAL lets a reader (sqlite3 shell, backup) look at the file while the server writes.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        schema::migrate(&conn)?;
+        let epoch = conn.query_row("SELECT value FROM meta WHERE key = 'epoch'", [], |r| {
+            r.get(0)
+        })?;
+        Ok(Store { conn, epoch })
+    }
+
+    /// Identifies this database: seq numbers from another epoch mean nothing here.
+    pub fn epoch(&self) -> &str {
+        &self.epoch
+    }
+
+    /// Statements run through `self` until the transaction is committed or dropped belong to
+    /// it: rusqlite transactions are plain BEGIN/COMMIT on the one connection.
+    pub fn transaction(&self) -> Result<Transaction<'_>> {
+        Ok(self.conn.unchecked_transaction()?)
+    }
+
+    pub fn has_users(&self) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row("SELECT EXISTS(SELECT 1 FROM users)", [], |r| r.get(0))?)
+    }
+
+    pub fn create_department(&self, name: &str, parent: Option<DepartmentId>) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO departments (name, parent_id) VALUES (?1, ?2)",
+            params![name, parent],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn create_user(
+        &self,
+        username: &str,
+        display_name: &str,
+        department: Option<DepartmentId>,
+        password: &str,
+    ) -> Result<UserId> {
+        let salt = auth::random_hex()?;
+        let hash = auth::hash_password(&salt, password);
+        self.conn.execute(
+            "INSERT INTO users (username, display_name, department_id, password_salt, password_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![username, display_name, department, salt, hash],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn check_password(&self, username: &str, password: &str) -> Result<Option<UserId>> {
+        let row: Option<(UserId, String, String)> = self
+            .conn
+            .query_row(
+                "SELECT id, password_salt, password_hash FROM users WHERE username = ?1",
+                [username],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        Ok(row.and_then(|(id, salt, hash)| {
+            auth::constant_time_eq(&auth::hash_password(&salt, password), &hash).then_some(id)
+        }))
+    }
+
+    /// Returns the new token; only its digest is stored.
+    pub fn create_session(&self, user: UserId, now: Timestamp) -> Result<String> {
+        let token = auth::random_hex()?;
+        self.conn.execute(
+            "INSERT INTO sessions (token_digest, user_id, created_at) VALUES (?1, ?2, ?3)",
+            params![auth::token_digest(&token), user, now],
+        )?;
+        Ok(token)
+    }
+
+    pub fn session_user(&self, token: &str) -> Result<Option<UserId>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT user_id FROM sessions WHERE token_digest = ?1",
+                [auth::token_digest(token)],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Presence is left `Offline`: only the hub knows who is connected.
+    pub fn users(&self) -> Result<Vec<User>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, username, display_name, department_id, last_seen FROM users ORDER BY id",
+        )?;
+        let users = stmt
+            .query_map([], |r| {
+                Ok(User {
+                    id: r.get(0)?,
+                    username: r.get(1)?,
+                    display_name: r.get(2)?,
+                    department_id: r.get(3)?,
+                    presence: Presence::Offline,
+                    last_seen: r.get(4)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(users)
+    }
+
+    pub fn user_exists(&self, user: UserId) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS(SELECT 1 FROM users WHERE id = ?1)",
+            [user],
+            |r| r.get(0),
+        )?)
+    }
+
+    pub fn set_last_seen(&self, user: UserId, at: Timestamp) -> Result<()> {
+        self.conn.execute(
+            "UPDATE users SET last_seen = ?2 WHERE id = ?1",
+            params![user, at],
+        )?;
+        Ok(())
+    }
+
+    pub fn departments(&self) -> Result<Vec<Department>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, name, parent_id FROM departments ORDER BY id")?;
+        let departments = stmt
+            .query_map([], |r| {
+                Ok(Department {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    parent_id: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(departments)
+    }
+
+    pub fn create_conversation(
+        &self,
+        kind: ConversationKind,
+        title: Option<&str>,
+        direct_key: Option<&str>,
+        members: &[UserId],
+        now: Timestamp,
+    ) -> Result<ConversationId> {
+        self.conn.execute(
+            "INSERT INTO conversations (kind, title, direct_key, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![kind_to_sql(kind), title, direct_key, now],
+        )?;
+        let id = self.conn.last_insert_rowid();
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO conversation_members (conversation_id, user_id) VALUES (?1, ?2)",
+        )?;
+        for member in members {
+            stmt.execute(params![id, member])?;
+        }
+        Ok(id)
+    }
+
+    pub fn direct_conversation(&self, direct_key: &str) -> Result<Option<ConversationId>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT id FROM conversations WHERE direct_key = ?1",
+                [direct_key],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    pub fn is_member(&self, conversation: ConversationId, user: UserId) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS(SELECT 1 FROM conversation_members
+                           WHERE conversation_id = ?1 AND user_id = ?2)",
+            params![conversation, user],
+            |r| r.get(0),
+        )?)
+    }
+
+    pub fn members(&self, conversation: ConversationId) -> Result<Vec<UserId>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT user_id FROM conversation_members WHERE conversation_id = ?1 ORDER BY user_id",
+        )?;
+        let members = stmt
+            .query_map([conversation], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(members)
+    }
+
+    /// The user's conversations, most recently active first.
+    pub fn conversations_of(&self, user: UserId) -> Result<Vec<ConversationSummary>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.id FROM conversations c
+             JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = ?1
+             ORDER BY COALESCE((SELECT MAX(created_at) FROM messages WHERE conversation_id = c.id),
+                               c.created_at) DESC, c.id DESC",
+        )?;
+        let ids: Vec<ConversationId> = stmt
+            .query_map([user], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.into_iter()
+            .filter_map(|id| self.summary(id, user).transpose())
+            .collect()
+    }
+
+    /// The conversation as `viewer` sees it, or `None` if it does not exist or `viewer` is
+    /// not a member.
+    pub fn summary(
+        &self,
+        conversation: ConversationId,
+        viewer: UserId,
+    ) -> Result<Option<ConversationSummary>> {
+        let head: Option<(String, Option<String>, Option<MessageId>)> = self
+            .conn
+            .query_row(
+                "SELECT c.kind, c.title, m.last_read_message_id FROM conversations c
+                 JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = ?2
+                 WHERE c.id = ?1",
+                params![conversation, viewer],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((kind, title, last_read)) = head else {
+            return Ok(None);
+        };
+        let last_message = self
+            .conn
+            .query_row(
+                &format!("{MESSAGE_COLUMNS} WHERE conversation_id = ?1 ORDER BY id DESC LIMIT 1"),
+                [conversation],
+                message_from_row,
+            )
+            .optional()?;
+        let unread: u32 = self.conn.query_row(
+            "SELECT COUNT(*) FROM messages
+             WHERE conversation_id = ?1 AND sender_id <> ?2 AND id > COALESCE(?3, 0)",
+            params![conversation, viewer, last_read],
+            |r| r.get(0),
+        )?;
+        Ok(Some(ConversationSummary {
+            id: conversation,
+            kind: kind_from_sql(&kind),
+            title,
+            members: self.members(conversation)?,
+            last_message,
+            unread,
+            last_read_message_id: last_read,
+        }))
+    }
+
+    pub fn message_by_client_id(&self, sender: UserId, client_id: &str) -> Result<Option<Message>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("{MESSAGE_COLUMNS} WHERE sender_id = ?1 AND client_id = ?2"),
+                params![sender, client_id],
+                message_from_row,
+            )
+            .optional()?)
+    }
+
+    pub fn insert_message(
+        &self,
+        conversation: ConversationId,
+        sender: UserId,
+        text: &str,
+        importance: Importance,
+        client_id: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Message> {
+        self.conn.execute(
+            "INSERT INTO messages (conversation_id, sender_id, text, importance, created_at, client_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                conversation,
+                sender,
+                text,
+                importance_to_sql(importance),
+                now,
+                client_id
+            ],
+        )?;
+        Ok(Message {
+            id: self.conn.last_insert_rowid(),
+            conversation_id: conversation,
+            sender_id: sender,
+            text: text.to_owned(),
+            importance,
+            created_at: now,
+            client_id: client_id.map(str::to_owned),
+        })
+    }
+
+    pub fn message_in_conversation(
+        &self,
+        conversation: ConversationId,
+        message: MessageId,
+    ) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS(SELECT 1 FROM messages WHERE id = ?1 AND conversation_id = ?2)",
+            params![message, conversation],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Moves the read position forward to `message`; returns the new position if it moved.
+    pub fn advance_read(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+        message: MessageId,
+    ) -> Result<Option<MessageId>> {
+        let changed = self.conn.execute(
+            "UPDATE conversation_members SET last_read_message_id = ?3
+             WHERE conversation_id = ?1 AND user_id = ?2
+               AND COALESCE(last_read_message_id, 0) < ?3",
+            params![conversation, user, message],
+        )?;
+        Ok((changed > 0).then_some(message))
+    }
+
+    /// Up to `limit` messages with id below `before` (or the newest), oldest first, and
+    /// whether older ones exist.
+    pub fn history(
+        &self,
+        conversation: ConversationId,
+        before: Option<MessageId>,
+        limit: u32,
+    ) -> Result<(Vec<Message>, bool)> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{MESSAGE_COLUMNS} WHERE conversation_id = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3"
+        ))?;
+        // One extra row tells whether there is more without a second query.
+        let mut messages: Vec<Message> = stmt
+            .query_map(
+                params![
+                    conversation,
+                    before.unwrap_or(i64::MAX),
+                    i64::from(limit) + 1
+                ],
+                message_from_row,
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        let has_more = messages.len() > limit as usize;
+        messages.truncate(limit as usize);
+        messages.reverse();
+        Ok((messages, has_more))
+    }
+
+    /// Records `event` in the user's stream and returns its seq.
+    pub fn append_event(&self, user: UserId, event: &Event, now: Timestamp) -> Result<u64> {
+        let seq: i64 = self.conn.query_row(
+            "UPDATE users SET event_seq = event_seq + 1 WHERE id = ?1 RETURNING event_seq",
+            [user],
+            |r| r.get(0),
+        )?;
+        self.conn.execute(
+            "INSERT INTO user_events (user_id, seq, created_at, event) VALUES (?1, ?2, ?3, ?4)",
+            params![user, seq, now, serde_json::to_string(event)?],
+        )?;
+        Ok(seq as u64)
+    }
+
+    pub fn current_seq(&self, user: UserId) -> Result<u64> {
+        let seq: i64 =
+            self.conn
+                .query_row("SELECT event_seq FROM users WHERE id = ?1", [user], |r| {
+                    r.get(0)
+                })?;
+        Ok(seq as u64)
+    }
+}
+
+const MESSAGE_COLUMNS: &str =
+    "SELECT id, conversation_id, sender_id, text, importance, created_at, client_id FROM messages";
+
+fn message_from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+    Ok(Message {
+        id: r.get(0)?,
+        conversation_id: r.get(1)?,
+        sender_id: r.get(2)?,
+        text: r.get(3)?,
+        importance: importance_from_sql(&r.get::<_, String>(4)?),
+        created_at: r.get(5)?,
+        client_id: r.get(6)?,
+    })
+}
+
+fn kind_to_sql(kind: ConversationKind) -> &'static str {
+    match kind {
+        ConversationKind::Direct => "direct",
+        ConversationKind::Group => "group",
+        ConversationKind::Channel => "channel",
+    }
+}
+
+fn kind_from_sql(kind: &str) -> ConversationKind {
+    match kind {
+        "direct" => ConversationKind::Direct,
+        "channel" => ConversationKind::Channel,
+        _ => ConversationKind::Group,
+    }
+}
+
+fn importance_to_sql(importance: Importance) -> &'static str {
+    match importance {
+        Importance::Normal => "normal",
+        Importance::High => "high",
+    }
+}
+
+fn importance_from_sql(importance: &str) -> Importance {
+    match importance {
+        "high" => Importance::High,
+        _ => Importance::Normal,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct TempFile(std::path::PathBuf);
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut path = self.0.clone().into_os_string();
+                path.push(suffix);
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+
+    fn temp_store(name: &str) -> (Store, TempFile) {
+        let path = std::env::temp_dir().join(format!(
+            "messenger-store-{name}-{}-{}.sqlite3",
+            std::process::id(),
+            auth::random_hex().unwrap()
+        ));
+        (Store::open(&path).unwrap(), TempFile(path))
+    }
+
+    #[test]
+    fn reopening_keeps_epoch_and_schema_version() {
+        let (store, file) = temp_store("reopen");
+        let epoch = store.epoch().to_owned();
+        drop(store);
+        let store = Store::open(&file.0).unwrap();
+        assert_eq!(store.epoch(), epoch);
+        let version: String = store
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION.to_string());
+    }
+
+    #[test]
+    fn read_position_only_moves_forward() {
+        let (store, _path) = temp_store("read");
+        let a = store.create_user("a", "A", None, "pw").unwrap();
+        let b = store.create_user("b", "B", None, "pw").unwrap();
+        let c = store
+            .create_conversation(ConversationKind::Direct, None, Some("1:2"), &[a, b], 0)
+            .unwrap();
+        let m1 = store
+            .insert_message(c, a, "one", Importance::Normal, None, 1)
+            .unwrap();
+        let m2 = store
+            .insert_message(c, a, "two", Importance::High, None, 2)
+            .unwrap();
+        assert_eq!(store.summary(c, b).unwrap().unwrap().unread, 2);
+        assert_eq!(store.summary(c, a).unwrap().unwrap().unread, 0);
+        assert_eq!(store.advance_read(c, b, m2.id).unwrap(), Some(m2.id));
+        assert_eq!(store.advance_read(c, b, m1.id).unwrap(), None);
+        let summary = store.summary(c, b).unwrap().unwrap();
+        assert_eq!(summary.unread, 0);
+        assert_eq!(summary.last_read_message_id, Some(m2.id));
+        assert_eq!(summary.last_message.unwrap().importance, Importance::High);
+    }
+
+    #[test]
+    fn wrong_password_and_unknown_user_are_rejected() {
+        let (store, _path) = temp_store("pw");
+        let a = store.create_user("alice", "Alice", None, "demo").unwrap();
+        assert_eq!(store.check_password("alice", "demo").unwrap(), Some(a));
+        assert_eq!(store.check_password("alice", "Demo").unwrap(), None);
+        assert_eq!(store.check_password("nobody", "demo").unwrap(), None);
+        let token = store.create_session(a, 0).unwrap();
+        assert_eq!(store.session_user(&token).unwrap(), Some(a));
+        assert_eq!(store.session_user("nope").unwrap(), None);
+    }
+}

@@ -1,0 +1,320 @@
+//! One WebSocket connection: the hello handshake, then commands in and events out.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use messenger_protocol::{
+    ClientFrame, CommandId, ErrorCode, ServerFrame, UserId, CLOSE_UNAUTHORIZED,
+    CLOSE_UNSUPPORTED_VERSION, MAX_FRAME_BYTES, PROTOCOL_VERSION,
+};
+use tokio::sync::{mpsc, watch};
+
+use crate::app::App;
+use crate::commands;
+use crate::hub::ConnId;
+
+/// The socket itself accepts more than the protocol limit, so an oversized frame is answered
+/// with `frame_too_large` instead of the connection being dropped without a word.
+const SOCKET_MESSAGE_LIMIT: usize = 2 * MAX_FRAME_BYTES;
+/// An unauthenticated socket holds resources; it has this long to say hello.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long to wait for the client's answer to our close frame before dropping the socket.
+/// Browsers answer at once; this only bounds how long an unresponsive peer delays shutdown.
+const CLOSE_GRACE: Duration = Duration::from_millis(500);
+const CLOSE_GOING_AWAY: u16 = 1001;
+const BINARY_REFUSED: &str = "binary frames are not supported; send JSON text";
+const CLOSE_INTERNAL_ERROR: u16 = 1011;
+
+pub async fn upgrade(State(app): State<Arc<App>>, ws: WebSocketUpgrade) -> Response {
+    ws.max_message_size(SOCKET_MESSAGE_LIMIT)
+        .max_frame_size(SOCKET_MESSAGE_LIMIT)
+        .on_upgrade(move |socket| serve(app, socket))
+}
+
+async fn serve(app: Arc<App>, mut socket: WebSocket) {
+    let mut shutdown = app.shutdown.clone();
+    let (outbound, mut events) = mpsc::unbounded_channel();
+    let Some((user, conn)) = handshake(&app, &mut socket, &mut shutdown, outbound).await else {
+        return;
+    };
+    run(&app, &mut socket, &mut shutdown, &mut events, user).await;
+    if let Err(e) = app.lock().disconnect(user, conn) {
+        tracing::error!("recording disconnect of user {user}: {e}");
+    }
+}
+
+/// Waits for `hello`; on success the connection is registered and the welcome sent.
+async fn handshake(
+    app: &App,
+    socket: &mut WebSocket,
+    shutdown: &mut watch::Receiver<bool>,
+    outbound: mpsc::UnboundedSender<String>,
+) -> Option<(UserId, ConnId)> {
+    let deadline = tokio::time::sleep(HELLO_TIMEOUT);
+    tokio::pin!(deadline);
+    let first = loop {
+        tokio::select! {
+            _ = shutdown.changed() => return None,
+            _ = &mut deadline => {
+                let message = "no hello within 10 seconds";
+                refuse(socket, shutdown, ErrorCode::Unauthorized, message, CLOSE_UNAUTHORIZED).await;
+                return None;
+            }
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Text(text))) => break Some(text),
+                Some(Ok(Message::Binary(_))) => break None,
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                Some(Ok(Message::Close(_))) => {
+                    let _ = futures_util::SinkExt::flush(socket).await;
+                    return None;
+                }
+                Some(Err(_)) | None => return None,
+            },
+        }
+    };
+    let first = first.filter(|text| text.len() <= MAX_FRAME_BYTES);
+    if let Some(asked) = first.as_deref().and_then(requested_version) {
+        if asked != u64::from(PROTOCOL_VERSION) {
+            let message =
+                format!("server speaks protocol {PROTOCOL_VERSION}, client asked for {asked}");
+            refuse(
+                socket,
+                shutdown,
+                ErrorCode::UnsupportedVersion,
+                &message,
+                CLOSE_UNSUPPORTED_VERSION,
+            )
+            .await;
+            return None;
+        }
+    }
+    let hello = first.and_then(|text| serde_json::from_str::<ClientFrame>(&text).ok());
+    let Some(ClientFrame::Hello {
+        protocol_version: _,
+        token,
+        // Ignored for now: the welcome snapshot already covers everything up to its seq.
+        resume: _,
+    }) = hello
+    else {
+        refuse(
+            socket,
+            shutdown,
+            ErrorCode::Unauthorized,
+            "the first frame must be hello",
+            CLOSE_UNAUTHORIZED,
+        )
+        .await;
+        return None;
+    };
+    let connected = app.lock().connect(&token, outbound);
+    let (user, conn, welcome) = match connected {
+        Ok(Some(connected)) => connected,
+        Ok(None) => {
+            refuse(
+                socket,
+                shutdown,
+                ErrorCode::Unauthorized,
+                "invalid or expired token",
+                CLOSE_UNAUTHORIZED,
+            )
+            .await;
+            return None;
+        }
+        Err(e) => {
+            tracing::error!("hello failed in the store: {e}");
+            refuse(
+                socket,
+                shutdown,
+                ErrorCode::Internal,
+                "internal server error",
+                CLOSE_INTERNAL_ERROR,
+            )
+            .await;
+            return None;
+        }
+    };
+    tracing::debug!("user {user} connected as connection {conn}");
+    if send(socket, &ServerFrame::Welcome(Box::new(welcome)))
+        .await
+        .is_err()
+    {
+        if let Err(e) = app.lock().disconnect(user, conn) {
+            tracing::error!("recording disconnect of user {user}: {e}");
+        }
+        return None;
+    }
+    Some((user, conn))
+}
+
+async fn run(
+    app: &App,
+    socket: &mut WebSocket,
+    shutdown: &mut watch::Receiver<bool>,
+    events: &mut mpsc::UnboundedReceiver<String>,
+    user: UserId,
+) {
+    loop {
+        // Biased towards events so everything queued before a command's ack goes out first.
+        let sent = tokio::select! {
+            biased;
+            _ = shutdown.changed() => {
+                close(socket, shutdown, CLOSE_GOING_AWAY, "server shutting down").await;
+                return;
+            }
+            Some(frame) = events.recv() => socket.send(Message::Text(frame.into())).await.is_ok(),
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Text(text))) => {
+                    let reply = respond(app, user, &text);
+                    send(socket, &reply).await.is_ok()
+                }
+                Some(Ok(Message::Binary(_))) => {
+                    let reply = error(None, ErrorCode::BadFrame, BINARY_REFUSED);
+                    send(socket, &reply).await.is_ok()
+                }
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => true,
+                Some(Ok(Message::Close(_))) => {
+                    // Sends the close reply tungstenite queued, completing the handshake.
+                    let _ = futures_util::SinkExt::flush(socket).await;
+                    return;
+                }
+                Some(Err(_)) | None => return,
+            },
+        };
+        if !sent {
+            return;
+        }
+    }
+}
+
+/// The answer to one text frame after hello. Input problems become error frames; the
+/// connection stays open.
+fn respond(app: &App, user: UserId, text: &str) -> ServerFrame {
+    if text.len() > MAX_FRAME_BYTES {
+        let message = format!(
+            "frame is {} bytes; the limit is {MAX_FRAME_BYTES}",
+            text.len()
+        );
+        return error(command_id_of(text), ErrorCode::FrameTooLarge, &message);
+    }
+    match serde_json::from_str::<ClientFrame>(text) {
+        Ok(frame) => commands::handle(&mut app.lock(), user, frame),
+        Err(e) => error(command_id_of(text), ErrorCode::BadFrame, &e.to_string()),
+    }
+}
+
+/// The version a hello asks for, read on its own: a newer client's hello may not parse as
+/// ours, and it should still learn that the version is the problem.
+fn requested_version(text: &str) -> Option<u64> {
+    #[derive(serde::Deserialize)]
+    struct HelloHead {
+        #[serde(rename = "type")]
+        kind: String,
+        protocol_version: u64,
+    }
+    let head = serde_json::from_str::<HelloHead>(text).ok()?;
+    (head.kind == "hello").then_some(head.protocol_version)
+}
+
+/// The `id` of a frame that did not parse as a command, so the client can fail the right
+/// pending request instead of waiting for it to time out.
+fn command_id_of(text: &str) -> Option<CommandId> {
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        id: Option<CommandId>,
+    }
+    serde_json::from_str::<IdOnly>(text).ok()?.id
+}
+
+fn error(id: Option<CommandId>, code: ErrorCode, message: &str) -> ServerFrame {
+    ServerFrame::Error {
+        id,
+        code,
+        message: message.to_owned(),
+    }
+}
+
+async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> Result<(), axum::Error> {
+    match serde_json::to_string(frame) {
+        Ok(json) => socket.send(Message::Text(json.into())).await,
+        Err(e) => {
+            tracing::error!("serializing a server frame: {e}");
+            Ok(())
+        }
+    }
+}
+
+/// Sends an error without a command id, then closes with `close_code`.
+async fn refuse(
+    socket: &mut WebSocket,
+    shutdown: &mut watch::Receiver<bool>,
+    code: ErrorCode,
+    message: &str,
+    close_code: u16,
+) {
+    if send(socket, &error(None, code, message)).await.is_ok() {
+        close(socket, shutdown, close_code, message).await;
+    }
+}
+
+async fn close(
+    socket: &mut WebSocket,
+    shutdown: &mut watch::Receiver<bool>,
+    code: u16,
+    reason: &str,
+) {
+    // Close reasons are limited to 123 bytes by RFC 6455; ours are short and ASCII.
+    let frame = CloseFrame {
+        code,
+        reason: reason.chars().take(120).collect::<String>().into(),
+    };
+    if socket.send(Message::Close(Some(frame))).await.is_err() {
+        return;
+    }
+    // Reading until the peer's close reply lets the closing handshake complete cleanly.
+    // A shutdown starting meanwhile cuts the wait short.
+    let closed = async {
+        tokio::select! {
+            () = async { while let Some(Ok(_)) = socket.recv().await {} } => {}
+            _ = shutdown.changed() => {}
+        }
+    };
+    let _ = tokio::time::timeout(CLOSE_GRACE, closed).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requested_version_is_read_even_from_an_unfamiliar_hello() {
+        let future = r#"{"type":"hello","protocol_version":3,"credentials":{"jwt":"x"}}"#;
+        assert_eq!(requested_version(future), Some(3));
+        assert_eq!(
+            requested_version(r#"{"type":"hello","protocol_version":1,"token":"t"}"#),
+            Some(1)
+        );
+        assert_eq!(
+            requested_version(r#"{"type":"send_message","protocol_version":3}"#),
+            None
+        );
+        assert_eq!(requested_version(r#"{"type":"hello"}"#), None);
+    }
+
+    #[test]
+    fn command_id_is_recovered_from_frames_that_do_not_parse() {
+        assert_eq!(
+            command_id_of(r#"{"type":"launch_rockets","id":"c7"}"#),
+            Some("c7".to_owned())
+        );
+        assert_eq!(
+            command_id_of(r#"{"type":"send_message","id":"c8","text":5}"#),
+            Some("c8".to_owned())
+        );
+        assert_eq!(command_id_of(r#"{"type":"x","id":12}"#), None);
+        assert_eq!(command_id_of("not json"), None);
+        assert_eq!(command_id_of("[1,2]"), None);
+    }
+}
