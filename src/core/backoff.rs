@@ -71,7 +71,10 @@ mod tests {
             let ceiling = b.ceiling();
             assert!(ceiling >= prev_ceiling, "attempt {attempt}");
             let d = b.next_delay(0.5);
-            assert!(d >= ceiling / 2 && d <= ceiling, "attempt {attempt}: {d} vs {ceiling}");
+            assert!(
+                d >= ceiling / 2 && d <= ceiling,
+                "attempt {attempt}: {d} vs {ceiling}"
+            );
             prev_ceiling = ceiling;
         }
         assert_eq!(b.attempt(), 12);

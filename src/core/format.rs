@@ -30,7 +30,11 @@ pub fn initials(name: &str) -> String {
 
 /// The first line of a message, shortened for a one-line preview.
 pub fn preview(text: &str, max_chars: usize) -> String {
-    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+    let line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .trim();
     let mut out: String = line.chars().take(max_chars).collect();
     if line.chars().count() > max_chars {
         out.push('…');

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use messenger_protocol::{
-    AckResult, ConversationId, ConversationKind, ConversationSummary, Department, ErrorCode,
-    Event, Limits, Message, MessageId, ServerFrame, User, UserId,
+    AckResult, ConversationId, ConversationKind, ConversationSummary, Department, ErrorCode, Event,
+    Limits, Message, MessageId, ServerFrame, User, UserId,
 };
 
 /// One conversation as the client knows it: the server's summary plus the messages loaded so
@@ -131,7 +131,10 @@ impl Conversation {
 
     fn apply_my_read(&mut self, message_id: MessageId, me: UserId) {
         self.my_read = max_opt(self.my_read, Some(message_id));
-        if self.last_message.as_ref().is_none_or(|l| l.id <= message_id)
+        if self
+            .last_message
+            .as_ref()
+            .is_none_or(|l| l.id <= message_id)
             && self.newest_loaded().is_none_or(|n| n <= message_id)
         {
             self.unread = 0;
@@ -275,8 +278,8 @@ impl AppState {
         let Some(c) = self.conversations.get_mut(&message.conversation_id) else {
             return; // unknown conversation: the next welcome brings it
         };
-        let is_new = !c.contains(message.id)
-            && c.last_message.as_ref().is_none_or(|l| message.id > l.id);
+        let is_new =
+            !c.contains(message.id) && c.last_message.as_ref().is_none_or(|l| message.id > l.id);
         if !is_new {
             // Already known (ack and echo of the same message, or a replay).
             c.insert(message);

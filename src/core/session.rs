@@ -1,0 +1,574 @@
+//! One signed-in session: the reducer state, the outbox and the commands in flight.
+//!
+//! The socket adapter feeds every frame into [`Session::receive`] and writes out the frames it
+//! returns; the views call the command methods and send what they return.
+
+use std::collections::BTreeMap;
+
+use messenger_protocol::{
+    AckResult, ClientFrame, CommandId, ConversationId, ErrorCode, MessageId, ServerFrame,
+    Timestamp, UserId,
+};
+
+use super::outbox::{Outbox, PendingState};
+use super::state::AppState;
+
+/// Messages per history page.
+pub const HISTORY_PAGE: u32 = 50;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Pending {
+    OpenDirect(UserId),
+    LoadHistory(ConversationId),
+    MarkRead,
+}
+
+/// What the adapter must do after a frame.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Outcome {
+    /// Frames to send now.
+    pub send: Vec<ClientFrame>,
+    /// A conversation to show (an `open_direct` finished).
+    pub open: Option<ConversationId>,
+    /// This was a welcome: the connection is usable.
+    pub welcomed: bool,
+    /// The token is not valid: sign out.
+    pub unauthorized: bool,
+    /// The server speaks another protocol version: stop reconnecting.
+    pub unsupported: bool,
+}
+
+/// Why the compose box refused a text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ComposeError {
+    Empty,
+    TooLong { bytes: usize, max: usize },
+}
+
+impl std::fmt::Display for ComposeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ComposeError::Empty => write!(f, "Type a message first."),
+            ComposeError::TooLong { bytes, max } => write!(
+                f,
+                "Message is too long: {bytes} bytes, the limit is {max}. Shorten it to send."
+            ),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    Pending,
+    Sent,
+    Read,
+    Failed,
+}
+
+impl Delivery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Pending => "pending",
+            Delivery::Sent => "sent",
+            Delivery::Read => "read",
+            Delivery::Failed => "failed",
+        }
+    }
+}
+
+/// One line of the chat pane: a stored message or a local echo.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimelineItem {
+    /// Unique and changes whenever the rendering must change.
+    pub key: String,
+    pub message_id: Option<MessageId>,
+    pub client_id: Option<CommandId>,
+    pub sender_id: UserId,
+    pub text: String,
+    pub created_at: Timestamp,
+    pub own: bool,
+    pub delivery: Delivery,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Session {
+    pub state: AppState,
+    pub outbox: Outbox,
+    /// True between a welcome and the end of that connection.
+    pub online: bool,
+    id_prefix: String,
+    counter: u64,
+    pending: BTreeMap<CommandId, Pending>,
+    /// Last `mark_read` sent per conversation on this connection.
+    marked: BTreeMap<ConversationId, MessageId>,
+    /// A direct chat the user asked for while offline.
+    want_direct: Option<UserId>,
+}
+
+impl Session {
+    /// `id_prefix` must make command ids unique across tabs and reloads (the adapter passes
+    /// something random).
+    pub fn new(id_prefix: impl Into<String>) -> Self {
+        Session {
+            id_prefix: id_prefix.into(),
+            ..Session::default()
+        }
+    }
+
+    pub fn next_id(&mut self) -> CommandId {
+        self.counter += 1;
+        format!("{}-{}", self.id_prefix, self.counter)
+    }
+
+    /// Feeds one frame from the server.
+    pub fn receive(&mut self, frame: ServerFrame, open: Option<ConversationId>) -> Outcome {
+        let mut out = Outcome::default();
+        self.outbox.apply(&frame);
+        match &frame {
+            ServerFrame::Welcome(_) => {
+                out.welcomed = true;
+            }
+            ServerFrame::Ack { id, result } => {
+                let pending = self.pending.remove(id);
+                if let (Some(Pending::OpenDirect(_)), AckResult::Conversation { conversation }) =
+                    (pending, result)
+                {
+                    out.open = Some(conversation.id);
+                }
+            }
+            ServerFrame::Error { id: None, code, .. } => match code {
+                ErrorCode::Unauthorized => out.unauthorized = true,
+                ErrorCode::UnsupportedVersion => out.unsupported = true,
+                _ => {}
+            },
+            ServerFrame::Error { id: Some(id), .. } => {
+                self.pending.remove(id);
+            }
+            ServerFrame::Event { .. } => {}
+        }
+        self.state.apply(frame);
+        if out.welcomed {
+            self.online = true;
+            self.marked.clear();
+            out.send.extend(self.outbox.take_sendable());
+            if let Some(conv) = open.filter(|c| self.state.conversations.contains_key(c)) {
+                out.send.extend(self.load_history(conv, None));
+            }
+            if let Some(user) = self.want_direct.take() {
+                let (existing, frame) = self.open_direct(user);
+                out.send.extend(frame);
+                out.open = out.open.or(existing);
+            }
+        }
+        out
+    }
+
+    /// The connection ended (any reason).
+    pub fn disconnected(&mut self) {
+        self.online = false;
+        self.outbox.disconnected();
+        self.pending.clear();
+    }
+
+    /// Queues a text for sending. Returns the frame to send now, if connected.
+    pub fn send_text(
+        &mut self,
+        conversation: ConversationId,
+        text: &str,
+        now: Timestamp,
+    ) -> Result<Vec<ClientFrame>, ComposeError> {
+        if text.trim().is_empty() {
+            return Err(ComposeError::Empty);
+        }
+        let max = self.state.limits.max_message_bytes;
+        if text.len() > max {
+            return Err(ComposeError::TooLong {
+                bytes: text.len(),
+                max,
+            });
+        }
+        let id = self.next_id();
+        self.outbox.push(id, conversation, text.to_string(), now);
+        Ok(if self.online {
+            self.outbox.take_sendable()
+        } else {
+            Vec::new()
+        })
+    }
+
+    /// Retries a failed message.
+    pub fn retry(&mut self, client_id: &str) -> Vec<ClientFrame> {
+        self.outbox.retry(client_id);
+        if self.online {
+            self.outbox.take_sendable()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Opens the direct conversation with `user`: returns the known one to show right away
+    /// and the `open_direct` frame (the ack's conversation is shown when it arrives).
+    pub fn open_direct(&mut self, user: UserId) -> (Option<ConversationId>, Option<ClientFrame>) {
+        let existing = self.state.direct_with(user);
+        if !self.online {
+            if existing.is_none() {
+                self.want_direct = Some(user);
+            }
+            return (existing, None);
+        }
+        let id = self.next_id();
+        self.pending.insert(id.clone(), Pending::OpenDirect(user));
+        (
+            existing,
+            Some(ClientFrame::OpenDirect { id, user_id: user }),
+        )
+    }
+
+    pub fn is_loading_history(&self, conversation: ConversationId) -> bool {
+        self.pending
+            .values()
+            .any(|p| *p == Pending::LoadHistory(conversation))
+    }
+
+    /// A history page: the newest one (`before: None`) or the one before a message.
+    pub fn load_history(
+        &mut self,
+        conversation: ConversationId,
+        before: Option<MessageId>,
+    ) -> Option<ClientFrame> {
+        if !self.online {
+            return None;
+        }
+        let id = self.next_id();
+        self.pending
+            .insert(id.clone(), Pending::LoadHistory(conversation));
+        Some(ClientFrame::LoadHistory {
+            id,
+            conversation_id: conversation,
+            before,
+            limit: HISTORY_PAGE,
+        })
+    }
+
+    /// The next older page of the conversation, if there is one.
+    pub fn load_older(&mut self, conversation: ConversationId) -> Option<ClientFrame> {
+        let c = self.state.conversations.get(&conversation)?;
+        if c.has_more != Some(true) || self.is_loading_history(conversation) {
+            return None;
+        }
+        let before = c.oldest_loaded();
+        self.load_history(conversation, before)
+    }
+
+    /// `mark_read` up to the newest message from others, when that moves the read position.
+    /// Applies it locally at once so the counters drop without waiting for the server.
+    pub fn mark_read(&mut self, conversation: ConversationId) -> Option<ClientFrame> {
+        let newest = self.mark_read_target(conversation)?;
+        let me = self.state.me_id()?;
+        self.marked.insert(conversation, newest);
+        self.state.read_up_to(conversation, me, newest);
+        let id = self.next_id();
+        self.pending.insert(id.clone(), Pending::MarkRead);
+        Some(ClientFrame::MarkRead {
+            id,
+            conversation_id: conversation,
+            message_id: newest,
+        })
+    }
+
+    /// Whether [`Session::mark_read`] would send something.
+    pub fn needs_mark_read(&self, conversation: ConversationId) -> bool {
+        self.mark_read_target(conversation).is_some()
+    }
+
+    fn mark_read_target(&self, conversation: ConversationId) -> Option<MessageId> {
+        let me = self.state.me_id()?;
+        let c = self.state.conversations.get(&conversation)?;
+        let newest = c.newest_from_others(me)?;
+        let moves = c.my_read.is_none_or(|r| newest > r) || c.unread > 0;
+        if !moves || !self.online || self.marked.get(&conversation) == Some(&newest) {
+            return None;
+        }
+        Some(newest)
+    }
+
+    /// The chat pane's lines: stored messages, then local echoes not yet confirmed. A message
+    /// is never listed twice, even when its ack and its echo both arrived.
+    pub fn timeline(&self, conversation: ConversationId) -> Vec<TimelineItem> {
+        let me = self.state.me_id().unwrap_or_default();
+        let mut items = Vec::new();
+        let mut confirmed = Vec::new();
+        if let Some(c) = self.state.conversations.get(&conversation) {
+            for m in &c.messages {
+                let own = m.sender_id == me;
+                let delivery = if own && c.is_read_by_others(m, me) {
+                    Delivery::Read
+                } else if own {
+                    Delivery::Sent
+                } else {
+                    Delivery::Read
+                };
+                if let Some(cid) = &m.client_id {
+                    confirmed.push(cid.clone());
+                }
+                items.push(TimelineItem {
+                    key: format!("m{}-{}", m.id, delivery.as_str()),
+                    message_id: Some(m.id),
+                    client_id: m.client_id.clone(),
+                    sender_id: m.sender_id,
+                    text: m.text.clone(),
+                    created_at: m.created_at,
+                    own,
+                    delivery,
+                    error: None,
+                });
+            }
+        }
+        for p in self.outbox.for_conversation(conversation) {
+            if confirmed.contains(&p.client_id) {
+                continue;
+            }
+            let (delivery, error) = match &p.state {
+                PendingState::Failed(e) => (Delivery::Failed, Some(e.clone())),
+                _ => (Delivery::Pending, None),
+            };
+            items.push(TimelineItem {
+                key: format!("p{}-{}", p.client_id, delivery.as_str()),
+                message_id: None,
+                client_id: Some(p.client_id.clone()),
+                sender_id: me,
+                text: p.text.clone(),
+                created_at: p.created_at,
+                own: true,
+                delivery,
+                error,
+            });
+        }
+        items
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::state::tests::{msg, welcome};
+    use messenger_protocol::{ConversationKind, ConversationSummary, Event};
+
+    fn online() -> Session {
+        let mut s = Session::new("t");
+        let out = s.receive(welcome(), None);
+        assert!(out.welcomed && out.send.is_empty());
+        s
+    }
+
+    fn sent_id(frames: &[ClientFrame]) -> String {
+        frames[0].command_id().unwrap().to_string()
+    }
+
+    #[test]
+    fn send_shows_pending_then_sent_exactly_once() {
+        let mut s = online();
+        let frames = s.send_text(10, "hello", 5).unwrap();
+        let id = sent_id(&frames);
+        let t = s.timeline(10);
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].delivery, Delivery::Pending);
+        assert_eq!(t[0].message_id, None);
+
+        let mut stored = msg(6, 10, 1, "hello");
+        stored.client_id = Some(id.clone());
+        s.receive(
+            ServerFrame::Event {
+                seq: 11,
+                event: Event::MessageCreated {
+                    message: stored.clone(),
+                },
+            },
+            Some(10),
+        );
+        s.receive(
+            ServerFrame::Ack {
+                id,
+                result: AckResult::MessageSent { message: stored },
+            },
+            Some(10),
+        );
+        let t = s.timeline(10);
+        assert_eq!(t.len(), 1, "{t:?}");
+        assert_eq!(t[0].message_id, Some(6));
+        assert_eq!(t[0].delivery, Delivery::Sent);
+        assert!(s.outbox.is_empty());
+        // Own message: unread unchanged.
+        assert_eq!(s.state.conversations[&10].unread, 2);
+    }
+
+    #[test]
+    fn offline_send_is_kept_and_resent_with_same_id_after_welcome() {
+        let mut s = online();
+        let first = s.send_text(10, "one", 1).unwrap();
+        let id1 = sent_id(&first);
+        s.disconnected();
+        assert!(s.send_text(10, "two", 2).unwrap().is_empty());
+        assert_eq!(s.timeline(10).len(), 2);
+        assert!(s
+            .timeline(10)
+            .iter()
+            .all(|i| i.delivery == Delivery::Pending));
+        let out = s.receive(welcome(), Some(10));
+        let resent: Vec<_> = out
+            .send
+            .iter()
+            .filter(|f| matches!(f, ClientFrame::SendMessage { .. }))
+            .map(|f| f.command_id().unwrap().to_string())
+            .collect();
+        assert_eq!(resent.len(), 2);
+        assert_eq!(resent[0], id1);
+        // The open conversation reloads its history after the welcome.
+        assert!(out.send.iter().any(|f| matches!(
+            f,
+            ClientFrame::LoadHistory {
+                conversation_id: 10,
+                before: None,
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn compose_validation() {
+        let mut s = online();
+        assert_eq!(s.send_text(10, "  \n ", 1), Err(ComposeError::Empty));
+        let big = "é".repeat(s.state.limits.max_message_bytes);
+        assert!(matches!(
+            s.send_text(10, &big, 1),
+            Err(ComposeError::TooLong { .. })
+        ));
+        assert!(s.outbox.is_empty());
+    }
+
+    #[test]
+    fn mark_read_clears_unread_locally_once() {
+        let mut s = online();
+        assert_eq!(s.state.total_unread(), 3);
+        let f = s.mark_read(10).unwrap();
+        assert!(matches!(
+            f,
+            ClientFrame::MarkRead {
+                conversation_id: 10,
+                message_id: 5,
+                ..
+            }
+        ));
+        assert_eq!(s.state.total_unread(), 1);
+        assert!(s.mark_read(10).is_none(), "not sent twice");
+        // A new message from Bob: marked again.
+        s.receive(
+            ServerFrame::Event {
+                seq: 11,
+                event: Event::MessageCreated {
+                    message: msg(9, 10, 2, "new"),
+                },
+            },
+            Some(10),
+        );
+        assert_eq!(s.state.total_unread(), 2);
+        assert!(s.mark_read(10).is_some());
+        assert_eq!(s.state.total_unread(), 1);
+    }
+
+    #[test]
+    fn open_direct_opens_the_acked_conversation() {
+        let mut s = online();
+        let (existing, frame) = s.open_direct(2);
+        assert_eq!(existing, Some(10));
+        let (existing, frame2) = s.open_direct(7);
+        assert_eq!(existing, None);
+        let id = frame2.unwrap().command_id().unwrap().to_string();
+        assert!(frame.is_some());
+        let out = s.receive(
+            ServerFrame::Ack {
+                id,
+                result: AckResult::Conversation {
+                    conversation: ConversationSummary {
+                        id: 30,
+                        kind: ConversationKind::Direct,
+                        title: None,
+                        members: vec![1, 7],
+                        last_message: None,
+                        unread: 0,
+                        last_read_message_id: None,
+                    },
+                },
+            },
+            None,
+        );
+        assert_eq!(out.open, Some(30));
+        assert_eq!(s.state.direct_with(7), Some(30));
+    }
+
+    #[test]
+    fn read_state_of_own_messages() {
+        let mut s = online();
+        let mut stored = msg(6, 10, 1, "hello");
+        stored.client_id = Some("x".into());
+        s.receive(
+            ServerFrame::Event {
+                seq: 11,
+                event: Event::MessageCreated { message: stored },
+            },
+            None,
+        );
+        assert_eq!(s.timeline(10)[0].delivery, Delivery::Sent);
+        s.receive(
+            ServerFrame::Event {
+                seq: 12,
+                event: Event::ReadUpTo {
+                    conversation_id: 10,
+                    user_id: 2,
+                    message_id: 6,
+                },
+            },
+            None,
+        );
+        assert_eq!(s.timeline(10)[0].delivery, Delivery::Read);
+    }
+
+    #[test]
+    fn unauthorized_error_is_reported() {
+        let mut s = Session::new("t");
+        let out = s.receive(
+            ServerFrame::Error {
+                id: None,
+                code: ErrorCode::Unauthorized,
+                message: "bad token".into(),
+            },
+            None,
+        );
+        assert!(out.unauthorized);
+    }
+
+    #[test]
+    fn history_paging() {
+        let mut s = online();
+        let f = s.load_history(10, None).unwrap();
+        let id = f.command_id().unwrap().to_string();
+        assert!(s.is_loading_history(10));
+        assert!(s.load_older(10).is_none());
+        s.receive(
+            ServerFrame::Ack {
+                id,
+                result: AckResult::History {
+                    conversation_id: 10,
+                    messages: vec![msg(4, 10, 2, "a"), msg(5, 10, 2, "b")],
+                    has_more: true,
+                },
+            },
+            Some(10),
+        );
+        match s.load_older(10) {
+            Some(ClientFrame::LoadHistory { before, .. }) => assert_eq!(before, Some(4)),
+            other => panic!("{other:?}"),
+        }
+    }
+}

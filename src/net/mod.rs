@@ -1,0 +1,12 @@
+//! Thin browser network adapters: the WebSocket connection and the login request.
+
+pub mod login;
+pub mod socket;
+
+/// A random prefix for command ids, unique across tabs and reloads.
+pub fn random_id_prefix() -> String {
+    let r1 = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    let r2 = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    let now = js_sys::Date::now() as u64;
+    format!("{now:x}-{r1:08x}{r2:08x}")
+}

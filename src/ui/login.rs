@@ -1,0 +1,103 @@
+//! The sign-in form.
+
+use leptos::prelude::*;
+
+use super::Auth;
+use crate::net::login::login;
+use crate::storage::token::{self, StoredSession};
+
+#[component]
+pub fn LoginForm() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    // An expired session explains itself in the same place as a failed sign-in.
+    let error = RwSignal::new(auth.notice.get_untracked());
+
+    let submit = move |ev: web_sys::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let user = username.get_untracked().trim().to_string();
+        let pass = password.get_untracked();
+        if user.is_empty() || pass.is_empty() {
+            error.set(Some("Enter your username and password.".into()));
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let server = auth.server.get_value();
+        leptos::task::spawn_local(async move {
+            let result = login(&server, &user, &pass).await;
+            let _ = busy.try_set(false);
+            match result {
+                Ok(resp) => {
+                    let session = StoredSession {
+                        token: resp.token,
+                        user_id: Some(resp.user_id),
+                    };
+                    token::save(&session);
+                    auth.notice.set(None);
+                    auth.session.set(Some(session));
+                }
+                Err(e) => {
+                    let _ = error.try_set(Some(e.to_string()));
+                }
+            }
+        });
+    };
+
+    view! {
+        <div class="mw-login">
+            <form class="mw-login-card" on:submit=submit>
+                <div class="mw-brand mw-brand-lg" aria-hidden="true">
+                    "M"
+                </div>
+                <h1 class="mw-login-title">"Sign in to Messenger"</h1>
+                <label class="mw-field">
+                    <span>"Username"</span>
+                    <input
+                        type="text"
+                        name="username"
+                        autocomplete="username"
+                        data-testid="login-username"
+                        prop:value=move || username.get()
+                        on:input=move |ev| username.set(event_target_value(&ev))
+                    />
+                </label>
+                <label class="mw-field">
+                    <span>"Password"</span>
+                    <input
+                        type="password"
+                        name="password"
+                        autocomplete="current-password"
+                        data-testid="login-password"
+                        prop:value=move || password.get()
+                        on:input=move |ev| password.set(event_target_value(&ev))
+                    />
+                </label>
+                {move || {
+                    error
+                        .get()
+                        .map(|e| {
+                            view! {
+                                <p class="mw-login-error" data-testid="login-error" role="alert">
+                                    {e}
+                                </p>
+                            }
+                        })
+                }}
+                <button
+                    type="submit"
+                    class="mw-primary"
+                    data-testid="login-submit"
+                    disabled=move || busy.get()
+                >
+                    {move || if busy.get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </form>
+        </div>
+    }
+}

@@ -1,0 +1,92 @@
+//! One message line. Text is rendered as a text node, never as HTML.
+
+use leptos::prelude::*;
+
+use crate::core::format::hhmm;
+use crate::core::session::{Delivery, TimelineItem};
+
+/// `(ISO 8601 UTC, local HH:MM)` for a timestamp in milliseconds.
+pub fn format_time(ms: i64) -> (String, String) {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    if date.get_time().is_nan() {
+        return (String::new(), String::new());
+    }
+    (
+        String::from(date.to_iso_string()),
+        hhmm(date.get_hours(), date.get_minutes()),
+    )
+}
+
+fn delivery_label(d: Delivery) -> &'static str {
+    match d {
+        Delivery::Pending => "Sending…",
+        Delivery::Sent => "Sent",
+        Delivery::Read => "Read",
+        Delivery::Failed => "Not sent",
+    }
+}
+
+/// A message of the chat pane. `on_retry` is called for a failed own message.
+#[component]
+pub fn MessageView(
+    item: TimelineItem,
+    sender_name: String,
+    color: String,
+    #[prop(optional, into)] on_retry: Option<Callback<String>>,
+) -> impl IntoView {
+    let (iso, short) = format_time(item.created_at);
+    let state = item.delivery.as_str();
+    let retry = item
+        .error
+        .clone()
+        .zip(item.client_id.clone())
+        .map(|(error, cid)| {
+            view! {
+                <span class="mw-msg-error" role="alert">
+                    {error}
+                    {on_retry
+                        .map(|cb| {
+                            let cid = cid.clone();
+                            view! {
+                                <button
+                                    type="button"
+                                    class="mw-link"
+                                    on:click=move |_| cb.run(cid.clone())
+                                >
+                                    "Retry"
+                                </button>
+                            }
+                        })}
+                </span>
+            }
+        });
+    view! {
+        <li
+            class="mw-msg"
+            class:mw-own=item.own
+            data-testid="message"
+            data-message-id=item.message_id.map(|id| id.to_string())
+            data-state=state
+        >
+            <div class="mw-bubble">
+                <div class="mw-msg-meta">
+                    <span class="mw-msg-sender" data-testid="message-sender" style=format!("color:{color}")>
+                        {sender_name}
+                    </span>
+                    <time class="mw-msg-time" data-testid="message-time" datetime=iso>
+                        {short}
+                    </time>
+                </div>
+                <div class="mw-msg-text" data-testid="message-text">
+                    {item.text}
+                </div>
+                {item.own.then(|| view! {
+                    <div class="mw-msg-state" title=delivery_label(item.delivery)>
+                        {delivery_label(item.delivery)}
+                    </div>
+                })}
+                {retry}
+            </div>
+        </li>
+    }
+}

@@ -1,0 +1,73 @@
+//! The Leptos views. They read the session through signals and call the core for commands.
+
+mod chat;
+mod compose;
+mod contacts;
+mod conversations;
+mod ctx;
+mod login;
+pub mod message;
+mod messenger;
+mod sidebar;
+
+use leptos::prelude::*;
+
+use crate::config::Config;
+use crate::storage::token::{self, StoredSession};
+
+pub use ctx::Ctx;
+pub use login::LoginForm;
+pub use message::MessageView;
+
+/// Sign-in state shared by the login form and the messenger.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub session: RwSignal<Option<StoredSession>>,
+    /// Why the login form is shown again (expired token...).
+    pub notice: RwSignal<Option<String>>,
+    pub server: StoredValue<String>,
+    pub db_name: StoredValue<String>,
+}
+
+impl Auth {
+    /// Forgets the token and returns to the login form.
+    pub fn sign_out(&self, notice: Option<String>) {
+        token::clear();
+        self.notice.set(notice);
+        self.session.set(None);
+    }
+}
+
+fn page_origin() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default()
+}
+
+/// The whole widget.
+#[component]
+pub fn App(config: Config) -> impl IntoView {
+    let server = crate::config::normalize_base(&config.server.clone().unwrap_or_else(page_origin));
+    let initial = match &config.token {
+        Some(t) => Some(StoredSession {
+            token: t.clone(),
+            user_id: None,
+        }),
+        None => token::load(),
+    };
+    let auth = Auth {
+        session: RwSignal::new(initial),
+        notice: RwSignal::new(None),
+        server: StoredValue::new(server),
+        db_name: StoredValue::new(config.db_name()),
+    };
+    provide_context(auth);
+    let signed_in = move || auth.session.with(Option::is_some);
+    view! {
+        <div class="mw-root" lang=config.locale.clone()>
+            <Show when=signed_in fallback=|| view! { <LoginForm /> }>
+                <messenger::Messenger />
+            </Show>
+        </div>
+    }
+}
