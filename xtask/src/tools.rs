@@ -10,6 +10,8 @@ use crate::{root, Result};
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// trunk 0.22 needs a newer rustc than this project's toolchain.
 const TRUNK_VERSION: &str = "0.21.14";
+/// Must match `[tools] wasm_opt` in Trunk.toml and xtask/node/package.json.
+const WASM_OPT_VERSION: &str = "version_132";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
@@ -20,15 +22,18 @@ pub fn add_cargo_bin_to_path() {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")));
     if let Some(bin) = cargo_home.map(|h| h.join("bin")) {
-        let mut paths: Vec<PathBuf> = std::env::var_os("PATH")
-            .map(|p| std::env::split_paths(&p).collect())
-            .unwrap_or_default();
-        if !paths.contains(&bin) {
-            paths.insert(0, bin);
-            if let Ok(joined) = std::env::join_paths(paths) {
-                std::env::set_var("PATH", joined);
-            }
-        }
+        prepend_to_path(bin);
+    }
+}
+
+fn prepend_to_path(dir: PathBuf) {
+    let mut paths: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    paths.retain(|p| *p != dir);
+    paths.insert(0, dir);
+    if let Ok(joined) = std::env::join_paths(paths) {
+        std::env::set_var("PATH", joined);
     }
 }
 
@@ -93,11 +98,23 @@ fn ensure_wasm_bindgen() -> Result {
     ]))
 }
 
+/// binaryen from npm, not Debian's: version 108 breaks the externref table that
+/// wasm-bindgen emits (the page fails with "WebAssembly.Table.set(): Argument 1 is invalid").
+/// Trunk.toml pins the version, so trunk refuses any other wasm-opt on the PATH.
 fn ensure_wasm_opt() -> Result {
-    if version_of("wasm-opt").is_some() {
-        return Ok(());
+    let dir = root().join("xtask/node");
+    if !dir.join("node_modules/binaryen/package.json").exists() {
+        run(Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir))?;
     }
-    apt_install(&["binaryen"])
+    prepend_to_path(dir.join("node_modules/.bin"));
+    match version_of("wasm-opt") {
+        Some(v) if v.contains(WASM_OPT_VERSION) => Ok(()),
+        other => Err(format!(
+            "wasm-opt {WASM_OPT_VERSION} expected from xtask/node, found {other:?}"
+        )),
+    }
 }
 
 fn ensure_e2e_packages() -> Result {
