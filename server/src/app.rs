@@ -1,18 +1,20 @@
 //! Shared server state and the operations that must see the database and the hub together.
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use messenger_protocol::{
-    Event, Limits, Presence, ServerFrame, Timestamp, UserId, Welcome, PROTOCOL_VERSION,
+    Event, Features, Limits, Presence, ServerFrame, Timestamp, UserId, Welcome, PROTOCOL_VERSION,
 };
 use tokio::sync::{mpsc, watch};
 
 use crate::hub::{ConnId, Hub, Outbound};
 use crate::store::{Store, StoreError};
+use crate::Config;
 
 pub struct App {
     core: Mutex<Core>,
+    pub config: Arc<Config>,
     /// Flips to `true` when the server shuts down; connection tasks then close their sockets.
     pub shutdown: watch::Receiver<bool>,
     /// Never used to send: the receiver learns that every task holding the App (and so the
@@ -21,12 +23,20 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(store: Store, shutdown: watch::Receiver<bool>, alive: mpsc::Sender<()>) -> App {
+    pub fn new(
+        store: Store,
+        config: Config,
+        shutdown: watch::Receiver<bool>,
+        alive: mpsc::Sender<()>,
+    ) -> App {
+        let config = Arc::new(config);
         App {
             core: Mutex::new(Core {
                 store,
                 hub: Hub::default(),
+                config: config.clone(),
             }),
+            config,
             shutdown,
             _alive: alive,
         }
@@ -44,6 +54,7 @@ impl App {
 pub struct Core {
     pub store: Store,
     pub hub: Hub,
+    pub config: Arc<Config>,
 }
 
 /// A write in progress: the store inside an open transaction, plus the events to deliver
@@ -129,6 +140,7 @@ impl Core {
                     Event::Presence {
                         user_id: user,
                         presence: Presence::Online,
+                        last_seen: None,
                     },
                 )?;
             }
@@ -150,6 +162,7 @@ impl Core {
                     Event::Presence {
                         user_id: user,
                         presence: Presence::Offline,
+                        last_seen: Some(tx.now),
                     },
                 )?;
             }
@@ -179,6 +192,14 @@ impl Core {
             users,
             departments: self.store.departments()?,
             conversations: self.store.conversations_of(user)?,
+            reset: None,
+            new_channels: 0,
+            unread_notifications: self.store.unread_notifications(user)?,
+            settings: self.store.settings(user)?,
+            features: Features {
+                forwarding: self.config.forwarding,
+                message_lifetime_secs: Some(self.config.message_lifetime.as_secs()),
+            },
             limits: Limits::default(),
         }))
     }

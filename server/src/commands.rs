@@ -1,8 +1,8 @@
 //! What each client command does: checks, the write, the events it causes, the ack.
 
 use messenger_protocol::{
-    AckResult, ClientFrame, ConversationId, ConversationKind, ErrorCode, Event, Importance,
-    Message, MessageId, ServerFrame, UserId, MAX_MESSAGE_BYTES,
+    AckResult, AttachmentId, ClientFrame, ConversationId, ConversationKind, ErrorCode, Event,
+    Importance, Message, MessageId, ServerFrame, UserId, MAX_MESSAGE_BYTES,
 };
 
 use crate::app::Core;
@@ -18,7 +18,7 @@ pub struct CommandError {
 }
 
 impl CommandError {
-    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         CommandError {
             code,
             message: message.into(),
@@ -83,9 +83,18 @@ fn run(
             conversation_id,
             text,
             importance,
+            attachments,
             ..
-        } => send_message(core, user, id, conversation_id, &text, importance)
-            .map(|message| AckResult::MessageSent { message }),
+        } => send_message(
+            core,
+            user,
+            id,
+            conversation_id,
+            &text,
+            importance,
+            &attachments,
+        )
+        .map(|message| AckResult::MessageSent { message }),
         ClientFrame::OpenDirect { user_id, .. } => open_direct(core, user, user_id),
         ClientFrame::MarkRead {
             conversation_id,
@@ -98,6 +107,11 @@ fn run(
             limit,
             ..
         } => load_history(core, user, conversation_id, before, limit),
+        // Protocol v1 commands not implemented yet by the reference server.
+        _ => Err(CommandError::new(
+            ErrorCode::Internal,
+            "not implemented by this server yet",
+        )),
     }
 }
 
@@ -108,6 +122,7 @@ fn send_message(
     conversation: ConversationId,
     text: &str,
     importance: Importance,
+    attachments: &[AttachmentId],
 ) -> Result<Message, CommandError> {
     if text.len() > MAX_MESSAGE_BYTES {
         return Err(CommandError::new(
@@ -132,7 +147,7 @@ fn send_message(
         if let Some(existing) = tx.store.message_by_client_id(user, command_id)? {
             return Ok(existing);
         }
-        let message = tx.store.insert_message(
+        let mut message = tx.store.insert_message(
             conversation,
             user,
             text,
@@ -140,6 +155,7 @@ fn send_message(
             Some(command_id),
             tx.now,
         )?;
+        message.attachments = crate::attachments::claim(tx, user, message.id, attachments)?;
         for member in tx.store.members(conversation)? {
             tx.emit(
                 member,
@@ -148,6 +164,7 @@ fn send_message(
                 },
             )?;
         }
+        crate::notifications::on_message(tx, &message)?;
         Ok(message)
     })
 }

@@ -106,12 +106,10 @@ fn parse_args(
     let static_dir = static_dir
         .map(PathBuf::from)
         .or_else(|| Some(PathBuf::from("dist")).filter(|dir| dir.is_dir()));
-    Ok(Some(Config {
-        addr,
-        db_path: PathBuf::from(db),
-        static_dir,
-        seed_demo,
-    }))
+    let mut config = Config::new(addr, PathBuf::from(db));
+    config.static_dir = static_dir;
+    config.seed_demo = seed_demo;
+    Ok(Some(config))
 }
 
 async fn shutdown_signal() {

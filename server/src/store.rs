@@ -57,7 +57,9 @@ impl From<serde_json::Error> for StoreError {
 }
 
 pub struct Store {
-    conn: Connection,
+    /// Crate-visible so feature modules (notifications, attachments…) keep their queries
+    /// in `impl Store` blocks of their own files.
+    pub(crate) conn: Connection,
     epoch: String,
 }
 
@@ -315,6 +317,7 @@ impl Store {
             last_message,
             unread,
             last_read_message_id: last_read,
+            member_states: Vec::new(),
         }))
     }
 
@@ -358,6 +361,8 @@ impl Store {
             importance,
             created_at: now,
             client_id: client_id.map(str::to_owned),
+            system: None,
+            attachments: Vec::new(),
         })
     }
 
@@ -453,6 +458,8 @@ fn message_from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
         importance: importance_from_sql(&r.get::<_, String>(4)?),
         created_at: r.get(5)?,
         client_id: r.get(6)?,
+        system: None,
+        attachments: Vec::new(),
     })
 }
 

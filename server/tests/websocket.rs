@@ -23,6 +23,7 @@ fn send(id: &str, conversation_id: i64, text: &str) -> ClientFrame {
         conversation_id,
         text: text.to_owned(),
         importance: Importance::Normal,
+        attachments: Vec::new(),
     }
 }
 
@@ -181,7 +182,8 @@ async fn presence_follows_connections() {
         alice.next_event().await.1,
         Event::Presence {
             user_id: bob_id,
-            presence: Presence::Online
+            presence: Presence::Online,
+            last_seen: None,
         }
     );
 
@@ -194,13 +196,14 @@ async fn presence_follows_connections() {
     let mut bob1 = bob1;
     bob1.send_raw(WsMessage::Close(None)).await;
     assert!(matches!(bob1.recv_ws().await, Some(WsMessage::Close(_))));
-    assert_eq!(
-        alice.next_event().await.1,
+    match alice.next_event().await.1 {
         Event::Presence {
-            user_id: bob_id,
-            presence: Presence::Offline
-        }
-    );
+            user_id,
+            presence: Presence::Offline,
+            last_seen: Some(_),
+        } => assert_eq!(user_id, bob_id),
+        other => panic!("expected bob offline with last_seen, got {other:?}"),
+    }
     let (_, welcome) = Client::login(addr, "carol").await;
     let bob = welcome.users.iter().find(|u| u.id == bob_id).unwrap();
     assert_eq!(bob.presence, Presence::Offline);
@@ -450,6 +453,7 @@ async fn invalid_commands_get_specific_errors() {
         conversation_id: group,
         text: "build is red".into(),
         importance: Importance::High,
+        attachments: Vec::new(),
     };
     let AckResult::MessageSent { message } = alice.ack(urgent).await else {
         panic!("expected message_sent");

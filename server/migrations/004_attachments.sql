@@ -1,0 +1,2 @@
+-- Schema step for attachments.
+SELECT 1;

@@ -1,0 +1,1 @@
+//! Groups and open channels: creating, listing, joining, leaving, adding members.
