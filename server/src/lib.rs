@@ -8,6 +8,7 @@ mod attachments;
 mod auth;
 mod commands;
 mod conversations;
+mod delivery;
 mod demo;
 mod expiry;
 mod http;
@@ -53,6 +54,8 @@ pub struct Config {
     pub mail: MailConfig,
     /// Uploaded images and their thumbnails.
     pub attachments_dir: PathBuf,
+    /// Sizes and command rates announced in the welcome and enforced per connection.
+    pub limits: messenger_protocol::Limits,
 }
 
 /// Where notification e-mails go.
@@ -88,6 +91,7 @@ impl Config {
                 interval: Duration::from_secs(60),
             },
             attachments_dir: data_dir.join("attachments"),
+            limits: messenger_protocol::Limits::default(),
             db_path,
         }
     }

@@ -8,12 +8,18 @@ use tracing_subscriber::EnvFilter;
 
 const USAGE: &str = "\
 usage: messenger-server [--addr IP:PORT] [--db FILE] [--static-dir DIR] [--no-demo]
+                        [--no-forwarding] [--message-lifetime-secs N]
 
   --addr IP:PORT     where to listen (env MESSENGER_ADDR, default 127.0.0.1:8080; port 0 picks one)
   --db FILE          SQLite database, created if missing (env MESSENGER_DB,
                      default data/messenger.sqlite3)
   --static-dir DIR   built widget to serve (env MESSENGER_STATIC_DIR, default ./dist if it exists)
   --no-demo          do not seed demo users into an empty database
+  --no-forwarding    refuse direct messages to offline users instead of storing them
+                     (env MESSENGER_NO_FORWARDING=1)
+  --message-lifetime-secs N
+                     remove unread messages older than N seconds (env
+                     MESSENGER_MESSAGE_LIFETIME_SECS, default 604800 = 7 days)
 ";
 
 fn main() -> ExitCode {
@@ -77,6 +83,8 @@ fn parse_args(
     let mut db = env("MESSENGER_DB").unwrap_or_else(|| "data/messenger.sqlite3".into());
     let mut static_dir = env("MESSENGER_STATIC_DIR");
     let mut seed_demo = true;
+    let mut forwarding = env("MESSENGER_NO_FORWARDING").is_none_or(|v| v == "0");
+    let mut lifetime = env("MESSENGER_MESSAGE_LIFETIME_SECS");
 
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -95,6 +103,8 @@ fn parse_args(
             "--db" => db = value()?,
             "--static-dir" => static_dir = Some(value()?),
             "--no-demo" => seed_demo = false,
+            "--no-forwarding" => forwarding = false,
+            "--message-lifetime-secs" => lifetime = Some(value()?),
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -109,6 +119,17 @@ fn parse_args(
     let mut config = Config::new(addr, PathBuf::from(db));
     config.static_dir = static_dir;
     config.seed_demo = seed_demo;
+    config.forwarding = forwarding;
+    if let Some(lifetime) = lifetime {
+        let secs: u64 = lifetime
+            .parse()
+            .ok()
+            .filter(|secs| *secs > 0)
+            .ok_or_else(|| {
+                format!("--message-lifetime-secs {lifetime:?} is not a positive number of seconds")
+            })?;
+        config.message_lifetime = std::time::Duration::from_secs(secs);
+    }
     Ok(Some(config))
 }
 
@@ -177,6 +198,21 @@ mod tests {
         assert_eq!(config.db_path, PathBuf::from("f.db"));
         assert_eq!(config.static_dir, Some(PathBuf::from("web")));
         assert!(!config.seed_demo);
+        assert!(config.forwarding);
+        assert_eq!(config.message_lifetime.as_secs(), 7 * 24 * 3600);
+
+        let env = [
+            ("MESSENGER_NO_FORWARDING", "1"),
+            ("MESSENGER_MESSAGE_LIFETIME_SECS", "60"),
+        ];
+        let config = parse(&[], &env).unwrap().unwrap();
+        assert!(!config.forwarding);
+        assert_eq!(config.message_lifetime.as_secs(), 60);
+        let config = parse(&["--no-forwarding", "--message-lifetime-secs=5"], &[])
+            .unwrap()
+            .unwrap();
+        assert!(!config.forwarding);
+        assert_eq!(config.message_lifetime.as_secs(), 5);
     }
 
     #[test]
@@ -189,5 +225,9 @@ mod tests {
             .unwrap_err()
             .contains("IP:PORT"));
         assert!(parse(&["--verbose"], &[]).unwrap_err().contains("unknown"));
+        assert!(parse(&["--message-lifetime-secs", "soon"], &[])
+            .unwrap_err()
+            .contains("positive number"));
+        assert!(parse(&["--message-lifetime-secs", "0"], &[]).is_err());
     }
 }

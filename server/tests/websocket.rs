@@ -169,6 +169,8 @@ async fn presence_follows_connections() {
     let addr = server.local_addr();
     let (mut alice, welcome) = Client::login(addr, "alice").await;
     let bob_id = user_id(&welcome, "bob");
+    // Connecting delivered the Engineering greeting; only presence matters here.
+    alice.drain_events().await;
 
     let bob_token = login(addr, "bob").await;
     let (bob1, bob_welcome) = Client::hello(addr, &bob_token).await;
@@ -220,6 +222,7 @@ async fn direct_message_reaches_bob_and_read_state_reaches_alice() {
     let bob_id = user_id(&welcome, "bob");
     let bob_token = login(addr, "bob").await;
     let (mut bob, _) = Client::hello(addr, &bob_token).await;
+    alice.drain_events().await;
 
     let conversation = alice.open_direct(bob_id).await;
     assert_eq!(conversation.kind, ConversationKind::Direct);
@@ -268,6 +271,14 @@ async fn direct_message_reaches_bob_and_read_state_reaches_alice() {
             message: sent.clone()
         }
     );
+    // Bob was connected, so the message reached him; both sides learn it.
+    let delivered = Event::DeliveredUpTo {
+        conversation_id: conversation.id,
+        user_id: bob_id,
+        message_id: sent.id,
+    };
+    assert_eq!(alice.next_non_presence_event().await.1, delivered);
+    assert_eq!(bob.next_non_presence_event().await.1, delivered);
 
     let (_, fresh) = Client::hello(addr, &bob_token).await;
     assert!(fresh.seq >= seq);
@@ -467,6 +478,7 @@ async fn broken_frames_get_errors_and_the_connection_keeps_working() {
     let (server, _db) = start("bad-frames").await;
     let (mut alice, welcome) = Client::login(server.local_addr(), "alice").await;
     let group = welcome.conversations[0].id;
+    alice.drain_events().await;
 
     alice.send_text("{this is not json").await;
     assert!(matches!(

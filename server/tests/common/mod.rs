@@ -130,6 +130,8 @@ pub async fn login(addr: SocketAddr, username: &str) -> String {
 pub struct Client {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     next_id: u32,
+    /// Command ids are remembered per user, so each client draws from its own range.
+    id_prefix: u32,
     /// Events that arrived while waiting for an answer, in order.
     events: Vec<(u64, Event)>,
 }
@@ -142,6 +144,10 @@ impl Client {
         Client {
             ws,
             next_id: 0,
+            id_prefix: {
+                static CLIENTS: AtomicU32 = AtomicU32::new(0);
+                CLIENTS.fetch_add(1, Ordering::Relaxed)
+            },
             events: Vec::new(),
         }
     }
@@ -170,7 +176,7 @@ impl Client {
 
     pub fn new_id(&mut self) -> String {
         self.next_id += 1;
-        format!("cmd-{}", self.next_id)
+        format!("cmd-{}-{}", self.id_prefix, self.next_id)
     }
 
     pub async fn send(&mut self, frame: &ClientFrame) {
