@@ -158,3 +158,48 @@ impl Store {
 fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct TempFile(std::path::PathBuf);
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut path = self.0.clone().into_os_string();
+                path.push(suffix);
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+
+    #[test]
+    fn pruning_drops_old_events_but_never_moves_seq_back() {
+        let path = std::env::temp_dir().join(format!(
+            "messenger-expiry-{}-{}.sqlite3",
+            std::process::id(),
+            crate::auth::random_hex().unwrap()
+        ));
+        let _file = TempFile(path.clone());
+        let store = Store::open(&path).unwrap();
+        let user = store.create_user("u", "U", None, "pw").unwrap();
+        let event = Event::ConversationRemoved { conversation_id: 1 };
+        let now = 10 * millis(EVENT_RETENTION);
+        for at in [0, 0, now, now] {
+            store.append_event(user, &event, at).unwrap();
+        }
+        store.prune_history(now).unwrap();
+        let kept: Vec<u64> = store
+            .events_after(user, 0)
+            .unwrap()
+            .into_iter()
+            .map(|(seq, _)| seq)
+            .collect();
+        // A client at seq 0 can no longer be resumed (2 of 4 are gone); one at 2 can.
+        assert_eq!(kept, vec![3, 4]);
+        assert_eq!(store.current_seq(user).unwrap(), 4);
+        assert_eq!(store.append_event(user, &event, now).unwrap(), 5);
+    }
+}
