@@ -107,6 +107,24 @@ fn run(
             limit,
             ..
         } => load_history(core, user, conversation_id, before, limit),
+        ClientFrame::ListNotifications { before, limit, .. } => {
+            crate::notifications::list(core, user, before, limit)
+        }
+        ClientFrame::MarkNotificationRead {
+            notification_id, ..
+        } => crate::notifications::mark_read(core, user, notification_id),
+        ClientFrame::MarkAllNotificationsRead { .. } => {
+            crate::notifications::mark_all_read(core, user)
+        }
+        ClientFrame::SetReminder {
+            at,
+            text,
+            conversation_id,
+            ..
+        } => crate::notifications::set_reminder(core, user, id, at, &text, conversation_id),
+        ClientFrame::UpdateSettings { settings, .. } => {
+            crate::settings::update(core, user, settings)
+        }
         // Protocol v1 commands not implemented yet by the reference server.
         _ => Err(CommandError::new(
             ErrorCode::Internal,

@@ -8,12 +8,19 @@ use tracing_subscriber::EnvFilter;
 
 const USAGE: &str = "\
 usage: messenger-server [--addr IP:PORT] [--db FILE] [--static-dir DIR] [--no-demo]
+                        [--smtp URL] [--mail-dir DIR] [--mail-interval-secs N]
 
   --addr IP:PORT     where to listen (env MESSENGER_ADDR, default 127.0.0.1:8080; port 0 picks one)
   --db FILE          SQLite database, created if missing (env MESSENGER_DB,
                      default data/messenger.sqlite3)
   --static-dir DIR   built widget to serve (env MESSENGER_STATIC_DIR, default ./dist if it exists)
   --no-demo          do not seed demo users into an empty database
+  --smtp URL         send notification e-mail through this plain SMTP relay,
+                     smtp://[user:password@]host[:port] (env MESSENGER_SMTP)
+  --mail-dir DIR     without --smtp, write each e-mail as an .eml file here
+                     (env MESSENGER_MAIL_DIR, default: mail/ beside the database)
+  --mail-interval-secs N
+                     how often pending e-mail goes out (default 60)
 ";
 
 fn main() -> ExitCode {
@@ -77,6 +84,9 @@ fn parse_args(
     let mut db = env("MESSENGER_DB").unwrap_or_else(|| "data/messenger.sqlite3".into());
     let mut static_dir = env("MESSENGER_STATIC_DIR");
     let mut seed_demo = true;
+    let mut smtp = env("MESSENGER_SMTP");
+    let mut mail_dir = env("MESSENGER_MAIL_DIR");
+    let mut mail_interval = None;
 
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -95,6 +105,9 @@ fn parse_args(
             "--db" => db = value()?,
             "--static-dir" => static_dir = Some(value()?),
             "--no-demo" => seed_demo = false,
+            "--smtp" => smtp = Some(value()?),
+            "--mail-dir" => mail_dir = Some(value()?),
+            "--mail-interval-secs" => mail_interval = Some(value()?),
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -109,6 +122,25 @@ fn parse_args(
     let mut config = Config::new(addr, PathBuf::from(db));
     config.static_dir = static_dir;
     config.seed_demo = seed_demo;
+    if let Some(url) = smtp {
+        if !url.starts_with("smtp://") {
+            return Err(format!(
+                "--smtp {url:?} must be smtp://host:port (plain SMTP; no TLS built in)"
+            ));
+        }
+        config.mail.smtp_url = Some(url);
+    }
+    if let Some(dir) = mail_dir {
+        config.mail.outbox_dir = PathBuf::from(dir);
+    }
+    if let Some(secs) = mail_interval {
+        let secs: u64 = secs
+            .parse()
+            .ok()
+            .filter(|s| *s > 0)
+            .ok_or_else(|| format!("--mail-interval-secs {secs:?} is not a positive number"))?;
+        config.mail.interval = std::time::Duration::from_secs(secs);
+    }
     Ok(Some(config))
 }
 
@@ -189,5 +221,41 @@ mod tests {
             .unwrap_err()
             .contains("IP:PORT"));
         assert!(parse(&["--verbose"], &[]).unwrap_err().contains("unknown"));
+        assert!(parse(&["--smtp", "smtps://x"], &[])
+            .unwrap_err()
+            .contains("smtp://"));
+        assert!(parse(&["--mail-interval-secs", "0"], &[])
+            .unwrap_err()
+            .contains("positive"));
+    }
+
+    #[test]
+    fn mail_flags_and_environment() {
+        let config = parse(&[], &[]).unwrap().unwrap();
+        assert_eq!(config.mail.smtp_url, None);
+        assert_eq!(config.mail.outbox_dir, PathBuf::from("data/mail"));
+
+        let env = [
+            ("MESSENGER_SMTP", "smtp://127.0.0.1:2525"),
+            ("MESSENGER_MAIL_DIR", "out"),
+        ];
+        let config = parse(&[], &env).unwrap().unwrap();
+        assert_eq!(
+            config.mail.smtp_url.as_deref(),
+            Some("smtp://127.0.0.1:2525")
+        );
+        assert_eq!(config.mail.outbox_dir, PathBuf::from("out"));
+
+        let args = [
+            "--smtp=smtp://relay:25",
+            "--mail-dir",
+            "m",
+            "--mail-interval-secs",
+            "5",
+        ];
+        let config = parse(&args, &env).unwrap().unwrap();
+        assert_eq!(config.mail.smtp_url.as_deref(), Some("smtp://relay:25"));
+        assert_eq!(config.mail.outbox_dir, PathBuf::from("m"));
+        assert_eq!(config.mail.interval, std::time::Duration::from_secs(5));
     }
 }
