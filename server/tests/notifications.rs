@@ -146,7 +146,10 @@ async fn marking_read_reaches_every_tab_and_is_idempotent() {
         all: false,
         unread: 2,
     };
-    assert_eq!(read_events(tab2.drain_events().await), [expected.clone()]);
+    assert_eq!(
+        read_events(tab2.drain_events().await),
+        vec![expected.clone()]
+    );
     assert_eq!(read_events(tab1.drain_events().await), [expected]);
 
     // Again (a resend, or another tab lagging): acked, nothing changes, nothing announced.

@@ -67,9 +67,9 @@ impl Transport {
 /// Written under a temporary name and renamed, so a reader never sees half a mail.
 fn write_eml(dir: &std::path::Path, name: i64, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let temporary = dir.join(format!(".mail-{name}.eml.tmp"));
+    let temporary = dir.join(format!(".mail-{name:012}.eml.tmp"));
     std::fs::write(&temporary, bytes)?;
-    std::fs::rename(&temporary, dir.join(format!("mail-{name}.eml")))
+    std::fs::rename(&temporary, dir.join(format!("mail-{name:012}.eml")))
 }
 
 /// `smtp://[user[:password]@]host[:port][/]`, taken literally (no percent-decoding).
