@@ -132,7 +132,7 @@ pub fn on_message(tx: &mut Tx<'_>, message: &Message) -> Result<(), StoreError> 
                     message.conversation_id,
                     member,
                 )?),
-                line: format!("{sender}: {}{marks}", one_line(&message.text)),
+                line: format!("{sender}: {}{marks}", one_line(&excerpt)),
                 // A mention headline does not tell the importance; the others do.
                 subject: if high && mentioned {
                     format!("[High importance] {headline}")
