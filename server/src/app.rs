@@ -32,12 +32,7 @@ impl App {
     ) -> App {
         let config = Arc::new(config);
         App {
-            core: Mutex::new(Core {
-                store,
-                hub: Hub::default(),
-                config: config.clone(),
-                deferred: None,
-            }),
+            core: Mutex::new(Core::new(store, config.clone())),
             config,
             shutdown,
             _alive: alive,
@@ -100,6 +95,15 @@ impl Tx<'_> {
 }
 
 impl Core {
+    pub fn new(store: Store, config: Arc<Config>) -> Core {
+        Core {
+            store,
+            hub: Hub::default(),
+            config,
+            deferred: None,
+        }
+    }
+
     /// Runs `f` in one transaction. Events reach sockets only after the commit, so a client
     /// never sees something that a failure then rolled back.
     /// Inside [`Core::atomically`] the surrounding transaction is used and the events wait

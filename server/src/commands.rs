@@ -171,11 +171,24 @@ fn run(
             conversation_id, ..
         } => typing(core, user, conversation_id),
         ClientFrame::SetPresence { presence, .. } => set_presence(core, user, presence),
-        // Protocol v1 commands not implemented yet by the reference server.
-        _ => Err(CommandError::new(
-            ErrorCode::Internal,
-            "not implemented by this server yet",
-        )),
+        ClientFrame::ListNotifications { before, limit, .. } => {
+            crate::notifications::list(core, user, before, limit)
+        }
+        ClientFrame::MarkNotificationRead {
+            notification_id, ..
+        } => crate::notifications::mark_read(core, user, notification_id),
+        ClientFrame::MarkAllNotificationsRead { .. } => {
+            crate::notifications::mark_all_read(core, user)
+        }
+        ClientFrame::SetReminder {
+            at,
+            text,
+            conversation_id,
+            ..
+        } => crate::notifications::set_reminder(core, user, id, at, &text, conversation_id),
+        ClientFrame::UpdateSettings { settings, .. } => {
+            crate::settings::update(core, user, settings)
+        }
     }
 }
 

@@ -56,18 +56,22 @@ pub struct Config {
     pub attachments_dir: PathBuf,
     /// Sizes and command rates announced in the welcome and enforced per connection.
     pub limits: messenger_protocol::Limits,
+    /// How often the reminders job looks for due reminders.
+    pub reminder_interval: Duration,
 }
 
 /// Where notification e-mails go.
 #[derive(Clone, Debug)]
 pub struct MailConfig {
-    /// `smtp://host:port` (plain, for a relay on loopback) or `smtps://user:pass@host:port`.
-    /// Without it, each mail is written as an `.eml` file into `outbox_dir`.
+    /// `smtp://[user:pass@]host[:port]`: plain SMTP, for a relay on loopback (no TLS stack
+    /// is built in). Without it, each mail is written as an `.eml` file into `outbox_dir`.
     pub smtp_url: Option<String>,
     pub outbox_dir: PathBuf,
     pub from: String,
     /// How often the mail job runs (the "Notifications" job of the AMODIT document).
     pub interval: Duration,
+    /// What one of a user's `digest_minutes` lasts: a minute, except in tests.
+    pub digest_unit: Duration,
 }
 
 impl Config {
@@ -89,9 +93,11 @@ impl Config {
                 outbox_dir: data_dir.join("mail"),
                 from: "Messenger <messenger@localhost>".into(),
                 interval: Duration::from_secs(60),
+                digest_unit: Duration::from_secs(60),
             },
             attachments_dir: data_dir.join("attachments"),
             limits: messenger_protocol::Limits::default(),
+            reminder_interval: Duration::from_secs(5),
             db_path,
         }
     }

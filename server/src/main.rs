@@ -9,6 +9,7 @@ use tracing_subscriber::EnvFilter;
 const USAGE: &str = "\
 usage: messenger-server [--addr IP:PORT] [--db FILE] [--static-dir DIR] [--no-demo]
                         [--no-forwarding] [--message-lifetime-secs N]
+                        [--smtp URL] [--mail-dir DIR] [--mail-interval-secs N]
 
   --addr IP:PORT     where to listen (env MESSENGER_ADDR, default 127.0.0.1:8080; port 0 picks one)
   --db FILE          SQLite database, created if missing (env MESSENGER_DB,
@@ -20,6 +21,12 @@ usage: messenger-server [--addr IP:PORT] [--db FILE] [--static-dir DIR] [--no-de
   --message-lifetime-secs N
                      remove unread messages older than N seconds (env
                      MESSENGER_MESSAGE_LIFETIME_SECS, default 604800 = 7 days)
+  --smtp URL         send notification e-mail through this plain SMTP relay,
+                     smtp://[user:password@]host[:port] (env MESSENGER_SMTP)
+  --mail-dir DIR     without --smtp, write each e-mail as an .eml file here
+                     (env MESSENGER_MAIL_DIR, default: mail/ beside the database)
+  --mail-interval-secs N
+                     how often pending e-mail goes out (default 60)
 ";
 
 fn main() -> ExitCode {
@@ -85,6 +92,9 @@ fn parse_args(
     let mut seed_demo = true;
     let mut forwarding = env("MESSENGER_NO_FORWARDING").is_none_or(|v| v == "0");
     let mut lifetime = env("MESSENGER_MESSAGE_LIFETIME_SECS");
+    let mut smtp = env("MESSENGER_SMTP");
+    let mut mail_dir = env("MESSENGER_MAIL_DIR");
+    let mut mail_interval = None;
 
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -105,6 +115,9 @@ fn parse_args(
             "--no-demo" => seed_demo = false,
             "--no-forwarding" => forwarding = false,
             "--message-lifetime-secs" => lifetime = Some(value()?),
+            "--smtp" => smtp = Some(value()?),
+            "--mail-dir" => mail_dir = Some(value()?),
+            "--mail-interval-secs" => mail_interval = Some(value()?),
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -129,6 +142,25 @@ fn parse_args(
                 format!("--message-lifetime-secs {lifetime:?} is not a positive number of seconds")
             })?;
         config.message_lifetime = std::time::Duration::from_secs(secs);
+    }
+    if let Some(url) = smtp {
+        if !url.starts_with("smtp://") {
+            return Err(format!(
+                "--smtp {url:?} must be smtp://host:port (plain SMTP; no TLS built in)"
+            ));
+        }
+        config.mail.smtp_url = Some(url);
+    }
+    if let Some(dir) = mail_dir {
+        config.mail.outbox_dir = PathBuf::from(dir);
+    }
+    if let Some(secs) = mail_interval {
+        let secs: u64 = secs
+            .parse()
+            .ok()
+            .filter(|s| *s > 0)
+            .ok_or_else(|| format!("--mail-interval-secs {secs:?} is not a positive number"))?;
+        config.mail.interval = std::time::Duration::from_secs(secs);
     }
     Ok(Some(config))
 }
@@ -229,5 +261,41 @@ mod tests {
             .unwrap_err()
             .contains("positive number"));
         assert!(parse(&["--message-lifetime-secs", "0"], &[]).is_err());
+        assert!(parse(&["--smtp", "smtps://x"], &[])
+            .unwrap_err()
+            .contains("smtp://"));
+        assert!(parse(&["--mail-interval-secs", "0"], &[])
+            .unwrap_err()
+            .contains("positive"));
+    }
+
+    #[test]
+    fn mail_flags_and_environment() {
+        let config = parse(&[], &[]).unwrap().unwrap();
+        assert_eq!(config.mail.smtp_url, None);
+        assert_eq!(config.mail.outbox_dir, PathBuf::from("data/mail"));
+
+        let env = [
+            ("MESSENGER_SMTP", "smtp://127.0.0.1:2525"),
+            ("MESSENGER_MAIL_DIR", "out"),
+        ];
+        let config = parse(&[], &env).unwrap().unwrap();
+        assert_eq!(
+            config.mail.smtp_url.as_deref(),
+            Some("smtp://127.0.0.1:2525")
+        );
+        assert_eq!(config.mail.outbox_dir, PathBuf::from("out"));
+
+        let args = [
+            "--smtp=smtp://relay:25",
+            "--mail-dir",
+            "m",
+            "--mail-interval-secs",
+            "5",
+        ];
+        let config = parse(&args, &env).unwrap().unwrap();
+        assert_eq!(config.mail.smtp_url.as_deref(), Some("smtp://relay:25"));
+        assert_eq!(config.mail.outbox_dir, PathBuf::from("m"));
+        assert_eq!(config.mail.interval, std::time::Duration::from_secs(5));
     }
 }

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of this module.
 
+pub mod notifications;
 pub mod session;
 
 use std::net::SocketAddr;
