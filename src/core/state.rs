@@ -290,7 +290,9 @@ impl AppState {
             c.insert(message);
             return;
         }
-        let from_other = Some(message.sender_id) != me;
+        // System lines ("Bob joined") are news, not messages waiting for an answer: the
+        // server does not count them as unread either.
+        let from_other = Some(message.sender_id) != me && message.system.is_none();
         if from_other && c.my_read.is_none_or(|r| message.id > r) {
             c.unread = c.unread.saturating_add(1);
         }
@@ -506,6 +508,16 @@ pub(crate) mod tests {
         // Sorted by activity: 11 is now the most recent.
         assert_eq!(s.conversations_by_activity()[0].id, 11);
         assert_eq!(s.most_recent_unread(), Some(11));
+    }
+
+    #[test]
+    fn system_lines_do_not_count_as_unread() {
+        let mut s = welcomed();
+        let mut joined = msg(8, 11, 3, "Carol Kowalski joined");
+        joined.system = Some(messenger_protocol::SystemEvent::Joined { user_id: 3 });
+        s.apply(event(11, Event::MessageCreated { message: joined }));
+        assert_eq!(s.conversations[&11].unread, 1);
+        assert_eq!(s.total_unread(), 3);
     }
 
     #[test]
