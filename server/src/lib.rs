@@ -18,6 +18,8 @@ mod notifications;
 mod schema;
 mod settings;
 mod store;
+#[doc(hidden)]
+pub mod test_support;
 mod ws;
 
 use std::future::Future;
