@@ -407,14 +407,12 @@ async fn resume_after_drop(ctx: &Ctx) -> Check {
     }
     let marker = ctx.send(&mut alice, conversation, "welcome back").await?.id;
     let events = bob.events_until(is_message(marker)).await?;
-    let mut expected_seq = position.seq + 1;
-    for (seq, event) in &events {
+    for (expected, (seq, event)) in (position.seq + 1..).zip(&events) {
         ensure!(
-            *seq == expected_seq,
+            *seq == expected,
             "after seq {} came seq {seq} ({event:?}): a gap or a duplicate",
-            expected_seq - 1
+            expected - 1
         );
-        expected_seq += 1;
     }
     let replayed: Vec<MessageId> = events
         .iter()
