@@ -19,6 +19,8 @@ mod notifications;
 mod schema;
 mod settings;
 mod store;
+#[doc(hidden)]
+pub mod test_support;
 mod ws;
 
 use std::future::Future;

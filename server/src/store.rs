@@ -295,7 +295,7 @@ impl Store {
         let Some((kind, title, last_read)) = head else {
             return Ok(None);
         };
-        let last_message = self
+        let mut last_message = self
             .conn
             .query_row(
                 &format!("{MESSAGE_COLUMNS} WHERE conversation_id = ?1 ORDER BY id DESC LIMIT 1"),
@@ -303,6 +303,9 @@ impl Store {
                 message_from_row,
             )
             .optional()?;
+        if let Some(message) = last_message.as_mut() {
+            self.fill_attachments(std::slice::from_mut(message))?;
+        }
         // System lines ("Bob joined") are not something to read, so they never count.
         let unread: u32 = self.conn.query_row(
             "SELECT COUNT(*) FROM messages
@@ -343,14 +346,18 @@ impl Store {
     }
 
     pub fn message_by_client_id(&self, sender: UserId, client_id: &str) -> Result<Option<Message>> {
-        Ok(self
+        let mut message = self
             .conn
             .query_row(
                 &format!("{MESSAGE_COLUMNS} WHERE sender_id = ?1 AND client_id = ?2"),
                 params![sender, client_id],
                 message_from_row,
             )
-            .optional()?)
+            .optional()?;
+        if let Some(message) = message.as_mut() {
+            self.fill_attachments(std::slice::from_mut(message))?;
+        }
+        Ok(message)
     }
 
     pub fn insert_message(
@@ -440,6 +447,7 @@ impl Store {
         let has_more = messages.len() > limit as usize;
         messages.truncate(limit as usize);
         messages.reverse();
+        self.fill_attachments(&mut messages)?;
         Ok((messages, has_more))
     }
 
