@@ -14,6 +14,12 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// Largest message text, in bytes of UTF-8. Longer texts get `message_too_large`.
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
 
+/// Largest attachment upload, in bytes.
+pub const MAX_ATTACHMENT_BYTES: usize = 5 * 1024 * 1024;
+
+/// Image types the reference server accepts as attachments.
+pub const ATTACHMENT_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
 /// WebSocket close code sent after an `unauthorized` error on `hello`.
 pub const CLOSE_UNAUTHORIZED: u16 = 4001;
 /// WebSocket close code sent after an `unsupported_version` error on `hello`.
@@ -23,6 +29,8 @@ pub type UserId = i64;
 pub type DepartmentId = i64;
 pub type ConversationId = i64;
 pub type MessageId = i64;
+pub type NotificationId = i64;
+pub type AttachmentId = String;
 /// Client-generated command id (a UUID or any unique string). Resending the same id is safe.
 pub type CommandId = String;
 /// Milliseconds since the Unix epoch, UTC.
@@ -52,23 +60,101 @@ pub enum ClientFrame {
         text: String,
         #[serde(default)]
         importance: Importance,
+        /// Ids returned by `POST /api/attachments`, uploaded by the sender.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<AttachmentId>,
     },
     /// Finds or creates the direct conversation between the caller and `user_id`.
-    OpenDirect { id: CommandId, user_id: UserId },
+    OpenDirect {
+        id: CommandId,
+        user_id: UserId,
+    },
+    /// A group with the caller and `members`; only members see it.
+    CreateGroup {
+        id: CommandId,
+        title: String,
+        members: Vec<UserId>,
+    },
+    /// An open channel: everyone may list and join it.
+    CreateChannel {
+        id: CommandId,
+        title: String,
+    },
+    /// Open channels, newest first, with whether the caller has joined each.
+    ListChannels {
+        id: CommandId,
+    },
+    /// Joins an open channel.
+    JoinChannel {
+        id: CommandId,
+        conversation_id: ConversationId,
+    },
+    /// Leaves a group or channel (not a direct conversation).
+    LeaveConversation {
+        id: CommandId,
+        conversation_id: ConversationId,
+    },
+    /// A member adds people to a group or channel.
+    AddMembers {
+        id: CommandId,
+        conversation_id: ConversationId,
+        user_ids: Vec<UserId>,
+    },
     /// Marks everything up to and including `message_id` as read by the caller.
     MarkRead {
         id: CommandId,
         conversation_id: ConversationId,
         message_id: MessageId,
     },
-    /// Messages older than `before` (newest first from the server's view, returned oldest
-    /// first), at most `limit`.
+    /// Messages older than `before`, at most `limit`, returned oldest first.
     LoadHistory {
         id: CommandId,
         conversation_id: ConversationId,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         before: Option<MessageId>,
         limit: u32,
+    },
+    /// The caller is typing in `conversation_id`; other members get a `typing` frame.
+    Typing {
+        id: CommandId,
+        conversation_id: ConversationId,
+    },
+    /// `online` or `away` (offline is having no connection).
+    SetPresence {
+        id: CommandId,
+        presence: Presence,
+    },
+    /// Notifications older than `before`, newest first.
+    ListNotifications {
+        id: CommandId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<NotificationId>,
+        limit: u32,
+    },
+    MarkNotificationRead {
+        id: CommandId,
+        notification_id: NotificationId,
+    },
+    MarkAllNotificationsRead {
+        id: CommandId,
+    },
+    /// A reminder notification for the caller at `at`.
+    SetReminder {
+        id: CommandId,
+        at: Timestamp,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        conversation_id: Option<ConversationId>,
+    },
+    /// Changes the fields that are present; the answer holds all settings.
+    UpdateSettings {
+        id: CommandId,
+        settings: SettingsPatch,
+    },
+    /// The caller has looked at the channel list up to `up_to` (the newest channel id seen).
+    MarkChannelsSeen {
+        id: CommandId,
+        up_to: ConversationId,
     },
 }
 
@@ -79,8 +165,22 @@ impl ClientFrame {
             ClientFrame::Hello { .. } => None,
             ClientFrame::SendMessage { id, .. }
             | ClientFrame::OpenDirect { id, .. }
+            | ClientFrame::CreateGroup { id, .. }
+            | ClientFrame::CreateChannel { id, .. }
+            | ClientFrame::ListChannels { id }
+            | ClientFrame::JoinChannel { id, .. }
+            | ClientFrame::LeaveConversation { id, .. }
+            | ClientFrame::AddMembers { id, .. }
             | ClientFrame::MarkRead { id, .. }
-            | ClientFrame::LoadHistory { id, .. } => Some(id),
+            | ClientFrame::LoadHistory { id, .. }
+            | ClientFrame::Typing { id, .. }
+            | ClientFrame::SetPresence { id, .. }
+            | ClientFrame::ListNotifications { id, .. }
+            | ClientFrame::MarkNotificationRead { id, .. }
+            | ClientFrame::MarkAllNotificationsRead { id }
+            | ClientFrame::SetReminder { id, .. }
+            | ClientFrame::UpdateSettings { id, .. }
+            | ClientFrame::MarkChannelsSeen { id, .. } => Some(id),
         }
     }
 }
@@ -89,8 +189,11 @@ impl ClientFrame {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
-    /// Answer to a good `hello`: the whole state the client needs to draw its screens.
+    /// Answer to a `hello` without a usable resume position: the whole state the client needs.
     Welcome(Box<Welcome>),
+    /// Answer to a `hello` whose resume position the server could honour: every event after
+    /// `seq` follows, in order, then live events. The client keeps its state.
+    Resumed { epoch: String, seq: u64 },
     /// A command succeeded.
     Ack { id: CommandId, result: AckResult },
     /// A command (or the connection, when `id` is absent) failed.
@@ -102,6 +205,12 @@ pub enum ServerFrame {
     },
     /// Something happened that this user may see. `seq` grows by one per event per user.
     Event { seq: u64, event: Event },
+    /// Ephemeral, not numbered and not replayed: `user_id` is typing in `conversation_id`.
+    /// Clients show it for a few seconds unless it is repeated.
+    Typing {
+        conversation_id: ConversationId,
+        user_id: UserId,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -110,17 +219,55 @@ pub struct Welcome {
     pub epoch: String,
     /// Sequence number of the last event already reflected in this snapshot.
     pub seq: u64,
+    /// Why a `resume` in the hello was not honoured, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reset: Option<ResetReason>,
     pub me: User,
     pub users: Vec<User>,
     pub departments: Vec<Department>,
     pub conversations: Vec<ConversationSummary>,
+    /// Open channels that the user has not joined and has not yet seen in the channel list.
+    #[serde(default)]
+    pub new_channels: u32,
+    #[serde(default)]
+    pub unread_notifications: u32,
+    #[serde(default)]
+    pub settings: Settings,
+    #[serde(default)]
+    pub features: Features,
     pub limits: Limits,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResetReason {
+    /// The server's event history was reset; sequence numbers started over.
+    EpochChanged,
+    /// The events after the client's position are no longer kept (or the position is ahead).
+    TooOld,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Limits {
     pub max_frame_bytes: usize,
     pub max_message_bytes: usize,
+    #[serde(default = "default_attachment_bytes")]
+    pub max_attachment_bytes: usize,
+    /// Sustained commands per second per connection; bursts up to `command_burst`.
+    #[serde(default = "default_commands_per_second")]
+    pub commands_per_second: u32,
+    #[serde(default = "default_command_burst")]
+    pub command_burst: u32,
+}
+
+fn default_attachment_bytes() -> usize {
+    MAX_ATTACHMENT_BYTES
+}
+fn default_commands_per_second() -> u32 {
+    20
+}
+fn default_command_burst() -> u32 {
+    60
 }
 
 impl Default for Limits {
@@ -128,6 +275,30 @@ impl Default for Limits {
         Limits {
             max_frame_bytes: MAX_FRAME_BYTES,
             max_message_bytes: MAX_MESSAGE_BYTES,
+            max_attachment_bytes: MAX_ATTACHMENT_BYTES,
+            commands_per_second: default_commands_per_second(),
+            command_burst: default_command_burst(),
+        }
+    }
+}
+
+/// What this server does, so a client can adapt.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Features {
+    /// Messages to offline users are stored and delivered when they connect. When false
+    /// (an administrator's choice) a direct message to an offline user is refused with
+    /// `recipient_offline` and the client keeps it in its own pending list.
+    pub forwarding: bool,
+    /// Unread messages older than this many seconds are removed from the server.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_lifetime_secs: Option<u64>,
+}
+
+impl Default for Features {
+    fn default() -> Self {
+        Features {
+            forwarding: true,
+            message_lifetime_secs: None,
         }
     }
 }
@@ -137,7 +308,7 @@ impl Default for Limits {
 pub enum AckResult {
     /// `send_message`: the stored message (with its server id and time).
     MessageSent { message: Message },
-    /// `open_direct`: the conversation, new or existing.
+    /// `open_direct`, `create_group`, `create_channel`, `join_channel`, `add_members`.
     Conversation { conversation: ConversationSummary },
     /// `load_history`: oldest first; `has_more` tells whether older ones exist.
     History {
@@ -145,19 +316,41 @@ pub enum AckResult {
         messages: Vec<Message>,
         has_more: bool,
     },
-    /// `mark_read`.
+    /// `list_channels`.
+    Channels { channels: Vec<ChannelInfo> },
+    /// `list_notifications`: newest first.
+    Notifications {
+        notifications: Vec<Notification>,
+        has_more: bool,
+        unread: u32,
+    },
+    /// `set_reminder`: when it will fire.
+    Reminder { reminder_id: i64, at: Timestamp },
+    /// `update_settings`: the settings now in force.
+    Settings { settings: Settings },
+    /// Every other command.
     Done,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
+    /// A new message (system lines included) in one of the user's conversations. Also sent
+    /// to the sender; `message.client_id` is the sender's command id.
     MessageCreated {
         message: Message,
     },
-    /// The user was added to a conversation (a new direct chat, say).
+    /// The user became a member of a conversation.
     ConversationAdded {
         conversation: ConversationSummary,
+    },
+    /// Members or title changed.
+    ConversationUpdated {
+        conversation: ConversationSummary,
+    },
+    /// The user left (or was removed from) a conversation.
+    ConversationRemoved {
+        conversation_id: ConversationId,
     },
     /// `user_id` has read `conversation_id` up to `message_id`. Sent to every member, so
     /// senders see read state and the reader's other tabs clear their counters.
@@ -166,9 +359,40 @@ pub enum Event {
         user_id: UserId,
         message_id: MessageId,
     },
+    /// Messages up to `message_id` reached a connection of `user_id`.
+    DeliveredUpTo {
+        conversation_id: ConversationId,
+        user_id: UserId,
+        message_id: MessageId,
+    },
     Presence {
         user_id: UserId,
         presence: Presence,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_seen: Option<Timestamp>,
+    },
+    /// A new open channel exists (sent to every user).
+    ChannelCreated {
+        channel: ChannelInfo,
+    },
+    NotificationCreated {
+        notification: Notification,
+    },
+    /// Notifications became read: the listed ones, or all up to `up_to` when `all`.
+    NotificationsRead {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        notification_ids: Vec<NotificationId>,
+        #[serde(default)]
+        all: bool,
+        unread: u32,
+    },
+    SettingsChanged {
+        settings: Settings,
+    },
+    /// Unread messages past the server's lifetime were removed.
+    MessagesExpired {
+        conversation_id: ConversationId,
+        message_ids: Vec<MessageId>,
     },
 }
 
@@ -187,6 +411,9 @@ pub enum ErrorCode {
     Forbidden,
     InvalidArgument,
     RateLimited,
+    /// Forwarding is disabled and the recipient is offline: keep the message and retry when
+    /// the recipient comes online.
+    RecipientOffline,
     Internal,
 }
 
@@ -250,6 +477,27 @@ pub struct ConversationSummary {
     pub unread: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_read_message_id: Option<MessageId>,
+    /// Read and delivery positions of every member, so a sender sees who has not read yet.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub member_states: Vec<MemberState>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberState {
+    pub user_id: UserId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_up_to: Option<MessageId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_up_to: Option<MessageId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelInfo {
+    pub id: ConversationId,
+    pub title: String,
+    pub member_count: u32,
+    pub joined: bool,
+    pub created_at: Timestamp,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -264,6 +512,111 @@ pub struct Message {
     /// The command id the sender used, so its client can match the message to its local echo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<CommandId>,
+    /// Present on system lines ("joined", "left"); `text` then holds a readable fallback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<SystemEvent>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A membership change shown as a line in the conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum SystemEvent {
+    Joined { user_id: UserId },
+    Left { user_id: UserId },
+    Added { user_id: UserId, by: UserId },
+    Created { by: UserId },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub id: AttachmentId,
+    pub name: String,
+    pub mime: String,
+    pub size: u64,
+    pub width: u32,
+    pub height: u32,
+    /// Full-size image, relative to the server's base URL.
+    pub url: String,
+    pub thumbnail_url: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    AddedToConversation,
+    HighImportanceMessage,
+    Mention,
+    Reminder,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    pub id: NotificationId,
+    pub kind: NotificationKind,
+    pub title: String,
+    pub body: String,
+    #[serde(default)]
+    pub importance: Importance,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversation_id: Option<ConversationId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<MessageId>,
+    pub created_at: Timestamp,
+    pub read: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmailMode {
+    #[default]
+    Off,
+    Immediately,
+    Digest,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SendKey {
+    #[default]
+    Enter,
+    CtrlEnter,
+}
+
+/// Per-user settings kept on the server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    pub email_mode: EmailMode,
+    /// Window of a digest, with `email_mode: digest`.
+    pub digest_minutes: u32,
+    /// Forward messages to offline users without asking first.
+    pub always_forward_offline: bool,
+    pub send_key: SendKey,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            email_mode: EmailMode::Off,
+            digest_minutes: 60,
+            always_forward_offline: false,
+            send_key: SendKey::Enter,
+        }
+    }
+}
+
+/// `update_settings`: absent fields stay as they are.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_mode: Option<EmailMode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest_minutes: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub always_forward_offline: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send_key: Option<SendKey>,
 }
 
 /// `POST /api/login` body on the reference server (not part of the WebSocket contract).
@@ -278,6 +631,13 @@ pub struct LoginRequest {
 pub struct LoginResponse {
     pub token: String,
     pub user_id: UserId,
+}
+
+/// Body of an HTTP error from the reference server's `/api/*` routes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HttpError {
+    pub code: String,
+    pub message: String,
 }
 
 #[cfg(test)]

@@ -1,11 +1,12 @@
 //! What each client command does: checks, the write, the events it causes, the ack.
 
 use messenger_protocol::{
-    AckResult, ClientFrame, ConversationId, ConversationKind, ErrorCode, Event, Importance,
-    Message, MessageId, ServerFrame, UserId, MAX_MESSAGE_BYTES,
+    AckResult, AttachmentId, ClientFrame, ConversationId, ConversationKind, ErrorCode, Event,
+    Importance, Message, MessageId, Presence, ServerFrame, UserId, MAX_MESSAGE_BYTES,
 };
 
 use crate::app::Core;
+use crate::conversations;
 use crate::store::StoreError;
 
 /// Command ids are stored with each message; a UUID needs 36 bytes, so this is generous.
@@ -18,7 +19,7 @@ pub struct CommandError {
 }
 
 impl CommandError {
-    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         CommandError {
             code,
             message: message.into(),
@@ -26,7 +27,7 @@ impl CommandError {
     }
 
     /// Members and strangers get the same answer, so probing ids reveals nothing.
-    fn no_such_conversation() -> Self {
+    pub(crate) fn no_such_conversation() -> Self {
         CommandError::new(ErrorCode::NotFound, "no such conversation")
     }
 }
@@ -47,7 +48,14 @@ pub fn handle(core: &mut Core, user: UserId, frame: ClientFrame) -> ServerFrame 
             message: HELLO_TWICE.into(),
         };
     };
-    match check_command_id(&id).and_then(|()| run(core, user, &id, frame)) {
+    let result = check_command_id(&id).and_then(|()| {
+        if changes_nothing(&frame) {
+            run(core, user, &id, frame)
+        } else {
+            core.atomically(|core| run_once(core, user, &id, frame))
+        }
+    });
+    match result {
         Ok(result) => ServerFrame::Ack { id, result },
         Err(e) => ServerFrame::Error {
             id: Some(id),
@@ -58,6 +66,37 @@ pub fn handle(core: &mut Core, user: UserId, frame: ClientFrame) -> ServerFrame 
 }
 
 const HELLO_TWICE: &str = "hello was already accepted on this connection";
+
+/// Commands that store nothing are simply run again when resent. (`typing` only sends an
+/// ephemeral frame; repeating it is harmless.)
+fn changes_nothing(frame: &ClientFrame) -> bool {
+    matches!(
+        frame,
+        ClientFrame::Hello { .. }
+            | ClientFrame::LoadHistory { .. }
+            | ClientFrame::ListChannels { .. }
+            | ClientFrame::ListNotifications { .. }
+            | ClientFrame::Typing { .. }
+    )
+}
+
+/// Runs a mutating command at most once per (user, command id): the ack is stored in the
+/// same transaction as the command's effects, and a resend gets the stored ack. Errors are
+/// not stored, since the command changed nothing and may succeed when retried.
+fn run_once(
+    core: &mut Core,
+    user: UserId,
+    id: &str,
+    frame: ClientFrame,
+) -> Result<AckResult, CommandError> {
+    if let Some(result) = core.store.command_result(user, id)? {
+        return Ok(result);
+    }
+    let result = run(core, user, id, frame)?;
+    core.store
+        .save_command_result(user, id, &result, crate::app::now_ms())?;
+    Ok(result)
+}
 
 fn check_command_id(id: &str) -> Result<(), CommandError> {
     if id.is_empty() || id.len() > MAX_COMMAND_ID_BYTES {
@@ -83,9 +122,18 @@ fn run(
             conversation_id,
             text,
             importance,
+            attachments,
             ..
-        } => send_message(core, user, id, conversation_id, &text, importance)
-            .map(|message| AckResult::MessageSent { message }),
+        } => send_message(
+            core,
+            user,
+            id,
+            conversation_id,
+            &text,
+            importance,
+            &attachments,
+        )
+        .map(|message| AckResult::MessageSent { message }),
         ClientFrame::OpenDirect { user_id, .. } => open_direct(core, user, user_id),
         ClientFrame::MarkRead {
             conversation_id,
@@ -98,6 +146,49 @@ fn run(
             limit,
             ..
         } => load_history(core, user, conversation_id, before, limit),
+        ClientFrame::CreateGroup { title, members, .. } => {
+            conversations::create_group(core, user, &title, &members)
+        }
+        ClientFrame::CreateChannel { title, .. } => {
+            conversations::create_channel(core, user, &title)
+        }
+        ClientFrame::ListChannels { .. } => conversations::list_channels(core, user),
+        ClientFrame::JoinChannel {
+            conversation_id, ..
+        } => conversations::join_channel(core, user, conversation_id),
+        ClientFrame::LeaveConversation {
+            conversation_id, ..
+        } => conversations::leave(core, user, conversation_id),
+        ClientFrame::AddMembers {
+            conversation_id,
+            user_ids,
+            ..
+        } => conversations::add_members(core, user, conversation_id, &user_ids),
+        ClientFrame::MarkChannelsSeen { up_to, .. } => {
+            conversations::mark_channels_seen(core, user, up_to)
+        }
+        ClientFrame::Typing {
+            conversation_id, ..
+        } => typing(core, user, conversation_id),
+        ClientFrame::SetPresence { presence, .. } => set_presence(core, user, presence),
+        ClientFrame::ListNotifications { before, limit, .. } => {
+            crate::notifications::list(core, user, before, limit)
+        }
+        ClientFrame::MarkNotificationRead {
+            notification_id, ..
+        } => crate::notifications::mark_read(core, user, notification_id),
+        ClientFrame::MarkAllNotificationsRead { .. } => {
+            crate::notifications::mark_all_read(core, user)
+        }
+        ClientFrame::SetReminder {
+            at,
+            text,
+            conversation_id,
+            ..
+        } => crate::notifications::set_reminder(core, user, id, at, &text, conversation_id),
+        ClientFrame::UpdateSettings { settings, .. } => {
+            crate::settings::update(core, user, settings)
+        }
     }
 }
 
@@ -108,6 +199,7 @@ fn send_message(
     conversation: ConversationId,
     text: &str,
     importance: Importance,
+    attachments: &[AttachmentId],
 ) -> Result<Message, CommandError> {
     if text.len() > MAX_MESSAGE_BYTES {
         return Err(CommandError::new(
@@ -124,6 +216,7 @@ fn send_message(
             "message text is empty",
         ));
     }
+    let forwarding = core.config.forwarding;
     core.write(|tx| {
         if !tx.store.is_member(conversation, user)? {
             return Err(CommandError::no_such_conversation());
@@ -132,7 +225,10 @@ fn send_message(
         if let Some(existing) = tx.store.message_by_client_id(user, command_id)? {
             return Ok(existing);
         }
-        let message = tx.store.insert_message(
+        if !forwarding {
+            refuse_if_recipient_offline(tx, user, conversation)?;
+        }
+        let mut message = tx.store.insert_message(
             conversation,
             user,
             text,
@@ -140,15 +236,91 @@ fn send_message(
             Some(command_id),
             tx.now,
         )?;
-        for member in tx.store.members(conversation)? {
+        message.attachments = crate::attachments::claim(tx, user, message.id, attachments)?;
+        crate::delivery::publish_message(tx, &message)?;
+        crate::notifications::on_message(tx, &message)?;
+        Ok(message)
+    })
+}
+
+/// Without forwarding the server keeps nothing for an offline person: a direct message to
+/// one is refused so the sender's client keeps it. Groups and channels always store.
+fn refuse_if_recipient_offline(
+    tx: &crate::app::Tx<'_>,
+    user: UserId,
+    conversation: ConversationId,
+) -> Result<(), CommandError> {
+    if tx.store.conversation_kind(conversation)? != Some(ConversationKind::Direct) {
+        return Ok(());
+    }
+    for member in tx.store.members(conversation)? {
+        if member != user && !tx.hub.is_online(member) {
+            let name = tx.store.display_name(member)?;
+            return Err(CommandError::new(
+                ErrorCode::RecipientOffline,
+                format!(
+                    "{name} is offline and this server does not forward messages; \
+                     keep it and send when they are online"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn typing(
+    core: &mut Core,
+    user: UserId,
+    conversation: ConversationId,
+) -> Result<AckResult, CommandError> {
+    if !core.store.is_member(conversation, user)? {
+        return Err(CommandError::no_such_conversation());
+    }
+    let frame = serde_json::to_string(&ServerFrame::Typing {
+        conversation_id: conversation,
+        user_id: user,
+    })
+    .map_err(StoreError::from)?;
+    for member in core.store.members(conversation)? {
+        if member != user {
+            core.hub.send(member, &frame);
+        }
+    }
+    Ok(AckResult::Done)
+}
+
+fn set_presence(
+    core: &mut Core,
+    user: UserId,
+    presence: Presence,
+) -> Result<AckResult, CommandError> {
+    let away = match presence {
+        Presence::Online => false,
+        Presence::Away => true,
+        Presence::Offline => {
+            return Err(CommandError::new(
+                ErrorCode::InvalidArgument,
+                "presence can be online or away; offline is having no connection",
+            ))
+        }
+    };
+    if !core.hub.set_away(user, away) {
+        return Ok(AckResult::Done);
+    }
+    // Everyone connected, the user's own other tabs included.
+    let online = core.hub.online_users();
+    core.write(|tx| {
+        for other in online {
             tx.emit(
-                member,
-                Event::MessageCreated {
-                    message: message.clone(),
+                other,
+                Event::Presence {
+                    user_id: user,
+                    presence,
+                    last_seen: None,
                 },
             )?;
         }
-        Ok(message)
+        Ok(AckResult::Done)
     })
 }
 

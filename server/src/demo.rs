@@ -23,6 +23,7 @@ pub fn seed(store: &Store, now: Timestamp) -> Result<()> {
     user("carol", "Carol Kowalski", support)?;
     let dave = user("dave", "Dave Ivanov", engineering)?;
     user("erin", "Erin Petit", head_office)?;
+    store.set_demo_emails()?;
 
     // Deliberately no alice–bob direct chat: the end-to-end test creates it by clicking Bob.
     let team = store.create_conversation(

@@ -27,7 +27,21 @@ pub fn router(app: Arc<App>, static_dir: Option<&Path>) -> Router {
     let router = Router::new()
         .route("/api/login", post(login).layer(cors))
         .route("/ws", get(ws::upgrade))
-        .route("/healthz", get(|| async { "ok" }));
+        .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/api/attachments",
+            post(crate::attachments::upload).layer(
+                CorsLayer::new()
+                    .allow_origin(Any)
+                    .allow_methods([Method::POST])
+                    .allow_headers([
+                        header::AUTHORIZATION,
+                        header::CONTENT_TYPE,
+                        header::HeaderName::from_static("x-filename"),
+                    ]),
+            ),
+        )
+        .route("/files/{id}/{name}", get(crate::attachments::serve_file));
     let router = match static_dir {
         // Unknown paths get index.html so client-side routes survive a page reload.
         Some(dir) => router

@@ -1,8 +1,8 @@
 //! Live fan-out: which users have open connections, and a way to push frames to them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use messenger_protocol::UserId;
+use messenger_protocol::{Presence, UserId};
 use tokio::sync::mpsc::UnboundedSender;
 
 pub type ConnId = u64;
@@ -15,6 +15,9 @@ pub type Outbound = UnboundedSender<String>;
 pub struct Hub {
     next_conn: ConnId,
     connections: HashMap<UserId, Vec<(ConnId, Outbound)>>,
+    /// Connected users who said they are away. Presence lives with the connections: it is
+    /// what the server sees now, not something to keep across restarts.
+    away: HashSet<UserId>,
 }
 
 impl Hub {
@@ -38,12 +41,35 @@ impl Hub {
         let removed = list.len() < before;
         if list.is_empty() {
             self.connections.remove(&user);
+            self.away.remove(&user);
         }
         removed && !self.connections.contains_key(&user)
     }
 
     pub fn is_online(&self, user: UserId) -> bool {
         self.connections.contains_key(&user)
+    }
+
+    pub fn presence(&self, user: UserId) -> Presence {
+        if !self.is_online(user) {
+            Presence::Offline
+        } else if self.away.contains(&user) {
+            Presence::Away
+        } else {
+            Presence::Online
+        }
+    }
+
+    /// Sets a connected user online or away; returns whether that changed anything.
+    pub fn set_away(&mut self, user: UserId, away: bool) -> bool {
+        if !self.is_online(user) {
+            return false;
+        }
+        if away {
+            self.away.insert(user)
+        } else {
+            self.away.remove(&user)
+        }
     }
 
     pub fn online_users(&self) -> Vec<UserId> {
@@ -78,8 +104,19 @@ mod tests {
         assert!(!hub.unregister(7, c1));
         assert!(hub.is_online(7));
         assert!(!hub.unregister(7, c1), "unregistering twice is harmless");
+        assert!(hub.set_away(7, true));
+        assert!(!hub.set_away(7, true), "already away");
+        assert_eq!(hub.presence(7), Presence::Away);
         assert!(hub.unregister(7, c2));
         assert!(!hub.is_online(7));
+        assert_eq!(hub.presence(7), Presence::Offline);
         assert!(hub.online_users().is_empty());
+        let (tx3, _rx3) = unbounded_channel();
+        hub.register(7, tx3);
+        assert_eq!(
+            hub.presence(7),
+            Presence::Online,
+            "away ends with the last connection"
+        );
     }
 }

@@ -4,19 +4,30 @@
 //! [`start`] binds and serves in the background, so tests run it in-process on port 0.
 
 mod app;
+mod attachments;
 mod auth;
 mod commands;
+mod conversations;
+mod delivery;
 mod demo;
+mod expiry;
 mod http;
 mod hub;
+mod jobs;
+mod mail;
+mod notifications;
 mod schema;
+mod settings;
 mod store;
+#[doc(hidden)]
+pub mod test_support;
 mod ws;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
@@ -35,6 +46,63 @@ pub struct Config {
     pub static_dir: Option<PathBuf>,
     /// Seed the demo organisation, only ever into a database without users.
     pub seed_demo: bool,
+    /// Store messages to offline users and deliver them later. An administrator may turn
+    /// this off; a direct message to an offline user is then refused (`recipient_offline`).
+    pub forwarding: bool,
+    /// Unread messages older than this are removed.
+    pub message_lifetime: Duration,
+    /// How often the expiry job looks for such messages.
+    pub expiry_interval: Duration,
+    pub mail: MailConfig,
+    /// Uploaded images and their thumbnails.
+    pub attachments_dir: PathBuf,
+    /// Sizes and command rates announced in the welcome and enforced per connection.
+    pub limits: messenger_protocol::Limits,
+    /// How often the reminders job looks for due reminders.
+    pub reminder_interval: Duration,
+}
+
+/// Where notification e-mails go.
+#[derive(Clone, Debug)]
+pub struct MailConfig {
+    /// `smtp://[user:pass@]host[:port]`: plain SMTP, for a relay on loopback (no TLS stack
+    /// is built in). Without it, each mail is written as an `.eml` file into `outbox_dir`.
+    pub smtp_url: Option<String>,
+    pub outbox_dir: PathBuf,
+    pub from: String,
+    /// How often the mail job runs (the "Notifications" job of the AMODIT document).
+    pub interval: Duration,
+    /// What one of a user's `digest_minutes` lasts: a minute, except in tests.
+    pub digest_unit: Duration,
+}
+
+impl Config {
+    /// The defaults for a database at `db_path`: data files live beside it.
+    pub fn new(addr: SocketAddr, db_path: PathBuf) -> Config {
+        let data_dir = db_path
+            .parent()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."));
+        Config {
+            addr,
+            static_dir: None,
+            seed_demo: true,
+            forwarding: true,
+            message_lifetime: Duration::from_secs(7 * 24 * 3600),
+            expiry_interval: Duration::from_secs(60),
+            mail: MailConfig {
+                smtp_url: None,
+                outbox_dir: data_dir.join("mail"),
+                from: "Messenger <messenger@localhost>".into(),
+                interval: Duration::from_secs(60),
+                digest_unit: Duration::from_secs(60),
+            },
+            attachments_dir: data_dir.join("attachments"),
+            limits: messenger_protocol::Limits::default(),
+            reminder_interval: Duration::from_secs(5),
+            db_path,
+        }
+    }
 }
 
 /// A server bound and serving. Dropping it starts the same shutdown as
@@ -62,7 +130,13 @@ pub async fn start(config: Config) -> Result<RunningServer, Error> {
     }
     let (shutdown, shutdown_rx) = watch::channel(false);
     let (alive, app_gone) = mpsc::channel(1);
-    let app = Arc::new(app::App::new(store, shutdown_rx.clone(), alive));
+    let app = Arc::new(app::App::new(
+        store,
+        config.clone(),
+        shutdown_rx.clone(),
+        alive,
+    ));
+    jobs::spawn_all(&app);
 
     let listener = TcpListener::bind(config.addr).await?;
     let local_addr = listener.local_addr()?;

@@ -8,12 +8,25 @@ use tracing_subscriber::EnvFilter;
 
 const USAGE: &str = "\
 usage: messenger-server [--addr IP:PORT] [--db FILE] [--static-dir DIR] [--no-demo]
+                        [--no-forwarding] [--message-lifetime-secs N]
+                        [--smtp URL] [--mail-dir DIR] [--mail-interval-secs N]
 
   --addr IP:PORT     where to listen (env MESSENGER_ADDR, default 127.0.0.1:8080; port 0 picks one)
   --db FILE          SQLite database, created if missing (env MESSENGER_DB,
                      default data/messenger.sqlite3)
   --static-dir DIR   built widget to serve (env MESSENGER_STATIC_DIR, default ./dist if it exists)
   --no-demo          do not seed demo users into an empty database
+  --no-forwarding    refuse direct messages to offline users instead of storing them
+                     (env MESSENGER_NO_FORWARDING=1)
+  --message-lifetime-secs N
+                     remove unread messages older than N seconds (env
+                     MESSENGER_MESSAGE_LIFETIME_SECS, default 604800 = 7 days)
+  --smtp URL         send notification e-mail through this plain SMTP relay,
+                     smtp://[user:password@]host[:port] (env MESSENGER_SMTP)
+  --mail-dir DIR     without --smtp, write each e-mail as an .eml file here
+                     (env MESSENGER_MAIL_DIR, default: mail/ beside the database)
+  --mail-interval-secs N
+                     how often pending e-mail goes out (default 60)
 ";
 
 fn main() -> ExitCode {
@@ -77,6 +90,11 @@ fn parse_args(
     let mut db = env("MESSENGER_DB").unwrap_or_else(|| "data/messenger.sqlite3".into());
     let mut static_dir = env("MESSENGER_STATIC_DIR");
     let mut seed_demo = true;
+    let mut forwarding = env("MESSENGER_NO_FORWARDING").is_none_or(|v| v == "0");
+    let mut lifetime = env("MESSENGER_MESSAGE_LIFETIME_SECS");
+    let mut smtp = env("MESSENGER_SMTP");
+    let mut mail_dir = env("MESSENGER_MAIL_DIR");
+    let mut mail_interval = None;
 
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -95,6 +113,11 @@ fn parse_args(
             "--db" => db = value()?,
             "--static-dir" => static_dir = Some(value()?),
             "--no-demo" => seed_demo = false,
+            "--no-forwarding" => forwarding = false,
+            "--message-lifetime-secs" => lifetime = Some(value()?),
+            "--smtp" => smtp = Some(value()?),
+            "--mail-dir" => mail_dir = Some(value()?),
+            "--mail-interval-secs" => mail_interval = Some(value()?),
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -106,12 +129,40 @@ fn parse_args(
     let static_dir = static_dir
         .map(PathBuf::from)
         .or_else(|| Some(PathBuf::from("dist")).filter(|dir| dir.is_dir()));
-    Ok(Some(Config {
-        addr,
-        db_path: PathBuf::from(db),
-        static_dir,
-        seed_demo,
-    }))
+    let mut config = Config::new(addr, PathBuf::from(db));
+    config.static_dir = static_dir;
+    config.seed_demo = seed_demo;
+    config.forwarding = forwarding;
+    if let Some(lifetime) = lifetime {
+        let secs: u64 = lifetime
+            .parse()
+            .ok()
+            .filter(|secs| *secs > 0)
+            .ok_or_else(|| {
+                format!("--message-lifetime-secs {lifetime:?} is not a positive number of seconds")
+            })?;
+        config.message_lifetime = std::time::Duration::from_secs(secs);
+    }
+    if let Some(url) = smtp {
+        if !url.starts_with("smtp://") {
+            return Err(format!(
+                "--smtp {url:?} must be smtp://host:port (plain SMTP; no TLS built in)"
+            ));
+        }
+        config.mail.smtp_url = Some(url);
+    }
+    if let Some(dir) = mail_dir {
+        config.mail.outbox_dir = PathBuf::from(dir);
+    }
+    if let Some(secs) = mail_interval {
+        let secs: u64 = secs
+            .parse()
+            .ok()
+            .filter(|s| *s > 0)
+            .ok_or_else(|| format!("--mail-interval-secs {secs:?} is not a positive number"))?;
+        config.mail.interval = std::time::Duration::from_secs(secs);
+    }
+    Ok(Some(config))
 }
 
 async fn shutdown_signal() {
@@ -179,6 +230,21 @@ mod tests {
         assert_eq!(config.db_path, PathBuf::from("f.db"));
         assert_eq!(config.static_dir, Some(PathBuf::from("web")));
         assert!(!config.seed_demo);
+        assert!(config.forwarding);
+        assert_eq!(config.message_lifetime.as_secs(), 7 * 24 * 3600);
+
+        let env = [
+            ("MESSENGER_NO_FORWARDING", "1"),
+            ("MESSENGER_MESSAGE_LIFETIME_SECS", "60"),
+        ];
+        let config = parse(&[], &env).unwrap().unwrap();
+        assert!(!config.forwarding);
+        assert_eq!(config.message_lifetime.as_secs(), 60);
+        let config = parse(&["--no-forwarding", "--message-lifetime-secs=5"], &[])
+            .unwrap()
+            .unwrap();
+        assert!(!config.forwarding);
+        assert_eq!(config.message_lifetime.as_secs(), 5);
     }
 
     #[test]
@@ -191,5 +257,45 @@ mod tests {
             .unwrap_err()
             .contains("IP:PORT"));
         assert!(parse(&["--verbose"], &[]).unwrap_err().contains("unknown"));
+        assert!(parse(&["--message-lifetime-secs", "soon"], &[])
+            .unwrap_err()
+            .contains("positive number"));
+        assert!(parse(&["--message-lifetime-secs", "0"], &[]).is_err());
+        assert!(parse(&["--smtp", "smtps://x"], &[])
+            .unwrap_err()
+            .contains("smtp://"));
+        assert!(parse(&["--mail-interval-secs", "0"], &[])
+            .unwrap_err()
+            .contains("positive"));
+    }
+
+    #[test]
+    fn mail_flags_and_environment() {
+        let config = parse(&[], &[]).unwrap().unwrap();
+        assert_eq!(config.mail.smtp_url, None);
+        assert_eq!(config.mail.outbox_dir, PathBuf::from("data/mail"));
+
+        let env = [
+            ("MESSENGER_SMTP", "smtp://127.0.0.1:2525"),
+            ("MESSENGER_MAIL_DIR", "out"),
+        ];
+        let config = parse(&[], &env).unwrap().unwrap();
+        assert_eq!(
+            config.mail.smtp_url.as_deref(),
+            Some("smtp://127.0.0.1:2525")
+        );
+        assert_eq!(config.mail.outbox_dir, PathBuf::from("out"));
+
+        let args = [
+            "--smtp=smtp://relay:25",
+            "--mail-dir",
+            "m",
+            "--mail-interval-secs",
+            "5",
+        ];
+        let config = parse(&args, &env).unwrap().unwrap();
+        assert_eq!(config.mail.smtp_url.as_deref(), Some("smtp://relay:25"));
+        assert_eq!(config.mail.outbox_dir, PathBuf::from("m"));
+        assert_eq!(config.mail.interval, std::time::Duration::from_secs(5));
     }
 }

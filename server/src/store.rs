@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use messenger_protocol::{
-    ConversationId, ConversationKind, ConversationSummary, Department, DepartmentId, Event,
-    Importance, Message, MessageId, Presence, Timestamp, User, UserId,
+    AckResult, ConversationId, ConversationKind, ConversationSummary, Department, DepartmentId,
+    Event, Importance, MemberState, Message, MessageId, Presence, Timestamp, User, UserId,
 };
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
@@ -57,7 +57,9 @@ impl From<serde_json::Error> for StoreError {
 }
 
 pub struct Store {
-    conn: Connection,
+    /// Crate-visible so feature modules (notifications, attachments…) keep their queries
+    /// in `impl Store` blocks of their own files.
+    pub(crate) conn: Connection,
     epoch: String,
 }
 
@@ -293,7 +295,7 @@ impl Store {
         let Some((kind, title, last_read)) = head else {
             return Ok(None);
         };
-        let last_message = self
+        let mut last_message = self
             .conn
             .query_row(
                 &format!("{MESSAGE_COLUMNS} WHERE conversation_id = ?1 ORDER BY id DESC LIMIT 1"),
@@ -301,32 +303,61 @@ impl Store {
                 message_from_row,
             )
             .optional()?;
+        if let Some(message) = last_message.as_mut() {
+            self.fill_attachments(std::slice::from_mut(message))?;
+        }
+        // System lines ("Bob joined") are not something to read, so they never count.
         let unread: u32 = self.conn.query_row(
             "SELECT COUNT(*) FROM messages
-             WHERE conversation_id = ?1 AND sender_id <> ?2 AND id > COALESCE(?3, 0)",
+             WHERE conversation_id = ?1 AND sender_id <> ?2 AND id > COALESCE(?3, 0)
+               AND system IS NULL",
             params![conversation, viewer, last_read],
             |r| r.get(0),
         )?;
+        let member_states = self.member_states(conversation)?;
         Ok(Some(ConversationSummary {
             id: conversation,
             kind: kind_from_sql(&kind),
             title,
-            members: self.members(conversation)?,
+            members: member_states.iter().map(|m| m.user_id).collect(),
             last_message,
             unread,
             last_read_message_id: last_read,
+            member_states,
         }))
     }
 
+    /// Read and delivery positions of every member, by user id.
+    pub fn member_states(&self, conversation: ConversationId) -> Result<Vec<MemberState>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT user_id, last_read_message_id, delivered_up_to FROM conversation_members
+             WHERE conversation_id = ?1 ORDER BY user_id",
+        )?;
+        let states = stmt
+            .query_map([conversation], |r| {
+                Ok(MemberState {
+                    user_id: r.get(0)?,
+                    read_up_to: r.get(1)?,
+                    delivered_up_to: r.get(2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(states)
+    }
+
     pub fn message_by_client_id(&self, sender: UserId, client_id: &str) -> Result<Option<Message>> {
-        Ok(self
+        let mut message = self
             .conn
             .query_row(
                 &format!("{MESSAGE_COLUMNS} WHERE sender_id = ?1 AND client_id = ?2"),
                 params![sender, client_id],
                 message_from_row,
             )
-            .optional()?)
+            .optional()?;
+        if let Some(message) = message.as_mut() {
+            self.fill_attachments(std::slice::from_mut(message))?;
+        }
+        Ok(message)
     }
 
     pub fn insert_message(
@@ -358,6 +389,8 @@ impl Store {
             importance,
             created_at: now,
             client_id: client_id.map(str::to_owned),
+            system: None,
+            attachments: Vec::new(),
         })
     }
 
@@ -414,6 +447,7 @@ impl Store {
         let has_more = messages.len() > limit as usize;
         messages.truncate(limit as usize);
         messages.reverse();
+        self.fill_attachments(&mut messages)?;
         Ok((messages, has_more))
     }
 
@@ -431,6 +465,47 @@ impl Store {
         Ok(seq as u64)
     }
 
+    /// The user's stored events after `seq`, oldest first, as (seq, serialized event).
+    pub fn events_after(&self, user: UserId, seq: u64) -> Result<Vec<(u64, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, event FROM user_events WHERE user_id = ?1 AND seq > ?2 ORDER BY seq",
+        )?;
+        let events = stmt
+            .query_map(params![user, seq as i64], |r| {
+                Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(events)
+    }
+
+    /// The answer already given to the user's command `command_id`, if any.
+    pub fn command_result(&self, user: UserId, command_id: &str) -> Result<Option<AckResult>> {
+        let stored: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT result FROM command_results WHERE user_id = ?1 AND command_id = ?2",
+                params![user, command_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(stored.map(|json| serde_json::from_str(&json)).transpose()?)
+    }
+
+    pub fn save_command_result(
+        &self,
+        user: UserId,
+        command_id: &str,
+        result: &AckResult,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO command_results (user_id, command_id, created_at, result)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![user, command_id, now, serde_json::to_string(result)?],
+        )?;
+        Ok(())
+    }
+
     pub fn current_seq(&self, user: UserId) -> Result<u64> {
         let seq: i64 =
             self.conn
@@ -441,10 +516,10 @@ impl Store {
     }
 }
 
-const MESSAGE_COLUMNS: &str =
-    "SELECT id, conversation_id, sender_id, text, importance, created_at, client_id FROM messages";
+pub(crate) const MESSAGE_COLUMNS: &str =
+    "SELECT id, conversation_id, sender_id, text, importance, created_at, client_id, system FROM messages";
 
-fn message_from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+pub(crate) fn message_from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
         id: r.get(0)?,
         conversation_id: r.get(1)?,
@@ -453,10 +528,16 @@ fn message_from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
         importance: importance_from_sql(&r.get::<_, String>(4)?),
         created_at: r.get(5)?,
         client_id: r.get(6)?,
+        // Written by this server from the protocol type, so it parses; if a file was edited
+        // by hand, the line still shows with its text fallback.
+        system: r
+            .get::<_, Option<String>>(7)?
+            .and_then(|json| serde_json::from_str(&json).ok()),
+        attachments: Vec::new(),
     })
 }
 
-fn kind_to_sql(kind: ConversationKind) -> &'static str {
+pub(crate) fn kind_to_sql(kind: ConversationKind) -> &'static str {
     match kind {
         ConversationKind::Direct => "direct",
         ConversationKind::Group => "group",
@@ -464,7 +545,7 @@ fn kind_to_sql(kind: ConversationKind) -> &'static str {
     }
 }
 
-fn kind_from_sql(kind: &str) -> ConversationKind {
+pub(crate) fn kind_from_sql(kind: &str) -> ConversationKind {
     match kind {
         "direct" => ConversationKind::Direct,
         "channel" => ConversationKind::Channel,

@@ -1,18 +1,18 @@
 //! One WebSocket connection: the hello handshake, then commands in and events out.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
 use messenger_protocol::{
-    ClientFrame, CommandId, ErrorCode, ServerFrame, UserId, CLOSE_UNAUTHORIZED,
+    ClientFrame, CommandId, ErrorCode, Limits, ServerFrame, UserId, CLOSE_UNAUTHORIZED,
     CLOSE_UNSUPPORTED_VERSION, MAX_FRAME_BYTES, PROTOCOL_VERSION,
 };
 use tokio::sync::{mpsc, watch};
 
-use crate::app::App;
+use crate::app::{App, Connected};
 use crate::commands;
 use crate::hub::ConnId;
 
@@ -95,8 +95,7 @@ async fn handshake(
     let Some(ClientFrame::Hello {
         protocol_version: _,
         token,
-        // Ignored for now: the welcome snapshot already covers everything up to its seq.
-        resume: _,
+        resume,
     }) = hello
     else {
         refuse(
@@ -109,8 +108,8 @@ async fn handshake(
         .await;
         return None;
     };
-    let connected = app.lock().connect(&token, outbound);
-    let (user, conn, welcome) = match connected {
+    let connected = app.lock().connect(&token, outbound, resume.as_ref());
+    let Connected { user, conn, frames } = match connected {
         Ok(Some(connected)) => connected,
         Ok(None) => {
             refuse(
@@ -137,14 +136,14 @@ async fn handshake(
         }
     };
     tracing::debug!("user {user} connected as connection {conn}");
-    if send(socket, &ServerFrame::Welcome(Box::new(welcome)))
-        .await
-        .is_err()
-    {
-        if let Err(e) = app.lock().disconnect(user, conn) {
-            tracing::error!("recording disconnect of user {user}: {e}");
+    // Live events wait in the connection's queue meanwhile, so they follow the replay.
+    for frame in frames {
+        if socket.send(Message::Text(frame.into())).await.is_err() {
+            if let Err(e) = app.lock().disconnect(user, conn) {
+                tracing::error!("recording disconnect of user {user}: {e}");
+            }
+            return None;
         }
-        return None;
     }
     Some((user, conn))
 }
@@ -156,6 +155,7 @@ async fn run(
     events: &mut mpsc::UnboundedReceiver<String>,
     user: UserId,
 ) {
+    let mut bucket = TokenBucket::new(&app.config.limits, Instant::now());
     loop {
         // Biased towards events so everything queued before a command's ack goes out first.
         let sent = tokio::select! {
@@ -167,7 +167,11 @@ async fn run(
             Some(frame) = events.recv() => socket.send(Message::Text(frame.into())).await.is_ok(),
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Text(text))) => {
-                    let reply = respond(app, user, &text);
+                    let reply = if bucket.take(Instant::now()) {
+                        respond(app, user, &text)
+                    } else {
+                        rate_limited(&app.config.limits, &text)
+                    };
                     send(socket, &reply).await.is_ok()
                 }
                 Some(Ok(Message::Binary(_))) => {
@@ -187,6 +191,47 @@ async fn run(
             return;
         }
     }
+}
+
+/// Commands per connection: `commands_per_second` sustained, `command_burst` at once.
+/// Every text frame counts, parsable or not, so garbage cannot be used to load the server.
+struct TokenBucket {
+    tokens: f64,
+    capacity: f64,
+    per_second: f64,
+    last: Instant,
+}
+
+impl TokenBucket {
+    fn new(limits: &Limits, now: Instant) -> TokenBucket {
+        let capacity = f64::from(limits.command_burst.max(1));
+        TokenBucket {
+            tokens: capacity,
+            capacity,
+            per_second: f64::from(limits.commands_per_second),
+            last: now,
+        }
+    }
+
+    fn take(&mut self, now: Instant) -> bool {
+        let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+fn rate_limited(limits: &Limits, text: &str) -> ServerFrame {
+    let message = format!(
+        "more than {} commands per second (bursts of {}); nothing was done, retry later",
+        limits.commands_per_second, limits.command_burst
+    );
+    error(command_id_of(text), ErrorCode::RateLimited, &message)
 }
 
 /// The answer to one text frame after hello. Input problems become error frames; the
@@ -301,6 +346,28 @@ mod tests {
             None
         );
         assert_eq!(requested_version(r#"{"type":"hello"}"#), None);
+    }
+
+    #[test]
+    fn token_bucket_allows_a_burst_then_the_sustained_rate() {
+        let limits = Limits {
+            commands_per_second: 10,
+            command_burst: 3,
+            ..Limits::default()
+        };
+        let start = Instant::now();
+        let mut bucket = TokenBucket::new(&limits, start);
+        assert!((0..3).all(|_| bucket.take(start)));
+        assert!(!bucket.take(start));
+        assert!(!bucket.take(start + Duration::from_millis(50)));
+        assert!(bucket.take(start + Duration::from_millis(110)));
+        assert!(!bucket.take(start + Duration::from_millis(110)));
+        let later = start + Duration::from_secs(60);
+        assert!(
+            (0..3).all(|_| bucket.take(later)),
+            "refills up to the burst"
+        );
+        assert!(!bucket.take(later));
     }
 
     #[test]

@@ -23,6 +23,7 @@ fn send(id: &str, conversation_id: i64, text: &str) -> ClientFrame {
         conversation_id,
         text: text.to_owned(),
         importance: Importance::Normal,
+        attachments: Vec::new(),
     }
 }
 
@@ -168,6 +169,8 @@ async fn presence_follows_connections() {
     let addr = server.local_addr();
     let (mut alice, welcome) = Client::login(addr, "alice").await;
     let bob_id = user_id(&welcome, "bob");
+    // Connecting delivered the Engineering greeting; only presence matters here.
+    alice.drain_events().await;
 
     let bob_token = login(addr, "bob").await;
     let (bob1, bob_welcome) = Client::hello(addr, &bob_token).await;
@@ -181,7 +184,8 @@ async fn presence_follows_connections() {
         alice.next_event().await.1,
         Event::Presence {
             user_id: bob_id,
-            presence: Presence::Online
+            presence: Presence::Online,
+            last_seen: None,
         }
     );
 
@@ -194,13 +198,14 @@ async fn presence_follows_connections() {
     let mut bob1 = bob1;
     bob1.send_raw(WsMessage::Close(None)).await;
     assert!(matches!(bob1.recv_ws().await, Some(WsMessage::Close(_))));
-    assert_eq!(
-        alice.next_event().await.1,
+    match alice.next_event().await.1 {
         Event::Presence {
-            user_id: bob_id,
-            presence: Presence::Offline
-        }
-    );
+            user_id,
+            presence: Presence::Offline,
+            last_seen: Some(_),
+        } => assert_eq!(user_id, bob_id),
+        other => panic!("expected bob offline with last_seen, got {other:?}"),
+    }
     let (_, welcome) = Client::login(addr, "carol").await;
     let bob = welcome.users.iter().find(|u| u.id == bob_id).unwrap();
     assert_eq!(bob.presence, Presence::Offline);
@@ -217,6 +222,7 @@ async fn direct_message_reaches_bob_and_read_state_reaches_alice() {
     let bob_id = user_id(&welcome, "bob");
     let bob_token = login(addr, "bob").await;
     let (mut bob, _) = Client::hello(addr, &bob_token).await;
+    alice.drain_events().await;
 
     let conversation = alice.open_direct(bob_id).await;
     assert_eq!(conversation.kind, ConversationKind::Direct);
@@ -265,6 +271,14 @@ async fn direct_message_reaches_bob_and_read_state_reaches_alice() {
             message: sent.clone()
         }
     );
+    // Bob was connected, so the message reached him; both sides learn it.
+    let delivered = Event::DeliveredUpTo {
+        conversation_id: conversation.id,
+        user_id: bob_id,
+        message_id: sent.id,
+    };
+    assert_eq!(alice.next_non_presence_event().await.1, delivered);
+    assert_eq!(bob.next_non_presence_event().await.1, delivered);
 
     let (_, fresh) = Client::hello(addr, &bob_token).await;
     assert!(fresh.seq >= seq);
@@ -450,6 +464,7 @@ async fn invalid_commands_get_specific_errors() {
         conversation_id: group,
         text: "build is red".into(),
         importance: Importance::High,
+        attachments: Vec::new(),
     };
     let AckResult::MessageSent { message } = alice.ack(urgent).await else {
         panic!("expected message_sent");
@@ -463,6 +478,7 @@ async fn broken_frames_get_errors_and_the_connection_keeps_working() {
     let (server, _db) = start("bad-frames").await;
     let (mut alice, welcome) = Client::login(server.local_addr(), "alice").await;
     let group = welcome.conversations[0].id;
+    alice.drain_events().await;
 
     alice.send_text("{this is not json").await;
     assert!(matches!(

@@ -36,6 +36,7 @@ impl PendingMessage {
             conversation_id: self.conversation_id,
             text: self.text.clone(),
             importance: Importance::Normal,
+            attachments: Vec::new(),
         }
     }
 }

@@ -145,7 +145,7 @@ impl Session {
             ServerFrame::Error { id: Some(id), .. } => {
                 self.pending.remove(id);
             }
-            ServerFrame::Event { .. } => {}
+            _ => {}
         }
         self.state.apply(frame);
         if out.welcomed {
@@ -498,6 +498,7 @@ mod tests {
                         last_message: None,
                         unread: 0,
                         last_read_message_id: None,
+                        member_states: Vec::new(),
                     },
                 },
             },

@@ -228,7 +228,7 @@ impl AppState {
                         }
                     }
                 }
-                AckResult::Done => {}
+                _ => {}
             },
             ServerFrame::Error { id, code, message } => {
                 self.last_error = Some((id, code, message));
@@ -240,6 +240,7 @@ impl AppState {
                 self.seq = seq;
                 self.apply_event(event);
             }
+            ServerFrame::Resumed { .. } | ServerFrame::Typing { .. } => {}
         }
     }
 
@@ -252,7 +253,9 @@ impl AppState {
                 user_id,
                 message_id,
             } => self.read_up_to(conversation_id, user_id, message_id),
-            Event::Presence { user_id, presence } => {
+            Event::Presence {
+                user_id, presence, ..
+            } => {
                 if let Some(u) = self.users.get_mut(&user_id) {
                     u.presence = presence;
                 }
@@ -260,6 +263,8 @@ impl AppState {
                     me.presence = presence;
                 }
             }
+            // Shown by later UI work; nothing in this state depends on them yet.
+            _ => {}
         }
     }
 
@@ -285,7 +290,9 @@ impl AppState {
             c.insert(message);
             return;
         }
-        let from_other = Some(message.sender_id) != me;
+        // System lines ("Bob joined") are news, not messages waiting for an answer: the
+        // server does not count them as unread either.
+        let from_other = Some(message.sender_id) != me && message.system.is_none();
         if from_other && c.my_read.is_none_or(|r| message.id > r) {
             c.unread = c.unread.saturating_add(1);
         }
@@ -409,6 +416,8 @@ pub(crate) mod tests {
             importance: Default::default(),
             created_at: 1_700_000_000_000 + id * 1000,
             client_id: None,
+            system: None,
+            attachments: Vec::new(),
         }
     }
 
@@ -421,6 +430,7 @@ pub(crate) mod tests {
             last_message: None,
             unread,
             last_read_message_id: None,
+            member_states: Vec::new(),
         }
     }
 
@@ -443,6 +453,11 @@ pub(crate) mod tests {
             ],
             departments: vec![],
             conversations: vec![c10, c11],
+            reset: None,
+            new_channels: 0,
+            unread_notifications: 0,
+            settings: Default::default(),
+            features: Default::default(),
             limits: Limits::default(),
         }))
     }
@@ -493,6 +508,16 @@ pub(crate) mod tests {
         // Sorted by activity: 11 is now the most recent.
         assert_eq!(s.conversations_by_activity()[0].id, 11);
         assert_eq!(s.most_recent_unread(), Some(11));
+    }
+
+    #[test]
+    fn system_lines_do_not_count_as_unread() {
+        let mut s = welcomed();
+        let mut joined = msg(8, 11, 3, "Carol Kowalski joined");
+        joined.system = Some(messenger_protocol::SystemEvent::Joined { user_id: 3 });
+        s.apply(event(11, Event::MessageCreated { message: joined }));
+        assert_eq!(s.conversations[&11].unread, 1);
+        assert_eq!(s.total_unread(), 3);
     }
 
     #[test]
@@ -605,6 +630,7 @@ pub(crate) mod tests {
             Event::Presence {
                 user_id: 2,
                 presence: Presence::Online,
+                last_seen: None,
             },
         ));
         assert_eq!(s.users[&2].presence, Presence::Online);

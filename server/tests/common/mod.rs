@@ -3,6 +3,10 @@
 
 #![allow(dead_code)] // Each test binary uses a different part of this module.
 
+pub mod attachments;
+pub mod notifications;
+pub mod session;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -54,14 +58,11 @@ impl Drop for TempDb {
 }
 
 pub async fn start_on(db: &Path, static_dir: Option<PathBuf>) -> RunningServer {
-    messenger_server::start(Config {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        db_path: db.to_owned(),
-        static_dir,
-        seed_demo: true,
-    })
-    .await
-    .expect("server starts")
+    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), db.to_owned());
+    config.static_dir = static_dir;
+    messenger_server::start(config)
+        .await
+        .expect("server starts")
 }
 
 /// A demo server on a fresh database.
@@ -133,6 +134,8 @@ pub async fn login(addr: SocketAddr, username: &str) -> String {
 pub struct Client {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     next_id: u32,
+    /// Command ids are remembered per user, so each client draws from its own range.
+    id_prefix: u32,
     /// Events that arrived while waiting for an answer, in order.
     events: Vec<(u64, Event)>,
 }
@@ -145,6 +148,10 @@ impl Client {
         Client {
             ws,
             next_id: 0,
+            id_prefix: {
+                static CLIENTS: AtomicU32 = AtomicU32::new(0);
+                CLIENTS.fetch_add(1, Ordering::Relaxed)
+            },
             events: Vec::new(),
         }
     }
@@ -173,7 +180,7 @@ impl Client {
 
     pub fn new_id(&mut self) -> String {
         self.next_id += 1;
-        format!("cmd-{}", self.next_id)
+        format!("cmd-{}-{}", self.id_prefix, self.next_id)
     }
 
     pub async fn send(&mut self, frame: &ClientFrame) {
@@ -304,6 +311,7 @@ impl Client {
             conversation_id,
             text: text.to_owned(),
             importance: Importance::Normal,
+            attachments: Vec::new(),
         };
         match self.ack(frame).await {
             AckResult::MessageSent { message } => message,

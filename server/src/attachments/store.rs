@@ -1,0 +1,121 @@
+//! The attachment queries, kept beside the feature rather than in the shared store.
+
+use std::collections::HashMap;
+
+use messenger_protocol::{Attachment, Message, MessageId, Timestamp, UserId};
+use rusqlite::{params, OptionalExtension, Row};
+
+use crate::store::{Result, Store};
+
+/// An attachment row as the server sees it, with who may claim it and where it went.
+pub struct StoredAttachment {
+    pub attachment: Attachment,
+    pub uploader: UserId,
+    pub message: Option<MessageId>,
+    pub thumb_mime: String,
+}
+
+const COLUMNS: &str = "SELECT id, name, mime, size, width, height, thumb_mime, uploader_id,
+                              message_id FROM attachments";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<StoredAttachment> {
+    let id: String = r.get(0)?;
+    let name: String = r.get(1)?;
+    let thumb_mime: String = r.get(6)?;
+    Ok(StoredAttachment {
+        attachment: Attachment {
+            url: file_url(&id, &name),
+            thumbnail_url: file_url(&id, thumb_name(&thumb_mime)),
+            id,
+            name,
+            mime: r.get(2)?,
+            size: r.get(3)?,
+            width: r.get(4)?,
+            height: r.get(5)?,
+        },
+        uploader: r.get(7)?,
+        message: r.get(8)?,
+        thumb_mime,
+    })
+}
+
+pub fn file_url(id: &str, name: &str) -> String {
+    format!("/files/{id}/{name}")
+}
+
+/// The last path segment of a thumbnail; uploads are never given these names.
+pub fn thumb_name(thumb_mime: &str) -> &'static str {
+    if thumb_mime == "image/png" {
+        "thumb.png"
+    } else {
+        "thumb.jpg"
+    }
+}
+
+impl Store {
+    pub fn insert_attachment(
+        &self,
+        stored: &StoredAttachment,
+        created_at: Timestamp,
+    ) -> Result<()> {
+        let a = &stored.attachment;
+        self.conn.execute(
+            "INSERT INTO attachments (id, uploader_id, name, mime, size, width, height,
+                                      thumb_mime, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                a.id,
+                stored.uploader,
+                a.name,
+                a.mime,
+                a.size,
+                a.width,
+                a.height,
+                stored.thumb_mime,
+                created_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn attachment(&self, id: &str) -> Result<Option<StoredAttachment>> {
+        Ok(self
+            .conn
+            .query_row(&format!("{COLUMNS} WHERE id = ?1"), [id], from_row)
+            .optional()?)
+    }
+
+    pub fn attach(&self, id: &str, message: MessageId, position: usize) -> Result<()> {
+        self.conn.execute(
+            "UPDATE attachments SET message_id = ?2, position = ?3 WHERE id = ?1",
+            params![id, message, position as i64],
+        )?;
+        Ok(())
+    }
+
+    /// Sets `attachments` of every message in `messages` from the database, in one query.
+    pub fn fill_attachments(&self, messages: &mut [Message]) -> Result<()> {
+        if messages.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{COLUMNS} WHERE message_id IN (SELECT value FROM json_each(?1))
+             ORDER BY message_id, position"
+        ))?;
+        let mut by_message: HashMap<MessageId, Vec<Attachment>> = HashMap::new();
+        for row in stmt.query_map([serde_json::to_string(&ids)?], from_row)? {
+            let stored = row?;
+            if let Some(message) = stored.message {
+                by_message
+                    .entry(message)
+                    .or_default()
+                    .push(stored.attachment);
+            }
+        }
+        for message in messages {
+            message.attachments = by_message.remove(&message.id).unwrap_or_default();
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,100 @@
+//! Publishing messages to members, and per-recipient delivery state: a message counts as
+//! delivered to a member once it was pushed to one of their connections, or once they
+//! connected after it was stored (store-and-forward).
+
+use messenger_protocol::{ConversationId, Event, Message, MessageId, UserId};
+use rusqlite::params;
+
+use crate::app::{Core, Tx};
+use crate::store::{Store, StoreError};
+
+/// Sends `message` to every member, then records it as delivered to the recipients who are
+/// connected, telling the members once per recipient whose position moved.
+pub fn publish_message(tx: &mut Tx<'_>, message: &Message) -> Result<(), StoreError> {
+    let conversation = message.conversation_id;
+    let members = tx.store.members(conversation)?;
+    for &member in &members {
+        tx.emit(
+            member,
+            Event::MessageCreated {
+                message: message.clone(),
+            },
+        )?;
+    }
+    for &recipient in &members {
+        if recipient != message.sender_id && tx.hub.is_online(recipient) {
+            advance(tx, conversation, recipient, message.id, &members)?;
+        }
+    }
+    Ok(())
+}
+
+/// A connection of `user` has just received its welcome or replay, which covers every
+/// message stored so far: all of them are delivered now.
+pub fn deliver_on_connect(core: &mut Core, user: UserId) -> Result<(), StoreError> {
+    core.write(|tx| {
+        for (conversation, newest) in tx.store.undelivered(user)? {
+            let members = tx.store.members(conversation)?;
+            advance(tx, conversation, user, newest, &members)?;
+        }
+        Ok(())
+    })
+}
+
+fn advance(
+    tx: &mut Tx<'_>,
+    conversation: ConversationId,
+    user: UserId,
+    message: MessageId,
+    members: &[UserId],
+) -> Result<(), StoreError> {
+    if !tx.store.advance_delivered(conversation, user, message)? {
+        return Ok(());
+    }
+    for &member in members {
+        tx.emit(
+            member,
+            Event::DeliveredUpTo {
+                conversation_id: conversation,
+                user_id: user,
+                message_id: message,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Moves the delivery position forward (never back); returns whether it moved.
+    pub fn advance_delivered(
+        &self,
+        conversation: ConversationId,
+        user: UserId,
+        message: MessageId,
+    ) -> Result<bool, StoreError> {
+        let changed = self.conn.execute(
+            "UPDATE conversation_members SET delivered_up_to = ?3
+             WHERE conversation_id = ?1 AND user_id = ?2 AND COALESCE(delivered_up_to, 0) < ?3",
+            params![conversation, user, message],
+        )?;
+        Ok(changed > 0)
+    }
+
+    /// The user's conversations holding messages from others beyond the user's delivery
+    /// position, with the newest such message.
+    fn undelivered(&self, user: UserId) -> Result<Vec<(ConversationId, MessageId)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT conversation_id, newest FROM (
+                 SELECT m.conversation_id, m.delivered_up_to,
+                        (SELECT MAX(id) FROM messages
+                         WHERE conversation_id = m.conversation_id AND sender_id <> ?1) AS newest
+                 FROM conversation_members m WHERE m.user_id = ?1)
+             WHERE newest > COALESCE(delivered_up_to, 0)
+             ORDER BY conversation_id",
+        )?;
+        let rows = stmt
+            .query_map([user], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+}

@@ -1,0 +1,205 @@
+//! Removes unread messages older than the configured lifetime (the "Smart" mail service:
+//! what nobody picked up from the server mailbox in time is gone), and prunes the event
+//! and command-result history that resume and idempotency keep.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use messenger_protocol::{ConversationId, Event, MessageId, Timestamp};
+use rusqlite::params;
+
+use crate::app::{App, Core};
+use crate::store::{Store, StoreError};
+
+/// Events a client can still resume over: the newest this many per user…
+pub const KEPT_EVENTS_PER_USER: i64 = 10_000;
+/// …and none older than this.
+pub const EVENT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How long a resent command id still gets its original answer.
+pub const COMMAND_RESULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Messages removed per transaction, so one run never holds the lock for long.
+const BATCH: i64 = 500;
+
+pub async fn run(app: Arc<App>) {
+    let mut shutdown = app.shutdown.clone();
+    let mut ticks = tokio::time::interval(app.config.expiry_interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.wait_for(|stopping| *stopping) => return,
+            _ = ticks.tick() => {}
+        }
+        let lifetime = app.config.message_lifetime;
+        if let Err(e) = run_once(&mut app.lock(), lifetime) {
+            tracing::error!("expiry job: {e}");
+        }
+    }
+}
+
+/// One pass: expires messages in batches, then prunes history. Returns how many messages
+/// were removed.
+pub fn run_once(core: &mut Core, lifetime: Duration) -> Result<usize, StoreError> {
+    let mut removed = 0;
+    loop {
+        let batch = core.write(|tx| {
+            let cutoff = tx.now - millis(lifetime);
+            let expired = tx.store.expired_messages(cutoff, BATCH)?;
+            let mut by_conversation: BTreeMap<ConversationId, Vec<MessageId>> = BTreeMap::new();
+            for (conversation, message) in &expired {
+                by_conversation
+                    .entry(*conversation)
+                    .or_default()
+                    .push(*message);
+            }
+            for (conversation, message_ids) in by_conversation {
+                tx.store.delete_messages(&message_ids)?;
+                for member in tx.store.members(conversation)? {
+                    tx.emit(
+                        member,
+                        Event::MessagesExpired {
+                            conversation_id: conversation,
+                            message_ids: message_ids.clone(),
+                        },
+                    )?;
+                }
+            }
+            Ok::<_, StoreError>(expired.len())
+        })?;
+        removed += batch;
+        if (batch as i64) < BATCH {
+            break;
+        }
+    }
+    core.write(|tx| tx.store.prune_history(tx.now))?;
+    Ok(removed)
+}
+
+fn millis(duration: Duration) -> Timestamp {
+    Timestamp::try_from(duration.as_millis()).unwrap_or(Timestamp::MAX)
+}
+
+impl Store {
+    /// Messages written by people (not system lines), created before `cutoff`, that at
+    /// least one member other than the sender has not read, by conversation and id.
+    fn expired_messages(
+        &self,
+        cutoff: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<(ConversationId, MessageId)>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT msg.conversation_id, msg.id FROM messages msg
+             WHERE msg.created_at < ?1 AND msg.system IS NULL
+               AND EXISTS (SELECT 1 FROM conversation_members m
+                           WHERE m.conversation_id = msg.conversation_id
+                             AND m.user_id <> msg.sender_id
+                             AND COALESCE(m.last_read_message_id, 0) < msg.id)
+             ORDER BY msg.conversation_id, msg.id
+             LIMIT ?2",
+        )?;
+        let rows = stmt
+            .query_map(params![cutoff, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    }
+
+    /// Deletes the messages and what hangs off them. Other features' tables may reference
+    /// messages (attachments, notifications); rather than know each, this asks SQLite which
+    /// columns do: attachment rows go with their message, other references are cleared if
+    /// the column allows it and deleted otherwise, so no foreign key blocks the delete.
+    fn delete_messages(&self, ids: &[MessageId]) -> Result<(), StoreError> {
+        let references: Vec<(String, String, bool)> = self
+            .conn
+            .prepare_cached(
+                "SELECT t.name, f.\"from\", c.\"notnull\" FROM sqlite_schema t
+                 JOIN pragma_foreign_key_list(t.name) f
+                 JOIN pragma_table_info(t.name) c ON c.name = f.\"from\"
+                 WHERE t.type = 'table' AND f.\"table\" = 'messages'",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for id in ids {
+            for (table, column, not_null) in &references {
+                // Names come from the schema itself, not from input; quoted all the same.
+                let (table, column) = (quote(table), quote(column));
+                let sql = if *not_null || table == "\"attachments\"" {
+                    format!("DELETE FROM {table} WHERE {column} = ?1")
+                } else {
+                    format!("UPDATE {table} SET {column} = NULL WHERE {column} = ?1")
+                };
+                self.conn.execute(&sql, [id])?;
+            }
+            self.conn
+                .execute("DELETE FROM messages WHERE id = ?1", [id])?;
+        }
+        Ok(())
+    }
+
+    /// Drops events no resume will be honoured for and command results past their
+    /// retention. A user's `event_seq` counter is untouched, so seq never goes back.
+    fn prune_history(&self, now: Timestamp) -> Result<(), StoreError> {
+        self.conn.execute(
+            "DELETE FROM user_events WHERE created_at < ?1",
+            [now - millis(EVENT_RETENTION)],
+        )?;
+        self.conn.execute(
+            "DELETE FROM user_events
+             WHERE seq <= (SELECT event_seq FROM users WHERE id = user_events.user_id) - ?1",
+            [KEPT_EVENTS_PER_USER],
+        )?;
+        self.conn.execute(
+            "DELETE FROM command_results WHERE created_at < ?1",
+            [now - millis(COMMAND_RESULT_RETENTION)],
+        )?;
+        Ok(())
+    }
+}
+
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct TempFile(std::path::PathBuf);
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut path = self.0.clone().into_os_string();
+                path.push(suffix);
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+
+    #[test]
+    fn pruning_drops_old_events_but_never_moves_seq_back() {
+        let path = std::env::temp_dir().join(format!(
+            "messenger-expiry-{}-{}.sqlite3",
+            std::process::id(),
+            crate::auth::random_hex().unwrap()
+        ));
+        let _file = TempFile(path.clone());
+        let store = Store::open(&path).unwrap();
+        let user = store.create_user("u", "U", None, "pw").unwrap();
+        let event = Event::ConversationRemoved { conversation_id: 1 };
+        let now = 10 * millis(EVENT_RETENTION);
+        for at in [0, 0, now, now] {
+            store.append_event(user, &event, at).unwrap();
+        }
+        store.prune_history(now).unwrap();
+        let kept: Vec<u64> = store
+            .events_after(user, 0)
+            .unwrap()
+            .into_iter()
+            .map(|(seq, _)| seq)
+            .collect();
+        // A client at seq 0 can no longer be resumed (2 of 4 are gone); one at 2 can.
+        assert_eq!(kept, vec![3, 4]);
+        assert_eq!(store.current_seq(user).unwrap(), 4);
+        assert_eq!(store.append_event(user, &event, now).unwrap(), 5);
+    }
+}

@@ -1,0 +1,39 @@
+//! The conformance suite, run against the reference server in-process: what CI proves.
+
+mod common;
+
+use messenger_conformance::{run_all, Credential, Target};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reference_server_passes_the_conformance_suite() {
+    let (server, _db) = common::start("conformance").await;
+    let users = ["alice", "bob", "carol"]
+        .map(|name| Credential::Password {
+            username: name.into(),
+            password: messenger_server::DEMO_PASSWORD.into(),
+        })
+        .to_vec();
+    let target = Target::new(&format!("http://{}", server.local_addr()), users).unwrap();
+    let report = run_all(&target).await;
+    // Result lines only: a "N passed, M failed" line here would read as the run's summary.
+    for result in &report.results {
+        println!("{result}");
+    }
+    let unexpected: Vec<String> = report
+        .results
+        .iter()
+        .filter(|r| r.outcome.is_err())
+        .map(|r| r.to_string())
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "failed checks:\n{}",
+        unexpected.join("\n")
+    );
+    assert_eq!(
+        report.results.len(),
+        messenger_conformance::check_names().len(),
+        "every check ran"
+    );
+    server.shutdown().await.unwrap();
+}
