@@ -55,6 +55,30 @@ async fn settle() {
     sleep(20).await;
 }
 
+/// The browser's case mapping (used to keep Rust's Unicode tables out of the wasm) agrees
+/// with the standard library's.
+#[wasm_bindgen_test]
+fn case_mapping_matches_std() {
+    use messenger_widget::core::case::{lowercase, uppercase};
+    use messenger_widget::core::format::initials;
+    for s in [
+        "",
+        "Bob",
+        "ÉMILE Öz",
+        "straße",
+        "ΟΔΟΣ ΣΑΣ",
+        "İstanbul",
+        "ǅemal",
+        "Ωmega ﬁ",
+        "日本 😀",
+    ] {
+        assert_eq!(lowercase(s), s.to_lowercase(), "{s}");
+        assert_eq!(uppercase(s), s.to_uppercase(), "{s}");
+    }
+    assert_eq!(initials("émile zola"), "ÉZ");
+    assert_eq!(initials("ßa x"), "SSX");
+}
+
 #[wasm_bindgen_test]
 async fn draft_round_trip_overwrite_delete() {
     let name = unique("drafts");

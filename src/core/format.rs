@@ -16,16 +16,16 @@ pub fn hhmm(hours: u32, minutes: u32) -> String {
 
 /// Up to two initials for an avatar ("Bob Smith" → "BS").
 pub fn initials(name: &str) -> String {
-    let mut out: String = name
+    let first: String = name
         .split_whitespace()
         .filter_map(|w| w.chars().next())
         .take(2)
-        .flat_map(char::to_uppercase)
         .collect();
-    if out.is_empty() {
-        out.push('?');
+    if first.is_empty() {
+        return "?".to_string();
     }
-    out
+    // Upper-casing the pair equals upper-casing each letter: upper case has no context rules.
+    super::case::uppercase(&first)
 }
 
 /// The first line of a message, shortened for a one-line preview.
@@ -61,6 +61,7 @@ mod tests {
         assert_eq!(initials("bob smith jr"), "BS");
         assert_eq!(initials("  "), "?");
         assert_eq!(initials("émile"), "É");
+        assert_eq!(initials("ßa x"), "SSX");
     }
 
     #[test]

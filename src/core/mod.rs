@@ -4,6 +4,7 @@
 //! [`session::Session`] and render what it holds.
 
 pub mod backoff;
+pub mod case;
 pub mod color;
 pub mod format;
 pub mod outbox;

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use messenger_protocol::{DepartmentId, Presence, User};
 
 use super::ctx::Ctx;
+use crate::core::case::lowercase;
 use crate::core::color::participant_color;
 use crate::core::format::initials;
 
@@ -30,7 +31,7 @@ pub fn Contacts() -> impl IntoView {
             let st = &s.state;
             let me = st.me_id();
             let mut people: Vec<&User> = st.users.values().filter(|u| Some(u.id) != me).collect();
-            people.sort_by_key(|u| u.display_name.to_lowercase());
+            people.sort_by_cached_key(|u| lowercase(&u.display_name));
             let path = |id: DepartmentId| -> String {
                 // "Parent / Child" for nested departments (depth-limited against cycles).
                 let mut names = Vec::new();
@@ -59,7 +60,7 @@ pub fn Contacts() -> impl IntoView {
                 })
                 .filter(|g| !g.people.is_empty())
                 .collect();
-            groups.sort_by_key(|g| g.name.to_lowercase());
+            groups.sort_by_cached_key(|g| lowercase(&g.name));
             let others: Vec<User> = people
                 .iter()
                 .filter(|u| {
