@@ -4,8 +4,8 @@
 //! sent to the members like any message, so everyone sees who came and went and when.
 
 use messenger_protocol::{
-    AckResult, ChannelInfo, ConversationId, ConversationKind, ErrorCode, Event, Importance,
-    Message, SystemEvent, Timestamp, UserId,
+    AckResult, ChannelInfo, ConversationId, ConversationKind, ConversationSummary, ErrorCode,
+    Event, Importance, Message, SystemEvent, Timestamp, UserId,
 };
 use rusqlite::{params, OptionalExtension};
 
@@ -278,17 +278,9 @@ fn announce_added(
     conversation: ConversationId,
     users: &[UserId],
 ) -> Result<(), StoreError> {
-    for &user in users {
-        if let Some(summary) = tx.store.summary(conversation, user)? {
-            tx.emit(
-                user,
-                Event::ConversationAdded {
-                    conversation: summary,
-                },
-            )?;
-        }
-    }
-    Ok(())
+    announce(tx, conversation, users, |conversation| {
+        Event::ConversationAdded { conversation }
+    })
 }
 
 /// `conversation_updated` (the new member list) to those of `users` still members.
@@ -297,14 +289,22 @@ fn announce_updated(
     conversation: ConversationId,
     users: &[UserId],
 ) -> Result<(), StoreError> {
+    announce(tx, conversation, users, |conversation| {
+        Event::ConversationUpdated { conversation }
+    })
+}
+
+/// Each user gets the conversation as they see it (their own unread count and read
+/// position); users no longer in it get nothing.
+fn announce(
+    tx: &mut Tx<'_>,
+    conversation: ConversationId,
+    users: &[UserId],
+    event: impl Fn(ConversationSummary) -> Event,
+) -> Result<(), StoreError> {
     for &user in users {
         if let Some(summary) = tx.store.summary(conversation, user)? {
-            tx.emit(
-                user,
-                Event::ConversationUpdated {
-                    conversation: summary,
-                },
-            )?;
+            tx.emit(user, event(summary))?;
         }
     }
     Ok(())

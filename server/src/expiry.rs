@@ -163,27 +163,9 @@ fn quote(name: &str) -> String {
 mod tests {
     use super::*;
 
-    struct TempFile(std::path::PathBuf);
-
-    impl Drop for TempFile {
-        fn drop(&mut self) {
-            for suffix in ["", "-wal", "-shm"] {
-                let mut path = self.0.clone().into_os_string();
-                path.push(suffix);
-                let _ = std::fs::remove_file(path);
-            }
-        }
-    }
-
     #[test]
     fn pruning_drops_old_events_but_never_moves_seq_back() {
-        let path = std::env::temp_dir().join(format!(
-            "messenger-expiry-{}-{}.sqlite3",
-            std::process::id(),
-            crate::auth::random_hex().unwrap()
-        ));
-        let _file = TempFile(path.clone());
-        let store = Store::open(&path).unwrap();
+        let (store, _file) = crate::store::tests::temp_store("expiry");
         let user = store.create_user("u", "U", None, "pw").unwrap();
         let event = Event::ConversationRemoved { conversation_id: 1 };
         let now = 10 * millis(EVENT_RETENTION);

@@ -568,10 +568,11 @@ fn importance_from_sql(importance: &str) -> Importance {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    struct TempFile(std::path::PathBuf);
+    /// Removes a test database and its WAL files.
+    pub(crate) struct TempFile(std::path::PathBuf);
 
     impl Drop for TempFile {
         fn drop(&mut self) {
@@ -583,7 +584,7 @@ mod tests {
         }
     }
 
-    fn temp_store(name: &str) -> (Store, TempFile) {
+    pub(crate) fn temp_store(name: &str) -> (Store, TempFile) {
         let path = std::env::temp_dir().join(format!(
             "messenger-store-{name}-{}-{}.sqlite3",
             std::process::id(),
