@@ -5,6 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod decode;
+pub use decode::server_frame_from_str;
+
 /// The protocol version this crate speaks. A server refuses a `hello` with any other version.
 pub const PROTOCOL_VERSION: u32 = 1;
 
