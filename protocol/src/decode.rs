@@ -6,19 +6,19 @@
 //! that buffering machinery, instantiated for every nested type, costs tens of kilobytes.
 //!
 //! [`server_frame_from_str`] accepts the same objects and builds the same values without
-//! that buffering: it reads the tag first (skipping the other fields), then reads the object
-//! again as the variant's own struct, which ignores the tag as an unknown field. Nested
-//! tagged enums (`result`, `event`) are kept as raw JSON text and decoded the same way.
-//! The tests below check it against the derived `Deserialize` impl.
+//! that buffering: it reads each tagged object once into a flat struct of raw JSON fields
+//! (the tag among them, in any position), then decodes only the fields of the variant the
+//! tag names. `welcome`, whose fields sit beside the tag, is read again as a [`Welcome`],
+//! which ignores the tag like any unknown field. The tests below check it against the
+//! derived `Deserialize` impl.
 
-use serde::de::{DeserializeOwned, Error as _};
-use serde::{Deserialize, Deserializer};
+use serde::de::Error as _;
+use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::{
-    AckResult, CommandId, ConversationId, ConversationSummary, ErrorCode, Event, Message,
-    MessageId, Presence, ServerFrame, UserId, Welcome,
-};
+use crate::{AckResult, Event, ServerFrame, Welcome};
+
+type Raw<'a> = Option<&'a RawValue>;
 
 /// Decodes one server frame, as `serde_json::from_str::<ServerFrame>` would.
 pub fn server_frame_from_str(json: &str) -> serde_json::Result<ServerFrame> {
@@ -30,49 +30,41 @@ pub fn server_frame_from_str(json: &str) -> serde_json::Result<ServerFrame> {
         Error,
         Event,
     }
+    /// Every field of every variant but `welcome`.
     #[derive(Deserialize)]
-    struct Tag {
-        #[serde(rename = "type")]
-        tag: Type,
-    }
-    #[derive(Deserialize)]
-    struct Ack {
-        id: CommandId,
-        result: Nested<AckResult>,
-    }
-    #[derive(Deserialize)]
-    struct Error {
-        #[serde(default)]
-        id: Option<CommandId>,
-        code: ErrorCode,
-        message: String,
-    }
-    #[derive(Deserialize)]
-    struct EventFrame {
-        seq: u64,
-        event: Nested<Event>,
+    struct Fields<'a> {
+        #[serde(rename = "type", borrow)]
+        tag: Raw<'a>,
+        #[serde(borrow)]
+        id: Raw<'a>,
+        #[serde(borrow)]
+        result: Raw<'a>,
+        #[serde(borrow)]
+        code: Raw<'a>,
+        #[serde(borrow)]
+        message: Raw<'a>,
+        #[serde(borrow)]
+        seq: Raw<'a>,
+        #[serde(borrow)]
+        event: Raw<'a>,
     }
 
-    Ok(match serde_json::from_str::<Tag>(json)?.tag {
-        Type::Welcome => ServerFrame::Welcome(Box::new(from_str::<Welcome>(json)?)),
-        Type::Ack => {
-            let Ack { id, result } = from_str(json)?;
-            ServerFrame::Ack {
-                id,
-                result: result.0,
-            }
-        }
-        Type::Error => {
-            let Error { id, code, message } = from_str(json)?;
-            ServerFrame::Error { id, code, message }
-        }
-        Type::Event => {
-            let EventFrame { seq, event } = from_str(json)?;
-            ServerFrame::Event {
-                seq,
-                event: event.0,
-            }
-        }
+    let f: Fields = serde_json::from_str(json)?;
+    Ok(match field::<Type>(f.tag, "type")? {
+        Type::Welcome => ServerFrame::Welcome(Box::new(serde_json::from_str::<Welcome>(json)?)),
+        Type::Ack => ServerFrame::Ack {
+            id: field(f.id, "id")?,
+            result: ack_result_from_str(field::<&RawValue>(f.result, "result")?.get())?,
+        },
+        Type::Error => ServerFrame::Error {
+            id: f.id.map(parse).transpose()?,
+            code: field(f.code, "code")?,
+            message: field(f.message, "message")?,
+        },
+        Type::Event => ServerFrame::Event {
+            seq: field(f.seq, "seq")?,
+            event: event_from_str(field::<&RawValue>(f.event, "event")?.get())?,
+        },
     })
 }
 
@@ -86,41 +78,34 @@ fn ack_result_from_str(json: &str) -> serde_json::Result<AckResult> {
         Done,
     }
     #[derive(Deserialize)]
-    struct MessageSent {
-        message: Message,
-    }
-    #[derive(Deserialize)]
-    struct Conversation {
-        conversation: ConversationSummary,
-    }
-    #[derive(Deserialize)]
-    struct History {
-        conversation_id: ConversationId,
-        messages: Vec<Message>,
-        has_more: bool,
+    struct Fields<'a> {
+        #[serde(borrow)]
+        kind: Raw<'a>,
+        #[serde(borrow)]
+        message: Raw<'a>,
+        #[serde(borrow)]
+        conversation: Raw<'a>,
+        #[serde(borrow)]
+        conversation_id: Raw<'a>,
+        #[serde(borrow)]
+        messages: Raw<'a>,
+        #[serde(borrow)]
+        has_more: Raw<'a>,
     }
 
-    Ok(match kind::<Kind>(json)? {
-        Kind::MessageSent => {
-            let MessageSent { message } = from_str(json)?;
-            AckResult::MessageSent { message }
-        }
-        Kind::Conversation => {
-            let Conversation { conversation } = from_str(json)?;
-            AckResult::Conversation { conversation }
-        }
-        Kind::History => {
-            let History {
-                conversation_id,
-                messages,
-                has_more,
-            } = from_str(json)?;
-            AckResult::History {
-                conversation_id,
-                messages,
-                has_more,
-            }
-        }
+    let f: Fields = serde_json::from_str(json)?;
+    Ok(match field::<Kind>(f.kind, "kind")? {
+        Kind::MessageSent => AckResult::MessageSent {
+            message: field(f.message, "message")?,
+        },
+        Kind::Conversation => AckResult::Conversation {
+            conversation: field(f.conversation, "conversation")?,
+        },
+        Kind::History => AckResult::History {
+            conversation_id: field(f.conversation_id, "conversation_id")?,
+            messages: field(f.messages, "messages")?,
+            has_more: field(f.has_more, "has_more")?,
+        },
         Kind::Done => AckResult::Done,
     })
 }
@@ -135,100 +120,60 @@ fn event_from_str(json: &str) -> serde_json::Result<Event> {
         Presence,
     }
     #[derive(Deserialize)]
-    struct MessageCreated {
-        message: Message,
-    }
-    #[derive(Deserialize)]
-    struct ConversationAdded {
-        conversation: ConversationSummary,
-    }
-    #[derive(Deserialize)]
-    struct ReadUpTo {
-        conversation_id: ConversationId,
-        user_id: UserId,
-        message_id: MessageId,
-    }
-    #[derive(Deserialize)]
-    struct PresenceEvent {
-        user_id: UserId,
-        presence: Presence,
+    struct Fields<'a> {
+        #[serde(borrow)]
+        kind: Raw<'a>,
+        #[serde(borrow)]
+        message: Raw<'a>,
+        #[serde(borrow)]
+        conversation: Raw<'a>,
+        #[serde(borrow)]
+        conversation_id: Raw<'a>,
+        #[serde(borrow)]
+        user_id: Raw<'a>,
+        #[serde(borrow)]
+        message_id: Raw<'a>,
+        #[serde(borrow)]
+        presence: Raw<'a>,
     }
 
-    Ok(match kind::<Kind>(json)? {
-        Kind::MessageCreated => {
-            let MessageCreated { message } = from_str(json)?;
-            Event::MessageCreated { message }
-        }
-        Kind::ConversationAdded => {
-            let ConversationAdded { conversation } = from_str(json)?;
-            Event::ConversationAdded { conversation }
-        }
-        Kind::ReadUpTo => {
-            let ReadUpTo {
-                conversation_id,
-                user_id,
-                message_id,
-            } = from_str(json)?;
-            Event::ReadUpTo {
-                conversation_id,
-                user_id,
-                message_id,
-            }
-        }
-        Kind::Presence => {
-            let PresenceEvent { user_id, presence } = from_str(json)?;
-            Event::Presence { user_id, presence }
-        }
+    let f: Fields = serde_json::from_str(json)?;
+    Ok(match field::<Kind>(f.kind, "kind")? {
+        Kind::MessageCreated => Event::MessageCreated {
+            message: field(f.message, "message")?,
+        },
+        Kind::ConversationAdded => Event::ConversationAdded {
+            conversation: field(f.conversation, "conversation")?,
+        },
+        Kind::ReadUpTo => Event::ReadUpTo {
+            conversation_id: field(f.conversation_id, "conversation_id")?,
+            user_id: field(f.user_id, "user_id")?,
+            message_id: field(f.message_id, "message_id")?,
+        },
+        Kind::Presence => Event::Presence {
+            user_id: field(f.user_id, "user_id")?,
+            presence: field(f.presence, "presence")?,
+        },
     })
 }
 
-/// The whole frame (or nested object) read as one variant's struct; the tag is ignored there
-/// like any unknown field.
-fn from_str<T: DeserializeOwned>(json: &str) -> serde_json::Result<T> {
-    serde_json::from_str(json)
+/// A required field of the variant: absent or `null` is an error, as in the derived impl
+/// (none of these fields is an `Option`).
+fn field<'a, T: Deserialize<'a>>(raw: Raw<'a>, name: &'static str) -> serde_json::Result<T> {
+    parse(raw.ok_or_else(|| serde_json::Error::missing_field(name))?)
 }
 
-/// The `kind` tag of a nested object, skipping its other fields.
-fn kind<K: DeserializeOwned>(json: &str) -> serde_json::Result<K> {
-    #[derive(Deserialize)]
-    struct Kind<K> {
-        kind: K,
-    }
-    Ok(serde_json::from_str::<Kind<K>>(json)?.kind)
-}
-
-/// A nested tagged enum, kept as raw JSON while its parent is read, then decoded on its own.
-struct Nested<T>(T);
-
-trait NestedFromStr: Sized {
-    fn nested_from_str(json: &str) -> serde_json::Result<Self>;
-}
-
-impl NestedFromStr for AckResult {
-    fn nested_from_str(json: &str) -> serde_json::Result<Self> {
-        ack_result_from_str(json)
-    }
-}
-
-impl NestedFromStr for Event {
-    fn nested_from_str(json: &str) -> serde_json::Result<Self> {
-        event_from_str(json)
-    }
-}
-
-impl<'de, T: NestedFromStr> Deserialize<'de> for Nested<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = <&RawValue>::deserialize(deserializer)?;
-        T::nested_from_str(raw.get())
-            .map(Nested)
-            .map_err(D::Error::custom)
-    }
+fn parse<'a, T: Deserialize<'a>>(raw: &'a RawValue) -> serde_json::Result<T> {
+    serde_json::from_str(raw.get())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{ConversationKind, Department, Importance, Limits, User};
+    use crate::{
+        ConversationKind, ConversationSummary, Department, ErrorCode, Importance, Limits, Message,
+        MessageId, Presence, User, UserId,
+    };
 
     fn message(id: MessageId) -> Message {
         Message {
