@@ -5,6 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod decode;
+pub use decode::server_frame_from_str;
+
 /// The protocol version this crate speaks. A server refuses a `hello` with any other version.
 pub const PROTOCOL_VERSION: u32 = 1;
 
@@ -520,13 +523,62 @@ pub struct Message {
 }
 
 /// A membership change shown as a line in the conversation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// On the wire an object tagged by `action`, e.g. `{"action":"added","user_id":3,"by":1}`.
+/// `Serialize` is derived; `Deserialize` is written by hand (see below) so that decoding a
+/// [`Message`] does not pull in serde's buffered tagged-enum machinery.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum SystemEvent {
     Joined { user_id: UserId },
     Left { user_id: UserId },
     Added { user_id: UserId, by: UserId },
     Created { by: UserId },
+}
+
+/// Accepts what `#[derive(Deserialize)]` with `#[serde(tag = "action")]` accepts, without
+/// serde's `Content` buffering: the object is read once into one flat struct (`action`, the
+/// tag, in any position) and the fields the action needs must be there. Unknown fields are
+/// ignored. One difference from the derived impl: `user_id` or `by` with a value that is not
+/// an integer (or `null`) is an error even for an action that does not use that field.
+impl<'de> Deserialize<'de> for SystemEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+
+        #[derive(Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Action {
+            Joined,
+            Left,
+            Added,
+            Created,
+        }
+        #[derive(Deserialize)]
+        struct Flat {
+            action: Action,
+            #[serde(default)]
+            user_id: Option<UserId>,
+            #[serde(default)]
+            by: Option<UserId>,
+        }
+
+        let f = Flat::deserialize(d)?;
+        let user_id = || f.user_id.ok_or_else(|| D::Error::missing_field("user_id"));
+        let by = || f.by.ok_or_else(|| D::Error::missing_field("by"));
+        Ok(match f.action {
+            Action::Joined => SystemEvent::Joined {
+                user_id: user_id()?,
+            },
+            Action::Left => SystemEvent::Left {
+                user_id: user_id()?,
+            },
+            Action::Added => SystemEvent::Added {
+                user_id: user_id()?,
+                by: by()?,
+            },
+            Action::Created => SystemEvent::Created { by: by()? },
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -700,6 +752,76 @@ mod tests {
         let json = serde_json::to_value(&error).unwrap();
         assert_eq!(json["code"], "message_too_large");
         assert_eq!(json["id"], "c9");
+    }
+
+    #[test]
+    fn system_event_json_is_unchanged() {
+        let cases = [
+            (
+                SystemEvent::Joined { user_id: 3 },
+                r#"{"action":"joined","user_id":3}"#,
+            ),
+            (
+                SystemEvent::Left { user_id: 3 },
+                r#"{"action":"left","user_id":3}"#,
+            ),
+            (
+                SystemEvent::Added { user_id: 3, by: 1 },
+                r#"{"action":"added","user_id":3,"by":1}"#,
+            ),
+            (
+                SystemEvent::Created { by: 1 },
+                r#"{"action":"created","by":1}"#,
+            ),
+        ];
+        for (event, json) in cases {
+            assert_eq!(serde_json::to_string(&event).unwrap(), json);
+            assert_eq!(serde_json::from_str::<SystemEvent>(json).unwrap(), event);
+        }
+        // Any field order, unknown fields ignored, unused fields allowed (also as null).
+        for (json, event) in [
+            (
+                r#"{"by":1,"user_id":3,"action":"added"}"#,
+                SystemEvent::Added { user_id: 3, by: 1 },
+            ),
+            (
+                r#"{"action":"created","by":1,"user_id":null,"why":"x"}"#,
+                SystemEvent::Created { by: 1 },
+            ),
+            (
+                r#"{"action":"joined","user_id":3,"by":9}"#,
+                SystemEvent::Joined { user_id: 3 },
+            ),
+        ] {
+            assert_eq!(serde_json::from_str::<SystemEvent>(json).unwrap(), event);
+        }
+        for json in [
+            r#"{"action":"added","user_id":3}"#,
+            r#"{"action":"created"}"#,
+            r#"{"action":"left","user_id":null}"#,
+            r#"{"action":"kicked","user_id":3}"#,
+            r#"{"user_id":3}"#,
+            r#"{"action":"joined","action":"joined","user_id":3}"#,
+            r#"{"action":"joined","user_id":"3"}"#,
+            "null",
+        ] {
+            assert!(serde_json::from_str::<SystemEvent>(json).is_err(), "{json}");
+        }
+        // Inside a message, as on the wire.
+        let message = Message {
+            id: 1,
+            conversation_id: 2,
+            sender_id: 1,
+            text: "Carol was added by Alice".into(),
+            importance: Importance::Normal,
+            created_at: 5,
+            client_id: None,
+            system: Some(SystemEvent::Added { user_id: 3, by: 1 }),
+            attachments: Vec::new(),
+        };
+        let json = r#"{"id":1,"conversation_id":2,"sender_id":1,"text":"Carol was added by Alice","importance":"normal","created_at":5,"system":{"action":"added","user_id":3,"by":1}}"#;
+        assert_eq!(serde_json::to_string(&message).unwrap(), json);
+        assert_eq!(serde_json::from_str::<Message>(json).unwrap(), message);
     }
 
     #[test]

@@ -202,7 +202,8 @@ fn on_text(weak: &Weak<RefCell<Inner>>, text: &str) {
     let Some(inner_rc) = weak.upgrade() else {
         return;
     };
-    let frame: ServerFrame = match serde_json::from_str(text) {
+    // Not `serde_json::from_str`: the derived decoder of tagged enums is much bigger in wasm.
+    let frame = match messenger_protocol::server_frame_from_str(text) {
         Ok(f) => f,
         Err(e) => {
             web_sys::console::warn_1(&format!("messenger: ignoring bad frame: {e}").into());
