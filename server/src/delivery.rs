@@ -9,7 +9,9 @@ use crate::app::{Core, Tx};
 use crate::store::{Store, StoreError};
 
 /// Sends `message` to every member, then records it as delivered to the recipients who are
-/// connected, telling the members once per recipient whose position moved.
+/// connected. Only the sender (whose message it is) and the recipient (for their other
+/// tabs) hear of it: telling every member would cost members² events per message in a
+/// large group, for state that only the sender shows.
 pub fn publish_message(tx: &mut Tx<'_>, message: &Message) -> Result<(), StoreError> {
     let conversation = message.conversation_id;
     let members = tx.store.members(conversation)?;
@@ -23,14 +25,16 @@ pub fn publish_message(tx: &mut Tx<'_>, message: &Message) -> Result<(), StoreEr
     }
     for &recipient in &members {
         if recipient != message.sender_id && tx.hub.is_online(recipient) {
-            advance(tx, conversation, recipient, message.id, &members)?;
+            let audience = [message.sender_id, recipient];
+            advance(tx, conversation, recipient, message.id, &audience)?;
         }
     }
     Ok(())
 }
 
 /// A connection of `user` has just received its welcome or replay, which covers every
-/// message stored so far: all of them are delivered now.
+/// message stored so far: all of them are delivered now. Messages from several senders may
+/// be covered at once, so every member hears of it.
 pub fn deliver_on_connect(core: &mut Core, user: UserId) -> Result<(), StoreError> {
     core.write(|tx| {
         for (conversation, newest) in tx.store.undelivered(user)? {
@@ -46,12 +50,12 @@ fn advance(
     conversation: ConversationId,
     user: UserId,
     message: MessageId,
-    members: &[UserId],
+    audience: &[UserId],
 ) -> Result<(), StoreError> {
     if !tx.store.advance_delivered(conversation, user, message)? {
         return Ok(());
     }
-    for &member in members {
+    for &member in audience {
         tx.emit(
             member,
             Event::DeliveredUpTo {

@@ -287,3 +287,43 @@ async fn unread_messages_expire_and_clients_are_told() {
     bob.send_raw(WsMessage::Close(None)).await;
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn in_a_group_only_the_sender_and_the_recipient_hear_of_a_live_delivery() {
+    let (server, _db) = start("group-delivery").await;
+    let addr = server.local_addr();
+    let (mut alice, welcome) = Client::login(addr, "alice").await;
+    let (mut bob, _) = Client::login(addr, "bob").await;
+    let (mut carol, _) = Client::login(addr, "carol").await;
+    let (bob_id, carol_id) = (user_id(&welcome, "bob"), user_id(&welcome, "carol"));
+    let group = alice.create_group("Launch", &[bob_id, carol_id]).await.id;
+    for client in [&mut alice, &mut bob, &mut carol] {
+        client.drain_events().await;
+    }
+
+    let sent = alice.send_message(group, "ship it").await;
+    let delivered_to = |events: Vec<(u64, Event)>| -> Vec<i64> {
+        let mut users: Vec<i64> = events
+            .into_iter()
+            .filter_map(|(_, e)| match e {
+                Event::DeliveredUpTo {
+                    user_id,
+                    message_id,
+                    ..
+                } if message_id == sent.id => Some(user_id),
+                _ => None,
+            })
+            .collect();
+        users.sort();
+        users
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Alice, whose message it is, learns it reached both; each recipient hears only of
+    // their own delivery (for their other tabs), not of each other's.
+    let mut both = vec![bob_id, carol_id];
+    both.sort();
+    assert_eq!(delivered_to(alice.drain_events().await), both);
+    assert_eq!(delivered_to(bob.drain_events().await), vec![bob_id]);
+    assert_eq!(delivered_to(carol.drain_events().await), vec![carol_id]);
+    server.shutdown().await.unwrap();
+}
