@@ -9,4 +9,5 @@ pub mod color;
 pub mod format;
 pub mod outbox;
 pub mod session;
+pub mod sms;
 pub mod state;
