@@ -298,6 +298,83 @@ async fn message_text_is_rendered_as_text_not_html() {
 }
 
 #[wasm_bindgen_test]
+async fn links_are_anchors_showing_their_real_address() {
+    let host = fresh_host();
+    let text = "see https://en.wikipedia.org/wiki/Rust_(programming_language).\n\
+                [click](javascript:alert(1)) <img src=x onerror=alert(1)> \
+                www.example.com, bob@example.com or +49 30 1234567";
+    let it = item(text, Some(9), Delivery::Sent);
+    let _handle = leptos::mount::mount_to(host.clone(), move || {
+        view! { <ul><MessageView item=it sender_name="Bob".to_string() color="red".to_string() /></ul> }
+    });
+    settle().await;
+    let body = host
+        .query_selector("[data-testid=message-text]")
+        .unwrap()
+        .unwrap();
+    // The text is unchanged and no markup from it became an element.
+    assert_eq!(body.text_content().unwrap(), text);
+    assert!(host.query_selector("img").unwrap().is_none());
+    assert!(host.query_selector("[onerror]").unwrap().is_none());
+    assert!(host
+        .query_selector("a[href^=javascript], a[href*=alert]")
+        .unwrap()
+        .is_none());
+    let links = body.query_selector_all("a").unwrap();
+    let expected = [
+        (
+            "https://en.wikipedia.org/wiki/Rust_(programming_language)",
+            "https://en.wikipedia.org/wiki/Rust_(programming_language)",
+            "web",
+        ),
+        ("www.example.com", "https://www.example.com", "web"),
+        ("bob@example.com", "mailto:bob@example.com", "email"),
+        ("+49 30 1234567", "tel:+49301234567", "phone"),
+    ];
+    assert_eq!(links.length() as usize, expected.len());
+    for (i, (shown, href, kind)) in expected.iter().enumerate() {
+        let a: web_sys::Element = links.get(i as u32).unwrap().unchecked_into();
+        assert_eq!(
+            a.get_attribute("data-testid").as_deref(),
+            Some("message-link")
+        );
+        assert_eq!(a.text_content().as_deref(), Some(*shown));
+        assert_eq!(a.get_attribute("href").as_deref(), Some(*href));
+        assert_eq!(a.get_attribute("title").as_deref(), Some(*href));
+        assert_eq!(a.get_attribute("target").as_deref(), Some("_blank"));
+        assert_eq!(
+            a.get_attribute("rel").as_deref(),
+            Some("noopener noreferrer")
+        );
+        assert_eq!(a.get_attribute("data-kind").as_deref(), Some(*kind));
+        assert_eq!(a.child_nodes().length(), 1, "only a text node inside");
+    }
+    // The container keeps its class, which carries `white-space: pre-wrap`.
+    assert!(body.class_list().contains("mw-msg-text"));
+}
+
+#[wasm_bindgen_test]
+async fn text_without_links_or_with_other_schemes_has_no_anchor() {
+    let host = fresh_host();
+    let text = "javascript:alert(1) data:text/html,<b>x</b> file:///etc/passwd 2024 12:30";
+    let it = item(text, Some(10), Delivery::Sent);
+    let _handle = leptos::mount::mount_to(host.clone(), move || {
+        view! { <ul><MessageView item=it sender_name="Bob".to_string() color="red".to_string() /></ul> }
+    });
+    settle().await;
+    assert!(host.query_selector("a").unwrap().is_none());
+    assert!(host.query_selector("b").unwrap().is_none());
+    assert_eq!(
+        host.query_selector("[data-testid=message-text]")
+            .unwrap()
+            .unwrap()
+            .text_content()
+            .as_deref(),
+        Some(text)
+    );
+}
+
+#[wasm_bindgen_test]
 async fn pending_message_has_no_id() {
     let host = fresh_host();
     let mut it = item("hi", None, Delivery::Pending);

@@ -7,6 +7,7 @@ pub mod backoff;
 pub mod case;
 pub mod color;
 pub mod format;
+pub mod linkify;
 pub mod outbox;
 pub mod session;
 pub mod sms;

@@ -1,8 +1,10 @@
-//! One message line. Text is rendered as a text node, never as HTML.
+//! One message line. Text is rendered as text nodes, never as HTML; detected links become
+//! anchors whose text is their real address (see [`crate::core::linkify`]).
 
 use leptos::prelude::*;
 
 use crate::core::format::hhmm;
+use crate::core::linkify::{segments, Segment};
 use crate::core::session::{Delivery, TimelineItem};
 
 /// `(ISO 8601 UTC, local HH:MM)` for a timestamp in milliseconds.
@@ -24,6 +26,31 @@ fn delivery_label(d: Delivery) -> &'static str {
         Delivery::Read => "Read",
         Delivery::Failed => "Not sent",
     }
+}
+
+/// The message text as text nodes and link anchors. The anchor's text is the matched
+/// address itself and its `href` is always `http(s):`, `mailto:` or `tel:`.
+fn message_body(text: &str) -> Vec<AnyView> {
+    segments(text)
+        .into_iter()
+        .map(|segment| match segment {
+            Segment::Text(text) => text.into_any(),
+            Segment::Link { text, href, kind } => view! {
+                <a
+                    class="mw-msg-link"
+                    href=href.clone()
+                    title=href
+                    target="_blank"
+                    rel="noopener noreferrer"
+                    data-testid="message-link"
+                    data-kind=kind.as_str()
+                >
+                    {text}
+                </a>
+            }
+            .into_any(),
+        })
+        .collect()
 }
 
 /// A message of the chat pane. `on_retry` is called for a failed own message.
@@ -78,7 +105,7 @@ pub fn MessageView(
                     </time>
                 </div>
                 <div class="mw-msg-text" data-testid="message-text">
-                    {item.text}
+                    {message_body(&item.text)}
                 </div>
                 {item.own.then(|| view! {
                     <div class="mw-msg-state" title=delivery_label(item.delivery)>
