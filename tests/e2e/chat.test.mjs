@@ -92,7 +92,7 @@ test('Alice and Bob chat live, and the history survives a server restart', async
   await bob.context.close();
 });
 
-test('markup in a message is shown as text and never runs', async () => {
+test('markup in a message is shown as text and never runs; real addresses become safe links', async () => {
   const alice = await signIn(browser, server.url, 'alice');
   const bob = await signIn(browser, server.url, 'bob');
   let dialogs = 0;
@@ -109,6 +109,17 @@ test('markup in a message is shown as text and never runs', async () => {
   assert.equal(await shown.locator('img').count(), 0);
   assert.equal(await bob.page.locator('a[href^="javascript:"]').count(), 0);
   assert.equal(dialogs, 0);
+
+  // A real address becomes a link that shows exactly where it goes and opens safely.
+  await alice.page.getByTestId('compose-input').fill('docs: https://example.com/a?b=1. call +33 1 23 45 67 89');
+  await alice.page.getByTestId('compose-input').press('Enter');
+  const web = bob.page.locator('a[data-testid="message-link"][href="https://example.com/a?b=1"]');
+  await web.waitFor();
+  assert.equal(await web.textContent(), 'https://example.com/a?b=1');
+  assert.equal(await web.getAttribute('rel'), 'noopener noreferrer');
+  assert.equal(await web.getAttribute('target'), '_blank');
+  const tel = bob.page.locator('a[data-testid="message-link"][href="tel:+33123456789"]');
+  assert.equal(await tel.textContent(), '+33 1 23 45 67 89');
 
   await alice.context.close();
   await bob.context.close();
