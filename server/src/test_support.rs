@@ -1,4 +1,4 @@
-//! Seeding for the benchmark and out-of-crate tests. Not an API: it may change any time.
+//! Seeding and fixtures for the benchmark and tests. Not an API: it may change any time.
 
 use std::path::Path;
 
@@ -45,4 +45,34 @@ pub fn seed_users_in_groups(
     }
     tx.commit()?;
     Ok(Seeded { tokens, groups })
+}
+
+/// A valid 1×1 PNG whose header claims `width`×`height`, with the header's CRC fixed up so a
+/// decoder's size check, not a checksum error, is what refuses it.
+pub fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+    let mut png = Vec::new();
+    image::DynamicImage::new_rgb8(1, 1)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("a 1x1 PNG encodes");
+    // IHDR: width and height at bytes 16..24, its CRC (over type and data) at 29..33.
+    png[16..20].copy_from_slice(&width.to_be_bytes());
+    png[20..24].copy_from_slice(&height.to_be_bytes());
+    let crc = crc32(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    png
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
 }

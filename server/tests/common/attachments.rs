@@ -150,27 +150,7 @@ pub fn decode(bytes: &[u8]) -> DynamicImage {
 
 /// A valid PNG whose header claims `width`×`height` (and whose data does not match).
 pub fn png_claiming(width: u32, height: u32) -> Vec<u8> {
-    let mut png = png(1, 1);
-    png[16..20].copy_from_slice(&width.to_be_bytes());
-    png[20..24].copy_from_slice(&height.to_be_bytes());
-    let crc = crc32(&png[12..29]);
-    png[29..33].copy_from_slice(&crc.to_be_bytes());
-    png
-}
-
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &byte in bytes {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
+    messenger_server::test_support::png_claiming(width, height)
 }
 
 /// A demo server whose attachments go to a folder of its own.
