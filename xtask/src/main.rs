@@ -4,6 +4,7 @@
 mod bundle;
 mod demo;
 mod process;
+mod scratch;
 mod suite;
 mod tools;
 

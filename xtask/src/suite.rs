@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use crate::process::{run as run_cmd, run_streaming};
+use crate::scratch::{self, Scratch};
 use crate::{bundle, root, tools, Result};
 
 const STAGES: [&str; 5] = ["lint", "native", "browser", "bundle", "e2e"];
@@ -48,6 +49,7 @@ pub fn run(args: &[String]) -> Result {
         }
         args.iter().map(String::as_str).collect()
     };
+    report_disk();
     tools::ensure_build_tools()?;
     if stages.iter().any(|s| matches!(*s, "browser" | "e2e")) {
         tools::ensure_browser_tools()?;
@@ -77,8 +79,10 @@ fn run_stages(stages: &[&str], tally: &mut Tally) -> Result {
     }
     if want("browser") {
         println!("\n== widget tests in headless Chromium ==");
+        let scratch = Scratch::new("browser")?;
         run_streaming(
-            cargo()
+            scratch
+                .apply(&mut cargo())
                 .args([
                     "test",
                     "-p",
@@ -104,9 +108,27 @@ fn run_stages(stages: &[&str], tally: &mut Tally) -> Result {
         if !only_size {
             run_cmd(cargo().args(["build", "-p", "messenger-server"]))?;
         }
-        run_streaming(&mut node_tests(only_size)?, |l| tally.read(l))?;
+        let scratch = Scratch::new("e2e")?;
+        run_streaming(scratch.apply(&mut node_tests(only_size)?), |l| {
+            tally.read(l)
+        })?;
+        drop(scratch);
     }
     Ok(())
+}
+
+/// A full disk shows up as a linker "Bus error" deep in the log; say it first instead.
+fn report_disk() {
+    const WANT: u64 = 12 << 30;
+    if let Some(free) = scratch::free_bytes() {
+        let gib = free as f64 / f64::from(1u32 << 30);
+        println!("xtask: {gib:.1} GiB free on the build disk");
+        if free < WANT {
+            println!(
+                "xtask: warning: a cold build needs about 12 GiB; builds may fail with \"No space left on device\""
+            );
+        }
+    }
 }
 
 fn lint() -> Result {
@@ -159,6 +181,10 @@ fn node_tests(only_size: bool) -> Result<Command> {
 fn cargo() -> Command {
     let mut cmd = Command::new("cargo");
     cmd.current_dir(root());
+    // A CI clone is built once: incremental caches would only double the disk it needs.
+    if std::env::var_os("CI").is_some() {
+        cmd.env("CARGO_INCREMENTAL", "0");
+    }
     cmd
 }
 
