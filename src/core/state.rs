@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use messenger_protocol::{
     AckResult, ConversationId, ConversationKind, ConversationSummary, Department, ErrorCode, Event,
-    Limits, Message, MessageId, ServerFrame, User, UserId,
+    Features, Limits, Message, MessageId, ServerFrame, Settings, User, UserId,
 };
 
 /// One conversation as the client knows it: the server's summary plus the messages loaded so
@@ -164,6 +164,12 @@ pub struct AppState {
     pub departments: Vec<Department>,
     pub conversations: BTreeMap<ConversationId, Conversation>,
     pub limits: Limits,
+    pub features: Features,
+    /// The user's server-side settings (send key, e-mail mode...).
+    pub settings: Settings,
+    /// Open channels created since the user last looked at the channel list.
+    pub new_channels: u32,
+    pub unread_notifications: u32,
     /// The last error the server reported (for a command or the connection).
     pub last_error: Option<(Option<String>, ErrorCode, String)>,
 }
@@ -181,6 +187,10 @@ impl AppState {
                 self.epoch = Some(w.epoch);
                 self.seq = w.seq;
                 self.limits = w.limits;
+                self.features = w.features;
+                self.settings = w.settings;
+                self.new_channels = w.new_channels;
+                self.unread_notifications = w.unread_notifications;
                 self.users = w.users.into_iter().map(|u| (u.id, u)).collect();
                 self.users.insert(w.me.id, w.me.clone());
                 self.me = Some(w.me);
@@ -228,6 +238,8 @@ impl AppState {
                         }
                     }
                 }
+                AckResult::Settings { settings } => self.settings = settings,
+                AckResult::Notifications { unread, .. } => self.unread_notifications = unread,
                 _ => {}
             },
             ServerFrame::Error { id, code, message } => {
@@ -262,6 +274,15 @@ impl AppState {
                 if let Some(me) = self.me.as_mut().filter(|m| m.id == user_id) {
                     me.presence = presence;
                 }
+            }
+            Event::SettingsChanged { settings } => self.settings = settings,
+            Event::NotificationCreated { notification } if !notification.read => {
+                self.unread_notifications = self.unread_notifications.saturating_add(1);
+            }
+            Event::NotificationsRead { unread, .. } => self.unread_notifications = unread,
+            // Everyone hears of a new channel; it is news only to those not in it yet.
+            Event::ChannelCreated { channel } if !channel.joined => {
+                self.new_channels = self.new_channels.saturating_add(1);
             }
             // Shown by later UI work; nothing in this state depends on them yet.
             _ => {}
@@ -677,5 +698,81 @@ pub(crate) mod tests {
             s.last_error,
             Some((Some("x".into()), ErrorCode::Forbidden, "no".into()))
         );
+    }
+
+    #[test]
+    fn sidebar_counts_and_settings_follow_the_server() {
+        use messenger_protocol::{
+            ChannelInfo, Importance, Notification, NotificationKind, SendKey, Settings,
+        };
+        let mut s = AppState::default();
+        let ServerFrame::Welcome(mut w) = welcome() else {
+            unreachable!()
+        };
+        w.new_channels = 2;
+        w.unread_notifications = 3;
+        s.apply(ServerFrame::Welcome(w));
+        assert_eq!((s.new_channels, s.unread_notifications), (2, 3));
+        assert_eq!(s.settings.send_key, SendKey::Enter);
+
+        let channel = ChannelInfo {
+            id: 40,
+            title: "Random".into(),
+            member_count: 1,
+            joined: false,
+            created_at: 0,
+        };
+        s.apply(event(
+            11,
+            Event::ChannelCreated {
+                channel: channel.clone(),
+            },
+        ));
+        assert_eq!(s.new_channels, 3);
+        let mine = ChannelInfo {
+            id: 41,
+            joined: true,
+            ..channel
+        };
+        s.apply(event(12, Event::ChannelCreated { channel: mine }));
+        assert_eq!(s.new_channels, 3, "my own channel is not news to me");
+
+        let notification = Notification {
+            id: 7,
+            kind: NotificationKind::Mention,
+            title: "Bob mentioned you".into(),
+            body: "@alice".into(),
+            importance: Importance::Normal,
+            conversation_id: Some(10),
+            message_id: None,
+            created_at: 0,
+            read: false,
+        };
+        s.apply(event(15, Event::NotificationCreated { notification }));
+        assert_eq!(s.unread_notifications, 4);
+        s.apply(event(
+            16,
+            Event::NotificationsRead {
+                notification_ids: vec![],
+                all: true,
+                unread: 0,
+            },
+        ));
+        assert_eq!(s.unread_notifications, 0);
+
+        let settings = Settings {
+            send_key: SendKey::CtrlEnter,
+            ..Settings::default()
+        };
+        s.apply(event(17, Event::SettingsChanged { settings }));
+        assert_eq!(s.settings.send_key, SendKey::CtrlEnter);
+        // A replayed old event changes nothing.
+        s.apply(event(
+            15,
+            Event::SettingsChanged {
+                settings: Settings::default(),
+            },
+        ));
+        assert_eq!(s.settings.send_key, SendKey::CtrlEnter);
     }
 }
