@@ -3,6 +3,7 @@
 
 mod bundle;
 mod demo;
+mod minify;
 mod process;
 mod scratch;
 mod suite;

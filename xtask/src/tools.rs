@@ -103,7 +103,13 @@ fn ensure_wasm_bindgen() -> Result {
 /// Trunk.toml pins the version, so trunk refuses any other wasm-opt on the PATH.
 fn ensure_wasm_opt() -> Result {
     let dir = root().join("xtask/node");
-    if !dir.join("node_modules/binaryen/package.json").exists() {
+    let installed = ["binaryen", "terser"].iter().all(|p| {
+        dir.join("node_modules")
+            .join(p)
+            .join("package.json")
+            .exists()
+    });
+    if !installed {
         run(Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
             .current_dir(&dir))?;
