@@ -6,6 +6,7 @@ mod demo;
 mod minify;
 mod process;
 mod scratch;
+mod screenshots;
 mod suite;
 mod tools;
 
@@ -20,6 +21,7 @@ commands:
   test     install missing tools and browsers, then run every test: lint, native unit and
            server tests, widget browser tests, bundle size, end-to-end tests in Chromium
   build    build the widget in release mode into dist/ and print its size
+  screenshots  drive two demo users in Chromium and write PNGs to docs/screenshots/
   setup    install missing tools only (add --browser for Chromium and the e2e packages)";
 
 fn main() -> ExitCode {
@@ -27,6 +29,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => demo::run(&args[1..]),
         Some("test") => suite::run(&args[1..]),
+        Some("screenshots") => screenshots::run_all(),
         Some("build") => tools::ensure_build_tools().and_then(|()| bundle::build_release()),
         Some("setup") => tools::ensure_build_tools().and_then(|()| {
             if args.iter().any(|a| a == "--browser") {
