@@ -190,6 +190,11 @@ fn render_row(row: Row, retry: Callback<String>) -> AnyView {
     }
 }
 
+/// Whole pixels: formatting an `f64` would pull float printing into the bundle.
+fn spacer(height: f64) -> String {
+    format!("height:{}px", height.round() as i64)
+}
+
 /// Reads the heights of the rendered rows into `heights`; true when one changed. The list's
 /// children are the visible rows in order (checked by count and message id).
 fn measure(
@@ -490,7 +495,7 @@ pub fn Timeline() -> impl IntoView {
                 node_ref=scroller
                 on:scroll=on_scroll
             >
-                <div class="mw-tl-spacer" style:height=move || format!("{}px", window.get().top)></div>
+                <div class="mw-tl-spacer" style=move || spacer(window.get().top)></div>
                 <ol class="mw-message-list mw-tl-list" node_ref=list>
                     <For
                         each=move || visible.get()
@@ -498,7 +503,7 @@ pub fn Timeline() -> impl IntoView {
                         children=move |row| render_row(row, retry)
                     />
                 </ol>
-                <div class="mw-tl-spacer" style:height=move || format!("{}px", window.get().bottom)></div>
+                <div class="mw-tl-spacer" style=move || spacer(window.get().bottom)></div>
             </div>
             <Show when=move || can_load_older.get()>
                 <div class="mw-older mw-tl-older">
