@@ -1,7 +1,5 @@
 //! Who is typing where, and when to tell the server that we are. Times are passed in (ms).
 
-use std::collections::BTreeMap;
-
 use messenger_protocol::{ConversationId, Timestamp, UserId};
 
 /// How long an indicator stays without a new `typing` frame.
@@ -9,33 +7,43 @@ pub const SHOWN_FOR_MS: Timestamp = 5_000;
 /// At most one `typing` frame per conversation this often while the user types.
 pub const SEND_EVERY_MS: Timestamp = 3_000;
 
+/// Plain lists rather than maps: they hold a handful of entries, and map code for new key
+/// types costs bundle size.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Typing {
     /// When each (conversation, user) last said they were typing.
-    heard: BTreeMap<(ConversationId, UserId), Timestamp>,
+    heard: Vec<(ConversationId, UserId, Timestamp)>,
     /// When we last told the server we were typing, per conversation.
-    sent: BTreeMap<ConversationId, Timestamp>,
+    sent: Vec<(ConversationId, Timestamp)>,
 }
 
 impl Typing {
     /// A `typing` frame arrived.
     pub fn heard(&mut self, conversation: ConversationId, user: UserId, now: Timestamp) {
         self.heard
-            .retain(|_, at| now.saturating_sub(*at) < SHOWN_FOR_MS);
-        self.heard.insert((conversation, user), now);
+            .retain(|(_, _, at)| now.saturating_sub(*at) < SHOWN_FOR_MS);
+        match self
+            .heard
+            .iter_mut()
+            .find(|(c, u, _)| (*c, *u) == (conversation, user))
+        {
+            Some((_, _, at)) => *at = now,
+            None => self.heard.push((conversation, user, now)),
+        }
     }
 
     /// `user`'s message arrived: they are done typing it.
     pub fn stopped(&mut self, conversation: ConversationId, user: UserId) {
-        self.heard.remove(&(conversation, user));
+        self.heard
+            .retain(|(c, u, _)| (*c, *u) != (conversation, user));
     }
 
-    /// Who is typing in `conversation` now, by user id.
+    /// Who is typing in `conversation` now, the first to start first.
     pub fn typists(&self, conversation: ConversationId, now: Timestamp) -> Vec<UserId> {
         self.heard
-            .range((conversation, UserId::MIN)..=(conversation, UserId::MAX))
-            .filter(|(_, at)| now.saturating_sub(**at) < SHOWN_FOR_MS)
-            .map(|((_, user), _)| *user)
+            .iter()
+            .filter(|(c, _, at)| *c == conversation && now.saturating_sub(*at) < SHOWN_FOR_MS)
+            .map(|(_, u, _)| *u)
             .collect()
     }
 
@@ -43,27 +51,31 @@ impl Typing {
     /// again.
     pub fn next_expiry(&self, conversation: ConversationId, now: Timestamp) -> Option<Timestamp> {
         self.heard
-            .range((conversation, UserId::MIN)..=(conversation, UserId::MAX))
-            .map(|(_, at)| at.saturating_add(SHOWN_FOR_MS))
+            .iter()
+            .filter(|(c, _, _)| *c == conversation)
+            .map(|(_, _, at)| at.saturating_add(SHOWN_FOR_MS))
             .filter(|end| *end > now)
             .min()
     }
 
     /// Whether a keystroke at `now` should send a `typing` frame; records it if so.
     pub fn should_send(&mut self, conversation: ConversationId, now: Timestamp) -> bool {
-        let due = self
-            .sent
-            .get(&conversation)
-            .is_none_or(|at| now.saturating_sub(*at) >= SEND_EVERY_MS || now < *at);
-        if due {
-            self.sent.insert(conversation, now);
+        match self.sent.iter_mut().find(|(c, _)| *c == conversation) {
+            Some((_, at)) if now.saturating_sub(*at) < SEND_EVERY_MS && now >= *at => false,
+            Some((_, at)) => {
+                *at = now;
+                true
+            }
+            None => {
+                self.sent.push((conversation, now));
+                true
+            }
         }
-        due
     }
 
     /// The message was sent: the next keystroke starts a new "typing" at once.
     pub fn sent_message(&mut self, conversation: ConversationId) {
-        self.sent.remove(&conversation);
+        self.sent.retain(|(c, _)| *c != conversation);
     }
 }
 
@@ -106,8 +118,13 @@ mod tests {
         t.heard(7, 4, 0);
         t.heard(7, 2, 100);
         t.heard(9, 3, 100);
-        assert_eq!(t.typists(7, 200), vec![2, 4]);
-        assert_eq!(t.next_expiry(7, 200), Some(5_000));
+        t.heard(7, 4, 150);
+        assert_eq!(
+            t.typists(7, 200),
+            vec![4, 2],
+            "the first to start comes first"
+        );
+        assert_eq!(t.next_expiry(7, 200), Some(5_100));
         t.stopped(7, 4);
         assert_eq!(t.typists(7, 200), vec![2]);
         assert_eq!(t.typists(9, 200), vec![3]);

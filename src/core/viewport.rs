@@ -74,7 +74,8 @@ impl Layout {
             };
         }
         let scroll_top = if scroll_top.is_finite() {
-            scroll_top.clamp(0.0, self.total())
+            // Not `clamp`: its panic message would bring float printing into the bundle.
+            scroll_top.min(self.total()).max(0.0)
         } else {
             0.0
         };

@@ -3,9 +3,18 @@
 //! for the rest. Rows are measured after they render and the measurements replace the
 //! estimates, and the row at the top of the viewport is kept in place whenever rows above it
 //! are added or re-measured.
+//!
+//! Size matters here: every closure passed to `with`, `Memo::new` or `Effect::new` is a new
+//! copy of generic reactive code in the bundle. So the memos hold `Arc`s read with `get`,
+//! session reads go through a few plain functions, and the non-reactive state sits in one
+//! `RefCell`.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use std::sync::Arc;
 
+use leptos::either::Either;
 use leptos::html;
 use leptos::prelude::*;
 use messenger_protocol::{ConversationId, ConversationKind, MessageId};
@@ -28,12 +37,13 @@ const BOTTOM_SLACK_PX: f64 = 40.0;
 
 #[derive(Clone, Debug, PartialEq)]
 enum RowKind {
-    Day(String),
-    NewMessages,
-    System {
-        id: Option<MessageId>,
+    /// A centred line: day separator, "New messages" divider or system line.
+    Line {
+        class: &'static str,
+        testid: &'static str,
         text: String,
-        at: i64,
+        id: Option<MessageId>,
+        at: Option<i64>,
     },
     Message {
         item: Box<TimelineItem>,
@@ -46,11 +56,28 @@ enum RowKind {
 #[derive(Clone, Debug, PartialEq)]
 struct Row {
     /// Stable across re-renders of the same row: the key of its measured height.
-    key: String,
+    key: i64,
     /// Changes whenever the row must be rendered again.
     render: String,
     estimate: f64,
     kind: RowKind,
+}
+
+/// The rows in the DOM and the spacer heights around them.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Shown {
+    rows: Vec<Row>,
+    top: f64,
+    bottom: f64,
+}
+
+/// What the view remembers between renders without re-rendering for it.
+#[derive(Default)]
+struct Cache {
+    /// Measured row heights in quarter pixels, by row key.
+    heights: BTreeMap<i64, i64>,
+    /// The row at the viewport's top and how far below its top the viewport starts.
+    anchor: Option<(i64, f64)>,
 }
 
 /// The local day of a timestamp, in the zone in force at that instant.
@@ -60,11 +87,43 @@ fn day_of(ms: i64) -> i64 {
     tl::local_day(ms, if offset.is_finite() { offset as i64 } else { 0 })
 }
 
+/// Row keys: message ids are positive; local echoes, days and the divider get negatives.
+fn echo_key(client_id: &str) -> i64 {
+    let h = client_id
+        .bytes()
+        .fold(0i64, |h, b| h.wrapping_mul(31).wrapping_add(i64::from(b)));
+    i64::MIN / 2 + h.rem_euclid(1 << 40)
+}
+
+fn line(key: i64, class: &'static str, testid: &'static str, text: String) -> Row {
+    Row {
+        render: format!("{key}{text}"),
+        key,
+        estimate: 36.0,
+        kind: RowKind::Line {
+            class,
+            testid,
+            text,
+            id: None,
+            at: None,
+        },
+    }
+}
+
+fn system_line(key: i64, item: &TimelineItem, text: String) -> Row {
+    let mut row = line(key, "mw-tl-system", "system-line", text);
+    if let RowKind::Line { id, at, .. } = &mut row.kind {
+        *id = item.message_id;
+        *at = Some(item.created_at);
+    }
+    row
+}
+
 fn build_rows(s: &Session, c: ConversationId) -> Vec<Row> {
-    let items = s.timeline(c);
     let Some(conv) = s.state.conversations.get(&c) else {
         return Vec::new();
     };
+    let items = s.timeline(c);
     let me = s.state.me_id().unwrap_or_default();
     let group = conv.kind != ConversationKind::Direct;
     let divider = tl::first_unread(
@@ -78,156 +137,201 @@ fn build_rows(s: &Session, c: ConversationId) -> Vec<Row> {
     let days: Vec<i64> = items.iter().map(|i| day_of(i.created_at)).collect();
     let today = day_of(js_sys::Date::now() as i64);
     let mut items: Vec<Option<TimelineItem>> = items.into_iter().map(Some).collect();
-    tl::lines(&days, divider)
-        .into_iter()
-        .filter_map(|line| {
-            Some(match line {
-                Line::Day(day) => Row {
-                    key: format!("d{day}"),
-                    render: format!("d{day}-{today}"),
-                    estimate: 40.0,
-                    kind: RowKind::Day(tl::day_label(day, today)),
-                },
-                Line::NewMessages => Row {
-                    key: "new".into(),
-                    render: "new".into(),
-                    estimate: 36.0,
-                    kind: RowKind::NewMessages,
-                },
-                Line::Item(i) => {
-                    let item = items.get_mut(i)?.take()?;
-                    let stable = match (&item.message_id, &item.client_id) {
-                        (Some(id), _) => format!("m{id}"),
-                        (None, Some(cid)) => format!("p{cid}"),
-                        (None, None) => item.key.clone(),
-                    };
-                    if let Some(event) = &item.system {
-                        let text = tl::system_text(event, |u| s.state.display_name(u));
-                        Row {
-                            render: format!("{stable}-{text}"),
-                            key: stable,
-                            estimate: 32.0,
-                            kind: RowKind::System {
-                                id: item.message_id,
-                                text,
-                                at: item.created_at,
-                            },
-                        }
-                    } else {
-                        let name = s.state.display_name(item.sender_id);
-                        let read_by = item.message_id.filter(|_| group && item.own).map(|id| {
-                            let r = tl::receipt(conv, id, me);
-                            let names: Vec<String> = r
-                                .unread_by
-                                .iter()
-                                .map(|u| s.state.display_name(*u))
-                                .collect();
-                            (tl::read_by_label(&r), tl::unread_by_label(&names))
-                        });
-                        let lines = 1 + item.text.len() / 60 + item.text.matches('\n').count();
-                        Row {
-                            render: format!(
-                                "{}|{name}|{}",
-                                item.key,
-                                read_by.as_ref().map(|r| r.1.as_str()).unwrap_or("")
-                            ),
-                            key: stable,
-                            estimate: 46.0
-                                + 20.0 * lines as f64
-                                + if item.own { 16.0 } else { 0.0 },
-                            kind: RowKind::Message {
-                                color: participant_color(item.sender_id),
-                                item: Box::new(item),
-                                name,
-                                read_by,
-                            },
-                        }
+    let mut rows = Vec::with_capacity(items.len() + 8);
+    for entry in tl::lines(&days, divider) {
+        let row = match entry {
+            Line::Day(day) => line(
+                -10 - day.rem_euclid(1 << 30),
+                "mw-tl-day",
+                "day-separator",
+                tl::day_label(day, today),
+            ),
+            Line::NewMessages => line(
+                -1,
+                "mw-tl-new",
+                "new-messages-divider",
+                "New messages".into(),
+            ),
+            Line::Item(i) => {
+                let Some(item) = items.get_mut(i).and_then(Option::take) else {
+                    continue;
+                };
+                let key = match (&item.message_id, &item.client_id) {
+                    (Some(id), _) => *id,
+                    (None, Some(cid)) => echo_key(cid),
+                    (None, None) => 0,
+                };
+                if let Some(event) = &item.system {
+                    let text = tl::system_text(event, |u| s.state.display_name(u));
+                    system_line(key, &item, text)
+                } else {
+                    let name = s.state.display_name(item.sender_id);
+                    let read_by = item.message_id.filter(|_| group && item.own).map(|id| {
+                        let r = tl::receipt(conv, id, me);
+                        let names: Vec<String> = r
+                            .unread_by
+                            .iter()
+                            .map(|u| s.state.display_name(*u))
+                            .collect();
+                        (tl::read_by_label(&r), tl::unread_by_label(&names))
+                    });
+                    let lines = 1 + item.text.len() / 60 + item.text.matches('\n').count();
+                    Row {
+                        render: format!(
+                            "{}|{name}|{}",
+                            item.key,
+                            read_by.as_ref().map_or("", |r| r.1.as_str())
+                        ),
+                        key,
+                        estimate: 46.0 + 20.0 * lines as f64 + if item.own { 16.0 } else { 0.0 },
+                        kind: RowKind::Message {
+                            color: participant_color(item.sender_id),
+                            item: Box::new(item),
+                            name,
+                            read_by,
+                        },
                     }
                 }
-            })
-        })
-        .collect()
+            }
+        };
+        rows.push(row);
+    }
+    rows
 }
 
-fn render_row(row: Row, retry: Callback<String>) -> AnyView {
+fn render_row(row: Row, retry: Callback<String>) -> impl IntoView {
     match row.kind {
-        RowKind::Day(label) => view! {
-            <li class="mw-tl-day" data-testid="day-separator" role="separator">
-                <span>{label}</span>
+        RowKind::Line {
+            class,
+            testid,
+            text,
+            id,
+            at,
+        } => Either::Left(view! {
+            <li class=class data-testid=testid data-message-id=id.map(|id| id.to_string())>
+                <span>{text}</span>
+                {at.map(|at| {
+                    let (iso, short) = format_time(at);
+                    view! { <time datetime=iso>{short}</time> }
+                })}
             </li>
-        }
-        .into_any(),
-        RowKind::NewMessages => view! {
-            <li class="mw-tl-new" data-testid="new-messages-divider" role="separator">
-                <span>"New messages"</span>
-            </li>
-        }
-        .into_any(),
-        RowKind::System { id, text, at } => {
-            let (iso, short) = format_time(at);
-            view! {
-                <li
-                    class="mw-tl-system"
-                    data-testid="system-line"
-                    data-message-id=id.map(|id| id.to_string())
-                >
-                    <span>{text}</span>
-                    " · "
-                    <time datetime=iso>{short}</time>
-                </li>
-            }
-            .into_any()
-        }
+        }),
         RowKind::Message {
             item,
             name,
             color,
             read_by,
-        } => view! {
+        } => Either::Right(view! {
             <MessageView item=*item sender_name=name color on_retry=retry read_by=read_by />
-        }
-        .into_any(),
+        }),
     }
 }
 
-/// Whole pixels: formatting an `f64` would pull float printing into the bundle.
-fn spacer(height: f64) -> String {
-    format!("height:{}px", height.round() as i64)
-}
-
-/// Reads the heights of the rendered rows into `heights`; true when one changed. The list's
-/// children are the visible rows in order (checked by count and message id).
-fn measure(
-    list: &web_sys::HtmlElement,
-    visible: &[Row],
-    heights: &mut HashMap<String, f64>,
-) -> bool {
+/// Reads the heights of the rendered rows into the cache; true when one changed. The list's
+/// children are the shown rows in order (checked by count and message id).
+fn measure(list: &web_sys::HtmlElement, shown: &[Row], cache: &mut Cache) -> bool {
     let children = list.children();
-    if children.length() as usize != visible.len() {
+    if children.length() as usize != shown.len() {
         return false;
     }
     let mut changed = false;
-    for (i, row) in visible.iter().enumerate() {
+    for (i, row) in shown.iter().enumerate() {
         let Some(el) = children.item(i as u32) else {
-            return changed;
+            break;
         };
         if let RowKind::Message { item, .. } = &row.kind {
-            let id = el.get_attribute("data-message-id");
-            if id != item.message_id.map(|id| id.to_string()) {
-                return changed; // the DOM is not this list yet
+            if el.get_attribute("data-message-id") != item.message_id.map(|id| id.to_string()) {
+                break; // the DOM does not show this list yet
             }
         }
         let h = el.get_bounding_client_rect().height();
-        if h.is_finite()
-            && heights
-                .get(&row.key)
-                .is_none_or(|old| (old - h).abs() > 0.25)
-        {
-            heights.insert(row.key.clone(), h);
+        if !h.is_finite() {
+            continue;
+        }
+        let quarters = (h * 4.0).round() as i64;
+        if cache.heights.get(&row.key) != Some(&quarters) {
+            cache.heights.insert(row.key, quarters);
             changed = true;
         }
     }
     changed
+}
+
+/// The style of a spacer (one closure type for both: each closure type costs bundle size).
+/// Whole pixels, since formatting an `f64` would bring float printing into the bundle.
+fn spacer(shown: Memo<Arc<Shown>>, above: bool) -> impl Fn() -> String + Copy {
+    move || {
+        let s = shown.get();
+        format!(
+            "height:{}px",
+            if above { s.top } else { s.bottom }.round() as i64
+        )
+    }
+}
+
+/// `(older messages exist, a page is loading)` for the open conversation.
+fn paging(ctx: Ctx) -> (bool, bool) {
+    let c = ctx.selected.get();
+    ctx.session.with(|s| {
+        let more = c
+            .and_then(|c| s.state.conversations.get(&c))
+            .is_some_and(|c| c.has_more == Some(true));
+        (more, c.is_some_and(|c| s.is_loading_history(c)))
+    })
+}
+
+/// "Bob is typing…" for the open conversation.
+fn typing(ctx: Ctx) -> Option<String> {
+    let c = ctx.selected.get()?;
+    let now = js_sys::Date::now() as i64;
+    ctx.session.with(|s| {
+        let names: Vec<String> = s
+            .typing
+            .typists(c, now)
+            .into_iter()
+            .map(|u| s.state.display_name(u))
+            .collect();
+        typing_text(&names)
+    })
+}
+
+/// When the open conversation's earliest typing indicator runs out, and the time now.
+fn typing_expiry(ctx: Ctx) -> (Option<i64>, i64) {
+    let now = js_sys::Date::now() as i64;
+    let c = ctx.selected.get();
+    let next = ctx
+        .session
+        .with(|s| c.and_then(|c| s.typing.next_expiry(c, now)));
+    (next, now)
+}
+
+/// The newest message's id, and the client id of the newest row if it is an own message
+/// still on its way.
+fn newest(rows: &[Row]) -> (Option<MessageId>, Option<String>) {
+    let id = rows.iter().rev().find_map(|r| match &r.kind {
+        RowKind::Message { item, .. } => item.message_id,
+        _ => None,
+    });
+    let pending = match rows.last().map(|r| &r.kind) {
+        Some(RowKind::Message { item, .. }) if item.delivery == Delivery::Pending => {
+            item.client_id.clone()
+        }
+        _ => None,
+    };
+    (id, pending)
+}
+
+/// Messages from others after `since`.
+fn arrived_since(rows: &[Row], since: MessageId) -> usize {
+    rows.iter()
+        .rev()
+        .filter_map(|row| match &row.kind {
+            RowKind::Message { item, .. } => Some(item),
+            _ => None,
+        })
+        .take_while(|item| item.message_id.is_none_or(|id| id > since))
+        .filter(|item| !item.own)
+        .count()
 }
 
 #[component]
@@ -237,75 +341,47 @@ pub fn Timeline() -> impl IntoView {
     let list = NodeRef::<html::Ol>::new();
 
     let rows = Memo::new(move |_| {
-        let Some(c) = ctx.selected.get() else {
-            return Vec::new();
-        };
-        ctx.session.with(|s| build_rows(s, c))
+        let c = ctx.selected.get();
+        Arc::new(
+            ctx.session
+                .with(|s| c.map(|c| build_rows(s, c)).unwrap_or_default()),
+        )
     });
-    let heights = StoredValue::new(HashMap::<String, f64>::new());
+    let cache = StoredValue::new_local(Rc::new(RefCell::new(Cache::default())));
+    // Bumped when a measurement changed; `tick` when a typing indicator may have run out.
     let measured = RwSignal::new(0u64);
+    let tick = RwSignal::new(0u64);
     let layout = Memo::new(move |_| {
         measured.track();
-        rows.with(|rows| {
-            heights.with_value(|h| {
-                Layout::new(
-                    rows.iter()
-                        .map(|r| h.get(&r.key).copied().unwrap_or(r.estimate)),
-                )
-            })
-        })
+        let rows = rows.get();
+        let cache = cache.get_value();
+        let c = cache.borrow();
+        Arc::new(Layout::new(rows.iter().map(|r| {
+            c.heights
+                .get(&r.key)
+                .map_or(r.estimate, |q| *q as f64 / 4.0)
+        })))
     });
     let scroll_top = RwSignal::new(0.0f64);
     let viewport = RwSignal::new(800.0f64);
-    let window = Memo::new(move |_| {
-        layout.with(|l| l.window(scroll_top.get(), viewport.get(), OVERSCAN_PX, MAX_ROWS))
-    });
-    let visible = Memo::new(move |_| {
-        let w = window.get();
-        rows.with(|r| {
-            r.get(w.start..w.end)
-                .map(<[Row]>::to_vec)
-                .unwrap_or_default()
+    let shown = Memo::new(move |_| {
+        let w = layout
+            .get()
+            .window(scroll_top.get(), viewport.get(), OVERSCAN_PX, MAX_ROWS);
+        Arc::new(Shown {
+            rows: rows.get().get(w.start..w.end).unwrap_or_default().to_vec(),
+            top: w.top,
+            bottom: w.bottom,
         })
     });
 
-    // Whether the view follows the newest message; else the row kept in place.
+    // Whether the view follows the newest message (else the anchor stays put).
     let stick = RwSignal::new(true);
-    let anchor = StoredValue::new(None::<(String, f64)>);
     // The newest message when the user scrolled away from the bottom.
     let left_at = RwSignal::new(None::<MessageId>);
 
-    let loaded = Memo::new(move |_| {
-        let c = ctx.selected.get();
-        ctx.session.with(|s| {
-            c.and_then(|c| s.state.conversations.get(&c))
-                .map_or(0, |c| c.messages.len())
-        })
-    });
-    let can_load_older = Memo::new(move |_| {
-        let c = ctx.selected.get();
-        ctx.session.with(|s| {
-            c.and_then(|c| s.state.conversations.get(&c))
-                .is_some_and(|c| c.has_more == Some(true))
-        })
-    });
-    let loading = Memo::new(move |_| {
-        let c = ctx.selected.get();
-        ctx.session
-            .with(|s| c.is_some_and(|c| s.is_loading_history(c)))
-    });
     let load_older = move || {
-        let Some(c) = ctx.selected.get_untracked() else {
-            return;
-        };
-        let ready = ctx.session.with_untracked(|s| {
-            !s.is_loading_history(c)
-                && s.state
-                    .conversations
-                    .get(&c)
-                    .is_some_and(|c| c.has_more == Some(true))
-        });
-        if ready {
+        if let (Some(c), (true, false)) = (ctx.selected.get_untracked(), paging(ctx)) {
             let frame = ctx.session.try_update(|s| s.load_older(c)).flatten();
             ctx.send(frame);
         }
@@ -323,12 +399,13 @@ pub fn Timeline() -> impl IntoView {
         let Some(el) = scroller.get_untracked() else {
             return;
         };
+        let anchor = cache.get_value().borrow().anchor;
         let target = if stick.get_untracked() {
             Some(f64::from(el.scroll_height()))
         } else {
-            anchor.get_value().and_then(|(key, offset)| {
-                let i = rows.with_untracked(|r| r.iter().position(|r| r.key == key))?;
-                Some(layout.with_untracked(|l| l.top(i)) + offset)
+            anchor.and_then(|(key, offset)| {
+                let i = rows.get_untracked().iter().position(|r| r.key == key)?;
+                Some(layout.get_untracked().top(i) + offset)
             })
         };
         if let Some(target) = target {
@@ -337,57 +414,51 @@ pub fn Timeline() -> impl IntoView {
             }
         }
         let top = f64::from(el.scroll_top());
+        let vh = f64::from(el.client_height());
         if scroll_top.get_untracked() != top {
             scroll_top.set(top);
+        }
+        if vh > 0.0 && viewport.get_untracked() != vh {
+            viewport.set(vh);
         }
         if top < LOAD_OLDER_PX {
             load_older();
         }
     };
-    // After every render: position, then measure what rendered; a changed height moves
-    // the rows below it, so position again once the DOM shows the new layout.
+    // After every render: position, then measure what rendered. A changed height moves the
+    // rows below it, so position again once the DOM shows the new layout (a task queued now
+    // runs after the render effects the change schedules, before the next paint).
     let settle = move || {
         place();
-        let (Some(ol), Some(el)) = (list.get_untracked(), scroller.get_untracked()) else {
+        let Some(ol) = list.get_untracked() else {
             return;
         };
-        let vh = f64::from(el.client_height());
-        if vh > 0.0 && viewport.get_untracked() != vh {
-            viewport.set(vh);
-        }
-        let changed = visible.with_untracked(|v| heights.try_update_value(|h| measure(&ol, v, h)));
-        if changed == Some(true) {
+        let shown = shown.get_untracked();
+        let changed = measure(&ol, &shown.rows, &mut cache.get_value().borrow_mut());
+        if changed {
             measured.update(|n| *n += 1);
             leptos::task::spawn_local(async move { place() });
         }
     };
-    Effect::new(move |_| {
-        visible.track();
-        window.track();
-        request_animation_frame(settle);
-    });
-
-    // A newly opened conversation starts at its newest message.
-    Effect::new(move |_| {
-        ctx.selected.track();
-        stick.set(true);
-        left_at.set(None);
-        anchor.set_value(None);
-    });
-    // Sending follows the message down, wherever the user was.
-    let newest_own_pending = Memo::new(move |_| {
-        rows.with(|r| match r.last().map(|r| &r.kind) {
-            Some(RowKind::Message { item, .. }) if item.delivery == Delivery::Pending => {
-                item.client_id.clone()
+    // Also: a newly opened conversation starts at its newest message, and sending follows
+    // the message down wherever the user was.
+    Effect::new(
+        move |prev: Option<(Option<ConversationId>, Option<String>)>| {
+            shown.track();
+            let open = ctx.selected.get();
+            let (_, pending) = newest(&rows.get());
+            let (was_open, was_pending) = prev.unwrap_or_default();
+            if was_open != open || (pending.is_some() && pending != was_pending) {
+                stick.set(true);
+                if was_open != open {
+                    left_at.set(None);
+                    cache.get_value().borrow_mut().anchor = None;
+                }
             }
-            _ => None,
-        })
-    });
-    Effect::new(move |_| {
-        if newest_own_pending.get().is_some() {
-            stick.set(true);
-        }
-    });
+            request_animation_frame(settle);
+            (open, pending)
+        },
+    );
 
     let on_scroll = move |_| {
         let Some(el) = scroller.get_untracked() else {
@@ -396,53 +467,32 @@ pub fn Timeline() -> impl IntoView {
         let top = f64::from(el.scroll_top());
         let vh = f64::from(el.client_height());
         scroll_top.set(top);
-        if vh > 0.0 && viewport.get_untracked() != vh {
-            viewport.set(vh);
-        }
+        let rows = rows.get_untracked();
         let bottom = at_bottom(top, vh, f64::from(el.scroll_height()), BOTTOM_SLACK_PX);
         if bottom != stick.get_untracked() {
             stick.set(bottom);
-            let newest = if bottom {
-                None
-            } else {
-                ctx.selected.get_untracked().and_then(|c| {
-                    ctx.session.with_untracked(|s| {
-                        s.state
-                            .conversations
-                            .get(&c)
-                            .and_then(|c| c.newest_loaded())
-                    })
-                })
-            };
-            left_at.set(newest);
+            left_at.set(if bottom { None } else { newest(&rows).0 });
         }
-        let a = layout
-            .with_untracked(|l| l.anchor(top))
-            .and_then(|(i, offset)| {
-                rows.with_untracked(|r| r.get(i).map(|r| (r.key.clone(), offset)))
-            });
-        anchor.set_value(a);
+        let anchor = layout
+            .get_untracked()
+            .anchor(top)
+            .and_then(|(i, offset)| rows.get(i).map(|r| (r.key, offset)));
+        cache.get_value().borrow_mut().anchor = anchor;
         if top < LOAD_OLDER_PX {
             load_older();
         }
     };
 
-    let arrived = Memo::new(move |_| {
-        let Some(since) = left_at.get() else {
-            return 0;
-        };
-        rows.with(|r| {
-            r.iter()
-                .rev()
-                .filter_map(|row| match &row.kind {
-                    RowKind::Message { item, .. } => Some(item),
-                    _ => None,
-                })
-                .take_while(|item| item.message_id.is_none_or(|id| id > since))
-                .filter(|item| !item.own)
-                .count()
-        })
-    });
+    let jump_label = move || {
+        let arrived = left_at
+            .get()
+            .map_or(0, |since| arrived_since(&rows.get(), since));
+        match arrived {
+            0 => "↓ Latest".to_string(),
+            1 => "↓ 1 new message".to_string(),
+            n => format!("↓ {n} new messages"),
+        }
+    };
     let jump = move |_| {
         stick.set(true);
         left_at.set(None);
@@ -451,37 +501,16 @@ pub fn Timeline() -> impl IntoView {
         }
     };
 
-    // Typing: re-read when the earliest indicator runs out.
-    let tick = RwSignal::new(0u32);
-    let typing = Memo::new(move |_| {
-        tick.track();
-        let c = ctx.selected.get()?;
-        let now = js_sys::Date::now() as i64;
-        ctx.session.with(|s| {
-            let names: Vec<String> = s
-                .typing
-                .typists(c, now)
-                .into_iter()
-                .map(|u| s.state.display_name(u))
-                .collect();
-            typing_text(&names)
-        })
-    });
+    // Looks again when the earliest typing indicator runs out.
     Effect::new(move |_| {
         tick.track();
-        let now = js_sys::Date::now() as i64;
-        let next = ctx
-            .selected
-            .get()
-            .and_then(|c| ctx.session.with(|s| s.typing.next_expiry(c, now)));
-        if let Some(at) = next {
+        if let (Some(at), now) = typing_expiry(ctx) {
+            let wait = at.saturating_sub(now).min(10_000).max(0) as u64 + 20;
             set_timeout(
                 move || {
-                    let _ = tick.try_update(|t| *t = t.wrapping_add(1));
+                    let _ = tick.try_update(|t| *t += 1);
                 },
-                std::time::Duration::from_millis(
-                    at.saturating_sub(now).clamp(0, 10_000) as u64 + 20,
-                ),
+                std::time::Duration::from_millis(wait),
             );
         }
     });
@@ -491,44 +520,43 @@ pub fn Timeline() -> impl IntoView {
             <div
                 class="mw-messages mw-tl-scroll"
                 data-testid="timeline"
-                data-loaded=move || loaded.get()
+                data-rows=move || rows.get().len()
                 node_ref=scroller
                 on:scroll=on_scroll
             >
-                <div class="mw-tl-spacer" style=move || spacer(window.get().top)></div>
+                <div class="mw-tl-spacer" style=spacer(shown, true)></div>
                 <ol class="mw-message-list mw-tl-list" node_ref=list>
                     <For
-                        each=move || visible.get()
+                        each=move || shown.get().rows.to_vec()
                         key=|row| row.render.clone()
                         children=move |row| render_row(row, retry)
                     />
                 </ol>
-                <div class="mw-tl-spacer" style=move || spacer(window.get().bottom)></div>
+                <div class="mw-tl-spacer" style=spacer(shown, false)></div>
             </div>
-            <Show when=move || can_load_older.get()>
+            <Show when=move || paging(ctx).0>
                 <div class="mw-older mw-tl-older">
                     <button
                         type="button"
                         class="mw-link"
                         data-testid="load-older"
-                        disabled=move || loading.get()
+                        disabled=move || paging(ctx).1
                         on:click=move |_| load_older()
                     >
-                        {move || if loading.get() { "Loading…" } else { "Load older" }}
+                        {move || if paging(ctx).1 { "Loading…" } else { "Load older" }}
                     </button>
                 </div>
             </Show>
             <Show when=move || !stick.get()>
                 <button type="button" class="mw-tl-jump" data-testid="jump-latest" on:click=jump>
-                    {move || match arrived.get() {
-                        0 => "↓ Latest".to_string(),
-                        1 => "↓ 1 new message".to_string(),
-                        n => format!("↓ {n} new messages"),
-                    }}
+                    {jump_label}
                 </button>
             </Show>
             <div class="mw-tl-typing" data-testid="typing" aria-live="polite">
-                {move || typing.get()}
+                {move || {
+                    tick.track();
+                    typing(ctx)
+                }}
             </div>
         </div>
     }

@@ -40,7 +40,7 @@ async function rowCounts(page) {
     return {
       rows: el.querySelectorAll('li').length,
       messages: el.querySelectorAll('[data-testid="message"]').length,
-      loaded: Number(el.dataset.loaded),
+      loaded: Number(el.dataset.rows),
     };
   });
 }
@@ -109,7 +109,7 @@ test('a 10,000-message history: few DOM rows, steady paging back, separators, di
         return t >= box.top + 420 && t < box.bottom - 80;
       });
       if (!anchor) return null;
-      const loaded = Number(el.dataset.loaded);
+      const loaded = Number(el.dataset.rows);
       // Into the zone where older messages load; read the position before anything reacts.
       el.scrollTop -= 400;
       return { id: anchor.dataset.messageId, top: anchor.getBoundingClientRect().top, loaded };
