@@ -78,6 +78,8 @@ struct Cache {
     heights: BTreeMap<i64, i64>,
     /// The row at the viewport's top and how far below its top the viewport starts.
     anchor: Option<(i64, f64)>,
+    /// The layout the scroll position was last put in place for.
+    placed: Option<Arc<Layout>>,
 }
 
 /// The local day of a timestamp, in the zone in force at that instant.
@@ -413,6 +415,7 @@ pub fn Timeline() -> impl IntoView {
                 el.set_scroll_top(target.round() as i32);
             }
         }
+        cache.get_value().borrow_mut().placed = Some(layout.get_untracked());
         let top = f64::from(el.scroll_top());
         let vh = f64::from(el.client_height());
         if scroll_top.get_untracked() != top {
@@ -464,6 +467,18 @@ pub fn Timeline() -> impl IntoView {
         let Some(el) = scroller.get_untracked() else {
             return;
         };
+        // A scroll event queued before the rows changed (our own correction, say) arrives
+        // after they rendered: its position is stale, so put the anchor back first.
+        let current = layout.get_untracked();
+        let stale = cache
+            .get_value()
+            .borrow()
+            .placed
+            .as_ref()
+            .is_none_or(|p| !Arc::ptr_eq(p, &current));
+        if stale {
+            place();
+        }
         let top = f64::from(el.scroll_top());
         let vh = f64::from(el.client_height());
         scroll_top.set(top);
@@ -473,8 +488,7 @@ pub fn Timeline() -> impl IntoView {
             stick.set(bottom);
             left_at.set(if bottom { None } else { newest(&rows).0 });
         }
-        let anchor = layout
-            .get_untracked()
+        let anchor = current
             .anchor(top)
             .and_then(|(i, offset)| rows.get(i).map(|r| (r.key, offset)));
         cache.get_value().borrow_mut().anchor = anchor;
