@@ -25,7 +25,7 @@ use crate::core::color::participant_color;
 use crate::core::session::{Delivery, Session, TimelineItem};
 use crate::core::timeline::{self as tl, Line, Seen};
 use crate::core::typing::typing_text;
-use crate::core::viewport::{at_bottom, Layout};
+use crate::core::viewport::{at_bottom, Layout, Window};
 
 /// Rows in the DOM at most, whatever the history length.
 const MAX_ROWS: usize = 200;
@@ -61,14 +61,6 @@ struct Row {
     render: String,
     estimate: f64,
     kind: RowKind,
-}
-
-/// The rows in the DOM and the spacer heights around them.
-#[derive(Clone, Debug, Default, PartialEq)]
-struct Shown {
-    rows: Vec<Row>,
-    top: f64,
-    bottom: f64,
 }
 
 /// What the view remembers between renders without re-rendering for it.
@@ -261,14 +253,19 @@ fn measure(list: &web_sys::HtmlElement, shown: &[Row], cache: &mut Cache) -> boo
 
 /// The style of a spacer (one closure type for both: each closure type costs bundle size).
 /// Whole pixels, since formatting an `f64` would bring float printing into the bundle.
-fn spacer(shown: Memo<Arc<Shown>>, above: bool) -> impl Fn() -> String + Copy {
+fn spacer(window: Memo<Window>, above: bool) -> impl Fn() -> String + Copy {
     move || {
-        let s = shown.get();
+        let w = window.get();
         format!(
             "height:{}px",
-            if above { s.top } else { s.bottom }.round() as i64
+            if above { w.top } else { w.bottom }.round() as i64
         )
     }
+}
+
+/// The rows of `window`.
+fn shown(rows: &[Row], w: Window) -> &[Row] {
+    rows.get(w.start..w.end).unwrap_or_default()
 }
 
 /// `(older messages exist, a page is loading)` for the open conversation.
@@ -282,29 +279,31 @@ fn paging(ctx: Ctx) -> (bool, bool) {
     })
 }
 
-/// "Bob is typing…" for the open conversation.
-fn typing(ctx: Ctx) -> Option<String> {
+/// "Bob is typing…" for the open conversation. While one shows, `tick` is bumped when the
+/// earliest indicator runs out, so the text is read again then.
+fn typing(ctx: Ctx, tick: RwSignal<u64>) -> Option<String> {
+    tick.track();
     let c = ctx.selected.get()?;
     let now = js_sys::Date::now() as i64;
-    ctx.session.with(|s| {
+    let (text, next) = ctx.session.with(|s| {
         let names: Vec<String> = s
             .typing
             .typists(c, now)
             .into_iter()
             .map(|u| s.state.display_name(u))
             .collect();
-        typing_text(&names)
-    })
-}
-
-/// When the open conversation's earliest typing indicator runs out, and the time now.
-fn typing_expiry(ctx: Ctx) -> (Option<i64>, i64) {
-    let now = js_sys::Date::now() as i64;
-    let c = ctx.selected.get();
-    let next = ctx
-        .session
-        .with(|s| c.and_then(|c| s.typing.next_expiry(c, now)));
-    (next, now)
+        (typing_text(&names), s.typing.next_expiry(c, now))
+    });
+    if let Some(at) = next {
+        let wait = at.saturating_sub(now).min(10_000).max(0) as u64 + 20;
+        set_timeout(
+            move || {
+                let _ = tick.try_update(|t| *t += 1);
+            },
+            std::time::Duration::from_millis(wait),
+        );
+    }
+    text
 }
 
 /// The newest message's id, and the client id of the newest row if it is an own message
@@ -366,15 +365,10 @@ pub fn Timeline() -> impl IntoView {
     });
     let scroll_top = RwSignal::new(0.0f64);
     let viewport = RwSignal::new(800.0f64);
-    let shown = Memo::new(move |_| {
-        let w = layout
+    let window = Memo::new(move |_| {
+        layout
             .get()
-            .window(scroll_top.get(), viewport.get(), OVERSCAN_PX, MAX_ROWS);
-        Arc::new(Shown {
-            rows: rows.get().get(w.start..w.end).unwrap_or_default().to_vec(),
-            top: w.top,
-            bottom: w.bottom,
-        })
+            .window(scroll_top.get(), viewport.get(), OVERSCAN_PX, MAX_ROWS)
     });
 
     // Whether the view follows the newest message (else the anchor stays put).
@@ -436,8 +430,9 @@ pub fn Timeline() -> impl IntoView {
         let Some(ol) = list.get_untracked() else {
             return;
         };
-        let shown = shown.get_untracked();
-        let changed = measure(&ol, &shown.rows, &mut cache.get_value().borrow_mut());
+        let rows = rows.get_untracked();
+        let shown = shown(&rows, window.get_untracked());
+        let changed = measure(&ol, shown, &mut cache.get_value().borrow_mut());
         if changed {
             measured.update(|n| *n += 1);
             leptos::task::spawn_local(async move { place() });
@@ -447,7 +442,7 @@ pub fn Timeline() -> impl IntoView {
     // the message down wherever the user was.
     Effect::new(
         move |prev: Option<(Option<ConversationId>, Option<String>)>| {
-            shown.track();
+            window.track();
             let open = ctx.selected.get();
             let (_, pending) = newest(&rows.get());
             let (was_open, was_pending) = prev.unwrap_or_default();
@@ -515,20 +510,6 @@ pub fn Timeline() -> impl IntoView {
         }
     };
 
-    // Looks again when the earliest typing indicator runs out.
-    Effect::new(move |_| {
-        tick.track();
-        if let (Some(at), now) = typing_expiry(ctx) {
-            let wait = at.saturating_sub(now).min(10_000).max(0) as u64 + 20;
-            set_timeout(
-                move || {
-                    let _ = tick.try_update(|t| *t += 1);
-                },
-                std::time::Duration::from_millis(wait),
-            );
-        }
-    });
-
     view! {
         <div class="mw-timeline">
             <div
@@ -538,15 +519,15 @@ pub fn Timeline() -> impl IntoView {
                 node_ref=scroller
                 on:scroll=on_scroll
             >
-                <div class="mw-tl-spacer" style=spacer(shown, true)></div>
+                <div class="mw-tl-spacer" style=spacer(window, true)></div>
                 <ol class="mw-message-list mw-tl-list" node_ref=list>
                     <For
-                        each=move || shown.get().rows.to_vec()
+                        each=move || shown(&rows.get(), window.get()).to_vec()
                         key=|row| row.render.clone()
                         children=move |row| render_row(row, retry)
                     />
                 </ol>
-                <div class="mw-tl-spacer" style=spacer(shown, false)></div>
+                <div class="mw-tl-spacer" style=spacer(window, false)></div>
             </div>
             <Show when=move || paging(ctx).0>
                 <div class="mw-older mw-tl-older">
@@ -567,10 +548,7 @@ pub fn Timeline() -> impl IntoView {
                 </button>
             </Show>
             <div class="mw-tl-typing" data-testid="typing" aria-live="polite">
-                {move || {
-                    tick.track();
-                    typing(ctx)
-                }}
+                {move || typing(ctx, tick)}
             </div>
         </div>
     }
