@@ -35,7 +35,7 @@ const OVERSCAN_PX: f64 = 700.0;
 const LOAD_OLDER_PX: f64 = 1_000.0;
 const BOTTOM_SLACK_PX: f64 = 40.0;
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 enum RowKind {
     /// A centred line: day separator, "New messages" divider or system line.
     Line {
@@ -53,7 +53,7 @@ enum RowKind {
     },
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 struct Row {
     /// Stable across re-renders of the same row: the key of its measured height.
     key: i64,
@@ -61,6 +61,14 @@ struct Row {
     render: String,
     estimate: f64,
     kind: RowKind,
+}
+
+/// `render` says everything the row shows, so comparing it is enough (and much less code
+/// than comparing every field).
+impl PartialEq for Row {
+    fn eq(&self, other: &Row) -> bool {
+        self.key == other.key && self.render == other.render
+    }
 }
 
 /// What the view remembers between renders without re-rendering for it.
@@ -172,9 +180,11 @@ fn build_rows(s: &Session, c: ConversationId) -> Vec<Row> {
                     let lines = 1 + item.text.len() / 60 + item.text.matches('\n').count();
                     Row {
                         render: format!(
-                            "{}|{name}|{}",
+                            "{}|{name}|{}|{}|{}",
                             item.key,
-                            read_by.as_ref().map_or("", |r| r.1.as_str())
+                            read_by.as_ref().map_or("", |r| r.0.as_str()),
+                            read_by.as_ref().map_or("", |r| r.1.as_str()),
+                            item.error.as_deref().unwrap_or("")
                         ),
                         key,
                         estimate: 46.0 + 20.0 * lines as f64 + if item.own { 16.0 } else { 0.0 },
@@ -251,16 +261,14 @@ fn measure(list: &web_sys::HtmlElement, shown: &[Row], cache: &mut Cache) -> boo
     changed
 }
 
-/// The style of a spacer (one closure type for both: each closure type costs bundle size).
-/// Whole pixels, since formatting an `f64` would bring float printing into the bundle.
-fn spacer(window: Memo<Window>, above: bool) -> impl Fn() -> String + Copy {
-    move || {
-        let w = window.get();
-        format!(
-            "height:{}px",
-            if above { w.top } else { w.bottom }.round() as i64
-        )
-    }
+/// The list's padding stands in for the rows above and below the window. Whole pixels,
+/// since formatting an `f64` would bring float printing into the bundle.
+fn padding(w: Window) -> String {
+    format!(
+        "padding-top:{}px;padding-bottom:{}px",
+        w.top.round() as i64,
+        w.bottom.round() as i64
+    )
 }
 
 /// The rows of `window`.
@@ -510,45 +518,51 @@ pub fn Timeline() -> impl IntoView {
         }
     };
 
+    // Elements hidden rather than `Show`n, and text rather than optional views: each kind of
+    // reactive view is more generic code in the bundle.
     view! {
         <div class="mw-timeline">
             <div
                 class="mw-messages mw-tl-scroll"
                 data-testid="timeline"
-                data-rows=move || rows.get().len()
+                data-rows=move || rows.get().len().to_string()
                 node_ref=scroller
                 on:scroll=on_scroll
             >
-                <div class="mw-tl-spacer" style=spacer(window, true)></div>
-                <ol class="mw-message-list mw-tl-list" node_ref=list>
+                <ol
+                    class="mw-message-list mw-tl-list"
+                    style=move || padding(window.get())
+                    node_ref=list
+                >
                     <For
                         each=move || shown(&rows.get(), window.get()).to_vec()
                         key=|row| row.render.clone()
                         children=move |row| render_row(row, retry)
                     />
                 </ol>
-                <div class="mw-tl-spacer" style=spacer(window, false)></div>
             </div>
-            <Show when=move || paging(ctx).0>
-                <div class="mw-older mw-tl-older">
-                    <button
-                        type="button"
-                        class="mw-link"
-                        data-testid="load-older"
-                        disabled=move || paging(ctx).1
-                        on:click=move |_| load_older()
-                    >
-                        {move || if paging(ctx).1 { "Loading…" } else { "Load older" }}
-                    </button>
-                </div>
-            </Show>
-            <Show when=move || !stick.get()>
-                <button type="button" class="mw-tl-jump" data-testid="jump-latest" on:click=jump>
-                    {jump_label}
+            <div class="mw-older mw-tl-older" hidden=move || !paging(ctx).0>
+                <button
+                    type="button"
+                    class="mw-link"
+                    data-testid="load-older"
+                    disabled=move || paging(ctx).1
+                    on:click=move |_| load_older()
+                >
+                    {move || if paging(ctx).1 { "Loading…" } else { "Load older" }}
                 </button>
-            </Show>
+            </div>
+            <button
+                type="button"
+                class="mw-tl-jump"
+                data-testid="jump-latest"
+                hidden=move || stick.get()
+                on:click=jump
+            >
+                {jump_label}
+            </button>
             <div class="mw-tl-typing" data-testid="typing" aria-live="polite">
-                {move || typing(ctx, tick)}
+                {move || typing(ctx, tick).unwrap_or_default()}
             </div>
         </div>
     }
