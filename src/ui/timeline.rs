@@ -303,7 +303,7 @@ fn typing(ctx: Ctx, tick: RwSignal<u64>) -> Option<String> {
         (typing_text(&names), s.typing.next_expiry(c, now))
     });
     if let Some(at) = next {
-        let wait = at.saturating_sub(now).min(10_000).max(0) as u64 + 20;
+        let wait = at.saturating_sub(now).clamp(0, 10_000) as u64 + 20;
         set_timeout(
             move || {
                 let _ = tick.try_update(|t| *t += 1);
