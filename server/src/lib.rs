@@ -46,6 +46,8 @@ pub struct Config {
     pub static_dir: Option<PathBuf>,
     /// Seed the demo organisation, only ever into a database without users.
     pub seed_demo: bool,
+    /// With `seed_demo`: this many messages between Alice and Bob (tests, screenshots).
+    pub demo_history: u32,
     /// Store messages to offline users and deliver them later. An administrator may turn
     /// this off; a direct message to an offline user is then refused (`recipient_offline`).
     pub forwarding: bool,
@@ -87,6 +89,7 @@ impl Config {
             addr,
             static_dir: None,
             seed_demo: true,
+            demo_history: 0,
             forwarding: true,
             message_lifetime: Duration::from_secs(7 * 24 * 3600),
             expiry_interval: Duration::from_secs(60),
@@ -125,7 +128,7 @@ pub async fn start(config: Config) -> Result<RunningServer, Error> {
     }
     let store = store::Store::open(&config.db_path)?;
     if config.seed_demo && !store.has_users()? {
-        demo::seed(&store, app::now_ms())?;
+        demo::seed(&store, app::now_ms(), config.demo_history)?;
         tracing::info!("seeded demo users into {}", config.db_path.display());
     }
     let (shutdown, shutdown_rx) = watch::channel(false);

@@ -8,6 +8,7 @@ use tracing_subscriber::EnvFilter;
 
 const USAGE: &str = "\
 usage: messenger-server [--addr IP:PORT] [--db FILE] [--static-dir DIR] [--no-demo]
+                        [--demo-history N]
                         [--no-forwarding] [--message-lifetime-secs N]
                         [--smtp URL] [--mail-dir DIR] [--mail-interval-secs N]
 
@@ -16,6 +17,8 @@ usage: messenger-server [--addr IP:PORT] [--db FILE] [--static-dir DIR] [--no-de
                      default data/messenger.sqlite3)
   --static-dir DIR   built widget to serve (env MESSENGER_STATIC_DIR, default ./dist if it exists)
   --no-demo          do not seed demo users into an empty database
+  --demo-history N   when seeding, add N messages between alice and bob to their direct
+                     chat, for tests and screenshots (env MESSENGER_DEMO_HISTORY, default 0)
   --no-forwarding    refuse direct messages to offline users instead of storing them
                      (env MESSENGER_NO_FORWARDING=1)
   --message-lifetime-secs N
@@ -90,6 +93,7 @@ fn parse_args(
     let mut db = env("MESSENGER_DB").unwrap_or_else(|| "data/messenger.sqlite3".into());
     let mut static_dir = env("MESSENGER_STATIC_DIR");
     let mut seed_demo = true;
+    let mut demo_history = env("MESSENGER_DEMO_HISTORY");
     let mut forwarding = env("MESSENGER_NO_FORWARDING").is_none_or(|v| v == "0");
     let mut lifetime = env("MESSENGER_MESSAGE_LIFETIME_SECS");
     let mut smtp = env("MESSENGER_SMTP");
@@ -113,6 +117,7 @@ fn parse_args(
             "--db" => db = value()?,
             "--static-dir" => static_dir = Some(value()?),
             "--no-demo" => seed_demo = false,
+            "--demo-history" => demo_history = Some(value()?),
             "--no-forwarding" => forwarding = false,
             "--message-lifetime-secs" => lifetime = Some(value()?),
             "--smtp" => smtp = Some(value()?),
@@ -132,6 +137,11 @@ fn parse_args(
     let mut config = Config::new(addr, PathBuf::from(db));
     config.static_dir = static_dir;
     config.seed_demo = seed_demo;
+    if let Some(n) = demo_history {
+        config.demo_history = n.parse().ok().filter(|n| *n <= 1_000_000).ok_or_else(|| {
+            format!("--demo-history {n:?} is not a number of messages (at most 1000000)")
+        })?;
+    }
     config.forwarding = forwarding;
     if let Some(lifetime) = lifetime {
         let secs: u64 = lifetime
@@ -267,6 +277,19 @@ mod tests {
         assert!(parse(&["--mail-interval-secs", "0"], &[])
             .unwrap_err()
             .contains("positive"));
+    }
+
+    #[test]
+    fn demo_history_flag_and_environment() {
+        assert_eq!(parse(&[], &[]).unwrap().unwrap().demo_history, 0);
+        let env = [("MESSENGER_DEMO_HISTORY", "20")];
+        assert_eq!(parse(&[], &env).unwrap().unwrap().demo_history, 20);
+        let config = parse(&["--demo-history=10000"], &env).unwrap().unwrap();
+        assert_eq!(config.demo_history, 10_000);
+        assert!(parse(&["--demo-history", "many"], &[])
+            .unwrap_err()
+            .contains("number of messages"));
+        assert!(parse(&["--demo-history", "-1"], &[]).is_err());
     }
 
     #[test]

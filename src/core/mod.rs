@@ -12,3 +12,6 @@ pub mod outbox;
 pub mod session;
 pub mod sms;
 pub mod state;
+pub mod timeline;
+pub mod typing;
+pub mod viewport;

@@ -6,12 +6,14 @@
 use std::collections::BTreeMap;
 
 use messenger_protocol::{
-    AckResult, ClientFrame, CommandId, ConversationId, ErrorCode, MessageId, ServerFrame,
-    Timestamp, UserId,
+    AckResult, ClientFrame, CommandId, ConversationId, ErrorCode, Event, Importance, MessageId,
+    ServerFrame, SystemEvent, Timestamp, UserId,
 };
 
 use super::outbox::{Outbox, PendingState};
 use super::state::AppState;
+use super::timeline::{receipt, OpenMark};
+use super::typing::Typing;
 
 /// Messages per history page.
 pub const HISTORY_PAGE: u32 = 50;
@@ -61,6 +63,8 @@ impl std::fmt::Display for ComposeError {
 pub enum Delivery {
     Pending,
     Sent,
+    /// Reached every other member, not read by all yet.
+    Delivered,
     Read,
     Failed,
 }
@@ -70,6 +74,7 @@ impl Delivery {
         match self {
             Delivery::Pending => "pending",
             Delivery::Sent => "sent",
+            Delivery::Delivered => "delivered",
             Delivery::Read => "read",
             Delivery::Failed => "failed",
         }
@@ -89,6 +94,9 @@ pub struct TimelineItem {
     pub own: bool,
     pub delivery: Delivery,
     pub error: Option<String>,
+    pub importance: Importance,
+    /// A membership change line ("Bob joined") rather than something someone wrote.
+    pub system: Option<SystemEvent>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -104,6 +112,10 @@ pub struct Session {
     marked: BTreeMap<ConversationId, MessageId>,
     /// A direct chat the user asked for while offline.
     want_direct: Option<UserId>,
+    /// Who is typing, and when we last said we were.
+    pub typing: Typing,
+    /// The open conversation and where its reading stood when it was opened.
+    open_mark: Option<(ConversationId, OpenMark)>,
 }
 
 impl Session {
@@ -164,6 +176,71 @@ impl Session {
         out
     }
 
+    /// [`Session::receive`] for the socket adapter, which also knows the time: typing
+    /// indicators start with a `typing` frame and end with that user's message.
+    pub fn receive_at(
+        &mut self,
+        frame: ServerFrame,
+        open: Option<ConversationId>,
+        now: Timestamp,
+    ) -> Outcome {
+        match &frame {
+            ServerFrame::Typing {
+                conversation_id,
+                user_id,
+            } if Some(*user_id) != self.state.me_id() => {
+                self.typing.heard(*conversation_id, *user_id, now);
+            }
+            ServerFrame::Event {
+                event: Event::MessageCreated { message },
+                ..
+            } => self
+                .typing
+                .stopped(message.conversation_id, message.sender_id),
+            _ => {}
+        }
+        self.receive(frame, open)
+    }
+
+    /// The user typed in the compose box of `conversation`: a `typing` frame to send, at
+    /// most one every few seconds.
+    pub fn notify_typing(
+        &mut self,
+        conversation: ConversationId,
+        now: Timestamp,
+    ) -> Option<ClientFrame> {
+        if !self.online || !self.typing.should_send(conversation, now) {
+            return None;
+        }
+        Some(ClientFrame::Typing {
+            id: self.next_id(),
+            conversation_id: conversation,
+        })
+    }
+
+    /// The user opened `conversation`: remembers the read position before it gets marked
+    /// read, for the "New messages" divider.
+    pub fn opened(&mut self, conversation: ConversationId) {
+        let mark = self
+            .state
+            .conversations
+            .get(&conversation)
+            .map(|c| OpenMark {
+                read_up_to: c.my_read,
+                unread: c.unread,
+            })
+            .unwrap_or_default();
+        self.open_mark = Some((conversation, mark));
+    }
+
+    /// The read position when `conversation` was opened (nothing unread if it was not).
+    pub fn open_mark(&self, conversation: ConversationId) -> OpenMark {
+        self.open_mark
+            .filter(|(c, _)| *c == conversation)
+            .map(|(_, m)| m)
+            .unwrap_or_default()
+    }
+
     /// The connection ended (any reason).
     pub fn disconnected(&mut self) {
         self.online = false;
@@ -190,6 +267,7 @@ impl Session {
         }
         let id = self.next_id();
         self.outbox.push(id, conversation, text.to_string(), now);
+        self.typing.sent_message(conversation);
         Ok(if self.online {
             self.outbox.take_sendable()
         } else {
@@ -302,10 +380,15 @@ impl Session {
         if let Some(c) = self.state.conversations.get(&conversation) {
             for m in &c.messages {
                 let own = m.sender_id == me;
-                let delivery = if own && c.is_read_by_others(m, me) {
-                    Delivery::Read
-                } else if own {
-                    Delivery::Sent
+                let delivery = if own {
+                    let r = receipt(c, m.id, me);
+                    if r.all_read() {
+                        Delivery::Read
+                    } else if r.all_delivered() {
+                        Delivery::Delivered
+                    } else {
+                        Delivery::Sent
+                    }
                 } else {
                     Delivery::Read
                 };
@@ -322,6 +405,8 @@ impl Session {
                     own,
                     delivery,
                     error: None,
+                    importance: m.importance,
+                    system: m.system.clone(),
                 });
             }
         }
@@ -343,6 +428,8 @@ impl Session {
                 own: true,
                 delivery,
                 error,
+                importance: Importance::Normal,
+                system: None,
             });
         }
         items
@@ -533,6 +620,109 @@ mod tests {
             None,
         );
         assert_eq!(s.timeline(10)[0].delivery, Delivery::Read);
+    }
+
+    #[test]
+    fn own_message_goes_sent_delivered_read() {
+        let mut s = online();
+        s.receive(
+            ServerFrame::Event {
+                seq: 11,
+                event: Event::MessageCreated {
+                    message: msg(6, 10, 1, "hello"),
+                },
+            },
+            None,
+        );
+        let state = |s: &Session| s.timeline(10)[0].delivery;
+        assert_eq!(state(&s), Delivery::Sent);
+        s.receive(
+            ServerFrame::Event {
+                seq: 12,
+                event: Event::DeliveredUpTo {
+                    conversation_id: 10,
+                    user_id: 2,
+                    message_id: 6,
+                },
+            },
+            None,
+        );
+        assert_eq!(state(&s), Delivery::Delivered);
+        assert_eq!(s.timeline(10)[0].delivery.as_str(), "delivered");
+        s.receive(
+            ServerFrame::Event {
+                seq: 13,
+                event: Event::ReadUpTo {
+                    conversation_id: 10,
+                    user_id: 2,
+                    message_id: 6,
+                },
+            },
+            None,
+        );
+        assert_eq!(state(&s), Delivery::Read);
+    }
+
+    #[test]
+    fn typing_frames_come_and_go_with_the_message() {
+        let mut s = online();
+        let typing = |s: &mut Session, user, now| {
+            s.receive_at(
+                ServerFrame::Typing {
+                    conversation_id: 10,
+                    user_id: user,
+                },
+                Some(10),
+                now,
+            );
+        };
+        typing(&mut s, 2, 1_000);
+        typing(&mut s, 1, 1_000); // my own (another tab): never shown
+        assert_eq!(s.typing.typists(10, 2_000), vec![2]);
+        s.receive_at(
+            ServerFrame::Event {
+                seq: 11,
+                event: Event::MessageCreated {
+                    message: msg(6, 10, 2, "done typing"),
+                },
+            },
+            Some(10),
+            2_500,
+        );
+        assert!(s.typing.typists(10, 2_500).is_empty());
+        assert_eq!(s.timeline(10).len(), 1, "the frame still reached the state");
+    }
+
+    #[test]
+    fn typing_is_sent_at_most_every_few_seconds() {
+        let mut s = online();
+        assert!(matches!(
+            s.notify_typing(10, 0),
+            Some(ClientFrame::Typing {
+                conversation_id: 10,
+                ..
+            })
+        ));
+        assert!(s.notify_typing(10, 1_000).is_none());
+        assert!(s.notify_typing(10, 3_000).is_some());
+        // Sending the message ends it: the next keystroke is news again.
+        s.send_text(10, "x", 3_100).unwrap();
+        assert!(s.notify_typing(10, 3_200).is_some());
+        s.disconnected();
+        assert!(s.notify_typing(11, 9_000).is_none(), "not while offline");
+    }
+
+    #[test]
+    fn open_mark_keeps_the_read_position_from_before_mark_read() {
+        let mut s = online();
+        s.opened(10);
+        s.mark_read(10).unwrap();
+        let mark = s.open_mark(10);
+        assert_eq!(mark.read_up_to, Some(3));
+        assert_eq!(mark.unread, 2);
+        assert_eq!(s.open_mark(11), OpenMark::default());
+        s.opened(11);
+        assert_eq!(s.open_mark(10), OpenMark::default());
     }
 
     #[test]

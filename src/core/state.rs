@@ -26,11 +26,13 @@ pub struct Conversation {
     pub has_more: Option<bool>,
     /// Read positions of other members, from `read_up_to` events.
     pub read_positions: BTreeMap<UserId, MessageId>,
+    /// Delivery positions of the members, from `member_states` and `delivered_up_to`.
+    pub delivered_positions: BTreeMap<UserId, MessageId>,
 }
 
 impl Conversation {
     pub fn from_summary(s: ConversationSummary) -> Self {
-        Conversation {
+        let mut c = Conversation {
             id: s.id,
             kind: s.kind,
             title: s.title,
@@ -41,11 +43,27 @@ impl Conversation {
             messages: Vec::new(),
             has_more: None,
             read_positions: BTreeMap::new(),
+            delivered_positions: BTreeMap::new(),
+        };
+        c.apply_member_states(&s.member_states);
+        c
+    }
+
+    /// Positions only move forward, so a snapshot older than a live event changes nothing.
+    fn apply_member_states(&mut self, states: &[messenger_protocol::MemberState]) {
+        for m in states {
+            if let Some(r) = m.read_up_to {
+                advance(&mut self.read_positions, m.user_id, r);
+            }
+            if let Some(d) = m.delivered_up_to {
+                advance(&mut self.delivered_positions, m.user_id, d);
+            }
         }
     }
 
     /// Takes the server's (newer) summary, keeping what we loaded.
     fn update_from_summary(&mut self, s: ConversationSummary) {
+        self.apply_member_states(&s.member_states);
         self.kind = s.kind;
         self.title = s.title;
         self.members = s.members;
@@ -152,6 +170,11 @@ impl Conversation {
 
 fn max_opt(a: Option<MessageId>, b: Option<MessageId>) -> Option<MessageId> {
     a.max(b)
+}
+
+fn advance(positions: &mut BTreeMap<UserId, MessageId>, user: UserId, to: MessageId) {
+    let pos = positions.entry(user).or_insert(to);
+    *pos = (*pos).max(to);
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -265,6 +288,15 @@ impl AppState {
                 user_id,
                 message_id,
             } => self.read_up_to(conversation_id, user_id, message_id),
+            Event::DeliveredUpTo {
+                conversation_id,
+                user_id,
+                message_id,
+            } => {
+                if let Some(c) = self.conversations.get_mut(&conversation_id) {
+                    advance(&mut c.delivered_positions, user_id, message_id);
+                }
+            }
             Event::Presence {
                 user_id, presence, ..
             } => {
@@ -330,8 +362,7 @@ impl AppState {
         if Some(user) == me {
             c.apply_my_read(message, user);
         } else {
-            let pos = c.read_positions.entry(user).or_insert(message);
-            *pos = (*pos).max(message);
+            advance(&mut c.read_positions, user, message);
         }
     }
 
@@ -491,6 +522,62 @@ pub(crate) mod tests {
         let mut s = AppState::default();
         s.apply(welcome());
         s
+    }
+
+    #[test]
+    fn member_states_and_delivery_events_only_move_forward() {
+        let mut s = AppState::default();
+        let ServerFrame::Welcome(mut w) = welcome() else {
+            unreachable!()
+        };
+        w.conversations[0].member_states = vec![
+            messenger_protocol::MemberState {
+                user_id: 1,
+                read_up_to: Some(3),
+                delivered_up_to: Some(5),
+            },
+            messenger_protocol::MemberState {
+                user_id: 2,
+                read_up_to: Some(4),
+                delivered_up_to: Some(6),
+            },
+        ];
+        s.apply(ServerFrame::Welcome(w.clone()));
+        let c = &s.conversations[&10];
+        assert_eq!(c.read_positions.get(&2), Some(&4));
+        assert_eq!(c.delivered_positions.get(&2), Some(&6));
+        s.apply(event(
+            11,
+            Event::DeliveredUpTo {
+                conversation_id: 10,
+                user_id: 2,
+                message_id: 8,
+            },
+        ));
+        s.apply(event(
+            12,
+            Event::DeliveredUpTo {
+                conversation_id: 10,
+                user_id: 2,
+                message_id: 7,
+            },
+        ));
+        assert_eq!(s.conversations[&10].delivered_positions.get(&2), Some(&8));
+        // An unknown conversation is ignored.
+        s.apply(event(
+            13,
+            Event::DeliveredUpTo {
+                conversation_id: 99,
+                user_id: 2,
+                message_id: 7,
+            },
+        ));
+        // A later snapshot with older positions does not move them back.
+        w.seq = 20;
+        s.apply(ServerFrame::Welcome(w));
+        let c = &s.conversations[&10];
+        assert_eq!(c.delivered_positions.get(&2), Some(&8));
+        assert_eq!(c.read_positions.get(&2), Some(&4));
     }
 
     #[test]

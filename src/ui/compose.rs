@@ -37,6 +37,7 @@ pub fn Compose() -> impl IntoView {
         }
         ctx.compose.set(value.clone());
         if let Some(c) = ctx.selected.get_untracked() {
+            ctx.notify_typing(c);
             ctx.save_draft_debounced(c, value);
         }
     };

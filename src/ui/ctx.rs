@@ -48,8 +48,21 @@ impl Ctx {
     /// Shows a conversation (draft handling follows from the selection change).
     pub fn open(&self, conversation: ConversationId) {
         if self.selected.get_untracked() != Some(conversation) {
+            // Before the selection changes, so mark-read cannot move the read position first.
+            self.session.update(|s| s.opened(conversation));
             self.selected.set(Some(conversation));
         }
+    }
+
+    /// The user typed in the compose box of `conversation`; tells the others now and then.
+    pub fn notify_typing(&self, conversation: ConversationId) {
+        let now = js_sys::Date::now() as i64;
+        // Untracked: only the throttle changes, nothing on screen depends on it.
+        let frame = self
+            .session
+            .try_update_untracked(|s| s.notify_typing(conversation, now))
+            .flatten();
+        self.send(frame);
     }
 
     /// Opens the direct conversation with `user` (via `open_direct`).

@@ -23,6 +23,7 @@ fn delivery_label(d: Delivery) -> &'static str {
     match d {
         Delivery::Pending => "Sending…",
         Delivery::Sent => "Sent",
+        Delivery::Delivered => "Delivered",
         Delivery::Read => "Read",
         Delivery::Failed => "Not sent",
     }
@@ -60,7 +61,11 @@ pub fn MessageView(
     sender_name: String,
     color: String,
     #[prop(optional, into)] on_retry: Option<Callback<String>>,
+    /// For an own message in a group: ("Read by 1 of 3", "Not yet read by: Carol, Dave").
+    #[prop(default = None)]
+    read_by: Option<(String, String)>,
 ) -> impl IntoView {
+    let important = item.importance == messenger_protocol::Importance::High;
     let (iso, short) = format_time(item.created_at);
     let state = item.delivery.as_str();
     let retry = item
@@ -91,6 +96,8 @@ pub fn MessageView(
         <li
             class="mw-msg"
             class:mw-own=item.own
+            class:mw-important=important
+            data-importance=important.then_some("high")
             data-testid="message"
             data-message-id=item.message_id.map(|id| id.to_string())
             data-state=state
@@ -100,6 +107,11 @@ pub fn MessageView(
                     <span class="mw-msg-sender" data-testid="message-sender" style=format!("color:{color}")>
                         {sender_name}
                     </span>
+                    {important.then(|| view! {
+                        <span class="mw-msg-important" data-testid="message-important">
+                            "Important"
+                        </span>
+                    })}
                     <time class="mw-msg-time" data-testid="message-time" datetime=iso>
                         {short}
                     </time>
@@ -107,10 +119,20 @@ pub fn MessageView(
                 <div class="mw-msg-text" data-testid="message-text">
                     {message_body(&item.text)}
                 </div>
-                {item.own.then(|| view! {
-                    <div class="mw-msg-state" title=delivery_label(item.delivery)>
-                        {delivery_label(item.delivery)}
-                    </div>
+                {item.own.then(|| {
+                    // Groups say how many have read it, unless it is not sent yet.
+                    let (label, title) = match (&read_by, item.delivery) {
+                        (_, Delivery::Pending | Delivery::Failed) | (None, _) => {
+                            let l = delivery_label(item.delivery);
+                            (l.to_string(), l.to_string())
+                        }
+                        (Some((label, title)), _) => (label.clone(), title.clone()),
+                    };
+                    view! {
+                        <div class="mw-msg-state" data-testid="message-state" title=title.clone() aria-label=title>
+                            {label}
+                        </div>
+                    }
                 })}
                 {retry}
             </div>

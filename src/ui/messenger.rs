@@ -79,7 +79,8 @@ pub fn Messenger() -> impl IntoView {
     let handlers = Handlers {
         on_frame: Box::new(move |frame| {
             let open = ctx.selected.get_untracked();
-            let Some(outcome) = ctx.session.try_update(|s| s.receive(frame, open)) else {
+            let now = js_sys::Date::now() as i64;
+            let Some(outcome) = ctx.session.try_update(|s| s.receive_at(frame, open, now)) else {
                 return Vec::new();
             };
             if outcome.unauthorized {

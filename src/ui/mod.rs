@@ -9,6 +9,7 @@ mod login;
 pub mod message;
 mod messenger;
 mod sidebar;
+mod timeline;
 
 use leptos::prelude::*;
 

@@ -34,9 +34,9 @@ export async function freePort() {
 }
 
 /** Starts the reference server and resolves once it prints its listening line. */
-export async function startServer({ port, db }) {
+export async function startServer({ port, db, args = [] }) {
   requireBuild();
-  const child = spawn(SERVER_BIN, ['--addr', `127.0.0.1:${port}`, '--db', db, '--static-dir', DIST], {
+  const child = spawn(SERVER_BIN, ['--addr', `127.0.0.1:${port}`, '--db', db, '--static-dir', DIST, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });

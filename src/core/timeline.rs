@@ -1,0 +1,369 @@
+//! What the chat timeline shows besides the messages themselves: day separators, the
+//! "New messages" divider, system lines and who has read an own message.
+
+use messenger_protocol::{MessageId, SystemEvent, Timestamp, UserId};
+
+use super::state::Conversation;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// The local calendar day of `ms` as days since 1970-01-01, for a zone that is
+/// `offset_minutes` behind UTC at that instant (JavaScript's `getTimezoneOffset`).
+pub fn local_day(ms: Timestamp, offset_minutes: i64) -> i64 {
+    ms.saturating_sub(offset_minutes.saturating_mul(60_000))
+        .div_euclid(DAY_MS)
+}
+
+/// `(year, month 1-12, day 1-31)` of a day number (Howard Hinnant's `civil_from_days`).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const WEEKDAYS: [&str; 7] = [
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+];
+
+/// "Today", "Yesterday", "Monday 23 November" (this year) or "23 November 2025".
+pub fn day_label(day: i64, today: i64) -> String {
+    match today - day {
+        0 => return "Today".into(),
+        1 => return "Yesterday".into(),
+        _ => {}
+    }
+    let (y, m, d) = civil_from_days(day);
+    let month = MONTHS[(m as usize - 1) % 12];
+    if y == civil_from_days(today).0 {
+        let weekday = WEEKDAYS[day.rem_euclid(7) as usize];
+        format!("{weekday} {d} {month}")
+    } else {
+        format!("{d} {month} {y}")
+    }
+}
+
+/// One entry of the timeline: a day separator, the divider, or the item at that index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Line {
+    Day(i64),
+    NewMessages,
+    Item(usize),
+}
+
+/// Interleaves day separators (before the first item of each day) and the "New messages"
+/// divider (before item `divider_at`) with `days.len()` items.
+pub fn lines(days: &[i64], divider_at: Option<usize>) -> Vec<Line> {
+    let mut out = Vec::with_capacity(days.len() + 8);
+    let mut current = None;
+    for (i, day) in days.iter().enumerate() {
+        if current != Some(*day) {
+            out.push(Line::Day(*day));
+            current = Some(*day);
+        }
+        if divider_at == Some(i) {
+            out.push(Line::NewMessages);
+        }
+        out.push(Line::Item(i));
+    }
+    out
+}
+
+/// Where the user's reading stood when the conversation was opened.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OpenMark {
+    pub read_up_to: Option<MessageId>,
+    pub unread: u32,
+}
+
+/// What `first_unread` needs to know about an item.
+pub struct Seen {
+    pub id: Option<MessageId>,
+    pub from_other: bool,
+    pub system: bool,
+}
+
+/// The index of the first message from someone else after the read position of `mark`,
+/// where the divider goes; none when nothing was unread at open.
+pub fn first_unread(items: impl IntoIterator<Item = Seen>, mark: OpenMark) -> Option<usize> {
+    if mark.unread == 0 {
+        return None;
+    }
+    items.into_iter().position(|s| {
+        s.from_other
+            && !s.system
+            && s.id
+                .is_some_and(|id| mark.read_up_to.is_none_or(|r| id > r))
+    })
+}
+
+/// The readable sentence of a system line.
+pub fn system_text(event: &SystemEvent, name: impl Fn(UserId) -> String) -> String {
+    match event {
+        SystemEvent::Joined { user_id } => format!("{} joined", name(*user_id)),
+        SystemEvent::Left { user_id } => format!("{} left", name(*user_id)),
+        SystemEvent::Added { user_id, by } => format!("{} added {}", name(*by), name(*user_id)),
+        SystemEvent::Created { by } => format!("{} created the conversation", name(*by)),
+    }
+}
+
+/// Who of the other members has received and read a message.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Receipt {
+    /// Members other than the sender.
+    pub of: usize,
+    pub read: usize,
+    /// Received, whether read or not.
+    pub delivered: usize,
+    /// Members who have not read it, by user id.
+    pub unread_by: Vec<UserId>,
+}
+
+impl Receipt {
+    pub fn all_read(&self) -> bool {
+        self.of > 0 && self.read == self.of
+    }
+
+    pub fn all_delivered(&self) -> bool {
+        self.of > 0 && self.delivered == self.of
+    }
+}
+
+/// The receipt of message `id` sent by `sender` in `conv`, from the members' read and
+/// delivery positions.
+pub fn receipt(conv: &Conversation, id: MessageId, sender: UserId) -> Receipt {
+    let mut r = Receipt::default();
+    for &u in conv.members.iter().filter(|u| **u != sender) {
+        r.of += 1;
+        let read = conv.read_positions.get(&u).is_some_and(|p| *p >= id);
+        let delivered = read || conv.delivered_positions.get(&u).is_some_and(|p| *p >= id);
+        if read {
+            r.read += 1;
+        } else {
+            r.unread_by.push(u);
+        }
+        if delivered {
+            r.delivered += 1;
+        }
+    }
+    r
+}
+
+/// "Read by 1 of 3".
+pub fn read_by_label(r: &Receipt) -> String {
+    format!("Read by {} of {}", r.read, r.of)
+}
+
+/// "Not yet read by: Carol, Dave", or "Read by everyone".
+pub fn unread_by_label(names: &[String]) -> String {
+    if names.is_empty() {
+        "Read by everyone".into()
+    } else {
+        format!("Not yet read by: {}", names.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use messenger_protocol::{ConversationKind, ConversationSummary, MemberState};
+
+    #[test]
+    fn local_days_follow_the_offset() {
+        // 2026-11-25 23:30 UTC is the 26th in UTC+1 (offset -60) and the 25th in UTC-5.
+        let ms = 1_764_113_400_000; // 2025-11-25T23:30:00Z
+        let utc = local_day(ms, 0);
+        assert_eq!(civil_from_days(utc), (2025, 11, 25));
+        assert_eq!(local_day(ms, -60), utc + 1);
+        assert_eq!(local_day(ms, 300), utc);
+        assert_eq!(local_day(-1, 0), -1, "before 1970 rounds down");
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+    }
+
+    #[test]
+    fn day_labels() {
+        let today = local_day(1_764_113_400_000, 0); // Tuesday 25 November 2025
+        assert_eq!(day_label(today, today), "Today");
+        assert_eq!(day_label(today - 1, today), "Yesterday");
+        assert_eq!(day_label(today - 2, today), "Sunday 23 November");
+        assert_eq!(day_label(today - 365, today), "25 November 2024");
+        assert_eq!(day_label(today + 1, today), "Wednesday 26 November");
+    }
+
+    #[test]
+    fn separators_start_each_day_and_the_divider_sits_before_its_item() {
+        let days = [10, 10, 11, 11, 11, 13];
+        assert_eq!(
+            lines(&days, Some(3)),
+            vec![
+                Line::Day(10),
+                Line::Item(0),
+                Line::Item(1),
+                Line::Day(11),
+                Line::Item(2),
+                Line::NewMessages,
+                Line::Item(3),
+                Line::Item(4),
+                Line::Day(13),
+                Line::Item(5),
+            ]
+        );
+        // A divider on the first item of a day goes after that day's separator.
+        assert_eq!(
+            lines(&[1, 2], Some(1)),
+            vec![
+                Line::Day(1),
+                Line::Item(0),
+                Line::Day(2),
+                Line::NewMessages,
+                Line::Item(1)
+            ]
+        );
+        assert!(lines(&[], Some(0)).is_empty());
+    }
+
+    fn seen(id: MessageId, from_other: bool, system: bool) -> Seen {
+        Seen {
+            id: Some(id),
+            from_other,
+            system,
+        }
+    }
+
+    #[test]
+    fn divider_at_the_first_unread_message_from_others() {
+        let items = || {
+            vec![
+                seen(1, true, false),
+                seen(2, false, false),
+                seen(3, true, true),
+                seen(4, false, false),
+                seen(5, true, false),
+                Seen {
+                    id: None,
+                    from_other: false,
+                    system: false,
+                },
+            ]
+        };
+        let mark = |read_up_to, unread| OpenMark { read_up_to, unread };
+        assert_eq!(first_unread(items(), mark(Some(1), 1)), Some(4));
+        assert_eq!(first_unread(items(), mark(None, 2)), Some(0));
+        assert_eq!(
+            first_unread(items(), mark(Some(1), 0)),
+            None,
+            "nothing unread"
+        );
+        assert_eq!(first_unread(items(), mark(Some(5), 1)), None, "not loaded");
+    }
+
+    #[test]
+    fn system_lines_read_as_sentences() {
+        let name = |u: UserId| ["?", "Alice", "Bob", "Carol"][u as usize].to_string();
+        assert_eq!(
+            system_text(&SystemEvent::Joined { user_id: 2 }, name),
+            "Bob joined"
+        );
+        assert_eq!(
+            system_text(&SystemEvent::Left { user_id: 3 }, name),
+            "Carol left"
+        );
+        assert_eq!(
+            system_text(&SystemEvent::Added { user_id: 3, by: 1 }, name),
+            "Alice added Carol"
+        );
+        assert_eq!(
+            system_text(&SystemEvent::Created { by: 1 }, name),
+            "Alice created the conversation"
+        );
+    }
+
+    fn group(states: Vec<MemberState>) -> Conversation {
+        Conversation::from_summary(ConversationSummary {
+            id: 20,
+            kind: ConversationKind::Group,
+            title: Some("Team".into()),
+            members: vec![1, 2, 3, 4],
+            last_message: None,
+            unread: 0,
+            last_read_message_id: None,
+            member_states: states,
+        })
+    }
+
+    fn state(
+        user_id: UserId,
+        read: Option<MessageId>,
+        delivered: Option<MessageId>,
+    ) -> MemberState {
+        MemberState {
+            user_id,
+            read_up_to: read,
+            delivered_up_to: delivered,
+        }
+    }
+
+    #[test]
+    fn read_by_n_of_m() {
+        let conv = group(vec![
+            state(1, Some(9), Some(9)),
+            state(2, Some(5), Some(9)),
+            state(3, None, Some(7)),
+            state(4, Some(8), None),
+        ]);
+        let r = receipt(&conv, 8, 1);
+        assert_eq!(
+            r,
+            Receipt {
+                of: 3,
+                read: 1,
+                delivered: 2,
+                unread_by: vec![2, 3]
+            }
+        );
+        assert_eq!(read_by_label(&r), "Read by 1 of 3");
+        assert!(!r.all_read() && !r.all_delivered());
+        let r = receipt(&conv, 5, 1);
+        assert_eq!((r.read, r.delivered, r.unread_by), (2, 3, vec![3]));
+        let r = receipt(&conv, 4, 1);
+        assert!(r.all_delivered());
+        assert_eq!(r.unread_by, vec![3]);
+        assert_eq!(
+            unread_by_label(&["Carol".into(), "Dave".into()]),
+            "Not yet read by: Carol, Dave"
+        );
+        assert_eq!(unread_by_label(&[]), "Read by everyone");
+        // Alone in a conversation: nobody to read it, never "read".
+        let mut solo = group(Vec::new());
+        solo.members = vec![1];
+        assert!(!receipt(&solo, 1, 1).all_read());
+    }
+}
