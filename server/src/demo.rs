@@ -20,9 +20,9 @@ pub fn seed(store: &Store, now: Timestamp) -> Result<()> {
     };
     let alice = user("alice", "Alice Martin", engineering)?;
     user("bob", "Bob Nguyen", sales)?;
-    user("carol", "Carol Kowalski", support)?;
+    let carol = user("carol", "Carol Kowalski", support)?;
     let dave = user("dave", "Dave Ivanov", engineering)?;
-    user("erin", "Erin Petit", head_office)?;
+    let erin = user("erin", "Erin Petit", head_office)?;
     store.set_demo_emails()?;
 
     // Deliberately no alice–bob direct chat: the end-to-end test creates it by clicking Bob.
@@ -41,6 +41,15 @@ pub fn seed(store: &Store, now: Timestamp) -> Result<()> {
         None,
         now,
     )?;
+    // Members of an SMS conversation read it on their phones: the compose box counts segments.
+    let field = store.create_conversation(
+        ConversationKind::Group,
+        Some("SMS: Field team"),
+        None,
+        &[alice, carol, erin],
+        now,
+    )?;
+    store.set_sms(field, true)?;
     tx.commit()?;
     Ok(())
 }

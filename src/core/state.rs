@@ -26,6 +26,8 @@ pub struct Conversation {
     pub has_more: Option<bool>,
     /// Read positions of other members, from `read_up_to` events.
     pub read_positions: BTreeMap<UserId, MessageId>,
+    /// Messages here go out as SMS (the compose box counts segments).
+    pub sms: bool,
 }
 
 impl Conversation {
@@ -41,6 +43,7 @@ impl Conversation {
             messages: Vec::new(),
             has_more: None,
             read_positions: BTreeMap::new(),
+            sms: s.sms,
         }
     }
 
@@ -48,6 +51,7 @@ impl Conversation {
     fn update_from_summary(&mut self, s: ConversationSummary) {
         self.kind = s.kind;
         self.title = s.title;
+        self.sms = s.sms;
         self.members = s.members;
         self.unread = s.unread;
         self.my_read = max_opt(self.my_read, s.last_read_message_id);
@@ -452,6 +456,7 @@ pub(crate) mod tests {
             unread,
             last_read_message_id: None,
             member_states: Vec::new(),
+            sms: false,
         }
     }
 
