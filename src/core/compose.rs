@@ -31,11 +31,25 @@ pub fn key_action(k: KeyPress<'_>, mode: SendKey) -> KeyAction {
     if k.key != "Enter" || k.composing || k.alt || k.shift {
         return KeyAction::Default;
     }
-    let modified = k.ctrl || k.meta;
-    match mode {
-        SendKey::Enter if !modified => KeyAction::Send,
-        SendKey::CtrlEnter if modified => KeyAction::Send,
-        _ => KeyAction::Default,
+    // Ctrl/Cmd+Enter sends in both modes: nothing else uses it in a textarea.
+    if k.ctrl || k.meta || mode == SendKey::Enter {
+        KeyAction::Send
+    } else {
+        KeyAction::Default
+    }
+}
+
+/// A thumbnail's size: the image scaled down to fit `max`×`max` (as the server makes it),
+/// never up, never 0.
+pub fn fit(width: u32, height: u32, max: u32) -> (u32, u32) {
+    let (w, h) = (width.max(1) as u64, height.max(1) as u64);
+    let scale_to = |a: u64, b: u64| ((a * max as u64).div_ceil(b)).max(1) as u32;
+    if w <= max as u64 && h <= max as u64 {
+        (w as u32, h as u32)
+    } else if w >= h {
+        (max, scale_to(h, w).min(max))
+    } else {
+        (scale_to(w, h).min(max), max)
     }
 }
 
@@ -163,7 +177,22 @@ mod tests {
             ctrl: true,
             ..key("Enter")
         };
-        assert_eq!(key_action(ctrl, m), KeyAction::Default);
+        assert_eq!(key_action(ctrl, m), KeyAction::Send);
+        let alt = KeyPress {
+            alt: true,
+            ..key("Enter")
+        };
+        assert_eq!(key_action(alt, m), KeyAction::Default);
+    }
+
+    #[test]
+    fn thumbnail_fit() {
+        assert_eq!(fit(800, 400, 320), (320, 160));
+        assert_eq!(fit(400, 800, 320), (160, 320));
+        assert_eq!(fit(100, 50, 320), (100, 50), "never scaled up");
+        assert_eq!(fit(0, 0, 320), (1, 1));
+        assert_eq!(fit(10_000, 1, 320), (320, 1));
+        assert_eq!(fit(u32::MAX, u32::MAX, 320), (320, 320));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Thin browser network adapters: the WebSocket connection and the login request.
 
 pub mod login;
+pub mod upload;
 pub mod socket;
 
 /// A random prefix for command ids, unique across tabs and reloads.

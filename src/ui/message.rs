@@ -94,6 +94,7 @@ pub fn MessageView(
             data-testid="message"
             data-message-id=item.message_id.map(|id| id.to_string())
             data-state=state
+            data-importance=matches!(item.importance, messenger_protocol::Importance::High).then_some("high")
         >
             <div class="mw-bubble">
                 <div class="mw-msg-meta">
@@ -107,6 +108,7 @@ pub fn MessageView(
                 <div class="mw-msg-text" data-testid="message-text">
                     {message_body(&item.text)}
                 </div>
+                {(!item.attachments.is_empty()).then(|| view! { <super::attachments::Attachments items=item.attachments.clone() /> })}
                 {item.own.then(|| view! {
                     <div class="mw-msg-state" title=delivery_label(item.delivery)>
                         {delivery_label(item.delivery)}

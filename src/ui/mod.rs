@@ -1,7 +1,9 @@
 //! The Leptos views. They read the session through signals and call the core for commands.
 
+pub mod attachments;
 mod chat;
 mod compose;
+mod compose_lists;
 mod contacts;
 mod conversations;
 mod ctx;
