@@ -3,15 +3,36 @@
 //! Positions are byte offsets into the text; [`utf16_to_byte`] and [`byte_to_utf16`] convert
 //! from and to a textarea's `selectionStart` (UTF-16 code units).
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A stored text: a canned response (with a shortcut) or a saved message (shortcut empty).
+/// One type for both keeps one set of serde and view code in the wasm.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Canned {
     /// Stable storage id.
     pub id: String,
-    /// Without the slash, lowercase `[a-z0-9_-]`.
+    /// Without the slash, lowercase ASCII `[a-z0-9_-]` (no Unicode tables in the wasm).
     pub shortcut: String,
     pub text: String,
+}
+
+/// Separates the fields of a stored entry (no id or shortcut contains it).
+const SEP: char = '\u{1f}';
+
+impl Canned {
+    /// The stored form, `id␟shortcut␟text`: a plain string, no JSON code in the wasm.
+    pub fn encode(&self) -> String {
+        format!("{}{SEP}{}{SEP}{}", self.id, self.shortcut, self.text)
+    }
+
+    /// `None` for anything [`Canned::encode`] did not make.
+    pub fn decode(stored: &str) -> Option<Canned> {
+        let (id, rest) = stored.split_once(SEP)?;
+        let (shortcut, text) = rest.split_once(SEP)?;
+        Some(Canned {
+            id: id.into(),
+            shortcut: shortcut.into(),
+            text: text.into(),
+        })
+    }
 }
 
 /// Offered on first use; the user may edit or delete them.
@@ -49,7 +70,7 @@ pub struct Trigger {
 }
 
 fn shortcut_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_' || c == '-'
+    c.is_ascii_alphanumeric() || c == '_' || c == '-'
 }
 
 /// The shortcut being typed just before `cursor` (a byte offset): a slash at the start of
@@ -68,22 +89,19 @@ pub fn trigger(text: &str, cursor: usize) -> Option<Trigger> {
     at_word_start.then(|| Trigger {
         start: slash,
         end: cursor,
-        prefix: prefix.to_lowercase(),
+        prefix: prefix.to_ascii_lowercase(),
     })
 }
 
-/// Replies whose shortcut starts with `prefix` (case-insensitive), exact match first, then
-/// alphabetical.
+/// Replies whose shortcut starts with `prefix` (case-insensitive): an exact match first,
+/// then the others in list order (no sort: it would cost wasm for nothing).
 pub fn matches<'a>(list: &'a [Canned], prefix: &str) -> Vec<&'a Canned> {
-    let prefix = prefix.to_lowercase();
-    let mut found: Vec<&Canned> = list
+    let prefix = prefix.to_ascii_lowercase();
+    let exact = list.iter().filter(|c| c.shortcut == prefix);
+    let longer = list
         .iter()
-        .filter(|c| c.shortcut.starts_with(&prefix))
-        .collect();
-    found.sort_by(|a, b| {
-        (a.shortcut != prefix, &a.shortcut).cmp(&(b.shortcut != prefix, &b.shortcut))
-    });
-    found
+        .filter(|c| c.shortcut != prefix && c.shortcut.starts_with(&prefix));
+    exact.chain(longer).collect()
 }
 
 /// The text with the shortcut replaced by `reply`, and the byte offset right after it.
@@ -96,7 +114,7 @@ pub fn apply(text: &str, trigger: &Trigger, reply: &str) -> (String, usize) {
 
 /// A shortcut as the user typed it (`/Thanks `) → `thanks`; `None` if nothing usable is left.
 pub fn normalize_shortcut(raw: &str) -> Option<String> {
-    let s = raw.trim().trim_start_matches('/').to_lowercase();
+    let s = raw.trim().trim_start_matches('/').to_ascii_lowercase();
     (!s.is_empty() && s.chars().all(shortcut_char)).then_some(s)
 }
 
@@ -164,8 +182,8 @@ mod tests {
                 .collect()
         };
         assert_eq!(names("tha"), ["thanks"]);
-        assert_eq!(names("TH"), ["th", "thanks", "thx"]);
-        assert_eq!(names(""), ["meeting", "th", "thanks", "thx"]);
+        assert_eq!(names("TH"), ["th", "thx", "thanks"]);
+        assert_eq!(names(""), ["thx", "thanks", "meeting", "th"]);
         assert!(names("zzz").is_empty());
     }
 
@@ -185,7 +203,10 @@ mod tests {
     #[test]
     fn shortcuts_are_normalized() {
         assert_eq!(normalize_shortcut(" /Thanks "), Some("thanks".into()));
-        assert_eq!(normalize_shortcut("out-of_office2"), Some("out-of_office2".into()));
+        assert_eq!(
+            normalize_shortcut("out-of_office2"),
+            Some("out-of_office2".into())
+        );
         assert_eq!(normalize_shortcut("/"), None);
         assert_eq!(normalize_shortcut("two words"), None);
         assert_eq!(normalize_shortcut(""), None);
@@ -206,12 +227,30 @@ mod tests {
     }
 
     #[test]
+    fn stored_form_round_trips() {
+        let c = Canned {
+            id: "17-ab".into(),
+            shortcut: String::new(),
+            text: "two\nlines \u{1f} with the separator".into(),
+        };
+        assert_eq!(Canned::decode(&c.encode()), Some(c));
+        assert_eq!(Canned::decode("no separators"), None);
+        assert_eq!(Canned::decode("{\"id\":1}"), None);
+    }
+
+    #[test]
     fn defaults_are_valid() {
         let d = defaults();
         assert!(d.len() >= 2);
         for c in &d {
-            assert_eq!(normalize_shortcut(&c.shortcut).as_deref(), Some(&*c.shortcut));
+            assert_eq!(
+                normalize_shortcut(&c.shortcut).as_deref(),
+                Some(&*c.shortcut)
+            );
         }
-        assert_eq!(matches(&d, "tha")[0].text, "Thank you for your message, I will get back to you shortly.");
+        assert_eq!(
+            matches(&d, "tha")[0].text,
+            "Thank you for your message, I will get back to you shortly."
+        );
     }
 }

@@ -214,7 +214,10 @@ mod tests {
             ..ctrl
         };
         assert_eq!(key_action(composing, m), KeyAction::Default);
-        let shift = KeyPress { shift: true, ..ctrl };
+        let shift = KeyPress {
+            shift: true,
+            ..ctrl
+        };
         assert_eq!(key_action(shift, m), KeyAction::Default);
         assert!(send_hint(m).starts_with("Ctrl+Enter"));
         assert!(send_hint(SendKey::Enter).starts_with("Enter"));
@@ -224,7 +227,10 @@ mod tests {
     fn attachment_checks() {
         let max = 5 * 1024 * 1024;
         assert_eq!(check_attachment("a.png", "image/png", 10, max, 0), Ok(()));
-        assert_eq!(check_attachment("a.jpg", "IMAGE/JPEG", max as u64, max, 9), Ok(()));
+        assert_eq!(
+            check_attachment("a.jpg", "IMAGE/JPEG", max as u64, max, 9),
+            Ok(())
+        );
         let big = check_attachment("big.png", "image/png", max as u64 + 1, max, 0).unwrap_err();
         assert!(matches!(big, AttachError::TooBig { .. }));
         assert_eq!(
@@ -232,7 +238,12 @@ mod tests {
             "“big.png” is too big (5.1 MB): images up to 5.0 MB can be sent."
         );
         let pdf = check_attachment("doc.pdf", "application/pdf", 10, max, 0).unwrap_err();
-        assert_eq!(pdf, AttachError::WrongType { name: "doc.pdf".into() });
+        assert_eq!(
+            pdf,
+            AttachError::WrongType {
+                name: "doc.pdf".into()
+            }
+        );
         assert!(pdf.to_string().contains("only PNG, JPEG, GIF and WebP"));
         assert!(check_attachment("x.svg", "image/svg+xml", 10, max, 0).is_err());
         assert!(check_attachment("", "", 10, max, 0)

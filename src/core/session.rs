@@ -492,7 +492,11 @@ mod tests {
         assert_eq!(importance, Importance::High);
         assert_eq!(attachments, ["ab12"]);
         let t = s.timeline(10);
-        assert_eq!(t[0].attachments, [picture("ab12")], "the local echo shows it");
+        assert_eq!(
+            t[0].attachments,
+            [picture("ab12")],
+            "the local echo shows it"
+        );
         assert_eq!(t[0].importance, Importance::High);
 
         s.disconnected();

@@ -1,8 +1,8 @@
 //! Thin browser network adapters: the WebSocket connection and the login request.
 
 pub mod login;
-pub mod upload;
 pub mod socket;
+pub mod upload;
 
 /// A random prefix for command ids, unique across tabs and reloads.
 pub fn random_id_prefix() -> String {

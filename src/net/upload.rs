@@ -1,6 +1,6 @@
 //! `POST {server}/api/attachments`: the raw image bytes, the session token as a bearer.
 
-use messenger_protocol::{Attachment, HttpError};
+use messenger_protocol::Attachment;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, Request, RequestInit, Response};
@@ -37,8 +37,14 @@ pub async fn upload(server: &str, token: &str, file: &File) -> Result<Attachment
         return serde_json::from_str(&text)
             .map_err(|_| "The server sent an unexpected answer to the upload.".to_string());
     }
-    Err(match serde_json::from_str::<HttpError>(&text) {
-        Ok(e) if !e.message.is_empty() => format!("Upload refused: {}", e.message),
-        _ => format!("Upload failed (HTTP {}).", resp.status()),
+    // The `HttpError` body, read without a serde decoder of its own.
+    let message = js_sys::JSON::parse(&text)
+        .and_then(|v| js_sys::Reflect::get(&v, &"message".into()))
+        .ok()
+        .and_then(|m| m.as_string())
+        .filter(|m| !m.is_empty());
+    Err(match message {
+        Some(m) => format!("Upload refused: {m}"),
+        None => format!("Upload failed (HTTP {}).", resp.status()),
     })
 }

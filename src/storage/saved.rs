@@ -1,12 +1,12 @@
 //! Saved messages and canned responses, per user, in the drafts database (schema v2).
 //!
-//! Both stores key entries `"{user_id}:{entry_id}"` and hold each entry as a JSON string, so
+//! Both stores key entries `"{user_id}:{entry_id}"` and hold each entry as a string
+//! ([`Canned::encode`]), so
 //! a user's entries are one key range. The `meta` store remembers per user that the default
 //! canned responses were offered once, so deleting them all does not bring them back.
 
 use js_sys::Array;
 use messenger_protocol::UserId;
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{IdbDatabase, IdbKeyRange, IdbObjectStore, IdbTransaction, IdbTransactionMode};
@@ -19,13 +19,21 @@ pub const CANNED_STORE: &str = "canned";
 pub const META_STORE: &str = "meta";
 /// Object stores added by the v1 → v2 upgrade.
 pub const V2_STORES: [&str; 3] = [SAVED_STORE, CANNED_STORE, META_STORE];
+/// The compose box's two lists, by panel index.
+pub const PANEL_STORES: [&str; 2] = [SAVED_STORE, CANNED_STORE];
 
 pub type StoreError = DraftError;
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SavedMessage {
-    pub id: String,
-    pub text: String,
+/// A saved message: a [`Canned`] without a shortcut.
+pub type SavedMessage = Canned;
+
+/// A saved message with a fresh id.
+pub fn saved_message(text: String) -> SavedMessage {
+    Canned {
+        id: new_id(),
+        shortcut: String::new(),
+        text,
+    }
 }
 
 /// A new entry id: time-ordered, so lists come back oldest first.
@@ -65,11 +73,7 @@ impl From<&DraftStore> for Lists {
 }
 
 impl Lists {
-    fn tx(
-        &self,
-        stores: &[&str],
-        mode: IdbTransactionMode,
-    ) -> Result<IdbTransaction, StoreError> {
+    fn tx(&self, stores: &[&str], mode: IdbTransactionMode) -> Result<IdbTransaction, StoreError> {
         let names: Array = stores.iter().map(|s| JsValue::from_str(s)).collect();
         self.db
             .transaction_with_str_sequence_and_mode(&names, mode)
@@ -81,10 +85,10 @@ impl Lists {
             .map_err(|e| DraftError::Transaction(js_message(&e)))
     }
 
-    async fn all<T: DeserializeOwned>(
+    async fn all(
         store: &IdbObjectStore,
         user: UserId,
-    ) -> Result<Vec<T>, StoreError> {
+    ) -> Result<Vec<Canned>, StoreError> {
         let request = store
             .get_all_with_key(&user_range(user)?.into())
             .map_err(|e| DraftError::Request(js_message(&e)))?;
@@ -96,45 +100,46 @@ impl Lists {
         // An entry that does not parse (written by a future version?) is skipped, not fatal.
         Ok(values
             .iter()
-            .filter_map(|v| serde_json::from_str(&v.as_string()?).ok())
+            .filter_map(|v| Canned::decode(&v.as_string()?))
             .collect())
     }
 
-    fn put_json<T: Serialize>(
+    fn put_entry(
         store: &IdbObjectStore,
         user: UserId,
         id: &str,
-        value: &T,
+        value: &Canned,
     ) -> Result<(), StoreError> {
-        let json = serde_json::to_string(value).map_err(|_| DraftError::InvalidValue)?;
         store
-            .put_with_key(&JsValue::from_str(&json), &key(user, id))
+            .put_with_key(&JsValue::from_str(&value.encode()), &key(user, id))
             .map_err(|e| DraftError::Request(js_message(&e)))?;
         Ok(())
     }
 
-    async fn list<T: DeserializeOwned>(
+    async fn list(
         &self,
         name: &str,
         user: UserId,
-    ) -> Result<Vec<T>, StoreError> {
+    ) -> Result<Vec<Canned>, StoreError> {
         let tx = self.tx(&[name], IdbTransactionMode::Readonly)?;
         Self::all(&Self::store(&tx, name)?, user).await
     }
 
-    async fn put<T: Serialize>(
+    /// Adds or replaces (same id) an entry of `name` ([`SAVED_STORE`] or [`CANNED_STORE`]).
+    pub async fn put(
         &self,
         name: &str,
         user: UserId,
         id: &str,
-        value: &T,
+        value: &Canned,
     ) -> Result<(), StoreError> {
         let tx = self.tx(&[name], IdbTransactionMode::Readwrite)?;
-        Self::put_json(&Self::store(&tx, name)?, user, id, value)?;
+        Self::put_entry(&Self::store(&tx, name)?, user, id, value)?;
         transaction_done(&tx).await
     }
 
-    async fn delete(&self, name: &str, user: UserId, id: &str) -> Result<(), StoreError> {
+    /// Deletes an entry of `name` (no error when there is none).
+    pub async fn delete(&self, name: &str, user: UserId, id: &str) -> Result<(), StoreError> {
         let tx = self.tx(&[name], IdbTransactionMode::Readwrite)?;
         Self::store(&tx, name)?
             .delete(&key(user, id))
@@ -169,14 +174,13 @@ impl Lists {
         let store = Self::store(&tx, CANNED_STORE)?;
         if seeded.is_undefined() {
             for c in canned::defaults() {
-                Self::put_json(&store, user, &c.id, &c)?;
+                Self::put_entry(&store, user, &c.id, &c)?;
             }
             meta.put_with_key(&JsValue::TRUE, &seeded_key)
                 .map_err(|e| DraftError::Request(js_message(&e)))?;
         }
-        let mut list: Vec<Canned> = Self::all(&store, user).await?;
+        let list = Self::all(&store, user).await?;
         transaction_done(&tx).await?;
-        list.sort_by(|a, b| a.shortcut.cmp(&b.shortcut));
         Ok(list)
     }
 

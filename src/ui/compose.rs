@@ -1,18 +1,29 @@
 //! The compose box: the send key from the user's settings, drafts saved as you type,
 //! importance, image attachments (picked or pasted, uploaded at once), canned responses
-//! offered on `/shortcut`, saved messages, and an SMS counter in SMS conversations.
+//! offered on `/shortcut`, a panel each for saved messages and canned responses, and an SMS
+//! counter in SMS conversations.
+//!
+//! Written for a small wasm: one state signal, and one delegated click handler reading the
+//! `data-act` / `data-id` of the clicked button (every handler and signal access is a
+//! separate generic instantiation in Leptos). The panel's editor fields are plain
+//! uncontrolled inputs, read and written through the DOM.
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use leptos::prelude::*;
 use messenger_protocol::{Attachment, ConversationId, Importance};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::Element;
 
-use super::compose_lists::{CannedPanel, SavedPanel};
 use super::ctx::Ctx;
 use super::Auth;
-use crate::core::canned::{self, Canned};
-use crate::core::compose::{check_attachment, key_action, send_hint, sms_counter, KeyAction, KeyPress};
+use crate::core::canned::{self, normalize_shortcut, Canned};
+use crate::core::compose::{
+    check_attachment, key_action, send_hint, sms_counter, KeyAction, KeyPress,
+};
 use crate::core::session::ComposeError;
-use crate::storage::saved::{Lists, SavedMessage};
+use crate::storage::saved::{new_id, saved_message, Lists, PANEL_STORES};
 
 /// An image attached in the compose box.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,20 +37,121 @@ struct Pick {
     uploaded: Option<Attachment>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Panel {
-    Closed,
-    Saved,
-    Canned,
+const SAVED: usize = 0;
+const CANNED: usize = 1;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Ui {
+    picks: Vec<Pick>,
+    next_key: u32,
+    /// The last attachment problem, until the next pick, removal or send.
+    error: Option<String>,
+    /// High importance is set for one conversation; switching away resets it.
+    high: Option<ConversationId>,
+    /// Escape closed the canned-response popup until the next input.
+    dismissed: bool,
+    active: usize,
+    /// The open panel: `SAVED` or `CANNED`.
+    panel: Option<usize>,
+    /// Saved messages and canned responses.
+    lists: [Vec<Canned>; 2],
+    /// The entry in the panel's editor; `None` adds a new one.
+    editing: Option<String>,
+    panel_error: &'static str,
+    /// The lists were requested from the database.
+    loaded: bool,
+}
+
+impl Ui {
+    /// `cursor` is the caret in UTF-16 units, as the textarea reports it.
+    fn suggestions(&self, text: &str, cursor: usize) -> Vec<Canned> {
+        if self.dismissed {
+            return Vec::new();
+        }
+        let at = canned::utf16_to_byte(text, cursor);
+        canned::trigger(text, at)
+            .map(|t| {
+                canned::matches(&self.lists[CANNED], &t.prefix)
+                    .into_iter()
+                    .take(6)
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// The state behind a plain `RefCell` plus one trigger: each closure passed to a signal's
+/// `update`/`with` would instantiate the signal machinery again.
+#[derive(Clone, Copy)]
+struct UiState {
+    cell: StoredValue<Rc<RefCell<Ui>>, LocalStorage>,
+    changed: Trigger,
+}
+
+impl UiState {
+    // Not inlined: one copy of the arena lookup instead of one per caller.
+    #[inline(never)]
+    fn get(self) -> Option<Rc<RefCell<Ui>>> {
+        self.cell.try_get_value()
+    }
+
+    fn read<R: Default>(self, f: impl FnOnce(&Ui) -> R) -> R {
+        self.get().map(|c| f(&c.borrow())).unwrap_or_default()
+    }
+
+    /// Changes the state and redraws; nothing once the box is gone.
+    fn update(self, f: impl FnOnce(&mut Ui)) {
+        if let Some(c) = self.get() {
+            f(&mut c.borrow_mut());
+            self.changed.notify();
+        }
+    }
 }
 
 fn revoke(url: &str) {
     let _ = web_sys::Url::revoke_object_url(url);
 }
 
-/// The open database's list stores, once the drafts database is open.
-pub fn lists(ctx: Ctx) -> Option<Lists> {
+fn lists(ctx: Ctx) -> Option<Lists> {
     ctx.drafts.try_get_value().flatten().map(|d| Lists::from(&d))
+}
+
+/// Writes to the database in the background; a failure is logged (the list shown stays).
+fn persist(ctx: Ctx, panel: usize, entry: Result<Canned, String>) {
+    let (Some(lists), Some(user)) = (lists(ctx), ctx.me_id()) else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        let store = PANEL_STORES[panel];
+        let done = match &entry {
+            Ok(e) => lists.put(store, user, &e.id, e).await,
+            Err(id) => lists.delete(store, user, id).await,
+        };
+        if let Err(e) = done {
+            web_sys::console::warn_1(&format!("messenger: {e}").into());
+        }
+    });
+}
+
+/// The `value` of an input or textarea of the form, by `data-testid`.
+fn field(form: &Element, testid: &str) -> Option<Element> {
+    form.query_selector(&format!("[data-testid={testid}]"))
+        .ok()
+        .flatten()
+}
+
+fn get_value(form: &Element, testid: &str) -> String {
+    field(form, testid)
+        .and_then(|el| js_sys::Reflect::get(&el, &"value".into()).ok())
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+fn set_value(form: &Element, testid: &str, value: &str) {
+    if let Some(el) = field(form, testid) {
+        let _ = js_sys::Reflect::set(&el, &"value".into(), &JsValue::from_str(value));
+    }
 }
 
 #[component]
@@ -47,62 +159,17 @@ pub fn Compose() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let auth = use_context::<Auth>();
     let input = NodeRef::<leptos::html::Textarea>::new();
-    let picks = RwSignal::new(Vec::<Pick>::new());
-    let next_key = StoredValue::new(0u32);
-    let attach_error = RwSignal::new(None::<String>);
-    // High importance is set for one conversation; switching away resets it.
-    let high_in = RwSignal::new(None::<ConversationId>);
-    let high = move || high_in.get().is_some() && high_in.get() == ctx.selected.get();
-    let cursor = RwSignal::new(0usize);
-    let dismissed = RwSignal::new(false);
-    let active = RwSignal::new(0usize);
-    let panel = RwSignal::new(Panel::Closed);
-    let canned_list = RwSignal::new(Vec::<Canned>::new());
-    let saved_list = RwSignal::new(Vec::<SavedMessage>::new());
-
-    let send_key = Memo::new(move |_| ctx.session.with(|s| s.state.settings.send_key));
-    let is_sms = Memo::new(move |_| {
-        let c = ctx.selected.get();
-        ctx.session
-            .with(|s| c.and_then(|c| s.state.conversations.get(&c)).is_some_and(|c| c.sms))
-    });
-    let me = Memo::new(move |_| ctx.session.with(|s| s.state.me_id()).or(ctx.known_user));
-    let mine = move || {
-        let c = ctx.selected.get();
-        picks.with(|p| p.iter().filter(|p| Some(p.conversation) == c).cloned().collect::<Vec<_>>())
+    let ui = UiState {
+        cell: StoredValue::new_local(Rc::default()),
+        changed: Trigger::new(),
     };
-    let uploading = move || mine().iter().any(|p| p.uploaded.is_none());
-
-    // The lists live in the drafts database: load them once it is open.
-    Effect::new(move |_| {
-        let (true, Some(user)) = (ctx.drafts_ready.get(), me.get()) else {
-            return;
-        };
-        let Some(lists) = lists(ctx) else {
-            return;
-        };
-        leptos::task::spawn_local(async move {
-            match lists.canned(user).await {
-                Ok(l) => _ = canned_list.try_set(l),
-                Err(e) => web_sys::console::warn_1(&format!("messenger: {e}").into()),
-            }
-            if let Ok(l) = lists.saved(user).await {
-                let _ = saved_list.try_set(l);
-            }
-        });
-    });
-
-    let suggestions = Memo::new(move |_| {
-        if dismissed.get() {
-            return Vec::new();
-        }
-        let text = ctx.compose.get();
-        let at = canned::utf16_to_byte(&text, cursor.get());
-        let Some(t) = canned::trigger(&text, at) else {
-            return Vec::new();
-        };
-        canned_list.with(|l| canned::matches(l, &t.prefix).into_iter().take(6).cloned().collect())
-    });
+    let caret = move || {
+        input
+            .get_untracked()
+            .and_then(|el| el.selection_start().ok().flatten())
+            .unwrap_or(0) as usize
+    };
+    let selected = move || ctx.selected.get_untracked();
 
     // Replaces the text and puts the caret at `at` (a byte offset).
     let set_text = move |text: String, at: usize| {
@@ -112,43 +179,39 @@ pub fn Compose() -> impl IntoView {
             let _ = el.set_selection_range(units as u32, units as u32);
             let _ = el.focus();
         }
-        cursor.set(units);
         ctx.compose.set(text.clone());
-        if let Some(c) = ctx.selected.get_untracked() {
+        if let Some(c) = selected() {
             ctx.save_draft_debounced(c, text);
         }
     };
-    let pick_canned = move |reply: Canned| {
+    let pick_canned = move |reply: &Canned| {
         let text = ctx.compose.get_untracked();
-        let at = canned::utf16_to_byte(&text, cursor.get_untracked());
+        let at = canned::utf16_to_byte(&text, caret());
         if let Some(t) = canned::trigger(&text, at) {
             let (text, at) = canned::apply(&text, &t, &reply.text);
             set_text(text, at);
         }
     };
-    let insert = Callback::new(move |snippet: String| {
-        let text = ctx.compose.get_untracked();
-        let at = canned::utf16_to_byte(&text, cursor.get_untracked());
-        let new = format!("{}{snippet}{}", &text[..at], &text[at..]);
-        set_text(new, at + snippet.len());
-    });
 
     let send = move || {
-        let Some(c) = ctx.selected.get_untracked() else {
+        let Some(c) = selected() else {
             return;
         };
-        let files = picks.with_untracked(|p| {
-            p.iter().filter(|p| p.conversation == c).cloned().collect::<Vec<_>>()
+        let (files, importance) = ui.read(|u| {
+            let files: Vec<Pick> = u
+                .picks
+                .iter()
+                .filter(|p| p.conversation == c)
+                .cloned()
+                .collect();
+            let high = u.high == Some(c);
+            (files, if high { Importance::High } else { Importance::Normal })
         });
-        if files.iter().any(|p| p.uploaded.is_none()) {
-            attach_error.set(Some("Wait for the image upload to finish.".into()));
+        let attachments: Option<Vec<Attachment>> =
+            files.iter().map(|p| p.uploaded.clone()).collect();
+        let Some(attachments) = attachments else {
+            ui.update(|u| u.error = Some("Wait for the image upload to finish.".into()));
             return;
-        }
-        let attachments: Vec<Attachment> = files.iter().filter_map(|p| p.uploaded.clone()).collect();
-        let importance = if high_in.get_untracked() == Some(c) {
-            Importance::High
-        } else {
-            Importance::Normal
         };
         let text = ctx.compose.get_untracked();
         let now = js_sys::Date::now() as i64;
@@ -161,10 +224,12 @@ pub fn Compose() -> impl IntoView {
                 ctx.compose.set(String::new());
                 ctx.compose_error.set(None);
                 ctx.save_draft_now(c, String::new());
-                picks.update(|p| p.retain(|p| p.conversation != c));
                 files.iter().for_each(|p| revoke(&p.preview));
-                high_in.set(None);
-                attach_error.set(None);
+                ui.update(|u| {
+                    u.picks.retain(|p| p.conversation != c);
+                    u.high = None;
+                    u.error = None;
+                });
             }
             Some(Err(ComposeError::Empty)) | None => {}
             Some(Err(e)) => ctx.compose_error.set(Some(e.to_string())),
@@ -172,50 +237,50 @@ pub fn Compose() -> impl IntoView {
     };
 
     let add_files = move |files: Vec<web_sys::File>| {
-        let Some(c) = ctx.selected.get_untracked() else {
+        let Some(c) = selected() else {
             return;
         };
-        let max = ctx.session.with_untracked(|s| s.state.limits.max_attachment_bytes);
-        let (server, token) = match auth {
-            Some(a) => (
-                a.server.get_value(),
-                a.session.get_untracked().map(|s| s.token).unwrap_or_default(),
-            ),
-            None => Default::default(),
-        };
-        attach_error.set(None);
+        let max = ctx
+            .session
+            .with_untracked(|s| s.state.limits.max_attachment_bytes);
+        let server = auth.map(|a| a.server.get_value()).unwrap_or_default();
+        let token = auth
+            .and_then(|a| a.session.get_untracked())
+            .map(|s| s.token)
+            .unwrap_or_default();
+        ui.update(|u| u.error = None);
         for file in files {
-            let already = picks.with_untracked(|p| p.iter().filter(|p| p.conversation == c).count());
             let name = file.name();
+            let already = ui.read(|u| u.picks.iter().filter(|p| p.conversation == c).count());
             if let Err(e) = check_attachment(&name, &file.type_(), file.size() as u64, max, already) {
-                attach_error.set(Some(e.to_string()));
+                ui.update(|u| u.error = Some(e.to_string()));
                 continue;
             }
-            let key = next_key.get_value();
-            next_key.set_value(key + 1);
             let preview = web_sys::Url::create_object_url_with_blob(&file).unwrap_or_default();
-            picks.update(|p| {
-                p.push(Pick {
+            let mut key = 0;
+            ui.update(|u| {
+                key = u.next_key;
+                u.next_key += 1;
+                u.picks.push(Pick {
                     key,
                     conversation: c,
                     name,
                     preview,
                     uploaded: None,
-                })
+                });
             });
             let (server, token) = (server.clone(), token.clone());
             leptos::task::spawn_local(async move {
                 let result = crate::net::upload::upload(&server, &token, &file).await;
-                let _ = picks.try_update(|p| match result {
-                    Ok(a) => {
-                        if let Some(p) = p.iter_mut().find(|p| p.key == key) {
-                            p.uploaded = Some(a);
-                        }
-                    }
-                    Err(e) => {
-                        if let Some(i) = p.iter().position(|p| p.key == key) {
-                            revoke(&p.remove(i).preview);
-                            let _ = attach_error.try_set(Some(e));
+                ui.update(|u| {
+                    let Some(i) = u.picks.iter().position(|p| p.key == key) else {
+                        return; // removed meanwhile
+                    };
+                    match result {
+                        Ok(a) => u.picks[i].uploaded = Some(a),
+                        Err(e) => {
+                            revoke(&u.picks.remove(i).preview);
+                            u.error = Some(e);
                         }
                     }
                 });
@@ -233,49 +298,40 @@ pub fn Compose() -> impl IntoView {
                 ctx.compose_error.set(None);
             }
         }
-        let el = event_target::<web_sys::HtmlTextAreaElement>(&ev);
-        cursor.set(el.selection_start().ok().flatten().unwrap_or(0) as usize);
-        dismissed.set(false);
-        active.set(0);
         ctx.compose.set(value.clone());
-        if let Some(c) = ctx.selected.get_untracked() {
+        ui.update(|u| {
+            u.dismissed = false;
+            u.active = 0;
+        });
+        if let Some(c) = selected() {
             ctx.save_draft_debounced(c, value);
-        }
-    };
-    let track_cursor = move |ev: web_sys::Event| {
-        let el = event_target::<web_sys::HtmlTextAreaElement>(&ev);
-        let at = el.selection_start().ok().flatten().unwrap_or(0) as usize;
-        if cursor.get_untracked() != at {
-            cursor.set(at);
         }
     };
     let on_keydown = move |ev: web_sys::KeyboardEvent| {
         let composing = ev.is_composing() || ev.key_code() == 229;
         let key = ev.key();
-        let list = suggestions.get_untracked();
+        let list = ui.read(|u| u.suggestions(&ctx.compose.get_untracked(), caret()));
         if !list.is_empty() && !composing {
             let n = list.len();
-            let handled = match key.as_str() {
-                "ArrowDown" => {
-                    active.update(|i| *i = (*i + 1) % n);
-                    true
-                }
-                "ArrowUp" => {
-                    active.update(|i| *i = (*i + n - 1) % n);
-                    true
-                }
+            let active = ui.read(|u| u.active.min(n - 1));
+            let step = match key.as_str() {
+                "ArrowDown" => Some(1),
+                "ArrowUp" => Some(n - 1),
                 "Enter" | "Tab" => {
-                    pick_canned(list[active.get_untracked().min(n - 1)].clone());
-                    true
+                    pick_canned(&list[active]);
+                    Some(0)
                 }
                 "Escape" => {
-                    dismissed.set(true);
-                    true
+                    ui.update(|u| u.dismissed = true);
+                    Some(0)
                 }
-                _ => false,
+                _ => None,
             };
-            if handled {
+            if let Some(step) = step {
                 ev.prevent_default();
+                if step > 0 {
+                    ui.update(|u| u.active = (active + step) % n);
+                }
                 return;
             }
         }
@@ -287,7 +343,8 @@ pub fn Compose() -> impl IntoView {
             alt: ev.alt_key(),
             composing,
         };
-        if key_action(press, send_key.get_untracked()) == KeyAction::Send {
+        let mode = ctx.session.with_untracked(|s| s.state.settings.send_key);
+        if key_action(press, mode) == KeyAction::Send {
             ev.prevent_default();
             send();
         }
@@ -315,102 +372,187 @@ pub fn Compose() -> impl IntoView {
         el.set_value("");
         add_files(files);
     };
-    let toggle = move |p: Panel| panel.update(|cur| *cur = if *cur == p { Panel::Closed } else { p });
 
-    let popup = move || {
-        let list = suggestions.get();
-        (!list.is_empty()).then(|| {
-            let current = active.get().min(list.len() - 1);
-            view! {
-                <ul class="mw-canned-popup" role="listbox" data-testid="canned-suggestions">
-                    {list
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, c)| {
-                            let shortcut = format!("/{}", c.shortcut);
-                            let text = c.text.clone();
-                            view! {
-                                <li
-                                    role="option"
-                                    aria-selected=(i == current).to_string()
-                                    class:mw-active=i == current
-                                    data-testid="canned-suggestion"
-                                    on:mousedown=move |ev| {
-                                        // Keep the focus (and the caret) in the textarea.
-                                        ev.prevent_default();
-                                        pick_canned(c.clone());
-                                    }
-                                >
-                                    <b>{shortcut}</b>
-                                    " "
-                                    {text}
-                                </li>
-                            }
-                        })
-                        .collect_view()}
-                </ul>
-            }
-        })
-    };
-    let previews = move || {
-        mine()
-            .into_iter()
-            .map(|p| {
-                let key = p.key;
-                let state = if p.uploaded.is_some() { "ready" } else { "uploading" };
-                view! {
-                    <figure class="mw-compose-file" data-testid="compose-attachment" data-state=state>
-                        <img src=p.preview alt=p.name.clone() />
-                        {p.uploaded.is_none().then(|| view! { <figcaption>"Uploading…"</figcaption> })}
-                        <button
-                            type="button"
-                            class="mw-compose-file-remove"
-                            data-testid="compose-attachment-remove"
-                            aria-label=format!("Remove {}", p.name)
-                            on:click=move |_| {
-                                picks.update(|l| {
-                                    if let Some(i) = l.iter().position(|p| p.key == key) {
-                                        revoke(&l.remove(i).preview);
-                                    }
-                                });
-                                attach_error.set(None);
-                            }
-                        >
-                            "×"
-                        </button>
-                    </figure>
+    // Every button of the box: `data-act` says what, `data-id` which.
+    let on_click = move |ev: web_sys::MouseEvent| {
+        let (Some(form), Some(target)) = (
+            ev.current_target()
+                .and_then(|t| t.dyn_into::<Element>().ok()),
+            ev.target().and_then(|t| t.dyn_into::<Element>().ok()),
+        ) else {
+            return;
+        };
+        let Some(button) = target.closest("[data-act]").ok().flatten() else {
+            return;
+        };
+        let act = button.get_attribute("data-act").unwrap_or_default();
+        let id = button.get_attribute("data-id").unwrap_or_default();
+        let panel = ui.read(|u| u.panel).unwrap_or(SAVED);
+        let entry = ui.read(|u| {
+            u.lists[panel].iter().find(|e| e.id == id).cloned()
+        });
+        match act.as_str() {
+            "remove" => ui.update(|u| {
+                if let Some(i) = u.picks.iter().position(|p| p.key.to_string() == id) {
+                    revoke(&u.picks.remove(i).preview);
                 }
-            })
-            .collect_view()
+                u.error = None;
+            }),
+            "high" => {
+                let c = selected();
+                ui.update(|u| u.high = if u.high == c { None } else { c });
+            }
+            "panel" => ui.update(|u| {
+                let p = id.parse().ok();
+                u.panel = if u.panel == p { None } else { p };
+                u.editing = None;
+                u.panel_error = "";
+            }),
+            "pick" => {
+                let list = ui.read(|u| u.suggestions(&ctx.compose.get_untracked(), caret()));
+                if let Some(c) = id.parse::<usize>().ok().and_then(|i| list.get(i)) {
+                    pick_canned(c);
+                }
+            }
+            "add" => {
+                let text = ctx.compose.get_untracked();
+                if !text.trim().is_empty() {
+                    let e = saved_message(text);
+                    ui.update(|u| u.lists[SAVED].push(e.clone()));
+                    persist(ctx, SAVED, Ok(e));
+                }
+            }
+            "insert" => {
+                if let Some(e) = entry {
+                    let text = ctx.compose.get_untracked();
+                    let at = canned::utf16_to_byte(&text, caret());
+                    set_text(format!("{}{}{}", &text[..at], e.text, &text[at..]), at + e.text.len());
+                }
+            }
+            "edit" => {
+                if let Some(e) = entry {
+                    set_value(&form, "panel-shortcut", &e.shortcut);
+                    set_value(&form, "panel-text", &e.text);
+                    ui.update(|u| {
+                        u.editing = Some(e.id);
+                        u.panel_error = "";
+                    });
+                }
+            }
+            "delete" => {
+                ui.update(|u| u.lists[panel].retain(|e| e.id != id));
+                persist(ctx, panel, Err(id));
+            }
+            "clear" | "save" => {
+                let text = get_value(&form, "panel-text");
+                let shortcut = if panel == CANNED {
+                    normalize_shortcut(&get_value(&form, "panel-shortcut"))
+                } else {
+                    Some(String::new())
+                };
+                let editing = ui.read(|u| u.editing.clone());
+                let error = match (act.as_str(), shortcut) {
+                    ("clear", _) => "",
+                    (_, None) => "A shortcut is one word: letters, digits, - or _.",
+                    _ if text.trim().is_empty() => "Write the text first.",
+                    (_, Some(shortcut)) => {
+                        let id = editing.unwrap_or_else(new_id);
+                        let taken = ui.read(|u| {
+                            panel == CANNED
+                                && u.lists[CANNED].iter().any(|c| c.shortcut == shortcut && c.id != id)
+                        });
+                        if taken {
+                            "That shortcut is already used."
+                        } else {
+                            let e = Canned { id, shortcut, text };
+                            ui.update(|u| {
+                                let list = &mut u.lists[panel];
+                                match list.iter_mut().find(|x| x.id == e.id) {
+                                    Some(x) => *x = e.clone(),
+                                    None => list.push(e.clone()),
+                                }
+                            });
+                            persist(ctx, panel, Ok(e));
+                            ""
+                        }
+                    }
+                };
+                if error.is_empty() {
+                    set_value(&form, "panel-shortcut", "");
+                    set_value(&form, "panel-text", "");
+                    ui.update(|u| u.editing = None);
+                }
+                ui.update(|u| u.panel_error = error);
+            }
+            _ => {}
+        }
     };
+
+    // The parts that change with the state are drawn by hand into the static markup below:
+    // one effect instead of a reactive closure (and its generic code) per part.
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    let conv_facts = Memo::new(move |_| {
+        let c = ctx.selected.get();
+        ctx.session.with(|s| {
+            let sms = c
+                .and_then(|c| s.state.conversations.get(&c))
+                .is_some_and(|c| c.sms);
+            (s.state.settings.send_key, sms, s.state.me_id())
+        })
+    });
+    Effect::new(move |_| {
+        let Some(form) = form_ref.get() else {
+            return;
+        };
+        let c = ctx.selected.get();
+        let text = ctx.compose.get();
+        let error = ctx.compose_error.get();
+        let (mode, sms, me) = conv_facts.get();
+        // The lists live in the drafts database: load them once it is open.
+        let want = ctx.drafts_ready.get() && !ui.read(|u| u.loaded);
+        if let (true, Some(user), Some(lists)) = (want, me.or(ctx.known_user), lists(ctx)) {
+            ui.update(|u| u.loaded = true);
+            leptos::task::spawn_local(async move {
+                let canned = lists.canned(user).await;
+                let saved = lists.saved(user).await;
+                ui.update(|u| u.lists = [saved.unwrap_or_default(), canned.unwrap_or_default()]);
+            });
+        }
+        ui.changed.track();
+        let sms = sms.then(|| sms_counter(&text));
+        let cursor = caret();
+        ui.read(|u| render(&form, u, &text, cursor, c, error, sms, send_hint(mode)));
+    });
 
     view! {
         <form
             class="mw-compose"
+            node_ref=form_ref
             on:submit=move |ev| {
                 ev.prevent_default();
                 send();
             }
+            on:click=on_click
         >
-            {move || {
-                ctx.compose_error
-                    .get()
-                    .or_else(|| attach_error.get())
-                    .map(|e| {
-                        view! {
-                            <p class="mw-compose-error" data-testid="compose-error" role="alert">
-                                {e}
-                            </p>
-                        }
-                    })
-            }}
-            {move || match panel.get() {
-                Panel::Closed => None,
-                Panel::Saved => Some(view! { <SavedPanel list=saved_list on_insert=insert /> }.into_any()),
-                Panel::Canned => Some(view! { <CannedPanel list=canned_list /> }.into_any()),
-            }}
-            <div class="mw-compose-files">{previews}</div>
-            {popup}
+            <div data-testid="compose-top"></div>
+            <div class="mw-canned-form" data-testid="panel-editor" hidden>
+                <input
+                    class="mw-panel-input"
+                    data-testid="panel-shortcut"
+                    placeholder="/shortcut"
+                    aria-label="Shortcut"
+                />
+                <textarea class="mw-panel-input" data-testid="panel-text" aria-label="Text"></textarea>
+                <button type="button" class="mw-tool" data-act="save" data-testid="panel-save">
+                    "Save"
+                </button>
+                <button type="button" class="mw-tool" data-act="clear">
+                    "Clear"
+                </button>
+                <p class="mw-compose-error" role="alert" data-testid="panel-error"></p>
+            </div>
+            <div class="mw-compose-files" data-testid="compose-files"></div>
+            <ul class="mw-canned-popup" role="listbox" data-testid="canned-suggestions" hidden></ul>
             <div class="mw-compose-row">
                 <textarea
                     class="mw-compose-input"
@@ -422,16 +564,9 @@ pub fn Compose() -> impl IntoView {
                     prop:value=move || ctx.compose.get()
                     on:input=on_input
                     on:keydown=on_keydown
-                    on:keyup=move |ev| track_cursor(ev.unchecked_into())
-                    on:click=move |ev| track_cursor(ev.unchecked_into())
                     on:paste=on_paste
                 ></textarea>
-                <button
-                    type="submit"
-                    class="mw-send"
-                    data-testid="compose-send"
-                    disabled=uploading
-                >
+                <button type="submit" class="mw-send" data-testid="compose-send">
                     "Send"
                 </button>
             </div>
@@ -450,50 +585,185 @@ pub fn Compose() -> impl IntoView {
                 <button
                     type="button"
                     class="mw-tool"
-                    class:mw-on=high
                     data-testid="compose-importance"
-                    aria-pressed=move || high().to_string()
+                    data-act="high"
                     title="High importance"
-                    on:click=move |_| {
-                        let c = ctx.selected.get_untracked();
-                        high_in.update(|h| *h = if *h == c { None } else { c });
-                    }
+                    aria-pressed="false"
                 >
                     "! High"
                 </button>
-                <button
-                    type="button"
-                    class="mw-tool"
-                    data-testid="compose-saved-toggle"
-                    aria-expanded=move || (panel.get() == Panel::Saved).to_string()
-                    on:click=move |_| toggle(Panel::Saved)
-                >
+                <button type="button" class="mw-tool" data-testid="compose-saved-toggle" data-act="panel" data-id="0">
                     "Saved"
                 </button>
-                <button
-                    type="button"
-                    class="mw-tool"
-                    data-testid="compose-canned-toggle"
-                    aria-expanded=move || (panel.get() == Panel::Canned).to_string()
-                    on:click=move |_| toggle(Panel::Canned)
-                >
+                <button type="button" class="mw-tool" data-testid="compose-canned-toggle" data-act="panel" data-id="1">
                     "Replies"
                 </button>
-                <span class="mw-compose-hint" data-testid="compose-hint">
-                    {move || send_hint(send_key.get())}
-                </span>
-                {move || {
-                    is_sms
-                        .get()
-                        .then(|| {
-                            view! {
-                                <span class="mw-sms-counter" data-testid="sms-counter" aria-live="polite">
-                                    {move || sms_counter(&ctx.compose.get())}
-                                </span>
-                            }
-                        })
-                }}
+                <span class="mw-compose-hint" data-testid="compose-hint"></span>
+                <span class="mw-sms-counter" data-testid="sms-counter" aria-live="polite" hidden></span>
             </div>
         </form>
     }
+}
+
+/// Appends `<tag attrs…>text</tag>` to `parent`. Text is always a text node.
+pub(super) fn add(parent: &Element, tag: &str, attrs: &[(&str, &str)], text: &str) -> Option<Element> {
+    let el = parent.owner_document()?.create_element(tag).ok()?;
+    for (k, v) in attrs {
+        el.set_attribute(k, v).ok()?;
+    }
+    if !text.is_empty() {
+        el.set_text_content(Some(text));
+    }
+    parent.append_child(&el).ok()?;
+    Some(el)
+}
+
+fn button(parent: &Element, act: &str, id: &str, label: &str) -> Option<Element> {
+    add(
+        parent,
+        "button",
+        &[
+            ("type", "button"),
+            ("class", "mw-tool"),
+            ("data-act", act),
+            ("data-id", id),
+        ],
+        label,
+    )
+}
+
+fn set_flag(form: &Element, testid: &str, name: &str, on: bool) {
+    if let Some(el) = field(form, testid) {
+        let _ = if on {
+            el.set_attribute(name, "")
+        } else {
+            el.remove_attribute(name)
+        };
+    }
+}
+
+fn set_text_of(form: &Element, testid: &str, text: &str) {
+    if let Some(el) = field(form, testid) {
+        if el.text_content().as_deref() != Some(text) {
+            el.set_text_content(Some(text));
+        }
+    }
+}
+
+/// Draws the state into the form: error, open panel, attachment previews, suggestions,
+/// toggles, hint and SMS counter.
+fn render(
+    form: &Element,
+    u: &Ui,
+    text: &str,
+    cursor: usize,
+    conversation: Option<ConversationId>,
+    compose_error: Option<String>,
+    sms: Option<String>,
+    hint: &str,
+) -> Option<()> {
+    let top = field(form, "compose-top")?;
+    top.set_text_content(None);
+    if let Some(e) = compose_error.or_else(|| u.error.clone()) {
+        let attrs = [
+            ("class", "mw-compose-error"),
+            ("data-testid", "compose-error"),
+            ("role", "alert"),
+        ];
+        add(&top, "p", &attrs, &e)?;
+    }
+    set_flag(form, "panel-editor", "hidden", u.panel.is_none());
+    if let Some(p) = u.panel {
+        let kind = if p == SAVED { "saved" } else { "canned" };
+        let attrs = [
+            ("class", "mw-panel"),
+            ("data-testid", "compose-panel"),
+            ("data-kind", kind),
+        ];
+        let panel = add(&top, "div", &attrs, "")?;
+        let head = add(&panel, "div", &[("class", "mw-panel-head")], "")?;
+        let title = if p == SAVED {
+            "Saved messages"
+        } else {
+            "Canned replies: type / and the shortcut in the message"
+        };
+        add(&head, "b", &[], title)?;
+        if p == SAVED {
+            button(&head, "add", "", "Save current text")?.set_attribute("data-testid", "saved-add").ok()?;
+        }
+        let ul = add(&panel, "ul", &[("class", "mw-panel-list")], "")?;
+        for e in &u.lists[p] {
+            let li = add(&ul, "li", &[("class", "mw-list-item"), ("data-testid", "panel-item")], "")?;
+            let span = add(&li, "span", &[("class", "mw-list-text"), ("data-testid", "panel-item-text")], "")?;
+            if !e.shortcut.is_empty() {
+                add(&span, "b", &[], &format!("/{} ", e.shortcut))?;
+            }
+            add(&span, "span", &[], &e.text)?;
+            button(&li, "insert", &e.id, "Insert")?;
+            button(&li, "edit", &e.id, "Edit")?;
+            button(&li, "delete", &e.id, "Delete")?;
+        }
+        set_flag(form, "panel-shortcut", "hidden", p != CANNED);
+        let save = if u.editing.is_some() { "Save changes" } else { "Add" };
+        set_text_of(form, "panel-save", save);
+        set_text_of(form, "panel-error", u.panel_error);
+    }
+
+    let files = field(form, "compose-files")?;
+    files.set_text_content(None);
+    let mut uploading = false;
+    for p in u.picks.iter().filter(|p| Some(p.conversation) == conversation) {
+        uploading |= p.uploaded.is_none();
+        let state = if p.uploaded.is_some() { "ready" } else { "uploading" };
+        let attrs = [
+            ("class", "mw-compose-file"),
+            ("data-testid", "compose-attachment"),
+            ("data-state", state),
+        ];
+        let fig = add(&files, "figure", &attrs, "")?;
+        add(&fig, "img", &[("src", &p.preview), ("alt", &p.name)], "")?;
+        if p.uploaded.is_none() {
+            add(&fig, "figcaption", &[], "Uploading…")?;
+        }
+        let key = p.key.to_string();
+        let label = format!("Remove {}", p.name);
+        let attrs = [
+            ("type", "button"),
+            ("class", "mw-compose-file-remove"),
+            ("data-testid", "compose-attachment-remove"),
+            ("data-act", "remove"),
+            ("data-id", &key),
+            ("aria-label", &label),
+        ];
+        add(&fig, "button", &attrs, "×")?;
+    }
+    set_flag(form, "compose-send", "disabled", uploading);
+
+    let popup = field(form, "canned-suggestions")?;
+    popup.set_text_content(None);
+    let list = u.suggestions(text, cursor);
+    set_flag(form, "canned-suggestions", "hidden", list.is_empty());
+    let active = u.active.min(list.len().saturating_sub(1));
+    for (i, c) in list.iter().enumerate() {
+        let index = i.to_string();
+        let attrs = [
+            ("role", "option"),
+            ("aria-selected", if i == active { "true" } else { "false" }),
+            ("data-testid", "canned-suggestion"),
+            ("data-act", "pick"),
+            ("data-id", &index),
+        ];
+        let li = add(&popup, "li", &attrs, "")?;
+        add(&li, "b", &[], &format!("/{} ", c.shortcut))?;
+        add(&li, "span", &[], &c.text)?;
+    }
+
+    let high = conversation.is_some() && u.high == conversation;
+    field(form, "compose-importance")?
+        .set_attribute("aria-pressed", if high { "true" } else { "false" })
+        .ok()?;
+    set_text_of(form, "compose-hint", hint);
+    set_flag(form, "sms-counter", "hidden", sms.is_none());
+    set_text_of(form, "sms-counter", sms.as_deref().unwrap_or_default());
+    Some(())
 }

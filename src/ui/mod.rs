@@ -3,7 +3,6 @@
 pub mod attachments;
 mod chat;
 mod compose;
-mod compose_lists;
 mod contacts;
 mod conversations;
 mod ctx;
