@@ -27,29 +27,31 @@ test('saved messages: save, insert, send, edit, delete, and they survive a reloa
   const { context, page } = await signIn(browser, server.url, 'alice');
   const input = page.getByTestId('compose-input');
   await openChatWith(page, 'carol');
-  assert.match(await page.getByTestId('compose-hint').textContent(), /^Enter to send/);
+  await eventually(async () => assert.match(await page.getByTestId('compose-hint').textContent(), /^Enter to send/));
 
   await input.pressSequentially('Standard greeting for Carol');
   await page.getByTestId('compose-saved-toggle').click();
   await page.getByTestId('saved-add').click();
-  const items = page.getByTestId('saved-item');
+  const items = page.getByTestId('panel-item');
+  const itemText = (i) => items.nth(i).getByTestId('panel-item-text').textContent();
   await eventually(async () => assert.equal(await items.count(), 1));
   await input.fill('');
-  await items.first().getByTestId('saved-insert').click();
+  await items.first().getByRole('button', { name: 'Insert' }).click();
   assert.equal(await input.inputValue(), 'Standard greeting for Carol');
   await input.press('Enter');
   await messages(page, 'Standard greeting for Carol').waitFor();
   assert.equal(await input.inputValue(), '');
 
   // Edit the entry; add a second one and delete it.
-  await items.first().getByTestId('saved-edit').click();
-  await page.getByTestId('saved-edit-text').fill('Edited greeting');
-  await page.getByTestId('saved-edit-save').click();
-  await eventually(async () => assert.equal(await items.first().getByTestId('saved-text').textContent(), 'Edited greeting'));
+  await items.first().getByRole('button', { name: 'Edit' }).click();
+  assert.equal(await page.getByTestId('panel-text').inputValue(), 'Standard greeting for Carol');
+  await page.getByTestId('panel-text').fill('Edited greeting');
+  await page.getByTestId('panel-save').click();
+  await eventually(async () => assert.equal(await itemText(0), 'Edited greeting'));
   await input.pressSequentially('Throwaway');
   await page.getByTestId('saved-add').click();
   await eventually(async () => assert.equal(await items.count(), 2));
-  await items.filter({ hasText: 'Throwaway' }).getByTestId('saved-delete').click();
+  await items.filter({ hasText: 'Throwaway' }).getByRole('button', { name: 'Delete' }).click();
   await eventually(async () => assert.equal(await items.count(), 1));
   await input.fill('');
 
@@ -60,7 +62,7 @@ test('saved messages: save, insert, send, edit, delete, and they survive a reloa
   await page.getByTestId('compose-saved-toggle').click();
   await eventually(async () => {
     assert.equal(await items.count(), 1);
-    assert.equal(await items.first().getByTestId('saved-text').textContent(), 'Edited greeting');
+    assert.equal(await itemText(0), 'Edited greeting');
   });
   await context.close();
 });
@@ -83,10 +85,23 @@ test('canned replies: /tha offers the default, a new one can be added and picked
 
   // Add one in the manager, then pick it with the mouse after some text.
   await page.getByTestId('compose-canned-toggle').click();
-  await page.getByTestId('canned-shortcut').fill('/eta');
-  await page.getByTestId('canned-text').fill('I will be there in 10 minutes.');
-  await page.getByTestId('canned-save').click();
-  await page.getByTestId('canned-item').filter({ hasText: '/eta' }).waitFor();
+  const items = page.getByTestId('panel-item');
+  await eventually(async () => assert.ok((await items.count()) >= 3, 'the defaults are listed'));
+  await page.getByTestId('panel-shortcut').fill('two words');
+  await page.getByTestId('panel-text').fill('I will be there in 10 minutes.');
+  await page.getByTestId('panel-save').click();
+  await eventually(async () => assert.match(await page.getByTestId('panel-error').textContent(), /one word/));
+  await page.getByTestId('panel-shortcut').fill('/ETA');
+  await page.getByTestId('panel-save').click();
+  await items.filter({ hasText: '/eta I will be there in 10 minutes.' }).waitFor();
+  // Edit a default, delete another.
+  await items.filter({ hasText: '/meeting' }).getByRole('button', { name: 'Edit' }).click();
+  assert.equal(await page.getByTestId('panel-shortcut').inputValue(), 'meeting');
+  await page.getByTestId('panel-text').fill('In a meeting, back at 3.');
+  await page.getByTestId('panel-save').click();
+  await items.filter({ hasText: '/meeting In a meeting, back at 3.' }).waitFor();
+  await items.filter({ hasText: '/received' }).getByRole('button', { name: 'Delete' }).click();
+  await eventually(async () => assert.equal(await items.filter({ hasText: '/received' }).count(), 0));
   await input.pressSequentially('Hi Dave! /et');
   await suggestions.filter({ hasText: '/eta' }).click();
   assert.equal(await input.inputValue(), 'Hi Dave! I will be there in 10 minutes.');
@@ -98,6 +113,20 @@ test('canned replies: /tha offers the default, a new one can be added and picked
   await input.press('Escape');
   await eventually(async () => assert.equal(await suggestions.count(), 0));
   assert.equal(await input.inputValue(), '/tha');
+  await input.fill('');
+
+  // The manager's changes are stored.
+  await page.waitForTimeout(300);
+  await page.reload();
+  await waitOnline(page);
+  await openChatWith(page, 'dave');
+  await input.pressSequentially('/');
+  await eventually(async () => {
+    const all = await suggestions.allTextContents();
+    assert.ok(all.includes('/eta I will be there in 10 minutes.'), all.join(' | '));
+    assert.ok(all.includes('/meeting In a meeting, back at 3.'), all.join(' | '));
+    assert.ok(!all.some((t) => t.startsWith('/received')), all.join(' | '));
+  });
   await context.close();
 });
 
@@ -134,7 +163,7 @@ test('images: refused before upload, sent, shown to Bob as a thumbnail, opened f
   });
   await file.setInputFiles({ name: 'red box.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') });
   await alice.page.locator('[data-testid="compose-attachment"][data-state="ready"]').waitFor();
-  assert.equal(await error.count(), 0);
+  assert.equal(await error.count(), 0, 'a new pick clears the last error');
   assert.equal(await previews.locator('img').getAttribute('alt'), 'red box.png');
   // Image only, no text.
   await alice.page.getByTestId('compose-send').click();
@@ -197,19 +226,21 @@ test('the SMS conversation counts characters and segments live', async () => {
   const input = page.getByTestId('compose-input');
   const counter = page.getByTestId('sms-counter');
   await openChatWith(page, 'bob');
-  assert.equal(await counter.count(), 0, 'no counter in an ordinary chat');
+  assert.equal(await counter.isVisible(), false, 'no counter in an ordinary chat');
 
   await page.getByTestId('conversation').filter({ hasText: 'SMS: Field team' }).click();
-  await counter.waitFor();
-  assert.equal(await counter.textContent(), '0/160 · 1 SMS');
+  await counter.waitFor({ state: 'visible' });
+  await eventually(async () => assert.equal(await counter.textContent(), '0/160 · 1 SMS'));
   await input.pressSequentially('On my way');
-  assert.equal(await counter.textContent(), '9/160 · 1 SMS');
+  await eventually(async () => assert.equal(await counter.textContent(), '9/160 · 1 SMS'));
   await input.fill('x'.repeat(161));
   await eventually(async () => assert.equal(await counter.textContent(), '161 chars · 8/153 · 2 SMS'));
   await input.fill('Привет');
   await eventually(async () => assert.equal(await counter.textContent(), '6/70 · 1 SMS (UCS-2)'));
   await input.press('Enter');
   await messages(page, 'Привет').waitFor();
-  assert.equal(await counter.textContent(), '0/160 · 1 SMS');
+  await eventually(async () => assert.equal(await counter.textContent(), '0/160 · 1 SMS'));
+  await openChatWith(page, 'bob');
+  await eventually(async () => assert.equal(await counter.isVisible(), false));
   await context.close();
 });
