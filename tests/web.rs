@@ -249,6 +249,8 @@ fn item(text: &str, id: Option<i64>, delivery: Delivery) -> TimelineItem {
         own: false,
         delivery,
         error: None,
+        importance: Default::default(),
+        attachments: Vec::new(),
     }
 }
 

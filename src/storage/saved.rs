@@ -85,10 +85,7 @@ impl Lists {
             .map_err(|e| DraftError::Transaction(js_message(&e)))
     }
 
-    async fn all(
-        store: &IdbObjectStore,
-        user: UserId,
-    ) -> Result<Vec<Canned>, StoreError> {
+    async fn all(store: &IdbObjectStore, user: UserId) -> Result<Vec<Canned>, StoreError> {
         let request = store
             .get_all_with_key(&user_range(user)?.into())
             .map_err(|e| DraftError::Request(js_message(&e)))?;
@@ -116,11 +113,7 @@ impl Lists {
         Ok(())
     }
 
-    async fn list(
-        &self,
-        name: &str,
-        user: UserId,
-    ) -> Result<Vec<Canned>, StoreError> {
+    async fn list(&self, name: &str, user: UserId) -> Result<Vec<Canned>, StoreError> {
         let tx = self.tx(&[name], IdbTransactionMode::Readonly)?;
         Self::all(&Self::store(&tx, name)?, user).await
     }

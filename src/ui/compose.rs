@@ -114,7 +114,10 @@ fn revoke(url: &str) {
 }
 
 fn lists(ctx: Ctx) -> Option<Lists> {
-    ctx.drafts.try_get_value().flatten().map(|d| Lists::from(&d))
+    ctx.drafts
+        .try_get_value()
+        .flatten()
+        .map(|d| Lists::from(&d))
 }
 
 /// Writes to the database in the background; a failure is logged (the list shown stays).
@@ -205,7 +208,14 @@ pub fn Compose() -> impl IntoView {
                 .cloned()
                 .collect();
             let high = u.high == Some(c);
-            (files, if high { Importance::High } else { Importance::Normal })
+            (
+                files,
+                if high {
+                    Importance::High
+                } else {
+                    Importance::Normal
+                },
+            )
         });
         let attachments: Option<Vec<Attachment>> =
             files.iter().map(|p| p.uploaded.clone()).collect();
@@ -252,7 +262,8 @@ pub fn Compose() -> impl IntoView {
         for file in files {
             let name = file.name();
             let already = ui.read(|u| u.picks.iter().filter(|p| p.conversation == c).count());
-            if let Err(e) = check_attachment(&name, &file.type_(), file.size() as u64, max, already) {
+            if let Err(e) = check_attachment(&name, &file.type_(), file.size() as u64, max, already)
+            {
                 ui.update(|u| u.error = Some(e.to_string()));
                 continue;
             }
@@ -388,9 +399,7 @@ pub fn Compose() -> impl IntoView {
         let act = button.get_attribute("data-act").unwrap_or_default();
         let id = button.get_attribute("data-id").unwrap_or_default();
         let panel = ui.read(|u| u.panel).unwrap_or(SAVED);
-        let entry = ui.read(|u| {
-            u.lists[panel].iter().find(|e| e.id == id).cloned()
-        });
+        let entry = ui.read(|u| u.lists[panel].iter().find(|e| e.id == id).cloned());
         match act.as_str() {
             "remove" => ui.update(|u| {
                 if let Some(i) = u.picks.iter().position(|p| p.key.to_string() == id) {
@@ -426,7 +435,10 @@ pub fn Compose() -> impl IntoView {
                 if let Some(e) = entry {
                     let text = ctx.compose.get_untracked();
                     let at = canned::utf16_to_byte(&text, caret());
-                    set_text(format!("{}{}{}", &text[..at], e.text, &text[at..]), at + e.text.len());
+                    set_text(
+                        format!("{}{}{}", &text[..at], e.text, &text[at..]),
+                        at + e.text.len(),
+                    );
                 }
             }
             "edit" => {
@@ -459,7 +471,9 @@ pub fn Compose() -> impl IntoView {
                         let id = editing.unwrap_or_else(new_id);
                         let taken = ui.read(|u| {
                             panel == CANNED
-                                && u.lists[CANNED].iter().any(|c| c.shortcut == shortcut && c.id != id)
+                                && u.lists[CANNED]
+                                    .iter()
+                                    .any(|c| c.shortcut == shortcut && c.id != id)
                         });
                         if taken {
                             "That shortcut is already used."
@@ -606,7 +620,12 @@ pub fn Compose() -> impl IntoView {
 }
 
 /// Appends `<tag attrs…>text</tag>` to `parent`. Text is always a text node.
-pub(super) fn add(parent: &Element, tag: &str, attrs: &[(&str, &str)], text: &str) -> Option<Element> {
+pub(super) fn add(
+    parent: &Element,
+    tag: &str,
+    attrs: &[(&str, &str)],
+    text: &str,
+) -> Option<Element> {
     let el = parent.owner_document()?.create_element(tag).ok()?;
     for (k, v) in attrs {
         el.set_attribute(k, v).ok()?;
@@ -689,12 +708,27 @@ fn render(
         };
         add(&head, "b", &[], title)?;
         if p == SAVED {
-            button(&head, "add", "", "Save current text")?.set_attribute("data-testid", "saved-add").ok()?;
+            button(&head, "add", "", "Save current text")?
+                .set_attribute("data-testid", "saved-add")
+                .ok()?;
         }
         let ul = add(&panel, "ul", &[("class", "mw-panel-list")], "")?;
         for e in &u.lists[p] {
-            let li = add(&ul, "li", &[("class", "mw-list-item"), ("data-testid", "panel-item")], "")?;
-            let span = add(&li, "span", &[("class", "mw-list-text"), ("data-testid", "panel-item-text")], "")?;
+            let li = add(
+                &ul,
+                "li",
+                &[("class", "mw-list-item"), ("data-testid", "panel-item")],
+                "",
+            )?;
+            let span = add(
+                &li,
+                "span",
+                &[
+                    ("class", "mw-list-text"),
+                    ("data-testid", "panel-item-text"),
+                ],
+                "",
+            )?;
             if !e.shortcut.is_empty() {
                 add(&span, "b", &[], &format!("/{} ", e.shortcut))?;
             }
@@ -704,7 +738,11 @@ fn render(
             button(&li, "delete", &e.id, "Delete")?;
         }
         set_flag(form, "panel-shortcut", "hidden", p != CANNED);
-        let save = if u.editing.is_some() { "Save changes" } else { "Add" };
+        let save = if u.editing.is_some() {
+            "Save changes"
+        } else {
+            "Add"
+        };
         set_text_of(form, "panel-save", save);
         set_text_of(form, "panel-error", u.panel_error);
     }
@@ -712,9 +750,17 @@ fn render(
     let files = field(form, "compose-files")?;
     files.set_text_content(None);
     let mut uploading = false;
-    for p in u.picks.iter().filter(|p| Some(p.conversation) == conversation) {
+    for p in u
+        .picks
+        .iter()
+        .filter(|p| Some(p.conversation) == conversation)
+    {
         uploading |= p.uploaded.is_none();
-        let state = if p.uploaded.is_some() { "ready" } else { "uploading" };
+        let state = if p.uploaded.is_some() {
+            "ready"
+        } else {
+            "uploading"
+        };
         let attrs = [
             ("class", "mw-compose-file"),
             ("data-testid", "compose-attachment"),
