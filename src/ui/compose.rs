@@ -535,7 +535,15 @@ pub fn Compose() -> impl IntoView {
         ui.changed.track();
         let sms = sms.then(|| sms_counter(&text));
         let cursor = caret();
-        ui.read(|u| render(&form, u, &text, cursor, c, error, sms, send_hint(mode)));
+        let facts = Facts {
+            text: &text,
+            cursor,
+            conversation: c,
+            compose_error: error,
+            sms,
+            hint: send_hint(mode),
+        };
+        ui.read(|u| render(&form, u, facts));
     });
 
     view! {
@@ -671,16 +679,26 @@ fn set_text_of(form: &Element, testid: &str, text: &str) {
 
 /// Draws the state into the form: error, open panel, attachment previews, suggestions,
 /// toggles, hint and SMS counter.
-fn render(
-    form: &Element,
-    u: &Ui,
-    text: &str,
+/// What the drawing needs besides the state.
+struct Facts<'a> {
+    text: &'a str,
+    /// The caret, in UTF-16 units.
     cursor: usize,
     conversation: Option<ConversationId>,
     compose_error: Option<String>,
     sms: Option<String>,
-    hint: &str,
-) -> Option<()> {
+    hint: &'static str,
+}
+
+fn render(form: &Element, u: &Ui, facts: Facts<'_>) -> Option<()> {
+    let Facts {
+        text,
+        cursor,
+        conversation,
+        compose_error,
+        sms,
+        hint,
+    } = facts;
     let top = field(form, "compose-top")?;
     top.set_text_content(None);
     if let Some(e) = compose_error.or_else(|| u.error.clone()) {
