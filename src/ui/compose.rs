@@ -3,10 +3,11 @@
 //! offered on `/shortcut`, a panel each for saved messages and canned responses, and an SMS
 //! counter in SMS conversations.
 //!
-//! Written for a small wasm: one state signal, and one delegated click handler reading the
-//! `data-act` / `data-id` of the clicked button (every handler and signal access is a
-//! separate generic instantiation in Leptos). The panel's editor fields are plain
-//! uncontrolled inputs, read and written through the DOM.
+//! Written for a small wasm: the state is one `RefCell` plus a trigger, one effect draws
+//! what changes with plain DOM calls (text always as text nodes), and one delegated click
+//! handler reads the `data-act` / `data-id` of the clicked button: in Leptos every handler,
+//! reactive closure and signal access is a separate generic instantiation. The panel's
+//! editor fields are plain uncontrolled inputs, read and written through the DOM.
 
 use std::cell::RefCell;
 use std::rc::Rc;
