@@ -108,7 +108,7 @@ async fn drafts_survive_closing_and_reopening() {
     let again = DraftStore::open(&name).await.unwrap();
     assert_eq!(again.load(7, 3).await, Ok(Some("keep me".into())));
     again.close();
-    assert_eq!(DB_VERSION, 1);
+    assert_eq!(DB_VERSION, 2);
 }
 
 #[wasm_bindgen_test]
@@ -251,6 +251,7 @@ fn item(text: &str, id: Option<i64>, delivery: Delivery) -> TimelineItem {
         error: None,
         importance: Default::default(),
         system: None,
+        attachments: Vec::new(),
     }
 }
 

@@ -399,6 +399,7 @@ mod tests {
                     delivered_up_to: Some(9),
                 },
             ],
+            sms: true,
         }
     }
 
@@ -704,7 +705,7 @@ mod tests {
                "me":{"id":1,"username":"alice","display_name":"Alice Martin","department_id":2,"presence":"online"},
                "users":[{"id":2,"username":"bob","display_name":"Bob Nguyen","department_id":3,"presence":"offline","last_seen":1764097000000}],
                "departments":[{"id":1,"name":"Head office"},{"id":2,"name":"Engineering","parent_id":1}],
-               "conversations":[{"id":7,"kind":"direct","members":[1,2],"unread":1,"last_read_message_id":10,
+               "conversations":[{"id":7,"kind":"direct","members":[1,2],"unread":1,"last_read_message_id":10,"sms":true,
                  "last_message":{"id":11,"conversation_id":7,"sender_id":2,"text":"hi","importance":"normal","created_at":1764097100000}}],
                "limits":{"max_frame_bytes":65536,"max_message_bytes":16384},"future_field":[1,{"a":null}]}"#,
             r#"{"type":"resumed","epoch":"a1b2","seq":40}"#,

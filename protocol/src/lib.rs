@@ -483,6 +483,9 @@ pub struct ConversationSummary {
     /// Read and delivery positions of every member, so a sender sees who has not read yet.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub member_states: Vec<MemberState>,
+    /// Messages here go out as SMS: clients show a character and segment counter.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sms: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

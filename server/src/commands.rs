@@ -210,7 +210,8 @@ fn send_message(
             ),
         ));
     }
-    if text.trim().is_empty() {
+    // A picture can speak for itself: only a message with nothing at all is refused.
+    if text.trim().is_empty() && attachments.is_empty() {
         return Err(CommandError::new(
             ErrorCode::InvalidArgument,
             "message text is empty",

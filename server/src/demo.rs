@@ -28,9 +28,9 @@ pub fn seed(store: &Store, now: Timestamp, history: u32) -> Result<()> {
     };
     let alice = user("alice", "Alice Martin", engineering)?;
     let bob = user("bob", "Bob Nguyen", sales)?;
-    user("carol", "Carol Kowalski", support)?;
+    let carol = user("carol", "Carol Kowalski", support)?;
     let dave = user("dave", "Dave Ivanov", engineering)?;
-    user("erin", "Erin Petit", head_office)?;
+    let erin = user("erin", "Erin Petit", head_office)?;
     store.set_demo_emails()?;
 
     // Deliberately no alice–bob direct chat unless a long history was asked for: the
@@ -53,6 +53,16 @@ pub fn seed(store: &Store, now: Timestamp, history: u32) -> Result<()> {
         None,
         now,
     )?;
+    // Members of an SMS conversation read it on their phones: the compose box counts segments.
+    // A moment older than the Engineering greeting, so Engineering stays the newest.
+    let field = store.create_conversation(
+        ConversationKind::Group,
+        Some("SMS: Field team"),
+        None,
+        &[alice, carol, erin],
+        now - 1,
+    )?;
+    store.set_sms(field, true)?;
     tx.commit()?;
     Ok(())
 }

@@ -229,6 +229,15 @@ impl Store {
         Ok(id)
     }
 
+    /// Marks a conversation as delivered by SMS (or not).
+    pub fn set_sms(&self, conversation: ConversationId, sms: bool) -> Result<()> {
+        self.conn.execute(
+            "UPDATE conversations SET sms = ?2 WHERE id = ?1",
+            params![conversation, sms],
+        )?;
+        Ok(())
+    }
+
     pub fn direct_conversation(&self, direct_key: &str) -> Result<Option<ConversationId>> {
         Ok(self
             .conn
@@ -282,17 +291,17 @@ impl Store {
         conversation: ConversationId,
         viewer: UserId,
     ) -> Result<Option<ConversationSummary>> {
-        let head: Option<(String, Option<String>, Option<MessageId>)> = self
+        let head: Option<(String, Option<String>, Option<MessageId>, bool)> = self
             .conn
             .query_row(
-                "SELECT c.kind, c.title, m.last_read_message_id FROM conversations c
+                "SELECT c.kind, c.title, m.last_read_message_id, c.sms FROM conversations c
                  JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = ?2
                  WHERE c.id = ?1",
                 params![conversation, viewer],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
-        let Some((kind, title, last_read)) = head else {
+        let Some((kind, title, last_read, sms)) = head else {
             return Ok(None);
         };
         let mut last_message = self
@@ -324,6 +333,7 @@ impl Store {
             unread,
             last_read_message_id: last_read,
             member_states,
+            sms,
         }))
     }
 

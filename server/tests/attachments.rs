@@ -400,3 +400,34 @@ async fn unknown_files_are_404() {
     assert_eq!(get(addr, &a.url).await.status, 200);
     s.server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_image_needs_no_text_but_an_empty_message_is_still_refused() {
+    let s = start("att-image-only").await;
+    let addr = s.server.local_addr();
+    let token = login(addr, "alice").await;
+    let (mut alice, welcome) = Client::hello(addr, &token).await;
+    let conversation = alice.open_direct(user_id(&welcome, "bob")).await.id;
+    let picture = upload(addr, &token, "image/png", "p.png", png(8, 8)).await;
+
+    let image_only = |id: &str, attachments: Vec<String>| ClientFrame::SendMessage {
+        id: id.to_owned(),
+        conversation_id: conversation,
+        text: " ".into(),
+        importance: Importance::High,
+        attachments,
+    };
+    assert_eq!(
+        alice.error(image_only("empty", Vec::new())).await,
+        ErrorCode::InvalidArgument
+    );
+    match alice.ack(image_only("pic", vec![picture.id.clone()])).await {
+        AckResult::MessageSent { message } => {
+            assert_eq!(message.text, " ");
+            assert_eq!(message.importance, Importance::High);
+            assert_eq!(message.attachments, vec![picture]);
+        }
+        other => panic!("{other:?}"),
+    }
+    s.server.shutdown().await.unwrap();
+}

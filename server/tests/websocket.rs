@@ -147,8 +147,24 @@ async fn welcome_shows_the_demo_organisation() {
         .unwrap();
     assert_eq!(welcome.me.department_id, Some(engineering.id));
 
-    assert_eq!(welcome.conversations.len(), 1, "only the Engineering group");
-    let group = &welcome.conversations[0];
+    assert_eq!(
+        welcome.conversations.len(),
+        2,
+        "the Engineering group and the SMS group"
+    );
+    let sms = welcome
+        .conversations
+        .iter()
+        .find(|c| c.sms)
+        .expect("an SMS conversation");
+    assert_eq!(sms.title.as_deref(), Some("SMS: Field team"));
+    assert_eq!(sms.unread, 0);
+    let group = welcome
+        .conversations
+        .iter()
+        .find(|c| c.title.as_deref() == Some("Engineering"))
+        .unwrap();
+    assert!(!group.sms);
     assert_eq!(group.kind, ConversationKind::Group);
     assert_eq!(group.title.as_deref(), Some("Engineering"));
     assert_eq!(

@@ -4,8 +4,10 @@
 //! [`session::Session`] and render what it holds.
 
 pub mod backoff;
+pub mod canned;
 pub mod case;
 pub mod color;
+pub mod compose;
 pub mod format;
 pub mod linkify;
 pub mod outbox;

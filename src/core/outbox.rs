@@ -6,8 +6,8 @@
 //! `client_id` is that id. A disconnect never drops anything.
 
 use messenger_protocol::{
-    AckResult, ClientFrame, CommandId, ConversationId, Event, Importance, Message, ServerFrame,
-    Timestamp,
+    AckResult, Attachment, ClientFrame, CommandId, ConversationId, Event, Importance, Message,
+    ServerFrame, Timestamp,
 };
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,6 +27,9 @@ pub struct PendingMessage {
     pub text: String,
     pub created_at: Timestamp,
     pub state: PendingState,
+    pub importance: Importance,
+    /// Uploaded already; kept whole so the local echo can show them. Resends list the same ids.
+    pub attachments: Vec<Attachment>,
 }
 
 impl PendingMessage {
@@ -35,8 +38,8 @@ impl PendingMessage {
             id: self.client_id.clone(),
             conversation_id: self.conversation_id,
             text: self.text.clone(),
-            importance: Importance::Normal,
-            attachments: Vec::new(),
+            importance: self.importance,
+            attachments: self.attachments.iter().map(|a| a.id.clone()).collect(),
         }
     }
 }
@@ -80,12 +83,34 @@ impl Outbox {
         text: String,
         created_at: Timestamp,
     ) {
+        self.push_with(
+            client_id,
+            conversation_id,
+            text,
+            Importance::Normal,
+            Vec::new(),
+            created_at,
+        );
+    }
+
+    /// [`Outbox::push`] with an importance and uploaded attachments.
+    pub fn push_with(
+        &mut self,
+        client_id: CommandId,
+        conversation_id: ConversationId,
+        text: String,
+        importance: Importance,
+        attachments: Vec<Attachment>,
+        created_at: Timestamp,
+    ) {
         self.items.push(PendingMessage {
             client_id,
             conversation_id,
             text,
             created_at,
             state: PendingState::Queued,
+            importance,
+            attachments,
         });
     }
 

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use messenger_protocol::{
-    AckResult, ClientFrame, CommandId, ConversationId, ErrorCode, Event, Importance, MessageId,
-    ServerFrame, SystemEvent, Timestamp, UserId,
+    AckResult, Attachment, ClientFrame, CommandId, ConversationId, ErrorCode, Event, Importance,
+    MessageId, ServerFrame, SystemEvent, Timestamp, UserId,
 };
 
 use super::outbox::{Outbox, PendingState};
@@ -97,6 +97,7 @@ pub struct TimelineItem {
     pub importance: Importance,
     /// A membership change line ("Bob joined") rather than something someone wrote.
     pub system: Option<SystemEvent>,
+    pub attachments: Vec<Attachment>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -255,7 +256,20 @@ impl Session {
         text: &str,
         now: Timestamp,
     ) -> Result<Vec<ClientFrame>, ComposeError> {
-        if text.trim().is_empty() {
+        self.send_message(conversation, text, Importance::Normal, Vec::new(), now)
+    }
+
+    /// Queues a message with its importance and uploaded attachments. With an attachment the
+    /// text may be empty (the server accepts image-only messages).
+    pub fn send_message(
+        &mut self,
+        conversation: ConversationId,
+        text: &str,
+        importance: Importance,
+        attachments: Vec<Attachment>,
+        now: Timestamp,
+    ) -> Result<Vec<ClientFrame>, ComposeError> {
+        if text.trim().is_empty() && attachments.is_empty() {
             return Err(ComposeError::Empty);
         }
         let max = self.state.limits.max_message_bytes;
@@ -266,7 +280,14 @@ impl Session {
             });
         }
         let id = self.next_id();
-        self.outbox.push(id, conversation, text.to_string(), now);
+        self.outbox.push_with(
+            id,
+            conversation,
+            text.to_string(),
+            importance,
+            attachments,
+            now,
+        );
         self.typing.sent_message(conversation);
         Ok(if self.online {
             self.outbox.take_sendable()
@@ -407,6 +428,7 @@ impl Session {
                     error: None,
                     importance: m.importance,
                     system: m.system.clone(),
+                    attachments: m.attachments.clone(),
                 });
             }
         }
@@ -428,8 +450,9 @@ impl Session {
                 own: true,
                 delivery,
                 error,
-                importance: Importance::Normal,
+                importance: p.importance,
                 system: None,
+                attachments: p.attachments.clone(),
             });
         }
         items
@@ -522,6 +545,58 @@ mod tests {
         )));
     }
 
+    fn picture(id: &str) -> Attachment {
+        Attachment {
+            id: id.into(),
+            name: "p.png".into(),
+            mime: "image/png".into(),
+            size: 10,
+            width: 4,
+            height: 3,
+            url: format!("/files/{id}/p.png"),
+            thumbnail_url: format!("/files/{id}/thumb.png"),
+        }
+    }
+
+    #[test]
+    fn importance_and_attachments_survive_a_resend() {
+        let mut s = online();
+        let frames = s
+            .send_message(10, "", Importance::High, vec![picture("ab12")], 5)
+            .expect("an image-only message is allowed");
+        let ClientFrame::SendMessage {
+            id,
+            importance,
+            attachments,
+            ..
+        } = frames[0].clone()
+        else {
+            panic!("{frames:?}");
+        };
+        assert_eq!(importance, Importance::High);
+        assert_eq!(attachments, ["ab12"]);
+        let t = s.timeline(10);
+        assert_eq!(
+            t[0].attachments,
+            [picture("ab12")],
+            "the local echo shows it"
+        );
+        assert_eq!(t[0].importance, Importance::High);
+
+        s.disconnected();
+        let out = s.receive(welcome(), Some(10));
+        let resent = out
+            .send
+            .iter()
+            .find(|f| f.command_id() == Some(id.as_str()))
+            .expect("resent after the reconnect");
+        assert_eq!(resent, &frames[0], "same id, importance and attachment ids");
+        assert_eq!(
+            s.send_message(10, " ", Importance::Normal, Vec::new(), 6),
+            Err(ComposeError::Empty)
+        );
+    }
+
     #[test]
     fn compose_validation() {
         let mut s = online();
@@ -586,6 +661,7 @@ mod tests {
                         unread: 0,
                         last_read_message_id: None,
                         member_states: Vec::new(),
+                        sms: false,
                     },
                 },
             },

@@ -28,6 +28,8 @@ pub struct Conversation {
     pub read_positions: BTreeMap<UserId, MessageId>,
     /// Delivery positions of the members, from `member_states` and `delivered_up_to`.
     pub delivered_positions: BTreeMap<UserId, MessageId>,
+    /// Messages here go out as SMS (the compose box counts segments).
+    pub sms: bool,
 }
 
 impl Conversation {
@@ -44,6 +46,7 @@ impl Conversation {
             has_more: None,
             read_positions: BTreeMap::new(),
             delivered_positions: BTreeMap::new(),
+            sms: s.sms,
         };
         c.apply_member_states(&s.member_states);
         c
@@ -66,6 +69,7 @@ impl Conversation {
         self.apply_member_states(&s.member_states);
         self.kind = s.kind;
         self.title = s.title;
+        self.sms = s.sms;
         self.members = s.members;
         self.unread = s.unread;
         self.my_read = max_opt(self.my_read, s.last_read_message_id);
@@ -483,6 +487,7 @@ pub(crate) mod tests {
             unread,
             last_read_message_id: None,
             member_states: Vec::new(),
+            sms: false,
         }
     }
 

@@ -2,6 +2,7 @@
 
 pub mod login;
 pub mod socket;
+pub mod upload;
 
 /// A random prefix for command ids, unique across tabs and reloads.
 pub fn random_id_prefix() -> String {

@@ -16,7 +16,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbTransactionMode};
 
 /// Current schema version. Bump it and add a step in [`upgrade`] to change the schema.
-pub const DB_VERSION: u32 = 1;
+pub const DB_VERSION: u32 = 2;
 /// The object store holding drafts: key `"{user_id}:{conversation_id}"`, value the text.
 pub const DRAFTS_STORE: &str = "drafts";
 
@@ -56,7 +56,7 @@ impl fmt::Display for DraftError {
 
 impl std::error::Error for DraftError {}
 
-fn js_message(v: &JsValue) -> String {
+pub(crate) fn js_message(v: &JsValue) -> String {
     if let Some(e) = v.dyn_ref::<web_sys::DomException>() {
         return format!("{}: {}", e.name(), e.message());
     }
@@ -67,7 +67,7 @@ fn js_message(v: &JsValue) -> String {
 }
 
 /// Resolves with `request.result` on `success`, rejects with `request.error` on `error`.
-async fn request_done(request: &IdbRequest) -> Result<JsValue, String> {
+pub(crate) async fn request_done(request: &IdbRequest) -> Result<JsValue, String> {
     let mut callbacks: Option<(Function, Function)> = None;
     let promise = Promise::new(&mut |resolve, reject| callbacks = Some((resolve, reject)));
     let (resolve, reject) = callbacks.ok_or("no promise callbacks")?;
@@ -95,7 +95,7 @@ async fn request_done(request: &IdbRequest) -> Result<JsValue, String> {
 }
 
 /// Resolves when the transaction commits; rejects when it errors or aborts.
-async fn transaction_done(tx: &IdbTransaction) -> Result<(), DraftError> {
+pub(crate) async fn transaction_done(tx: &IdbTransaction) -> Result<(), DraftError> {
     let mut callbacks: Option<(Function, Function)> = None;
     let promise = Promise::new(&mut |resolve, reject| callbacks = Some((resolve, reject)));
     let (resolve, reject) =
@@ -129,7 +129,12 @@ fn upgrade(db: &IdbDatabase, old_version: u32) -> Result<(), JsValue> {
     if old_version < 1 {
         db.create_object_store(DRAFTS_STORE)?;
     }
-    // if old_version < 2 { ... next schema change ... }
+    if old_version < 2 {
+        for store in crate::storage::saved::V2_STORES {
+            db.create_object_store(store)?;
+        }
+    }
+    // if old_version < 3 { ... next schema change ... }
     Ok(())
 }
 
@@ -198,6 +203,11 @@ impl DraftStore {
     /// The database name.
     pub fn name(&self) -> String {
         self.db.name()
+    }
+
+    /// The connection, shared by the other stores of this database.
+    pub fn db(&self) -> &IdbDatabase {
+        &self.db
     }
 
     /// Closes the connection; the store must not be used afterwards.

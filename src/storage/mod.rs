@@ -1,4 +1,5 @@
 //! Browser storage adapters: the token in localStorage, drafts in IndexedDB.
 
 pub mod drafts;
+pub mod saved;
 pub mod token;

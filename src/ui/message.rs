@@ -101,6 +101,7 @@ pub fn MessageView(
             data-testid="message"
             data-message-id=item.message_id.map(|id| id.to_string())
             data-state=state
+            data-importance=matches!(item.importance, messenger_protocol::Importance::High).then_some("high")
         >
             <div class="mw-bubble">
                 <div class="mw-msg-meta">
@@ -119,6 +120,7 @@ pub fn MessageView(
                 <div class="mw-msg-text" data-testid="message-text">
                     {message_body(&item.text)}
                 </div>
+                {(!item.attachments.is_empty()).then(|| view! { <super::attachments::Attachments items=item.attachments.clone() /> })}
                 {item.own.then(|| {
                     // Groups say how many have read it, unless it is not sent yet.
                     let (label, title) = match (&read_by, item.delivery) {

@@ -1,5 +1,6 @@
 //! The Leptos views. They read the session through signals and call the core for commands.
 
+pub mod attachments;
 mod chat;
 mod compose;
 mod contacts;

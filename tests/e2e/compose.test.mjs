@@ -1,0 +1,246 @@
+// The compose box against the real server: saved messages, canned replies, images (send,
+// view, refuse), importance, the SMS counter and the send-key hint.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { join } from 'node:path';
+import {
+  eventually, freePort, launchBrowser, openChatWith, signIn, startServer, tempDir, waitOnline,
+} from './harness.mjs';
+
+let browser;
+let server;
+
+before(async () => {
+  const port = await freePort();
+  server = await startServer({ port, db: join(tempDir('mw-e2e-compose'), 'messenger.sqlite3') });
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const messages = (page, text) => page.getByTestId('message').filter({ hasText: text });
+
+test('saved messages: save, insert, send, edit, delete, and they survive a reload', async () => {
+  const { context, page } = await signIn(browser, server.url, 'alice');
+  const input = page.getByTestId('compose-input');
+  await openChatWith(page, 'carol');
+  await eventually(async () => assert.match(await page.getByTestId('compose-hint').textContent(), /^Enter to send/));
+
+  await input.pressSequentially('Standard greeting for Carol');
+  await page.getByTestId('compose-saved-toggle').click();
+  await page.getByTestId('saved-add').click();
+  const items = page.getByTestId('panel-item');
+  const itemText = (i) => items.nth(i).getByTestId('panel-item-text').textContent();
+  await eventually(async () => assert.equal(await items.count(), 1));
+  await input.fill('');
+  await items.first().getByRole('button', { name: 'Insert' }).click();
+  assert.equal(await input.inputValue(), 'Standard greeting for Carol');
+  await input.press('Enter');
+  await messages(page, 'Standard greeting for Carol').waitFor();
+  assert.equal(await input.inputValue(), '');
+
+  // Edit the entry; add a second one and delete it.
+  await items.first().getByRole('button', { name: 'Edit' }).click();
+  assert.equal(await page.getByTestId('panel-text').inputValue(), 'Standard greeting for Carol');
+  await page.getByTestId('panel-text').fill('Edited greeting');
+  await page.getByTestId('panel-save').click();
+  await eventually(async () => assert.equal(await itemText(0), 'Edited greeting'));
+  await input.pressSequentially('Throwaway');
+  await page.getByTestId('saved-add').click();
+  await eventually(async () => assert.equal(await items.count(), 2));
+  await items.filter({ hasText: 'Throwaway' }).getByRole('button', { name: 'Delete' }).click();
+  await eventually(async () => assert.equal(await items.count(), 1));
+  await input.fill('');
+
+  await page.waitForTimeout(300);
+  await page.reload();
+  await waitOnline(page);
+  await openChatWith(page, 'carol');
+  await page.getByTestId('compose-saved-toggle').click();
+  await eventually(async () => {
+    assert.equal(await items.count(), 1);
+    assert.equal(await itemText(0), 'Edited greeting');
+  });
+  await context.close();
+});
+
+test('canned replies: /tha offers the default, a new one can be added and picked', async () => {
+  const { context, page } = await signIn(browser, server.url, 'alice');
+  const input = page.getByTestId('compose-input');
+  await openChatWith(page, 'dave');
+
+  await input.pressSequentially('/tha');
+  const suggestions = page.getByTestId('canned-suggestion');
+  await eventually(async () => assert.equal(await suggestions.count(), 1));
+  assert.match(await suggestions.first().textContent(), /^\/thanks/);
+  await input.press('Enter'); // picks, does not send
+  const reply = 'Thank you for your message, I will get back to you shortly.';
+  assert.equal(await input.inputValue(), reply);
+  await eventually(async () => assert.equal(await suggestions.count(), 0));
+  await input.press('Enter');
+  await messages(page, reply).waitFor();
+
+  // Add one in the manager, then pick it with the mouse after some text.
+  await page.getByTestId('compose-canned-toggle').click();
+  const items = page.getByTestId('panel-item');
+  await eventually(async () => assert.ok((await items.count()) >= 3, 'the defaults are listed'));
+  await page.getByTestId('panel-shortcut').fill('two words');
+  await page.getByTestId('panel-text').fill('I will be there in 10 minutes.');
+  await page.getByTestId('panel-save').click();
+  await eventually(async () => assert.match(await page.getByTestId('panel-error').textContent(), /one word/));
+  await page.getByTestId('panel-shortcut').fill('/ETA');
+  await page.getByTestId('panel-save').click();
+  await items.filter({ hasText: '/eta I will be there in 10 minutes.' }).waitFor();
+  // Edit a default, delete another.
+  await items.filter({ hasText: '/meeting' }).getByRole('button', { name: 'Edit' }).click();
+  assert.equal(await page.getByTestId('panel-shortcut').inputValue(), 'meeting');
+  await page.getByTestId('panel-text').fill('In a meeting, back at 3.');
+  await page.getByTestId('panel-save').click();
+  await items.filter({ hasText: '/meeting In a meeting, back at 3.' }).waitFor();
+  await items.filter({ hasText: '/received' }).getByRole('button', { name: 'Delete' }).click();
+  await eventually(async () => assert.equal(await items.filter({ hasText: '/received' }).count(), 0));
+  await input.pressSequentially('Hi Dave! /et');
+  await suggestions.filter({ hasText: '/eta' }).click();
+  assert.equal(await input.inputValue(), 'Hi Dave! I will be there in 10 minutes.');
+  await input.press('Enter');
+  await messages(page, 'Hi Dave! I will be there in 10 minutes.').waitFor();
+  // Escape closes the popup and leaves the text alone.
+  await input.pressSequentially('/tha');
+  await eventually(async () => assert.equal(await suggestions.count(), 1));
+  await input.press('Escape');
+  await eventually(async () => assert.equal(await suggestions.count(), 0));
+  assert.equal(await input.inputValue(), '/tha');
+  await input.fill('');
+
+  // The manager's changes are stored.
+  await page.waitForTimeout(300);
+  await page.reload();
+  await waitOnline(page);
+  await openChatWith(page, 'dave');
+  await input.pressSequentially('/');
+  await eventually(async () => {
+    const all = await suggestions.allTextContents();
+    assert.ok(all.includes('/eta I will be there in 10 minutes.'), all.join(' | '));
+    assert.ok(all.includes('/meeting In a meeting, back at 3.'), all.join(' | '));
+    assert.ok(!all.some((t) => t.startsWith('/received')), all.join(' | '));
+  });
+  await context.close();
+});
+
+test('images: refused before upload, sent, shown to Bob as a thumbnail, opened full size', async () => {
+  const alice = await signIn(browser, server.url, 'alice');
+  const bob = await signIn(browser, server.url, 'bob');
+  await openChatWith(alice.page, 'bob');
+  const file = alice.page.getByTestId('compose-file');
+  const error = alice.page.getByTestId('compose-error');
+  const previews = alice.page.getByTestId('compose-attachment');
+
+  // Too big, checked against limits.max_attachment_bytes before any upload.
+  await file.setInputFiles({ name: 'huge.png', mimeType: 'image/png', buffer: Buffer.alloc(5 * 1024 * 1024 + 1) });
+  await eventually(async () => assert.match(await error.textContent(), /“huge\.png” is too big/));
+  assert.equal(await previews.count(), 0);
+  // Not an image.
+  await file.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+  await eventually(async () => assert.match(await error.textContent(), /“notes\.txt” cannot be sent: only PNG, JPEG, GIF and WebP/));
+  assert.equal(await previews.count(), 0);
+  // Claims to be a PNG, is not: the server's refusal is shown.
+  await file.setInputFiles({ name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('not a picture') });
+  await eventually(async () => assert.match(await error.textContent(), /^Upload refused: /));
+  assert.equal(await previews.count(), 0);
+  assert.equal(await alice.page.getByTestId('message').count(), 0, 'nothing was sent');
+
+  const png = await alice.page.evaluate(() => {
+    const c = document.createElement('canvas');
+    c.width = 64;
+    c.height = 48;
+    const g = c.getContext('2d');
+    g.fillStyle = '#d33';
+    g.fillRect(0, 0, 64, 48);
+    return c.toDataURL('image/png').split(',')[1];
+  });
+  await file.setInputFiles({ name: 'red box.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') });
+  await alice.page.locator('[data-testid="compose-attachment"][data-state="ready"]').waitFor();
+  assert.equal(await error.count(), 0, 'a new pick clears the last error');
+  assert.equal(await previews.locator('img').getAttribute('alt'), 'red box.png');
+  // Image only, no text.
+  await alice.page.getByTestId('compose-send').click();
+  await alice.page.getByTestId('message').getByTestId('attachment-thumb').waitFor();
+  assert.equal(await previews.count(), 0);
+
+  await openChatWith(bob.page, 'alice');
+  const thumb = bob.page.getByTestId('attachment-thumb');
+  await thumb.waitFor();
+  const img = thumb.locator('img');
+  assert.equal(await img.getAttribute('width'), '64');
+  assert.equal(await img.getAttribute('height'), '48');
+  await eventually(async () => assert.ok(await img.evaluate((i) => i.complete && i.naturalWidth > 0)));
+  await thumb.click();
+  const viewer = bob.page.getByTestId('attachment-viewer');
+  await viewer.waitFor();
+  const full = bob.page.getByTestId('viewer-image');
+  assert.match(await full.getAttribute('src'), /\/files\/[0-9a-f]+\/red_box\.png$/);
+  await eventually(async () => assert.equal(await full.evaluate((i) => i.naturalWidth), 64));
+  const download = bob.page.getByTestId('viewer-download');
+  assert.equal(await download.getAttribute('download'), 'red_box.png');
+  assert.equal(await bob.page.getByTestId('viewer-name').textContent(), 'red_box.png');
+  assert.ok(await bob.page.getByTestId('viewer-close').evaluate((b) => b === document.activeElement));
+  await bob.page.keyboard.press('Escape');
+  await viewer.waitFor({ state: 'detached' });
+  assert.ok(await thumb.evaluate((b) => b === document.activeElement), 'focus back on the thumbnail');
+
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test('high importance reaches the receiver and resets after sending', async () => {
+  const alice = await signIn(browser, server.url, 'alice');
+  const erin = await signIn(browser, server.url, 'erin');
+  await openChatWith(alice.page, 'erin');
+  const toggle = alice.page.getByTestId('compose-importance');
+  await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-pressed'), 'true');
+  await alice.page.getByTestId('compose-input').pressSequentially('Server room is flooding');
+  await alice.page.getByTestId('compose-input').press('Enter');
+  await messages(alice.page, 'Server room is flooding').waitFor();
+  assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
+
+  await openChatWith(erin.page, 'alice');
+  const got = messages(erin.page, 'Server room is flooding');
+  await got.waitFor();
+  assert.equal(await got.getAttribute('data-importance'), 'high');
+
+  await alice.page.getByTestId('compose-input').pressSequentially('all good now');
+  await alice.page.getByTestId('compose-input').press('Enter');
+  const normal = messages(erin.page, 'all good now');
+  await normal.waitFor();
+  assert.equal(await normal.getAttribute('data-importance'), null);
+  await alice.context.close();
+  await erin.context.close();
+});
+
+test('the SMS conversation counts characters and segments live', async () => {
+  const { context, page } = await signIn(browser, server.url, 'alice');
+  const input = page.getByTestId('compose-input');
+  const counter = page.getByTestId('sms-counter');
+  await openChatWith(page, 'bob');
+  assert.equal(await counter.isVisible(), false, 'no counter in an ordinary chat');
+
+  await page.getByTestId('conversation').filter({ hasText: 'SMS: Field team' }).click();
+  await counter.waitFor({ state: 'visible' });
+  await eventually(async () => assert.equal(await counter.textContent(), '0/160 · 1 SMS'));
+  await input.pressSequentially('On my way');
+  await eventually(async () => assert.equal(await counter.textContent(), '9/160 · 1 SMS'));
+  await input.fill('x'.repeat(161));
+  await eventually(async () => assert.equal(await counter.textContent(), '161 chars · 8/153 · 2 SMS'));
+  await input.fill('Привет');
+  await eventually(async () => assert.equal(await counter.textContent(), '6/70 · 1 SMS (UCS-2)'));
+  await input.press('Enter');
+  await messages(page, 'Привет').waitFor();
+  await eventually(async () => assert.equal(await counter.textContent(), '0/160 · 1 SMS'));
+  await openChatWith(page, 'bob');
+  await eventually(async () => assert.equal(await counter.isVisible(), false));
+  await context.close();
+});
