@@ -5,9 +5,13 @@
 
 pub mod backoff;
 pub mod case;
+pub mod channels;
 pub mod color;
 pub mod format;
 pub mod linkify;
+pub mod nav;
+pub mod notifications;
+pub mod org;
 pub mod outbox;
 pub mod session;
 pub mod sms;

@@ -104,6 +104,8 @@ pub struct Session {
     marked: BTreeMap<ConversationId, MessageId>,
     /// A direct chat the user asked for while offline.
     want_direct: Option<UserId>,
+    /// Channel list, notification center and settings requests.
+    pub nav: super::nav::Nav,
 }
 
 impl Session {
@@ -147,7 +149,9 @@ impl Session {
             }
             _ => {}
         }
+        let nav = self.nav.receive(&frame, &mut self.state);
         self.state.apply(frame);
+        self.after_nav(nav, &mut out);
         if out.welcomed {
             self.online = true;
             self.marked.clear();
@@ -169,6 +173,7 @@ impl Session {
         self.online = false;
         self.outbox.disconnected();
         self.pending.clear();
+        self.nav.disconnected();
     }
 
     /// Queues a text for sending. Returns the frame to send now, if connected.
