@@ -9,6 +9,7 @@ pub mod channels;
 pub mod color;
 pub mod format;
 pub mod linkify;
+pub mod listing;
 pub mod nav;
 pub mod notifications;
 pub mod org;

@@ -134,9 +134,10 @@ pub fn build_tree(
 }
 
 /// The visible lines: a collapsed department hides its people and sub-departments.
-pub fn visible_rows(tree: &[DeptNode], expanded: &BTreeSet<DepartmentId>) -> Vec<Row> {
-    fn walk(n: &DeptNode, depth: usize, expanded: &BTreeSet<DepartmentId>, out: &mut Vec<Row>) {
-        let open = expanded.contains(&n.id);
+/// Departments start expanded, so a new one shows its people.
+pub fn visible_rows(tree: &[DeptNode], collapsed: &BTreeSet<DepartmentId>) -> Vec<Row> {
+    fn walk(n: &DeptNode, depth: usize, collapsed: &BTreeSet<DepartmentId>, out: &mut Vec<Row>) {
+        let open = !collapsed.contains(&n.id);
         out.push(Row::Dept {
             id: n.id,
             name: n.name.clone(),
@@ -146,7 +147,7 @@ pub fn visible_rows(tree: &[DeptNode], expanded: &BTreeSet<DepartmentId>) -> Vec
         });
         if open {
             for c in &n.children {
-                walk(c, depth + 1, expanded, out);
+                walk(c, depth + 1, collapsed, out);
             }
             out.extend(n.people.iter().map(|id| Row::Person {
                 id: *id,
@@ -156,7 +157,7 @@ pub fn visible_rows(tree: &[DeptNode], expanded: &BTreeSet<DepartmentId>) -> Vec
     }
     let mut out = Vec::new();
     for n in tree {
-        walk(n, 0, expanded, &mut out);
+        walk(n, 0, collapsed, &mut out);
     }
     out
 }
@@ -267,33 +268,33 @@ fn civil(days: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
-/// "last seen 14:05" today, "last seen yesterday", "last seen 3 Nov" this year, else
-/// "last seen 3 Nov 2025". `utc_offset_min` is the local zone's offset east of UTC (JS's
-/// `-getTimezoneOffset()`). A time in the future (clock skew) counts as today.
-pub fn last_seen_label(last_seen: Timestamp, now: Timestamp, utc_offset_min: i32) -> String {
+/// A past time, short: "14:05" today, "yesterday", "3 Nov" this year, else "3 Nov 2025".
+/// `utc_offset_min` is the local zone's offset east of UTC (JS's `-getTimezoneOffset()`).
+/// A time in the future (clock skew) counts as today.
+pub fn when_label(at: Timestamp, now: Timestamp, utc_offset_min: i32) -> String {
     let off = i64::from(utc_offset_min) * 60_000;
-    let local = last_seen.saturating_add(off);
-    let local_now = now.saturating_add(off);
+    let local = at.saturating_add(off);
     let day = local.div_euclid(DAY_MS);
-    let today = local_now.div_euclid(DAY_MS);
+    let today = now.saturating_add(off).div_euclid(DAY_MS);
     if day >= today {
         let mins = local.rem_euclid(DAY_MS) / 60_000;
-        return format!(
-            "last seen {}",
-            super::format::hhmm((mins / 60) as u32, (mins % 60) as u32)
-        );
+        return super::format::hhmm((mins / 60) as u32, (mins % 60) as u32);
     }
     if day == today - 1 {
-        return "last seen yesterday".into();
+        return "yesterday".into();
     }
     let (y, m, d) = civil(day);
-    let (now_y, _, _) = civil(today);
     let month = MONTHS[(m as usize).saturating_sub(1).min(11)];
-    if y == now_y {
-        format!("last seen {d} {month}")
+    if y == civil(today).0 {
+        format!("{d} {month}")
     } else {
-        format!("last seen {d} {month} {y}")
+        format!("{d} {month} {y}")
     }
+}
+
+/// "last seen 14:05" / "last seen yesterday" / "last seen 3 Nov": see [`when_label`].
+pub fn last_seen_label(last_seen: Timestamp, now: Timestamp, utc_offset_min: i32) -> String {
+    format!("last seen {}", when_label(last_seen, now, utc_offset_min))
 }
 
 #[cfg(test)]
@@ -368,7 +369,7 @@ mod tests {
         let tree = build_tree(&depts, &users, None);
         let ids = all_ids(&tree);
         assert_eq!(ids, BTreeSet::from([1, 2, 3]));
-        let rows = visible_rows(&tree, &ids);
+        let rows = visible_rows(&tree, &BTreeSet::new());
         let people = rows
             .iter()
             .filter(|r| matches!(r, Row::Person { .. }))
@@ -380,12 +381,12 @@ mod tests {
     fn collapsing_hides_people_and_sub_departments() {
         let (d, u) = org();
         let tree = build_tree(&d, &u, Some(1));
-        let mut open = all_ids(&tree);
-        let rows = visible_rows(&tree, &open);
+        let mut closed = BTreeSet::new();
+        let rows = visible_rows(&tree, &closed);
         assert!(rows.contains(&Row::Person { id: 3, depth: 3 }), "{rows:?}");
         assert_eq!(rows.len(), 4 + 1 + 6, "4 departments + Other + 6 people");
-        open.remove(&2);
-        let rows = visible_rows(&tree, &open);
+        closed.insert(2);
+        let rows = visible_rows(&tree, &closed);
         assert!(!rows.iter().any(|r| matches!(r, Row::Person { id: 3 | 4, .. })));
         assert!(!rows.iter().any(|r| matches!(r, Row::Dept { id: 4, .. })));
         assert!(rows.contains(&Row::Dept {
@@ -395,7 +396,7 @@ mod tests {
             expanded: false,
             count: 2
         }));
-        assert_eq!(visible_rows(&tree, &BTreeSet::new()).len(), 2, "roots only");
+        assert_eq!(visible_rows(&tree, &all_ids(&tree)).len(), 2, "roots only");
     }
 
     #[test]
@@ -440,6 +441,7 @@ mod tests {
         assert_eq!(last_seen_label(now - h, now, 0), "last seen 14:00");
         assert_eq!(last_seen_label(now - h + 5 * 60_000, now, 60), "last seen 15:05");
         assert_eq!(last_seen_label(now - 16 * h, now, 0), "last seen yesterday");
+        assert_eq!(when_label(now - 16 * h, now, 0), "yesterday");
         assert_eq!(last_seen_label(now - 15 * h, now, 0), "last seen 00:00");
         // Midnight in UTC+2 is already the next day.
         assert_eq!(last_seen_label(now - 16 * h, now, 120), "last seen 01:00");
