@@ -1,5 +1,6 @@
 //! The Leptos views. They read the session through signals and call the core for commands.
 
+mod channels;
 mod chat;
 mod compose;
 mod contacts;
@@ -8,6 +9,9 @@ mod ctx;
 mod login;
 pub mod message;
 mod messenger;
+mod nav;
+mod notifications;
+mod settings;
 mod sidebar;
 
 use leptos::prelude::*;

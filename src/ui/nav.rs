@@ -1,0 +1,125 @@
+//! What the list column shows (conversations and people, channels, notifications or
+//! settings), and the per-session view state of the contacts tree.
+
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+use messenger_protocol::DepartmentId;
+
+use super::channels::ChannelList;
+use super::contacts::Contacts;
+use super::conversations::ConversationList;
+use super::ctx::Ctx;
+use super::notifications::NotificationCenter;
+use super::settings::SettingsPanel;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Panel {
+    #[default]
+    Home,
+    Channels,
+    Notifications,
+    Settings,
+}
+
+#[derive(Clone, Copy)]
+pub struct NavCtx {
+    pub panel: RwSignal<Panel>,
+    /// Departments the user folded (all start open), kept while signed in.
+    pub collapsed: RwSignal<BTreeSet<DepartmentId>>,
+    pub search: RwSignal<String>,
+}
+
+impl NavCtx {
+    pub fn provide() -> Self {
+        let nav = NavCtx {
+            panel: RwSignal::new(Panel::Home),
+            collapsed: RwSignal::new(BTreeSet::new()),
+            search: RwSignal::new(String::new()),
+        };
+        provide_context(nav);
+        nav
+    }
+
+    /// Shows `panel`, or goes back home when it is already shown.
+    pub fn toggle(&self, panel: Panel) {
+        let next = if self.panel.get_untracked() == panel {
+            Panel::Home
+        } else {
+            panel
+        };
+        self.panel.set(next);
+    }
+}
+
+/// Milliseconds now and the local zone's offset east of UTC, in minutes.
+pub fn now_and_offset() -> (i64, i32) {
+    let d = js_sys::Date::new_0();
+    (d.get_time() as i64, -(d.get_timezone_offset() as i32))
+}
+
+/// Requests what the shown panel needs, again after a reconnect.
+fn load_panel(ctx: Ctx, nav: NavCtx) {
+    let online = Memo::new(move |_| ctx.session.with(|s| s.online));
+    Effect::new(move |_| {
+        let panel = nav.panel.get();
+        let online = online.get();
+        let frame = ctx
+            .session
+            .try_update(|s| {
+                if panel != Panel::Channels {
+                    s.close_channel_list();
+                }
+                match panel {
+                    Panel::Channels if online => s.open_channel_list(),
+                    Panel::Notifications if online && !s.nav.notifications.loaded => {
+                        s.list_notifications(false)
+                    }
+                    _ => None,
+                }
+            })
+            .flatten();
+        ctx.send(frame);
+    });
+}
+
+#[component]
+pub fn ListColumn() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let nav = expect_context::<NavCtx>();
+    load_panel(ctx, nav);
+    move || match nav.panel.get() {
+        Panel::Home => view! {
+            <div class="mw-list-scroll">
+                <ConversationList />
+                <Contacts />
+            </div>
+        }
+        .into_any(),
+        Panel::Channels => view! { <ChannelList /> }.into_any(),
+        Panel::Notifications => view! { <NotificationCenter /> }.into_any(),
+        Panel::Settings => view! { <SettingsPanel /> }.into_any(),
+    }
+}
+
+/// A panel's header with its way back.
+#[component]
+pub fn PanelHead(title: &'static str, children: Children) -> impl IntoView {
+    let nav = expect_context::<NavCtx>();
+    view! {
+        <header class="mw-panel-head">
+            <button
+                type="button"
+                class="mw-back"
+                data-testid="panel-back"
+                aria-label="Back to conversations"
+                title="Back"
+                on:click=move |_| nav.panel.set(Panel::Home)
+            >
+                "‹"
+            </button>
+            <h2 class="mw-panel-title">{title}</h2>
+            {children()}
+        </header>
+    }
+}
