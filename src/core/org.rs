@@ -1,7 +1,7 @@
 //! The organisation as a tree: departments nested by `parent_id`, people inside them, a
 //! name search, and the "last seen" label of offline people.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use messenger_protocol::{Department, DepartmentId, Presence, Timestamp, User, UserId};
 
@@ -50,6 +50,13 @@ fn display_name(u: &User) -> &str {
     }
 }
 
+/// Sorts by a case-folded name (one sort instantiation for every list here: it keeps the
+/// wasm small).
+fn sorted_ids(mut keyed: Vec<(String, i64)>) -> Vec<i64> {
+    keyed.sort_unstable();
+    keyed.into_iter().map(|(_, id)| id).collect()
+}
+
 /// Builds the department tree with everyone but `me`. A department whose parent is unknown
 /// (or part of a cycle) becomes a root; departments without anyone in them, at any depth,
 /// are left out. People without a known department go to a last "Other" node.
@@ -58,69 +65,80 @@ pub fn build_tree(
     users: &BTreeMap<UserId, User>,
     me: Option<UserId>,
 ) -> Vec<DeptNode> {
-    let known: BTreeSet<DepartmentId> = departments.iter().map(|d| d.id).collect();
-    let parent_of: BTreeMap<DepartmentId, DepartmentId> = departments
-        .iter()
-        .filter_map(|d| d.parent_id.filter(|p| known.contains(p)).map(|p| (d.id, p)))
-        .collect();
-    // A parent link that leads back into a cycle is dropped, so every department is reached
-    // exactly once from a root.
-    let in_cycle = |start: DepartmentId| {
-        let mut seen = BTreeSet::new();
-        let mut cur = start;
-        while let Some(p) = parent_of.get(&cur) {
-            if !seen.insert(cur) {
-                return true;
+    let find = |id: DepartmentId| departments.iter().find(|d| d.id == id);
+    // The parent, when it exists and following parents from it never comes back here.
+    let parent = |d: &Department| -> Option<DepartmentId> {
+        let p = d.parent_id.filter(|p| find(*p).is_some())?;
+        let mut cur = Some(p);
+        for _ in 0..=departments.len() {
+            match cur {
+                None => return Some(p),
+                Some(c) if c == d.id => return None,
+                Some(c) => cur = find(c).and_then(|x| x.parent_id),
             }
-            cur = *p;
         }
-        false
+        None
     };
-    let parent = |d: &Department| d.parent_id.filter(|p| known.contains(p) && !in_cycle(d.id));
-
-    let mut people: Vec<&User> = users.values().filter(|u| Some(u.id) != me).collect();
-    people.sort_by_cached_key(|u| lowercase(display_name(u)));
+    let people = sorted_ids(
+        users
+            .values()
+            .filter(|u| Some(u.id) != me)
+            .map(|u| (fold(display_name(u)), u.id))
+            .collect(),
+    );
+    let order = sorted_ids(
+        departments
+            .iter()
+            .map(|d| (fold(&d.name), d.id))
+            .collect(),
+    );
 
     fn node(
-        d: &Department,
+        id: DepartmentId,
+        order: &[DepartmentId],
         departments: &[Department],
-        people: &[&User],
+        people: &[UserId],
+        users: &BTreeMap<UserId, User>,
         parent: &dyn Fn(&Department) -> Option<DepartmentId>,
-        seen: &mut BTreeSet<DepartmentId>,
+        depth: usize,
     ) -> Option<DeptNode> {
-        if !seen.insert(d.id) {
+        let d = departments.iter().find(|d| d.id == id)?;
+        // Parents are acyclic (see `parent`), so depth is bounded by the count; still, stop.
+        if depth > departments.len() {
             return None;
         }
-        let mut children: Vec<DeptNode> = departments
+        let children = order
             .iter()
-            .filter(|c| parent(c) == Some(d.id))
-            .filter_map(|c| node(c, departments, people, parent, seen))
+            .filter(|c| departments.iter().any(|x| x.id == **c && parent(x) == Some(id)))
+            .filter_map(|c| node(*c, order, departments, people, users, parent, depth + 1))
             .collect();
-        children.sort_by_cached_key(|c| lowercase(&c.name));
         let n = DeptNode {
-            id: d.id,
+            id,
             name: d.name.clone(),
             people: people
                 .iter()
-                .filter(|u| u.department_id == Some(d.id))
-                .map(|u| u.id)
+                .copied()
+                .filter(|u| users.get(u).is_some_and(|u| u.department_id == Some(id)))
                 .collect(),
             children,
         };
         (n.total_people() > 0).then_some(n)
     }
 
-    let mut seen = BTreeSet::new();
-    let mut roots: Vec<DeptNode> = departments
+    let mut roots: Vec<DeptNode> = order
         .iter()
-        .filter(|d| parent(d).is_none())
-        .filter_map(|d| node(d, departments, &people, &parent, &mut seen))
+        .filter(|id| find(**id).is_some_and(|d| parent(d).is_none()))
+        .filter_map(|id| node(*id, &order, departments, &people, users, &parent, 0))
         .collect();
-    roots.sort_by_cached_key(|c| lowercase(&c.name));
     let others: Vec<UserId> = people
         .iter()
-        .filter(|u| u.department_id.is_none_or(|d| !known.contains(&d)))
-        .map(|u| u.id)
+        .copied()
+        .filter(|u| {
+            users
+                .get(u)
+                .and_then(|u| u.department_id)
+                .is_none_or(|d| find(d).is_none())
+        })
         .collect();
     if !others.is_empty() {
         roots.push(DeptNode {
@@ -135,8 +153,8 @@ pub fn build_tree(
 
 /// The visible lines: a collapsed department hides its people and sub-departments.
 /// Departments start expanded, so a new one shows its people.
-pub fn visible_rows(tree: &[DeptNode], collapsed: &BTreeSet<DepartmentId>) -> Vec<Row> {
-    fn walk(n: &DeptNode, depth: usize, collapsed: &BTreeSet<DepartmentId>, out: &mut Vec<Row>) {
+pub fn visible_rows(tree: &[DeptNode], collapsed: &[DepartmentId]) -> Vec<Row> {
+    fn walk(n: &DeptNode, depth: usize, collapsed: &[DepartmentId], out: &mut Vec<Row>) {
         let open = !collapsed.contains(&n.id);
         out.push(Row::Dept {
             id: n.id,
@@ -162,12 +180,12 @@ pub fn visible_rows(tree: &[DeptNode], collapsed: &BTreeSet<DepartmentId>) -> Ve
     out
 }
 
-/// Every department id of the tree (to expand everything at first).
-pub fn all_ids(tree: &[DeptNode]) -> BTreeSet<DepartmentId> {
-    let mut out = BTreeSet::new();
+/// Every department id of the tree (to fold everything).
+pub fn all_ids(tree: &[DeptNode]) -> Vec<DepartmentId> {
+    let mut out = Vec::new();
     let mut stack: Vec<&DeptNode> = tree.iter().collect();
     while let Some(n) = stack.pop() {
-        out.insert(n.id);
+        out.push(n.id);
         stack.extend(n.children.iter());
     }
     out
@@ -367,9 +385,10 @@ mod tests {
             users.insert(u.id, u);
         }
         let tree = build_tree(&depts, &users, None);
-        let ids = all_ids(&tree);
-        assert_eq!(ids, BTreeSet::from([1, 2, 3]));
-        let rows = visible_rows(&tree, &BTreeSet::new());
+        let mut ids = all_ids(&tree);
+        ids.sort_unstable();
+        assert_eq!(ids, [1, 2, 3]);
+        let rows = visible_rows(&tree, &[]);
         let people = rows
             .iter()
             .filter(|r| matches!(r, Row::Person { .. }))
@@ -381,11 +400,11 @@ mod tests {
     fn collapsing_hides_people_and_sub_departments() {
         let (d, u) = org();
         let tree = build_tree(&d, &u, Some(1));
-        let mut closed = BTreeSet::new();
+        let mut closed = Vec::new();
         let rows = visible_rows(&tree, &closed);
         assert!(rows.contains(&Row::Person { id: 3, depth: 3 }), "{rows:?}");
         assert_eq!(rows.len(), 4 + 1 + 6, "4 departments + Other + 6 people");
-        closed.insert(2);
+        closed.push(2);
         let rows = visible_rows(&tree, &closed);
         assert!(!rows.iter().any(|r| matches!(r, Row::Person { id: 3 | 4, .. })));
         assert!(!rows.iter().any(|r| matches!(r, Row::Dept { id: 4, .. })));

@@ -1,9 +1,11 @@
 //! The organisation: a collapsible tree of departments with their people, and a name search.
 
+use leptos::html;
 use leptos::prelude::*;
 use messenger_protocol::{Timestamp, UserId};
 
 use super::ctx::Ctx;
+use super::dom::{add, el, is_activation, replace, set, target_with};
 use super::nav::{now_and_offset, NavCtx};
 use crate::core::color::participant_color;
 use crate::core::format::initials;
@@ -11,20 +13,7 @@ use crate::core::org::{build_tree, last_seen_label, search, visible_rows, Row};
 
 pub use crate::core::org::presence_str;
 
-/// One person line, with everything its rendering depends on (it is also the row's key).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-struct Person {
-    id: UserId,
-    name: String,
-    username: String,
-    presence: &'static str,
-    last_seen: Option<Timestamp>,
-    depth: usize,
-    /// The department path, in search results.
-    path: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq)]
 enum Line {
     Dept {
         id: i64,
@@ -33,65 +22,184 @@ enum Line {
         expanded: bool,
         count: usize,
     },
-    Person(Person),
+    Person {
+        id: UserId,
+        name: String,
+        username: String,
+        presence: &'static str,
+        last_seen: Option<Timestamp>,
+        depth: usize,
+        /// The department path, in search results.
+        path: Option<String>,
+    },
+    /// A search that found nobody.
+    NoMatch(String),
+}
+
+fn lines(ctx: Ctx, nav: NavCtx) -> Vec<Line> {
+    let query = nav.search.get();
+    let collapsed = nav.collapsed.get();
+    ctx.session.with(|s| {
+        let st = &s.state;
+        let tree = build_tree(&st.departments, &st.users, st.me_id());
+        let person = |id: UserId, depth: usize, path: Option<String>| {
+            st.users.get(&id).map(|u| Line::Person {
+                id,
+                name: st.display_name(id),
+                username: u.username.clone(),
+                presence: presence_str(u.presence),
+                last_seen: u.last_seen,
+                depth,
+                path,
+            })
+        };
+        let query = query.trim();
+        if query.is_empty() {
+            return visible_rows(&tree, &collapsed)
+                .into_iter()
+                .filter_map(|r| match r {
+                    Row::Dept {
+                        id,
+                        name,
+                        depth,
+                        expanded,
+                        count,
+                    } => Some(Line::Dept {
+                        id,
+                        name,
+                        depth,
+                        expanded,
+                        count,
+                    }),
+                    Row::Person { id, depth } => person(id, depth, None),
+                })
+                .collect();
+        }
+        let hits: Vec<Line> = search(&tree, &st.users, query)
+            .into_iter()
+            .filter_map(|h| person(h.id, 0, Some(h.path)))
+            .collect();
+        if hits.is_empty() {
+            vec![Line::NoMatch(query.to_string())]
+        } else {
+            hits
+        }
+    })
+}
+
+fn indent(depth: usize) -> String {
+    format!("padding-left:{}px", 12 + depth.min(8) * 14)
+}
+
+fn render(line: &Line, now: i64, offset: i32) -> web_sys::Element {
+    match line {
+        Line::Dept {
+            id,
+            name,
+            depth,
+            expanded,
+            count,
+        } => {
+            let li = el("li", "");
+            set(&li, "role", "treeitem");
+            set(&li, "aria-expanded", &expanded.to_string());
+            let b = add(&li, "button", "mw-dept-toggle", "");
+            set(&b, "type", "button");
+            set(&b, "data-testid", "department");
+            set(&b, "data-department-id", &id.to_string());
+            set(&b, "data-expanded", &expanded.to_string());
+            set(&b, "style", &indent(*depth));
+            let chevron = if *expanded {
+                "mw-chevron mw-chevron-open"
+            } else {
+                "mw-chevron"
+            };
+            add(&b, "span", chevron, "›");
+            add(&b, "span", "mw-dept-name", name);
+            add(&b, "span", "mw-dept-count", &count.to_string());
+            li
+        }
+        Line::Person {
+            id,
+            name,
+            username,
+            presence,
+            last_seen,
+            depth,
+            path,
+        } => {
+            let li = el("li", "mw-contact");
+            set(&li, "data-testid", "contact");
+            set(&li, "data-user-id", &id.to_string());
+            set(&li, "data-username", username);
+            set(&li, "data-presence", presence);
+            set(&li, "role", "treeitem");
+            set(&li, "tabindex", "0");
+            set(&li, "style", &indent(*depth));
+            let avatar = add(&li, "span", "mw-avatar", &initials(name));
+            set(&avatar, "style", &format!("background:{}", participant_color(*id)));
+            let dot = add(&avatar, "span", "mw-presence", "");
+            set(&dot, "data-presence", presence);
+            set(&dot, "title", presence);
+            let body = add(&li, "span", "mw-conv-body", "");
+            add(&body, "span", "mw-contact-name", name);
+            let detail = match (path, *presence, last_seen) {
+                (Some(path), _, _) => path.clone(),
+                (None, "offline", Some(t)) => last_seen_label(*t, now, offset),
+                (None, "away", _) => "away".into(),
+                _ => String::new(),
+            };
+            if !detail.is_empty() {
+                let d = add(&body, "span", "mw-contact-detail", &detail);
+                set(&d, "data-testid", "contact-detail");
+            }
+            li
+        }
+        Line::NoMatch(q) => {
+            let li = el("li", "mw-empty");
+            set(&li, "data-testid", "contact-search-empty");
+            li.set_text_content(Some(&format!("No one matches “{q}”.")));
+            li
+        }
+    }
 }
 
 #[component]
 pub fn Contacts() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let nav = expect_context::<NavCtx>();
-    let lines = Memo::new(move |_| {
-        let query = nav.search.get();
-        let collapsed = nav.collapsed.get();
-        ctx.session.with(|s| {
-            let st = &s.state;
-            let tree = build_tree(&st.departments, &st.users, st.me_id());
-            let person = |id: UserId, depth: usize, path: Option<String>| {
-                st.users.get(&id).map(|u| {
-                    Line::Person(Person {
-                        id,
-                        name: if u.display_name.trim().is_empty() {
-                            u.username.clone()
-                        } else {
-                            u.display_name.clone()
-                        },
-                        username: u.username.clone(),
-                        presence: presence_str(u.presence),
-                        last_seen: u.last_seen,
-                        depth,
-                        path,
-                    })
-                })
-            };
-            if query.trim().is_empty() {
-                visible_rows(&tree, &collapsed)
-                    .into_iter()
-                    .filter_map(|r| match r {
-                        Row::Dept {
-                            id,
-                            name,
-                            depth,
-                            expanded,
-                            count,
-                        } => Some(Line::Dept {
-                            id,
-                            name,
-                            depth,
-                            expanded,
-                            count,
-                        }),
-                        Row::Person { id, depth } => person(id, depth, None),
-                    })
-                    .collect::<Vec<_>>()
-            } else {
-                search(&tree, &st.users, &query)
-                    .into_iter()
-                    .filter_map(|h| person(h.id, 0, Some(h.path)))
-                    .collect()
-            }
-        })
+    let list = NodeRef::<html::Ul>::new();
+    Effect::new(move |prev: Option<Option<Vec<Line>>>| {
+        let ul = list.get()?;
+        let now = lines(ctx, nav);
+        if prev.flatten().as_ref() != Some(&now) {
+            let (t, offset) = now_and_offset();
+            let rows: Vec<_> = now.iter().map(|l| render(l, t, offset)).collect();
+            replace(&ul, &rows);
+        }
+        Some(now)
     });
-    let searching = move || nav.search.with(|q| !q.trim().is_empty());
+    let open = move |ev: &web_sys::Event| {
+        if let Some((_, id)) = target_with(ev, "data-user-id") {
+            if let Ok(id) = id.parse() {
+                ctx.open_direct(id);
+            }
+        }
+    };
+    let act = move |ev: &web_sys::Event| {
+        if let Some((_, id)) = target_with(ev, "data-department-id") {
+            let Ok(id) = id.parse::<i64>() else { return };
+            nav.collapsed.update(|c| {
+                if let Some(at) = c.iter().position(|x| *x == id) {
+                    c.remove(at);
+                } else {
+                    c.push(id);
+                }
+            });
+        } else {
+            open(ev);
+        }
+    };
     view! {
         <div class="mw-section mw-people">
             <h2 class="mw-section-title">"People"</h2>
@@ -106,108 +214,18 @@ pub fn Contacts() -> impl IntoView {
                     on:input=move |ev| nav.search.set(event_target_value(&ev))
                 />
             </div>
-            <Show when=move || searching() && lines.with(Vec::is_empty)>
-                <p class="mw-empty" data-testid="contact-search-empty">
-                    {move || format!("No one matches “{}”.", nav.search.get().trim())}
-                </p>
-            </Show>
-            <ul class="mw-tree" role="tree">
-                <For
-                    each=move || lines.get()
-                    key=|l| l.clone()
-                    children=move |l| match l {
-                        Line::Dept { id, name, depth, expanded, count } => {
-                            view! { <DeptLine id name depth expanded count /> }.into_any()
-                        }
-                        Line::Person(p) => view! { <Contact p=p /> }.into_any(),
+            <ul
+                class="mw-tree"
+                role="tree"
+                node_ref=list
+                on:click=move |ev| act(&ev)
+                on:keydown=move |ev| {
+                    // Buttons (departments) turn Enter into a click themselves.
+                    if is_activation(&ev) {
+                        open(&ev);
                     }
-                />
-            </ul>
-        </div>
-    }
-}
-
-fn indent(depth: usize) -> String {
-    format!("padding-left:{}px", 12 + depth.min(8) * 14)
-}
-
-#[component]
-fn DeptLine(id: i64, name: String, depth: usize, expanded: bool, count: usize) -> impl IntoView {
-    let nav = expect_context::<NavCtx>();
-    let toggle = move |_| {
-        nav.collapsed.update(|c| {
-            if !c.remove(&id) {
-                c.insert(id);
-            }
-        })
-    };
-    view! {
-        <li role="treeitem" aria-expanded=expanded.to_string()>
-            <button
-                type="button"
-                class="mw-dept-toggle"
-                data-testid="department"
-                data-department-id=id.to_string()
-                data-expanded=expanded.to_string()
-                style=indent(depth)
-                on:click=toggle
-            >
-                <span class="mw-chevron" class:mw-chevron-open=expanded aria-hidden="true">
-                    "›"
-                </span>
-                <span class="mw-dept-name">{name}</span>
-                <span class="mw-dept-count">{count}</span>
-            </button>
-        </li>
-    }
-}
-
-#[component]
-fn Contact(p: Person) -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
-    let id = p.id;
-    let presence = p.presence;
-    let detail = match (&p.path, presence, p.last_seen) {
-        (Some(path), _, _) => Some(path.clone()),
-        (None, "offline", Some(t)) => {
-            let (now, offset) = now_and_offset();
-            Some(last_seen_label(t, now, offset))
-        }
-        (None, "away", _) => Some("away".to_string()),
-        _ => None,
-    };
-    view! {
-        <li
-            class="mw-contact"
-            data-testid="contact"
-            data-username=p.username.clone()
-            data-presence=presence
-            role="treeitem"
-            tabindex="0"
-            style=indent(p.depth)
-            on:click=move |_| ctx.open_direct(id)
-            on:keydown=move |ev: web_sys::KeyboardEvent| {
-                if ev.key() == "Enter" || ev.key() == " " {
-                    ev.prevent_default();
-                    ctx.open_direct(id);
                 }
-            }
-        >
-            <span class="mw-avatar" style=format!("background:{}", participant_color(id))>
-                {initials(&p.name)}
-                <span class="mw-presence" data-presence=presence title=presence></span>
-            </span>
-            <span class="mw-conv-body">
-                <span class="mw-contact-name">{p.name.clone()}</span>
-                {detail
-                    .map(|d| {
-                        view! {
-                            <span class="mw-contact-detail" data-testid="contact-detail">
-                                {d}
-                            </span>
-                        }
-                    })}
-            </span>
-        </li>
+            ></ul>
+        </div>
     }
 }

@@ -6,6 +6,7 @@ mod compose;
 mod contacts;
 mod conversations;
 mod ctx;
+mod dom;
 mod login;
 pub mod message;
 mod messenger;

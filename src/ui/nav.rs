@@ -1,8 +1,6 @@
 //! What the list column shows (conversations and people, channels, notifications or
 //! settings), and the per-session view state of the contacts tree.
 
-use std::collections::BTreeSet;
-
 use leptos::prelude::*;
 use messenger_protocol::DepartmentId;
 
@@ -26,7 +24,7 @@ pub enum Panel {
 pub struct NavCtx {
     pub panel: RwSignal<Panel>,
     /// Departments the user folded (all start open), kept while signed in.
-    pub collapsed: RwSignal<BTreeSet<DepartmentId>>,
+    pub collapsed: RwSignal<Vec<DepartmentId>>,
     pub search: RwSignal<String>,
 }
 
@@ -34,7 +32,7 @@ impl NavCtx {
     pub fn provide() -> Self {
         let nav = NavCtx {
             panel: RwSignal::new(Panel::Home),
-            collapsed: RwSignal::new(BTreeSet::new()),
+            collapsed: RwSignal::new(Vec::new()),
             search: RwSignal::new(String::new()),
         };
         provide_context(nav);
@@ -88,17 +86,27 @@ pub fn ListColumn() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let nav = expect_context::<NavCtx>();
     load_panel(ctx, nav);
-    move || match nav.panel.get() {
-        Panel::Home => view! {
-            <div class="mw-list-scroll">
-                <ConversationList />
-                <Contacts />
-            </div>
-        }
-        .into_any(),
-        Panel::Channels => view! { <ChannelList /> }.into_any(),
-        Panel::Notifications => view! { <NotificationCenter /> }.into_any(),
-        Panel::Settings => view! { <SettingsPanel /> }.into_any(),
+    // Every panel stays mounted and only the shown one is visible: switching is instant and
+    // costs one view type per panel, not a type-erased view each.
+    let hidden = move |p: Panel| move || nav.panel.get() != p;
+    view! {
+        <div class="mw-list-scroll" prop:hidden=hidden(Panel::Home)>
+            <ConversationList />
+            <Contacts />
+        </div>
+        <div class="mw-panel" data-testid="channel-list" prop:hidden=hidden(Panel::Channels)>
+            <ChannelList />
+        </div>
+        <div
+            class="mw-panel"
+            data-testid="notification-center"
+            prop:hidden=hidden(Panel::Notifications)
+        >
+            <NotificationCenter />
+        </div>
+        <div class="mw-panel" data-testid="settings-panel" prop:hidden=hidden(Panel::Settings)>
+            <SettingsPanel />
+        </div>
     }
 }
 

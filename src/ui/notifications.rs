@@ -1,10 +1,12 @@
 //! The notification center, and the live pop-ups: a toast for normal importance, a dialog
 //! that must be dismissed for high importance.
 
+use leptos::html;
 use leptos::prelude::*;
 use messenger_protocol::{Importance, Notification, NotificationId};
 
 use super::ctx::Ctx;
+use super::dom::{add, el, is_activation, replace, set, target_with};
 use super::nav::{now_and_offset, NavCtx, Panel, PanelHead};
 use crate::core::format::preview;
 use crate::core::org::when_label;
@@ -35,113 +37,166 @@ fn activate(ctx: Ctx, nav: NavCtx, id: NotificationId) {
     }
 }
 
+fn render_row(n: &Notification, now: i64, offset: i32) -> web_sys::Element {
+    let high = n.importance == Importance::High;
+    let mut class = String::from("mw-notification");
+    if !n.read {
+        class.push_str(" mw-notification-unread");
+    }
+    if high {
+        class.push_str(" mw-notification-high");
+    }
+    let li = el("li", &class);
+    set(&li, "data-testid", "notification");
+    set(&li, "data-notification-id", &n.id.to_string());
+    set(&li, "data-read", &n.read.to_string());
+    set(&li, "data-importance", if high { "high" } else { "normal" });
+    set(&li, "role", "button");
+    set(&li, "tabindex", "0");
+    add(&li, "span", "mw-notification-dot", "");
+    let body = add(&li, "span", "mw-conv-body", "");
+    let title = add(&body, "span", "mw-notification-title", &n.title);
+    set(&title, "data-testid", "notification-title");
+    add(&body, "span", "mw-conv-preview", &preview(&n.body, 120));
+    add(
+        &li,
+        "span",
+        "mw-notification-time",
+        &when_label(n.created_at, now, offset),
+    );
+    li
+}
+
 #[component]
 pub fn NotificationCenter() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let items = Memo::new(move |_| ctx.session.with(|s| s.nav.notifications.items.clone()));
-    let loaded = Memo::new(move |_| ctx.session.with(|s| s.nav.notifications.loaded));
-    let has_more = Memo::new(move |_| ctx.session.with(|s| s.nav.notifications.has_more));
-    let loading = Memo::new(move |_| ctx.session.with(|s| s.nav.is_loading_notifications()));
+    let nav = expect_context::<NavCtx>();
+    let list = NodeRef::<html::Ul>::new();
+    Effect::new(move |prev: Option<Option<(Vec<Notification>, bool, bool, bool)>>| {
+        let ul = list.get()?;
+        let now = ctx.session.with(|s| {
+            let n = &s.nav.notifications;
+            (
+                n.items.clone(),
+                n.loaded,
+                n.has_more,
+                s.nav.is_loading_notifications(),
+            )
+        });
+        if prev.flatten().as_ref() != Some(&now) {
+            let (items, loaded, has_more, loading) = &now;
+            let (t, offset) = now_and_offset();
+            let mut rows: Vec<_> = items.iter().map(|n| render_row(n, t, offset)).collect();
+            if items.is_empty() {
+                let li = el("li", "mw-empty");
+                li.set_text_content(Some(if *loaded {
+                    "No notifications yet."
+                } else {
+                    "Loading notifications…"
+                }));
+                set(&li, "data-testid", "notifications-empty");
+                rows.push(li);
+            }
+            if *has_more {
+                let li = el("li", "mw-older");
+                let b = add(
+                    &li,
+                    "button",
+                    "mw-link",
+                    if *loading { "Loading…" } else { "Show older" },
+                );
+                set(&b, "type", "button");
+                set(&b, "data-testid", "notifications-older");
+                set(&b, "data-older", "");
+                rows.push(li);
+            }
+            replace(&ul, &rows);
+        }
+        Some(now)
+    });
+    let act = move |ev: &web_sys::Event| {
+        if target_with(ev, "data-older").is_some() {
+            let frame = ctx
+                .session
+                .try_update(|s| s.list_notifications(true))
+                .flatten();
+            ctx.send(frame);
+        } else if let Some((_, id)) = target_with(ev, "data-notification-id") {
+            if let Ok(id) = id.parse() {
+                activate(ctx, nav, id);
+            }
+        }
+    };
     let unread = Memo::new(move |_| ctx.session.with(|s| s.state.unread_notifications));
-    let mark_all = move |_| {
-        let frame = ctx
-            .session
-            .try_update(|s| s.mark_all_notifications_read())
-            .flatten();
-        ctx.send(frame);
-    };
-    let older = move |_| {
-        let frame = ctx
-            .session
-            .try_update(|s| s.list_notifications(true))
-            .flatten();
-        ctx.send(frame);
-    };
     view! {
-        <div class="mw-panel" data-testid="notification-center">
-            <PanelHead title="Notifications">
-                <button
-                    type="button"
-                    class="mw-link"
-                    data-testid="mark-all-read"
-                    disabled=move || unread.get() == 0
-                    on:click=mark_all
-                >
-                    "Mark all read"
-                </button>
-            </PanelHead>
-            <div class="mw-list-scroll">
-                <Show when=move || !loaded.get()>
-                    <p class="mw-empty">"Loading notifications…"</p>
-                </Show>
-                <Show when=move || loaded.get() && items.with(Vec::is_empty)>
-                    <p class="mw-empty" data-testid="notifications-empty">
-                        "No notifications yet."
-                    </p>
-                </Show>
-                <ul class="mw-notifications">
-                    <For
-                        each=move || items.get()
-                        key=|n| (n.id, n.read)
-                        children=move |n| view! { <NotificationRow n=n /> }
-                    />
-                </ul>
-                <Show when=move || has_more.get()>
-                    <div class="mw-older">
-                        <button
-                            type="button"
-                            class="mw-link"
-                            data-testid="notifications-older"
-                            disabled=move || loading.get()
-                            on:click=older
-                        >
-                            {move || if loading.get() { "Loading…" } else { "Show older" }}
-                        </button>
-                    </div>
-                </Show>
-            </div>
+        <PanelHead title="Notifications">
+            <button
+                type="button"
+                class="mw-link"
+                data-testid="mark-all-read"
+                disabled=move || unread.get() == 0
+                on:click=move |_| {
+                    let frame = ctx
+                        .session
+                        .try_update(|s| s.mark_all_notifications_read())
+                        .flatten();
+                    ctx.send(frame);
+                }
+            >
+                "Mark all read"
+            </button>
+        </PanelHead>
+        <div class="mw-list-scroll">
+            <ul
+                class="mw-notifications"
+                node_ref=list
+                on:click=move |ev| act(&ev)
+                on:keydown=move |ev| {
+                    if is_activation(&ev) {
+                        act(&ev);
+                    }
+                }
+            ></ul>
         </div>
     }
 }
 
-#[component]
-fn NotificationRow(n: Notification) -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
-    let nav = expect_context::<NavCtx>();
-    let id = n.id;
-    let (now, offset) = now_and_offset();
-    let high = n.importance == Importance::High;
-    view! {
-        <li
-            class="mw-notification"
-            class:mw-notification-unread=!n.read
-            class:mw-notification-high=high
-            data-testid="notification"
-            data-notification-id=id.to_string()
-            data-read=n.read.to_string()
-            data-importance=if high { "high" } else { "normal" }
-            role="button"
-            tabindex="0"
-            on:click=move |_| activate(ctx, nav, id)
-            on:keydown=move |ev: web_sys::KeyboardEvent| {
-                if ev.key() == "Enter" {
-                    activate(ctx, nav, id);
-                }
-            }
-        >
-            <span class="mw-notification-dot" aria-hidden="true"></span>
-            <span class="mw-conv-body">
-                <span class="mw-notification-title" data-testid="notification-title">
-                    {n.title.clone()}
-                </span>
-                {(!n.body.trim().is_empty())
-                    .then(|| {
-                        view! { <span class="mw-conv-preview">{preview(&n.body, 120)}</span> }
-                    })}
-            </span>
-            <span class="mw-notification-time">{when_label(n.created_at, now, offset)}</span>
-        </li>
-    }
+fn render_toast(n: &Notification) -> web_sys::Element {
+    let t = el("div", "mw-toast");
+    set(&t, "data-testid", "notification-toast");
+    set(&t, "data-notification-id", &n.id.to_string());
+    set(&t, "role", "button");
+    set(&t, "tabindex", "0");
+    let body = add(&t, "span", "mw-conv-body", "");
+    add(&body, "span", "mw-notification-title", &n.title);
+    add(&body, "span", "mw-conv-preview", &preview(&n.body, 90));
+    let close = add(&t, "button", "mw-toast-close", "×");
+    set(&close, "type", "button");
+    set(&close, "aria-label", "Dismiss");
+    set(&close, "data-dismiss", &n.id.to_string());
+    t
+}
+
+fn render_dialog(n: &Notification) -> web_sys::Element {
+    let overlay = el("div", "mw-overlay");
+    let d = add(&overlay, "div", "mw-dialog", "");
+    set(&d, "role", "alertdialog");
+    set(&d, "aria-modal", "true");
+    set(&d, "aria-label", &n.title);
+    set(&d, "data-testid", "notification-dialog");
+    add(&d, "p", "mw-dialog-kicker", "High importance");
+    add(&d, "h2", "mw-dialog-title", &n.title);
+    add(&d, "p", "mw-dialog-body", &n.body);
+    let actions = add(&d, "div", "mw-dialog-actions", "");
+    let dismiss = add(&actions, "button", "mw-chip", "Dismiss");
+    set(&dismiss, "type", "button");
+    set(&dismiss, "data-testid", "notification-dismiss");
+    set(&dismiss, "data-dismiss", &n.id.to_string());
+    let open = add(&actions, "button", "mw-chip mw-chip-primary", "Open");
+    set(&open, "type", "button");
+    set(&open, "data-testid", "notification-open");
+    set(&open, "data-notification-id", &n.id.to_string());
+    overlay
 }
 
 /// Toasts (bottom right) and the high-importance dialog, for notifications arriving live.
@@ -149,36 +204,25 @@ fn NotificationRow(n: Notification) -> impl IntoView {
 pub fn NotificationPopups() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let nav = expect_context::<NavCtx>();
-    let toasts = Memo::new(move |_| {
-        ctx.session.with(|s| {
-            s.nav
-                .notifications
-                .popups
-                .iter()
-                .filter(|p| p.importance == Importance::Normal)
-                .cloned()
-                .collect::<Vec<_>>()
-        })
-    });
-    let dialog = Memo::new(move |_| {
-        ctx.session.with(|s| {
-            s.nav
-                .notifications
-                .popups
-                .iter()
-                .find(|p| p.importance == Importance::High)
-                .cloned()
-        })
-    });
-    let dismiss = move |id: NotificationId| {
-        ctx.session.try_update(|s| s.nav.notifications.dismiss(id));
-    };
-    view! {
-        <div class="mw-toasts" aria-live="polite">
-            <For
-                each=move || toasts.get()
-                key=|n| n.id
-                children=move |n| {
+    let host = NodeRef::<html::Div>::new();
+    Effect::new(move |prev: Option<Option<Vec<Notification>>>| {
+        let div = host.get()?;
+        let now = ctx.session.with(|s| s.nav.notifications.popups.clone());
+        let prev = prev.flatten().unwrap_or_default();
+        if prev != now {
+            let toasts = el("div", "mw-toasts");
+            set(&toasts, "aria-live", "polite");
+            let mut rows = vec![toasts.clone()];
+            for n in &now {
+                if n.importance == Importance::High {
+                    // One dialog at a time, the oldest first.
+                    if rows.len() == 1 {
+                        rows.push(render_dialog(n));
+                    }
+                    continue;
+                }
+                let _ = toasts.append_child(&render_toast(n));
+                if !prev.iter().any(|p| p.id == n.id) {
                     let id = n.id;
                     // No reactive owner in a timer: try_ calls are no-ops once unmounted.
                     set_timeout(
@@ -187,75 +231,33 @@ pub fn NotificationPopups() -> impl IntoView {
                         },
                         std::time::Duration::from_millis(TOAST_MS),
                     );
-                    view! {
-                        <div
-                            class="mw-toast"
-                            data-testid="notification-toast"
-                            role="button"
-                            tabindex="0"
-                            on:click=move |_| activate(ctx, nav, id)
-                        >
-                            <span class="mw-conv-body">
-                                <span class="mw-notification-title">{n.title.clone()}</span>
-                                <span class="mw-conv-preview">{preview(&n.body, 90)}</span>
-                            </span>
-                            <button
-                                type="button"
-                                class="mw-toast-close"
-                                aria-label="Dismiss"
-                                on:click=move |ev| {
-                                    ev.stop_propagation();
-                                    dismiss(id);
-                                }
-                            >
-                                "×"
-                            </button>
-                        </div>
-                    }
                 }
-            />
-        </div>
-        {move || {
-            dialog
-                .get()
-                .map(|n| {
-                    let id = n.id;
-                    view! {
-                        <div class="mw-overlay">
-                            <div
-                                class="mw-dialog"
-                                role="alertdialog"
-                                aria-modal="true"
-                                aria-labelledby="mw-dialog-title"
-                                data-testid="notification-dialog"
-                            >
-                                <p class="mw-dialog-kicker">"High importance"</p>
-                                <h2 class="mw-dialog-title" id="mw-dialog-title">
-                                    {n.title.clone()}
-                                </h2>
-                                <p class="mw-dialog-body">{n.body.clone()}</p>
-                                <div class="mw-dialog-actions">
-                                    <button
-                                        type="button"
-                                        class="mw-chip"
-                                        data-testid="notification-dismiss"
-                                        on:click=move |_| dismiss(id)
-                                    >
-                                        "Dismiss"
-                                    </button>
-                                    <button
-                                        type="button"
-                                        class="mw-chip mw-chip-primary"
-                                        data-testid="notification-open"
-                                        on:click=move |_| activate(ctx, nav, id)
-                                    >
-                                        "Open"
-                                    </button>
-                                </div>
-                            </div>
-                        </div>
-                    }
-                })
-        }}
+            }
+            replace(&div, &rows);
+        }
+        Some(now)
+    });
+    let act = move |ev: &web_sys::Event| {
+        if let Some((_, id)) = target_with(ev, "data-dismiss") {
+            if let Ok(id) = id.parse() {
+                ctx.session.try_update(|s| s.nav.notifications.dismiss(id));
+            }
+        } else if let Some((_, id)) = target_with(ev, "data-notification-id") {
+            if let Ok(id) = id.parse() {
+                activate(ctx, nav, id);
+            }
+        }
+    };
+    view! {
+        <div
+            class="mw-popups"
+            node_ref=host
+            on:click=move |ev| act(&ev)
+            on:keydown=move |ev| {
+                if is_activation(&ev) {
+                    act(&ev);
+                }
+            }
+        ></div>
     }
 }

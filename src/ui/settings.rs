@@ -1,158 +1,203 @@
 //! The settings panel: send key, notification e-mail, forwarding. Values are the server's;
 //! a change is sent as a patch and shown once the server confirms it.
 
+use leptos::html;
 use leptos::prelude::*;
-use messenger_protocol::{EmailMode, SendKey, SettingsPatch};
+use messenger_protocol::{EmailMode, SendKey, Settings, SettingsPatch};
+use wasm_bindgen::JsCast;
 
 use super::ctx::Ctx;
+use super::dom::{add, set};
 use super::nav::PanelHead;
+
+/// A `<select>` inside a labelled field; options are `(value, label)`.
+fn select(parent: &web_sys::Element, label: &str, key: &str, options: &[(&str, &str)]) {
+    let field = add(parent, "label", "mw-field", label);
+    let s = add(&field, "select", "", "");
+    set(&s, "data-testid", &format!("settings-{key}"));
+    set(&s, "data-setting", key);
+    for (value, text) in options {
+        let o = add(&s, "option", "", text);
+        set(&o, "value", value);
+    }
+}
+
+fn section(parent: &web_sys::Element, title: &str) -> web_sys::Element {
+    let s = add(parent, "section", "mw-setting", "");
+    add(&s, "h3", "mw-setting-title", title);
+    s
+}
+
+/// The form, built once; [`show`] puts the server's values in.
+fn build(root: &web_sys::Element) {
+    let sending = section(root, "Sending messages");
+    select(
+        &sending,
+        "Send with",
+        "send-key",
+        &[
+            ("enter", "Enter (Shift+Enter for a new line)"),
+            ("ctrl_enter", "Ctrl+Enter (Enter for a new line)"),
+        ],
+    );
+    let mail = section(root, "E-mail notifications");
+    select(
+        &mail,
+        "Send e-mail",
+        "email-mode",
+        &[
+            ("off", "Never"),
+            ("immediately", "Immediately, one per message"),
+            ("digest", "As a digest"),
+        ],
+    );
+    let field = add(&mail, "label", "mw-field", "Digest every (minutes)");
+    set(&field, "data-digest-field", "");
+    let n = add(&field, "input", "", "");
+    for (k, v) in [
+        ("type", "number"),
+        ("min", "1"),
+        ("max", "1440"),
+        ("data-testid", "settings-digest-minutes"),
+        ("data-setting", "digest-minutes"),
+    ] {
+        set(&n, k, v);
+    }
+    let offline = section(root, "Offline recipients");
+    let check = add(&offline, "label", "mw-check", "");
+    let c = add(&check, "input", "", "");
+    set(&c, "type", "checkbox");
+    set(&c, "data-testid", "settings-forward-offline");
+    set(&c, "data-setting", "forward-offline");
+    add(
+        &check,
+        "span",
+        "",
+        "Always forward messages to offline people without asking",
+    );
+    let note = add(
+        &offline,
+        "p",
+        "mw-setting-note",
+        "This server does not store messages for offline people.",
+    );
+    set(&note, "data-forwarding-note", "");
+    let error = add(root, "p", "mw-setting-error", "");
+    set(&error, "data-testid", "settings-error");
+}
+
+fn find<T: JsCast>(root: &web_sys::Element, selector: &str) -> Option<T> {
+    root.query_selector(selector).ok()??.dyn_into().ok()
+}
+
+fn show(root: &web_sys::Element, s: &Settings, forwarding: bool, error: &str) {
+    let send_key = match s.send_key {
+        SendKey::Enter => "enter",
+        SendKey::CtrlEnter => "ctrl_enter",
+    };
+    let email = match s.email_mode {
+        EmailMode::Off => "off",
+        EmailMode::Immediately => "immediately",
+        EmailMode::Digest => "digest",
+    };
+    // `<select>.value` through the input element binding: both have a `value` property.
+    for (key, value) in [("send-key", send_key), ("email-mode", email)] {
+        if let Some(sel) = find::<web_sys::Element>(root, &format!("[data-setting={key}]")) {
+            set(&sel, "data-value", value);
+            sel.unchecked_into::<web_sys::HtmlInputElement>()
+                .set_value(value);
+        }
+    }
+    if let Some(i) = find::<web_sys::HtmlInputElement>(root, "[data-setting=digest-minutes]") {
+        i.set_value(&s.digest_minutes.to_string());
+    }
+    if let Some(i) = find::<web_sys::HtmlInputElement>(root, "[data-setting=forward-offline]") {
+        i.set_checked(s.always_forward_offline);
+    }
+    let toggle = |selector: &str, hidden: bool| {
+        if let Some(e) = find::<web_sys::HtmlElement>(root, selector) {
+            e.set_hidden(hidden);
+        }
+    };
+    toggle("[data-digest-field]", s.email_mode != EmailMode::Digest);
+    toggle("[data-forwarding-note]", forwarding);
+    if let Some(e) = find::<web_sys::Element>(root, "[data-testid=settings-error]") {
+        e.set_text_content(Some(error));
+    }
+}
+
+/// The patch a changed control asks for, or why its value is refused.
+fn patch_for(key: &str, value: &str, checked: bool) -> Result<SettingsPatch, &'static str> {
+    let mut p = SettingsPatch::default();
+    match key {
+        "send-key" => {
+            p.send_key = Some(if value == "ctrl_enter" {
+                SendKey::CtrlEnter
+            } else {
+                SendKey::Enter
+            })
+        }
+        "email-mode" => {
+            p.email_mode = Some(match value {
+                "immediately" => EmailMode::Immediately,
+                "digest" => EmailMode::Digest,
+                _ => EmailMode::Off,
+            })
+        }
+        "digest-minutes" => match value.trim().parse::<u32>() {
+            Ok(m) if (1..=1440).contains(&m) => p.digest_minutes = Some(m),
+            _ => return Err("Enter a number of minutes from 1 to 1440."),
+        },
+        "forward-offline" => p.always_forward_offline = Some(checked),
+        _ => return Err(""),
+    }
+    Ok(p)
+}
 
 #[component]
 pub fn SettingsPanel() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let settings = Memo::new(move |_| ctx.session.with(|s| s.state.settings.clone()));
-    let forwarding = Memo::new(move |_| ctx.session.with(|s| s.state.features.forwarding));
-    let error = Memo::new(move |_| ctx.session.with(|s| s.nav.settings_error.clone()));
-    let saving = Memo::new(move |_| ctx.session.with(|s| s.nav.is_saving_settings()));
-    let digest_error = RwSignal::new(None::<&'static str>);
-    let save = move |patch: SettingsPatch| {
-        let frame = ctx.session.try_update(|s| s.update_settings(patch)).flatten();
-        ctx.send(frame);
-    };
-    let on_send_key = move |ev: web_sys::Event| {
-        let key = match event_target_value(&ev).as_str() {
-            "ctrl_enter" => SendKey::CtrlEnter,
-            _ => SendKey::Enter,
+    let form = NodeRef::<html::Div>::new();
+    let local_error = RwSignal::new("");
+    Effect::new(move |built: Option<bool>| {
+        let Some(root) = form.get() else {
+            return false;
         };
-        save(SettingsPatch {
-            send_key: Some(key),
-            ..SettingsPatch::default()
-        });
-    };
-    let on_email = move |ev: web_sys::Event| {
-        let mode = match event_target_value(&ev).as_str() {
-            "immediately" => EmailMode::Immediately,
-            "digest" => EmailMode::Digest,
-            _ => EmailMode::Off,
-        };
-        save(SettingsPatch {
-            email_mode: Some(mode),
-            ..SettingsPatch::default()
-        });
-    };
-    let on_digest = move |ev: web_sys::Event| match event_target_value(&ev).trim().parse::<u32>() {
-        Ok(m) if (1..=1440).contains(&m) => {
-            digest_error.set(None);
-            save(SettingsPatch {
-                digest_minutes: Some(m),
-                ..SettingsPatch::default()
-            });
+        if built != Some(true) {
+            build(&root);
         }
-        _ => digest_error.set(Some("Enter a number of minutes from 1 to 1440.")),
-    };
-    let on_forward = move |ev: web_sys::Event| {
-        save(SettingsPatch {
-            always_forward_offline: Some(event_target_checked(&ev)),
-            ..SettingsPatch::default()
+        let error = local_error.get();
+        ctx.session.with(|s| {
+            let server_error = s.nav.settings_error.as_deref().unwrap_or_default();
+            let error = if error.is_empty() { server_error } else { error };
+            show(&root, &s.state.settings, s.state.features.forwarding, error);
         });
+        true
+    });
+    let on_change = move |ev: web_sys::Event| {
+        let Some(t) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let key = t.get_attribute("data-setting").unwrap_or_default();
+        match patch_for(&key, &t.value(), t.checked()) {
+            Ok(patch) => {
+                local_error.set("");
+                let frame = ctx.session.try_update(|s| s.update_settings(patch)).flatten();
+                ctx.send(frame);
+            }
+            Err(e) => local_error.set(e),
+        }
     };
-    let send_key = move || settings.with(|s| s.send_key);
-    let email = move || settings.with(|s| s.email_mode);
+    let saving = move || ctx.session.with(|s| s.nav.is_saving_settings());
     view! {
-        <div class="mw-panel" data-testid="settings-panel">
-            <PanelHead title="Settings">
-                <span class="mw-saving" aria-live="polite">
-                    {move || if saving.get() { "Saving…" } else { "" }}
-                </span>
-            </PanelHead>
-            <div class="mw-list-scroll mw-settings">
-                <section class="mw-setting">
-                    <h3 class="mw-setting-title">"Sending messages"</h3>
-                    <label class="mw-field">
-                        "Send with"
-                        <select
-                            data-testid="settings-send-key"
-                            data-value=move || match send_key() {
-                                SendKey::Enter => "enter",
-                                SendKey::CtrlEnter => "ctrl_enter",
-                            }
-                            on:change=on_send_key
-                        >
-                            <option value="enter" prop:selected=move || send_key() == SendKey::Enter>
-                                "Enter (Shift+Enter for a new line)"
-                            </option>
-                            <option
-                                value="ctrl_enter"
-                                prop:selected=move || send_key() == SendKey::CtrlEnter
-                            >
-                                "Ctrl+Enter (Enter for a new line)"
-                            </option>
-                        </select>
-                    </label>
-                </section>
-                <section class="mw-setting">
-                    <h3 class="mw-setting-title">"E-mail notifications"</h3>
-                    <label class="mw-field">
-                        "Send e-mail"
-                        <select data-testid="settings-email-mode" on:change=on_email>
-                            <option value="off" prop:selected=move || email() == EmailMode::Off>
-                                "Never"
-                            </option>
-                            <option
-                                value="immediately"
-                                prop:selected=move || email() == EmailMode::Immediately
-                            >
-                                "Immediately, one per message"
-                            </option>
-                            <option value="digest" prop:selected=move || email() == EmailMode::Digest>
-                                "As a digest"
-                            </option>
-                        </select>
-                    </label>
-                    <Show when=move || email() == EmailMode::Digest>
-                        <label class="mw-field">
-                            "Digest every (minutes)"
-                            <input
-                                type="number"
-                                min="1"
-                                max="1440"
-                                data-testid="settings-digest-minutes"
-                                prop:value=move || settings.with(|s| s.digest_minutes.to_string())
-                                on:change=on_digest
-                            />
-                        </label>
-                    </Show>
-                    {move || digest_error.get().map(|e| view! { <p class="mw-setting-error">{e}</p> })}
-                </section>
-                <section class="mw-setting">
-                    <h3 class="mw-setting-title">"Offline recipients"</h3>
-                    <label class="mw-check">
-                        <input
-                            type="checkbox"
-                            data-testid="settings-forward-offline"
-                            prop:checked=move || settings.with(|s| s.always_forward_offline)
-                            on:change=on_forward
-                        />
-                        "Always forward messages to offline people without asking"
-                    </label>
-                    <Show when=move || !forwarding.get()>
-                        <p class="mw-setting-note">
-                            "This server does not store messages for offline people."
-                        </p>
-                    </Show>
-                </section>
-                {move || {
-                    error
-                        .get()
-                        .map(|e| {
-                            view! {
-                                <p class="mw-setting-error" data-testid="settings-error">
-                                    {e}
-                                </p>
-                            }
-                        })
-                }}
-            </div>
-        </div>
+        <PanelHead title="Settings">
+            <span class="mw-saving" aria-live="polite">
+                {move || if saving() { "Saving…" } else { "" }}
+            </span>
+        </PanelHead>
+        <div class="mw-list-scroll mw-settings" node_ref=form on:change=on_change></div>
     }
 }

@@ -22,22 +22,32 @@ fn icon(path: &'static str) -> impl IntoView {
     }
 }
 
+/// A counter button; `panel` is what it shows (`Home` for the unread counter, which opens the
+/// most recent chat with unread messages instead).
 #[component]
 fn Counter(
     testid: &'static str,
     icon_path: &'static str,
     noun: &'static str,
     count: Memo<u32>,
-    #[prop(optional)] panel: Option<Panel>,
-    on_click: impl Fn() + 'static,
+    panel: Panel,
 ) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
     let nav = expect_context::<NavCtx>();
+    let on_click = move || {
+        if panel != Panel::Home {
+            nav.toggle(panel);
+        } else if let Some(c) = ctx.session.with_untracked(|s| s.state.most_recent_unread()) {
+            nav.panel.set(Panel::Home);
+            ctx.open(c);
+        }
+    };
     view! {
         <button
             type="button"
             class="mw-nav-btn"
             class:mw-nav-zero=move || count.get() == 0
-            class:mw-nav-active=move || panel.is_some_and(|p| nav.panel.get() == p)
+            class:mw-nav-active=move || panel != Panel::Home && nav.panel.get() == panel
             data-testid=testid
             data-count=move || count.get().to_string()
             title=move || format!("{} {noun}", count.get())
@@ -58,12 +68,6 @@ pub fn Sidebar() -> impl IntoView {
     let total = Memo::new(move |_| ctx.session.with(|s| s.state.total_unread()));
     let channels = Memo::new(move |_| ctx.session.with(|s| s.state.new_channels));
     let notifications = Memo::new(move |_| ctx.session.with(|s| s.state.unread_notifications));
-    let open_unread = move || {
-        if let Some(c) = ctx.session.with_untracked(|s| s.state.most_recent_unread()) {
-            nav.panel.set(Panel::Home);
-            ctx.open(c);
-        }
-    };
     view! {
         <nav class="mw-sidebar" aria-label="Messenger">
             <div class="mw-brand" aria-hidden="true">
@@ -74,7 +78,7 @@ pub fn Sidebar() -> impl IntoView {
                 icon_path=ICON_CHAT
                 noun="unread messages"
                 count=total
-                on_click=open_unread
+                panel=Panel::Home
             />
             <Counter
                 testid="channels-counter"
@@ -82,7 +86,6 @@ pub fn Sidebar() -> impl IntoView {
                 noun="new channels"
                 count=channels
                 panel=Panel::Channels
-                on_click=move || nav.toggle(Panel::Channels)
             />
             <Counter
                 testid="notifications-counter"
@@ -90,7 +93,6 @@ pub fn Sidebar() -> impl IntoView {
                 noun="unread notifications"
                 count=notifications
                 panel=Panel::Notifications
-                on_click=move || nav.toggle(Panel::Notifications)
             />
             <div class="mw-sidebar-fill"></div>
             <button
