@@ -22,7 +22,11 @@ pub struct DeptNode {
 impl DeptNode {
     /// People in this department and every sub-department.
     pub fn total_people(&self) -> usize {
-        self.people.len() + self.children.iter().map(DeptNode::total_people).sum::<usize>()
+        let mut n = self.people.len();
+        for c in &self.children {
+            n += c.total_people();
+        }
+        n
     }
 }
 
@@ -52,9 +56,18 @@ fn display_name(u: &User) -> &str {
 
 /// Sorts by a case-folded name (one sort instantiation for every list here: it keeps the
 /// wasm small).
-fn sorted_ids(mut keyed: Vec<(String, i64)>) -> Vec<i64> {
-    keyed.sort_unstable();
-    keyed.into_iter().map(|(_, id)| id).collect()
+fn sorted_ids(keyed: Vec<(String, i64)>) -> Vec<i64> {
+    // Binary insertion: no sort routine linked in for the few hundred names of an org.
+    let mut sorted: Vec<(String, i64)> = Vec::with_capacity(keyed.len());
+    for k in keyed {
+        let at = sorted.partition_point(|x| *x <= k);
+        sorted.insert(at, k);
+    }
+    let mut ids = Vec::with_capacity(sorted.len());
+    for (_, id) in sorted {
+        ids.push(id);
+    }
+    ids
 }
 
 /// Builds the department tree with everyone but `me`. A department whose parent is unknown
@@ -65,81 +78,99 @@ pub fn build_tree(
     users: &BTreeMap<UserId, User>,
     me: Option<UserId>,
 ) -> Vec<DeptNode> {
-    let find = |id: DepartmentId| departments.iter().find(|d| d.id == id);
-    // The parent, when it exists and following parents from it never comes back here.
-    let parent = |d: &Department| -> Option<DepartmentId> {
-        let p = d.parent_id.filter(|p| find(*p).is_some())?;
-        let mut cur = Some(p);
+    // Plain loops rather than iterator chains: each chain is its own code in the wasm.
+    let find = |id: DepartmentId| departments.iter().position(|d| d.id == id);
+    // Each department's parent, when it exists and following parents never comes back.
+    let mut parents: Vec<Option<DepartmentId>> = Vec::with_capacity(departments.len());
+    for d in departments {
+        let mut parent = d.parent_id.filter(|p| find(*p).is_some());
+        let mut cur = parent;
         for _ in 0..=departments.len() {
             match cur {
-                None => return Some(p),
-                Some(c) if c == d.id => return None,
-                Some(c) => cur = find(c).and_then(|x| x.parent_id),
+                None => break,
+                Some(c) if c == d.id => {
+                    parent = None;
+                    break;
+                }
+                Some(c) => cur = find(c).and_then(|i| departments[i].parent_id),
             }
         }
-        None
-    };
-    let people = sorted_ids(
-        users
-            .values()
-            .filter(|u| Some(u.id) != me)
-            .map(|u| (fold(display_name(u)), u.id))
-            .collect(),
-    );
-    let order = sorted_ids(
-        departments
-            .iter()
-            .map(|d| (fold(&d.name), d.id))
-            .collect(),
-    );
+        if cur.is_some() {
+            parent = None; // longer than the list: a cycle further up
+        }
+        parents.push(parent);
+    }
+    let mut keyed = Vec::new();
+    for u in users.values() {
+        if Some(u.id) != me {
+            keyed.push((fold(display_name(u)), u.id));
+        }
+    }
+    let people = sorted_ids(keyed);
+    let mut keyed = Vec::new();
+    for d in departments {
+        keyed.push((fold(&d.name), d.id));
+    }
+    let order = sorted_ids(keyed);
 
-    fn node(
-        id: DepartmentId,
-        order: &[DepartmentId],
-        departments: &[Department],
-        people: &[UserId],
-        users: &BTreeMap<UserId, User>,
-        parent: &dyn Fn(&Department) -> Option<DepartmentId>,
-        depth: usize,
-    ) -> Option<DeptNode> {
-        let d = departments.iter().find(|d| d.id == id)?;
-        // Parents are acyclic (see `parent`), so depth is bounded by the count; still, stop.
-        if depth > departments.len() {
+    struct Org<'a> {
+        departments: &'a [Department],
+        parents: &'a [Option<DepartmentId>],
+        order: &'a [DepartmentId],
+        people: &'a [UserId],
+        users: &'a BTreeMap<UserId, User>,
+    }
+    fn node(org: &Org, id: DepartmentId, depth: usize) -> Option<DeptNode> {
+        // Parents are acyclic, so depth is bounded by the count; still, stop.
+        if depth > org.departments.len() {
             return None;
         }
-        let children = order
-            .iter()
-            .filter(|c| departments.iter().any(|x| x.id == **c && parent(x) == Some(id)))
-            .filter_map(|c| node(*c, order, departments, people, users, parent, depth + 1))
-            .collect();
+        let mut children = Vec::new();
+        for c in org.order {
+            let i = org.departments.iter().position(|d| d.id == *c)?;
+            if org.parents[i] == Some(id) {
+                if let Some(n) = node(org, *c, depth + 1) {
+                    children.push(n);
+                }
+            }
+        }
+        let mut people = Vec::new();
+        for u in org.people {
+            if org.users.get(u).is_some_and(|u| u.department_id == Some(id)) {
+                people.push(*u);
+            }
+        }
+        let d = org.departments.iter().find(|d| d.id == id)?;
         let n = DeptNode {
             id,
             name: d.name.clone(),
-            people: people
-                .iter()
-                .copied()
-                .filter(|u| users.get(u).is_some_and(|u| u.department_id == Some(id)))
-                .collect(),
+            people,
             children,
         };
         (n.total_people() > 0).then_some(n)
     }
 
-    let mut roots: Vec<DeptNode> = order
-        .iter()
-        .filter(|id| find(**id).is_some_and(|d| parent(d).is_none()))
-        .filter_map(|id| node(*id, &order, departments, &people, users, &parent, 0))
-        .collect();
-    let others: Vec<UserId> = people
-        .iter()
-        .copied()
-        .filter(|u| {
-            users
-                .get(u)
-                .and_then(|u| u.department_id)
-                .is_none_or(|d| find(d).is_none())
-        })
-        .collect();
+    let org = Org {
+        departments,
+        parents: &parents,
+        order: &order,
+        people: &people,
+        users,
+    };
+    let mut roots = Vec::new();
+    for id in &order {
+        let root = find(*id).is_some_and(|i| parents[i].is_none());
+        if let Some(n) = root.then(|| node(&org, *id, 0)).flatten() {
+            roots.push(n);
+        }
+    }
+    let mut others = Vec::new();
+    for u in &people {
+        let dept = users.get(u).and_then(|u| u.department_id);
+        if dept.is_none_or(|d| find(d).is_none()) {
+            others.push(*u);
+        }
+    }
     if !others.is_empty() {
         roots.push(DeptNode {
             id: OTHER,
@@ -167,10 +198,12 @@ pub fn visible_rows(tree: &[DeptNode], collapsed: &[DepartmentId]) -> Vec<Row> {
             for c in &n.children {
                 walk(c, depth + 1, collapsed, out);
             }
-            out.extend(n.people.iter().map(|id| Row::Person {
-                id: *id,
-                depth: depth + 1,
-            }));
+            for id in &n.people {
+                out.push(Row::Person {
+                    id: *id,
+                    depth: depth + 1,
+                });
+            }
         }
     }
     let mut out = Vec::new();
@@ -182,11 +215,15 @@ pub fn visible_rows(tree: &[DeptNode], collapsed: &[DepartmentId]) -> Vec<Row> {
 
 /// Every department id of the tree (to fold everything).
 pub fn all_ids(tree: &[DeptNode]) -> Vec<DepartmentId> {
-    let mut out = Vec::new();
-    let mut stack: Vec<&DeptNode> = tree.iter().collect();
-    while let Some(n) = stack.pop() {
+    fn walk(n: &DeptNode, out: &mut Vec<DepartmentId>) {
         out.push(n.id);
-        stack.extend(n.children.iter());
+        for c in &n.children {
+            walk(c, out);
+        }
+    }
+    let mut out = Vec::new();
+    for n in tree {
+        walk(n, &mut out);
     }
     out
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use messenger_protocol::{Timestamp, UserId};
 
 use super::ctx::Ctx;
-use super::dom::{add, el, is_activation, replace, set, target_with};
+use super::dom::{add, el, is_activation, set, target_with};
 use super::nav::{now_and_offset, NavCtx};
 use crate::core::color::participant_color;
 use crate::core::format::initials;
@@ -54,36 +54,35 @@ fn lines(ctx: Ctx, nav: NavCtx) -> Vec<Line> {
             })
         };
         let query = query.trim();
+        let mut out = Vec::new();
         if query.is_empty() {
-            return visible_rows(&tree, &collapsed)
-                .into_iter()
-                .filter_map(|r| match r {
+            for r in visible_rows(&tree, &collapsed) {
+                match r {
                     Row::Dept {
                         id,
                         name,
                         depth,
                         expanded,
                         count,
-                    } => Some(Line::Dept {
+                    } => out.push(Line::Dept {
                         id,
                         name,
                         depth,
                         expanded,
                         count,
                     }),
-                    Row::Person { id, depth } => person(id, depth, None),
-                })
-                .collect();
-        }
-        let hits: Vec<Line> = search(&tree, &st.users, query)
-            .into_iter()
-            .filter_map(|h| person(h.id, 0, Some(h.path)))
-            .collect();
-        if hits.is_empty() {
-            vec![Line::NoMatch(query.to_string())]
+                    Row::Person { id, depth } => out.extend(person(id, depth, None)),
+                }
+            }
         } else {
-            hits
+            for h in search(&tree, &st.users, query) {
+                out.extend(person(h.id, 0, Some(h.path)));
+            }
+            if out.is_empty() {
+                out.push(Line::NoMatch(query.to_string()));
+            }
         }
+        out
     })
 }
 
@@ -174,8 +173,10 @@ pub fn Contacts() -> impl IntoView {
         let now = lines(ctx, nav);
         if prev.flatten().as_ref() != Some(&now) {
             let (t, offset) = now_and_offset();
-            let rows: Vec<_> = now.iter().map(|l| render(l, t, offset)).collect();
-            replace(&ul, &rows);
+            ul.set_text_content(None);
+            for l in &now {
+                let _ = ul.append_child(&render(l, t, offset));
+            }
         }
         Some(now)
     });

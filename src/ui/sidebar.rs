@@ -49,9 +49,7 @@ fn Counter(
             class:mw-nav-zero=move || count.get() == 0
             class:mw-nav-active=move || panel != Panel::Home && nav.panel.get() == panel
             data-testid=testid
-            data-count=move || count.get().to_string()
             title=move || format!("{} {noun}", count.get())
-            aria-label=move || format!("{} {noun}", count.get())
             on:click=move |_| on_click()
         >
             {icon(icon_path)}
