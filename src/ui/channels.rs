@@ -1,14 +1,15 @@
-//! The open-channel list: join a channel, or open one already joined.
+//! The open-channel list: join a channel, or open one already joined. Rendered into the
+//! list column's panel (see `nav::PanelView`).
 
-use leptos::html;
 use leptos::prelude::*;
-use messenger_protocol::ChannelInfo;
+use messenger_protocol::{ChannelInfo, ConversationId};
+use web_sys::Element;
 
 use super::ctx::Ctx;
-use super::dom::{add, el, replace, set, target_with};
-use super::nav::{NavCtx, Panel, PanelHead};
+use super::dom::{add, el, set};
+use super::nav::{NavCtx, Panel};
 
-fn render(c: &ChannelInfo, joining: bool) -> web_sys::Element {
+fn row(c: &ChannelInfo, joining: bool) -> Element {
     let li = el("li", "mw-channel");
     set(&li, "data-testid", "channel");
     set(&li, "data-channel-id", &c.id.to_string());
@@ -31,70 +32,43 @@ fn render(c: &ChannelInfo, joining: bool) -> web_sys::Element {
     let b = add(&li, "button", class, label);
     set(&b, "type", "button");
     set(&b, "data-testid", testid);
-    set(&b, "data-act", &c.id.to_string());
+    set(&b, "data-act", "channel");
+    set(&b, "data-id", &c.id.to_string());
     if joining {
         set(&b, "disabled", "");
     }
     li
 }
 
-#[component]
-pub fn ChannelList() -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
-    let nav = expect_context::<NavCtx>();
-    let list = NodeRef::<html::Ul>::new();
-    Effect::new(move |prev: Option<Option<(Vec<ChannelInfo>, bool, Vec<bool>)>>| {
-        let ul = list.get()?;
-        let now = ctx.session.with(|s| {
-            let items = s.nav.channels.items.clone();
-            let joining = items.iter().map(|c| s.nav.is_joining(c.id)).collect();
-            (items, s.nav.channels.loaded, joining)
-        });
-        if prev.flatten().as_ref() != Some(&now) {
-            let (items, loaded, joining) = &now;
-            let mut rows: Vec<_> = items
-                .iter()
-                .zip(joining)
-                .map(|(c, j)| render(c, *j))
-                .collect();
-            if items.is_empty() {
-                let text = if *loaded {
-                    "No open channels yet."
-                } else {
-                    "Loading channels…"
-                };
-                let p = el("li", "mw-empty");
-                p.set_text_content(Some(text));
-                rows.push(p);
-            }
-            replace(&ul, &rows);
-        }
-        Some(now)
-    });
-    let on_click = move |ev: web_sys::MouseEvent| {
-        let Some((_, id)) = target_with(&ev, "data-act") else {
-            return;
-        };
-        let Ok(id) = id.parse() else { return };
-        let (joined, known) = ctx.session.with_untracked(|s| {
-            (
-                s.nav.channels.items.iter().any(|c| c.id == id && c.joined),
-                s.state.conversations.contains_key(&id),
-            )
-        });
-        if joined && known {
-            nav.panel.set(Panel::Home);
-            ctx.open(id);
+/// The list into `body`; `joining[i]` tells whether `items[i]` is being joined.
+pub fn render(body: &Element, items: &[ChannelInfo], loaded: bool, joining: &[bool]) {
+    let ul = add(body, "ul", "mw-channels", "");
+    for (i, c) in items.iter().enumerate() {
+        let _ = ul.append_child(&row(c, joining.get(i).copied().unwrap_or(false)));
+    }
+    if items.is_empty() {
+        let text = if loaded {
+            "No open channels yet."
         } else {
-            // The ack opens it (see Session::join_channel).
-            let frame = ctx.session.try_update(|s| s.join_channel(id)).flatten();
-            ctx.send(frame);
-        }
-    };
-    view! {
-        <PanelHead title="Channels">{()}</PanelHead>
-        <div class="mw-list-scroll">
-            <ul class="mw-channels" node_ref=list on:click=on_click></ul>
-        </div>
+            "Loading channels…"
+        };
+        add(&ul, "li", "mw-empty", text);
+    }
+}
+
+/// Opens a joined channel, or joins it (the ack opens it, see `Session::join_channel`).
+pub fn open_or_join(ctx: Ctx, nav: NavCtx, id: ConversationId) {
+    let (joined, known) = ctx.session.with_untracked(|s| {
+        (
+            s.nav.channels.items.iter().any(|c| c.id == id && c.joined),
+            s.state.conversations.contains_key(&id),
+        )
+    });
+    if joined && known {
+        nav.panel.set(Panel::Home);
+        ctx.open(id);
+    } else {
+        let frame = ctx.session.try_update(|s| s.join_channel(id)).flatten();
+        ctx.send(frame);
     }
 }

@@ -168,17 +168,20 @@ pub fn Contacts() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let nav = expect_context::<NavCtx>();
     let list = NodeRef::<html::Ul>::new();
-    Effect::new(move |prev: Option<Option<Vec<Line>>>| {
-        let ul = list.get()?;
+    // The previous lines live in the closure (an `Effect<()>` is cheaper in wasm than one
+    // carrying a value): the list is redrawn only when they change.
+    let mut prev: Option<Vec<Line>> = None;
+    Effect::new(move |_| {
+        let Some(ul) = list.get() else { return };
         let now = lines(ctx, nav);
-        if prev.flatten().as_ref() != Some(&now) {
+        if prev.as_ref() != Some(&now) {
             let (t, offset) = now_and_offset();
             ul.set_text_content(None);
             for l in &now {
                 let _ = ul.append_child(&render(l, t, offset));
             }
+            prev = Some(now);
         }
-        Some(now)
     });
     let open = move |ev: &web_sys::Event| {
         if let Some((_, id)) = target_with(ev, "data-user-id") {
@@ -211,7 +214,6 @@ pub fn Contacts() -> impl IntoView {
                     placeholder="Search people"
                     aria-label="Search people"
                     data-testid="contact-search"
-                    prop:value=move || nav.search.get()
                     on:input=move |ev| nav.search.set(event_target_value(&ev))
                 />
             </div>

@@ -4,12 +4,14 @@
 use leptos::prelude::*;
 use messenger_protocol::DepartmentId;
 
-use super::channels::ChannelList;
+use leptos::html;
+use messenger_protocol::{ChannelInfo, Notification, Settings};
+use web_sys::Element;
+
 use super::contacts::Contacts;
 use super::conversations::ConversationList;
 use super::ctx::Ctx;
-use super::notifications::NotificationCenter;
-use super::settings::SettingsPanel;
+use super::dom::{add, is_activation, set, target_with};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Panel {
@@ -86,48 +88,174 @@ pub fn ListColumn() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let nav = expect_context::<NavCtx>();
     load_panel(ctx, nav);
-    // Every panel stays mounted and only the shown one is visible: switching is instant and
-    // costs one view type per panel, not a type-erased view each.
-    let hidden = move |p: Panel| move || nav.panel.get() != p;
     view! {
-        <div class="mw-list-scroll" prop:hidden=hidden(Panel::Home)>
+        <div class="mw-list-scroll" prop:hidden=move || nav.panel.get() != Panel::Home>
             <ConversationList />
             <Contacts />
         </div>
-        <div class="mw-panel" data-testid="channel-list" prop:hidden=hidden(Panel::Channels)>
-            <ChannelList />
-        </div>
-        <div
-            class="mw-panel"
-            data-testid="notification-center"
-            prop:hidden=hidden(Panel::Notifications)
-        >
-            <NotificationCenter />
-        </div>
-        <div class="mw-panel" data-testid="settings-panel" prop:hidden=hidden(Panel::Settings)>
-            <SettingsPanel />
-        </div>
+        <PanelView />
     }
 }
 
-/// A panel's header with its way back.
+/// What a panel shows; it is redrawn when this changes.
+#[derive(Clone, PartialEq)]
+enum PanelData {
+    Home,
+    Channels(Vec<ChannelInfo>, bool, Vec<bool>),
+    Notifications(Vec<Notification>, bool, bool, bool, u32),
+    Settings(Settings, bool, String, bool),
+}
+
+fn panel_data(ctx: Ctx, nav: NavCtx, local_error: &'static str) -> PanelData {
+    let panel = nav.panel.get();
+    ctx.session.with(|s| match panel {
+        Panel::Home => PanelData::Home,
+        Panel::Channels => {
+            let items = s.nav.channels.items.clone();
+            let mut joining = Vec::new();
+            for c in &items {
+                joining.push(s.nav.is_joining(c.id));
+            }
+            PanelData::Channels(items, s.nav.channels.loaded, joining)
+        }
+        Panel::Notifications => {
+            let n = &s.nav.notifications;
+            PanelData::Notifications(
+                n.items.clone(),
+                n.loaded,
+                n.has_more,
+                s.nav.is_loading_notifications(),
+                s.state.unread_notifications,
+            )
+        }
+        Panel::Settings => {
+            let error = if local_error.is_empty() {
+                s.nav.settings_error.clone().unwrap_or_default()
+            } else {
+                local_error.to_string()
+            };
+            PanelData::Settings(
+                s.state.settings.clone(),
+                s.state.features.forwarding,
+                error,
+                s.nav.is_saving_settings(),
+            )
+        }
+    })
+}
+
+/// The panel's header: back, title, and an action or status.
+fn head(root: &Element, title: &str) -> Element {
+    let h = add(root, "header", "mw-panel-head", "");
+    let back = add(&h, "button", "mw-back", "‹");
+    set(&back, "type", "button");
+    set(&back, "data-testid", "panel-back");
+    set(&back, "data-act", "back");
+    set(&back, "aria-label", "Back to conversations");
+    set(&back, "title", "Back");
+    add(&h, "h2", "mw-panel-title", title);
+    h
+}
+
+fn draw(root: &Element, data: &PanelData) {
+    root.set_text_content(None);
+    let (testid, title) = match data {
+        PanelData::Home => return,
+        PanelData::Channels(..) => ("channel-list", "Channels"),
+        PanelData::Notifications(..) => ("notification-center", "Notifications"),
+        PanelData::Settings(..) => ("settings-panel", "Settings"),
+    };
+    set(root, "data-testid", testid);
+    let h = head(root, title);
+    let body = add(root, "div", "mw-list-scroll", "");
+    match data {
+        PanelData::Home => {}
+        PanelData::Channels(items, loaded, joining) => {
+            super::channels::render(&body, items, *loaded, joining)
+        }
+        PanelData::Notifications(items, loaded, has_more, loading, unread) => {
+            let b = add(&h, "button", "mw-link", "Mark all read");
+            set(&b, "type", "button");
+            set(&b, "data-testid", "mark-all-read");
+            set(&b, "data-act", "mark-all");
+            if *unread == 0 {
+                set(&b, "disabled", "");
+            }
+            super::notifications::render(&body, items, *loaded, *has_more, *loading)
+        }
+        PanelData::Settings(settings, forwarding, error, saving) => {
+            add(&h, "span", "mw-saving", if *saving { "Saving…" } else { "" });
+            super::settings::render(&body, settings, *forwarding, error)
+        }
+    }
+}
+
+/// Channels, notifications or settings: drawn with plain DOM calls from [`PanelData`], one
+/// delegated handler per event kind (much less wasm than a view per panel).
 #[component]
-pub fn PanelHead(title: &'static str, children: Children) -> impl IntoView {
+fn PanelView() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
     let nav = expect_context::<NavCtx>();
+    let node = NodeRef::<html::Div>::new();
+    let local_error = RwSignal::new("");
+    let mut prev: Option<PanelData> = None;
+    Effect::new(move |_| {
+        let Some(root) = node.get() else { return };
+        let data = panel_data(ctx, nav, local_error.get());
+        if prev.as_ref() != Some(&data) {
+            draw(&root, &data);
+            prev = Some(data);
+        }
+    });
+    let act = move |ev: &web_sys::Event| {
+        let Some((target, what)) = target_with(ev, "data-act") else {
+            return;
+        };
+        let id = target
+            .get_attribute("data-id")
+            .and_then(|i| i.parse::<i64>().ok());
+        match (what.as_str(), id) {
+            ("back", _) => nav.panel.set(Panel::Home),
+            ("channel", Some(id)) => super::channels::open_or_join(ctx, nav, id),
+            ("notification", Some(id)) => super::notifications::activate(ctx, nav, id),
+            ("older", _) => {
+                let frame = ctx
+                    .session
+                    .try_update(|s| s.list_notifications(true))
+                    .flatten();
+                ctx.send(frame);
+            }
+            ("mark-all", _) => {
+                let frame = ctx
+                    .session
+                    .try_update(|s| s.mark_all_notifications_read())
+                    .flatten();
+                ctx.send(frame);
+            }
+            _ => {}
+        }
+    };
+    let on_change = move |ev: web_sys::Event| match super::settings::changed(&ev) {
+        Some(Ok(patch)) => {
+            local_error.set("");
+            let frame = ctx.session.try_update(|s| s.update_settings(patch)).flatten();
+            ctx.send(frame);
+        }
+        Some(Err(e)) => local_error.set(e),
+        None => {}
+    };
     view! {
-        <header class="mw-panel-head">
-            <button
-                type="button"
-                class="mw-back"
-                data-testid="panel-back"
-                aria-label="Back to conversations"
-                title="Back"
-                on:click=move |_| nav.panel.set(Panel::Home)
-            >
-                "‹"
-            </button>
-            <h2 class="mw-panel-title">{title}</h2>
-            {children()}
-        </header>
+        <div
+            class="mw-panel"
+            prop:hidden=move || nav.panel.get() == Panel::Home
+            node_ref=node
+            on:click=move |ev| act(&ev)
+            on:change=on_change
+            on:keydown=move |ev| {
+                if is_activation(&ev) {
+                    act(&ev);
+                }
+            }
+        ></div>
     }
 }

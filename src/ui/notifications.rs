@@ -7,7 +7,8 @@ use messenger_protocol::{Importance, Notification, NotificationId};
 
 use super::ctx::Ctx;
 use super::dom::{add, el, is_activation, replace, set, target_with};
-use super::nav::{now_and_offset, NavCtx, Panel, PanelHead};
+use web_sys::Element;
+use super::nav::{now_and_offset, NavCtx, Panel};
 use crate::core::format::preview;
 use crate::core::org::when_label;
 
@@ -15,7 +16,7 @@ use crate::core::org::when_label;
 const TOAST_MS: u64 = 6_000;
 
 /// Marks a notification read and shows its conversation, if it has one we know.
-fn activate(ctx: Ctx, nav: NavCtx, id: NotificationId) {
+pub fn activate(ctx: Ctx, nav: NavCtx, id: NotificationId) {
     let (frame, conversation) = ctx
         .session
         .try_update(|s| {
@@ -37,7 +38,7 @@ fn activate(ctx: Ctx, nav: NavCtx, id: NotificationId) {
     }
 }
 
-fn render_row(n: &Notification, now: i64, offset: i32) -> web_sys::Element {
+fn row(n: &Notification, now: i64, offset: i32) -> web_sys::Element {
     let high = n.importance == Importance::High;
     let mut class = String::from("mw-notification");
     if !n.read {
@@ -49,6 +50,8 @@ fn render_row(n: &Notification, now: i64, offset: i32) -> web_sys::Element {
     let li = el("li", &class);
     set(&li, "data-testid", "notification");
     set(&li, "data-notification-id", &n.id.to_string());
+    set(&li, "data-act", "notification");
+    set(&li, "data-id", &n.id.to_string());
     set(&li, "data-read", &n.read.to_string());
     set(&li, "data-importance", if high { "high" } else { "normal" });
     set(&li, "role", "button");
@@ -67,97 +70,29 @@ fn render_row(n: &Notification, now: i64, offset: i32) -> web_sys::Element {
     li
 }
 
-#[component]
-pub fn NotificationCenter() -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
-    let nav = expect_context::<NavCtx>();
-    let list = NodeRef::<html::Ul>::new();
-    Effect::new(move |prev: Option<Option<(Vec<Notification>, bool, bool, bool)>>| {
-        let ul = list.get()?;
-        let now = ctx.session.with(|s| {
-            let n = &s.nav.notifications;
-            (
-                n.items.clone(),
-                n.loaded,
-                n.has_more,
-                s.nav.is_loading_notifications(),
-            )
-        });
-        if prev.flatten().as_ref() != Some(&now) {
-            let (items, loaded, has_more, loading) = &now;
-            let (t, offset) = now_and_offset();
-            let mut rows: Vec<_> = items.iter().map(|n| render_row(n, t, offset)).collect();
-            if items.is_empty() {
-                let li = el("li", "mw-empty");
-                li.set_text_content(Some(if *loaded {
-                    "No notifications yet."
-                } else {
-                    "Loading notifications…"
-                }));
-                set(&li, "data-testid", "notifications-empty");
-                rows.push(li);
-            }
-            if *has_more {
-                let li = el("li", "mw-older");
-                let b = add(
-                    &li,
-                    "button",
-                    "mw-link",
-                    if *loading { "Loading…" } else { "Show older" },
-                );
-                set(&b, "type", "button");
-                set(&b, "data-testid", "notifications-older");
-                set(&b, "data-older", "");
-                rows.push(li);
-            }
-            replace(&ul, &rows);
-        }
-        Some(now)
-    });
-    let act = move |ev: &web_sys::Event| {
-        if target_with(ev, "data-older").is_some() {
-            let frame = ctx
-                .session
-                .try_update(|s| s.list_notifications(true))
-                .flatten();
-            ctx.send(frame);
-        } else if let Some((_, id)) = target_with(ev, "data-notification-id") {
-            if let Ok(id) = id.parse() {
-                activate(ctx, nav, id);
-            }
-        }
-    };
-    let unread = Memo::new(move |_| ctx.session.with(|s| s.state.unread_notifications));
-    view! {
-        <PanelHead title="Notifications">
-            <button
-                type="button"
-                class="mw-link"
-                data-testid="mark-all-read"
-                disabled=move || unread.get() == 0
-                on:click=move |_| {
-                    let frame = ctx
-                        .session
-                        .try_update(|s| s.mark_all_notifications_read())
-                        .flatten();
-                    ctx.send(frame);
-                }
-            >
-                "Mark all read"
-            </button>
-        </PanelHead>
-        <div class="mw-list-scroll">
-            <ul
-                class="mw-notifications"
-                node_ref=list
-                on:click=move |ev| act(&ev)
-                on:keydown=move |ev| {
-                    if is_activation(&ev) {
-                        act(&ev);
-                    }
-                }
-            ></ul>
-        </div>
+/// The notification center's list into `body` (see `nav::PanelView`).
+pub fn render(body: &Element, items: &[Notification], loaded: bool, has_more: bool, loading: bool) {
+    let (now, offset) = now_and_offset();
+    let ul = add(body, "ul", "mw-notifications", "");
+    for n in items {
+        let _ = ul.append_child(&row(n, now, offset));
+    }
+    if items.is_empty() {
+        let text = if loaded {
+            "No notifications yet."
+        } else {
+            "Loading notifications…"
+        };
+        let li = add(&ul, "li", "mw-empty", text);
+        set(&li, "data-testid", "notifications-empty");
+    }
+    if has_more {
+        let li = add(&ul, "li", "mw-older", "");
+        let label = if loading { "Loading…" } else { "Show older" };
+        let b = add(&li, "button", "mw-link", label);
+        set(&b, "type", "button");
+        set(&b, "data-testid", "notifications-older");
+        set(&b, "data-act", "older");
     }
 }
 
@@ -205,11 +140,11 @@ pub fn NotificationPopups() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let nav = expect_context::<NavCtx>();
     let host = NodeRef::<html::Div>::new();
-    Effect::new(move |prev: Option<Option<Vec<Notification>>>| {
-        let div = host.get()?;
+    let mut shown: Vec<Notification> = Vec::new();
+    Effect::new(move |_| {
+        let Some(div) = host.get() else { return };
         let now = ctx.session.with(|s| s.nav.notifications.popups.clone());
-        let prev = prev.flatten().unwrap_or_default();
-        if prev != now {
+        if shown != now {
             let toasts = el("div", "mw-toasts");
             set(&toasts, "aria-live", "polite");
             let mut rows = vec![toasts.clone()];
@@ -222,7 +157,7 @@ pub fn NotificationPopups() -> impl IntoView {
                     continue;
                 }
                 let _ = toasts.append_child(&render_toast(n));
-                if !prev.iter().any(|p| p.id == n.id) {
+                if !shown.iter().any(|p| p.id == n.id) {
                     let id = n.id;
                     // No reactive owner in a timer: try_ calls are no-ops once unmounted.
                     set_timeout(
@@ -234,8 +169,8 @@ pub fn NotificationPopups() -> impl IntoView {
                 }
             }
             replace(&div, &rows);
+            shown = now;
         }
-        Some(now)
     });
     let act = move |ev: &web_sys::Event| {
         if let Some((_, id)) = target_with(ev, "data-dismiss") {

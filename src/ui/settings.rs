@@ -1,14 +1,10 @@
 //! The settings panel: send key, notification e-mail, forwarding. Values are the server's;
 //! a change is sent as a patch and shown once the server confirms it.
 
-use leptos::html;
-use leptos::prelude::*;
 use messenger_protocol::{EmailMode, SendKey, Settings, SettingsPatch};
 use wasm_bindgen::JsCast;
 
-use super::ctx::Ctx;
 use super::dom::{add, set};
-use super::nav::PanelHead;
 
 /// A `<select>` inside a labelled field; options are `(value, label)`.
 fn select(parent: &web_sys::Element, label: &str, key: &str, options: &[(&str, &str)]) {
@@ -154,50 +150,16 @@ fn patch_for(key: &str, value: &str, checked: bool) -> Result<SettingsPatch, &'s
     Ok(p)
 }
 
-#[component]
-pub fn SettingsPanel() -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
-    let form = NodeRef::<html::Div>::new();
-    let local_error = RwSignal::new("");
-    Effect::new(move |built: Option<bool>| {
-        let Some(root) = form.get() else {
-            return false;
-        };
-        if built != Some(true) {
-            build(&root);
-        }
-        let error = local_error.get();
-        ctx.session.with(|s| {
-            let server_error = s.nav.settings_error.as_deref().unwrap_or_default();
-            let error = if error.is_empty() { server_error } else { error };
-            show(&root, &s.state.settings, s.state.features.forwarding, error);
-        });
-        true
-    });
-    let on_change = move |ev: web_sys::Event| {
-        let Some(t) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        let key = t.get_attribute("data-setting").unwrap_or_default();
-        match patch_for(&key, &t.value(), t.checked()) {
-            Ok(patch) => {
-                local_error.set("");
-                let frame = ctx.session.try_update(|s| s.update_settings(patch)).flatten();
-                ctx.send(frame);
-            }
-            Err(e) => local_error.set(e),
-        }
-    };
-    let saving = move || ctx.session.with(|s| s.nav.is_saving_settings());
-    view! {
-        <PanelHead title="Settings">
-            <span class="mw-saving" aria-live="polite">
-                {move || if saving() { "Saving…" } else { "" }}
-            </span>
-        </PanelHead>
-        <div class="mw-list-scroll mw-settings" node_ref=form on:change=on_change></div>
-    }
+/// The settings form into `body` with the server's values (see `nav::PanelView`).
+pub fn render(body: &web_sys::Element, s: &Settings, forwarding: bool, error: &str) {
+    let form = add(body, "div", "mw-settings", "");
+    build(&form);
+    show(&form, s, forwarding, error);
+}
+
+/// A control changed: the patch to send, or why the value is refused.
+pub fn changed(ev: &web_sys::Event) -> Option<Result<SettingsPatch, &'static str>> {
+    let t: web_sys::HtmlInputElement = ev.target()?.dyn_into().ok()?;
+    let key = t.get_attribute("data-setting")?;
+    Some(patch_for(&key, &t.value(), t.checked()))
 }

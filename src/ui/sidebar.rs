@@ -49,7 +49,7 @@ fn Counter(
             class:mw-nav-zero=move || count.get() == 0
             class:mw-nav-active=move || panel != Panel::Home && nav.panel.get() == panel
             data-testid=testid
-            title=move || format!("{} {noun}", count.get())
+            title=noun
             on:click=move |_| on_click()
         >
             {icon(icon_path)}
