@@ -193,6 +193,7 @@ async fn counters_panels_popups_and_tree() {
     assert_eq!(qa("[data-testid=contact]"), 0);
     assert_eq!(qa("[data-testid=department]"), 1);
     click("[data-testid=department][data-department-id='1']");
+    settle().await;
     click("[data-testid=department][data-department-id='2']");
     settle().await;
     assert_eq!(qa("[data-testid=contact]"), 3);
@@ -220,7 +221,11 @@ async fn counters_panels_popups_and_tree() {
     // Channel list: asked for, marks the channels seen, joins.
     click("[data-testid=channels-counter]");
     settle().await;
-    assert_eq!(qa("[data-testid=contact-search]"), 0, "replaces the home list");
+    assert_eq!(
+        qa("[hidden] [data-testid=contact-search]"),
+        1,
+        "replaces the home list"
+    );
     let list = sent_of_type("list_channels");
     assert_eq!(list.len(), 1);
     server_send(json!({"type": "ack", "id": list[0]["id"], "result": {"kind": "channels", "channels": [
@@ -247,7 +252,8 @@ async fn counters_panels_popups_and_tree() {
     assert_eq!(attr("[data-channel-id='30']", "data-joined").as_deref(), Some("true"));
     click("[data-testid=panel-back]");
     settle().await;
-    assert_eq!(qa("[data-testid=contact-search]"), 1);
+    assert_eq!(qa("[hidden] [data-testid=contact-search]"), 0);
+    assert_eq!(qa("[data-testid=channel-list]:not([hidden])"), 0);
 
     // Live notifications: a toast for normal importance, a dialog for high.
     server_send(json!({"type": "event", "seq": 2, "event": {"kind": "notification_created",

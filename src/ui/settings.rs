@@ -159,7 +159,10 @@ pub fn render(body: &web_sys::Element, s: &Settings, forwarding: bool, error: &s
 
 /// A control changed: the patch to send, or why the value is refused.
 pub fn changed(ev: &web_sys::Event) -> Option<Result<SettingsPatch, &'static str>> {
-    let t: web_sys::HtmlInputElement = ev.target()?.dyn_into().ok()?;
+    let t: web_sys::Element = ev.target()?.dyn_into().ok()?;
     let key = t.get_attribute("data-setting")?;
-    Some(patch_for(&key, &t.value(), t.checked()))
+    // A `<select>` too: `value` is read by name, so the input binding serves both.
+    let input = t.unchecked_into::<web_sys::HtmlInputElement>();
+    let checked = key == "forward-offline" && input.checked();
+    Some(patch_for(&key, &input.value(), checked))
 }
