@@ -228,10 +228,12 @@ async fn counters_panels_popups_and_tree() {
     );
     let list = sent_of_type("list_channels");
     assert_eq!(list.len(), 1);
-    server_send(json!({"type": "ack", "id": list[0]["id"], "result": {"kind": "channels", "channels": [
-        {"id": 30, "title": "Releases", "member_count": 3, "joined": false, "created_at": 1},
-        {"id": 20, "title": "Random", "member_count": 1, "joined": true, "created_at": 1}
-    ]}}));
+    server_send(
+        json!({"type": "ack", "id": list[0]["id"], "result": {"kind": "channels", "channels": [
+            {"id": 30, "title": "Releases", "member_count": 3, "joined": false, "created_at": 1},
+            {"id": 20, "title": "Random", "member_count": 1, "joined": true, "created_at": 1}
+        ]}}),
+    );
     settle().await;
     assert_eq!(qa("[data-testid=channel]"), 2);
     assert!(text_of("[data-channel-id='30']").contains("3 members"));
@@ -245,26 +247,39 @@ async fn counters_panels_popups_and_tree() {
     let join = sent_of_type("join_channel");
     assert_eq!(join.len(), 1);
     assert_eq!(join[0]["conversation_id"], 30);
-    server_send(json!({"type": "ack", "id": join[0]["id"], "result": {"kind": "conversation", "conversation":
-        {"id": 30, "kind": "channel", "title": "Releases", "members": [1, 2, 3, 4], "unread": 0}}}));
+    server_send(
+        json!({"type": "ack", "id": join[0]["id"], "result": {"kind": "conversation", "conversation":
+        {"id": 30, "kind": "channel", "title": "Releases", "members": [1, 2, 3, 4], "unread": 0}}}),
+    );
     settle().await;
     assert_eq!(text_of("[data-testid=chat-title]"), "Releases");
-    assert_eq!(attr("[data-channel-id='30']", "data-joined").as_deref(), Some("true"));
+    assert_eq!(
+        attr("[data-channel-id='30']", "data-joined").as_deref(),
+        Some("true")
+    );
     click("[data-testid=panel-back]");
     settle().await;
     assert_eq!(qa("[hidden] [data-testid=contact-search]"), 0);
     assert_eq!(qa("[data-testid=channel-list]:not([hidden])"), 0);
 
     // Live notifications: a toast for normal importance, a dialog for high.
-    server_send(json!({"type": "event", "seq": 2, "event": {"kind": "notification_created",
-        "notification": notification(41, "normal", false)}}));
-    server_send(json!({"type": "event", "seq": 3, "event": {"kind": "notification_created",
-        "notification": notification(42, "high", false)}}));
+    server_send(
+        json!({"type": "event", "seq": 2, "event": {"kind": "notification_created",
+        "notification": notification(41, "normal", false)}}),
+    );
+    server_send(
+        json!({"type": "event", "seq": 3, "event": {"kind": "notification_created",
+        "notification": notification(42, "high", false)}}),
+    );
     settle().await;
     assert_eq!(text_of("[data-testid=notifications-counter]"), "5");
     assert_eq!(qa("[data-testid=notification-toast]"), 1);
     assert_eq!(qa("[data-testid=notification-dialog]"), 1);
-    assert_eq!(qa("[data-testid=notification-dialog] b"), 0, "text, not HTML");
+    assert_eq!(
+        qa("[data-testid=notification-dialog] b"),
+        0,
+        "text, not HTML"
+    );
     click("[data-testid=notification-dismiss]");
     settle().await;
     assert_eq!(qa("[data-testid=notification-dialog]"), 0);
@@ -276,10 +291,12 @@ async fn counters_panels_popups_and_tree() {
     let lists = sent_of_type("list_notifications");
     assert_eq!(lists.len(), 1);
     assert!(lists[0].get("before").is_none());
-    server_send(json!({"type": "ack", "id": lists[0]["id"], "result": {"kind": "notifications",
+    server_send(
+        json!({"type": "ack", "id": lists[0]["id"], "result": {"kind": "notifications",
         "notifications": [notification(42, "high", false), notification(41, "normal", false),
                           notification(40, "normal", true)],
-        "has_more": true, "unread": 5}}));
+        "has_more": true, "unread": 5}}),
+    );
     settle().await;
     assert_eq!(qa("[data-testid=notification]"), 3);
     assert_eq!(qa("[data-testid=notification][data-read=false]"), 2);
@@ -297,8 +314,10 @@ async fn counters_panels_popups_and_tree() {
     assert_eq!(qa("[data-testid=notification-toast]"), 0, "read: no toast");
     assert_eq!(text_of("[data-testid=chat-title]"), "Bob Nguyen");
     // Live while open: on top.
-    server_send(json!({"type": "event", "seq": 4, "event": {"kind": "notification_created",
-        "notification": notification(43, "normal", false)}}));
+    server_send(
+        json!({"type": "event", "seq": 4, "event": {"kind": "notification_created",
+        "notification": notification(43, "normal", false)}}),
+    );
     settle().await;
     assert_eq!(
         attr("[data-testid=notification]", "data-notification-id").as_deref(),
@@ -308,7 +327,10 @@ async fn counters_panels_popups_and_tree() {
     settle().await;
     assert_eq!(sent_of_type("mark_all_notifications_read").len(), 1);
     assert_eq!(text_of("[data-testid=notifications-counter]"), "0");
-    assert!(has_class("[data-testid=notifications-counter]", "mw-nav-zero"));
+    assert!(has_class(
+        "[data-testid=notifications-counter]",
+        "mw-nav-zero"
+    ));
     assert_eq!(qa("[data-testid=notification][data-read=false]"), 0);
 
     // Settings: the server's values, a change sent as a patch.
@@ -328,14 +350,18 @@ async fn counters_panels_popups_and_tree() {
         js("document.querySelector('#nav-host [data-testid=settings-forward-offline]').checked"),
         wasm_bindgen::JsValue::TRUE
     );
-    js("(() => { const s = document.querySelector('#nav-host [data-testid=settings-send-key]'); \
-        s.value = 'enter'; s.dispatchEvent(new Event('change', {bubbles: true})); })()");
+    js(
+        "(() => { const s = document.querySelector('#nav-host [data-testid=settings-send-key]'); \
+        s.value = 'enter'; s.dispatchEvent(new Event('change', {bubbles: true})); })()",
+    );
     settle().await;
     let updates = sent_of_type("update_settings");
     assert_eq!(updates.len(), 1);
     assert_eq!(updates[0]["settings"], json!({"send_key": "enter"}));
-    server_send(json!({"type": "ack", "id": updates[0]["id"], "result": {"kind": "settings", "settings":
-        {"email_mode": "digest", "digest_minutes": 30, "always_forward_offline": true, "send_key": "enter"}}}));
+    server_send(
+        json!({"type": "ack", "id": updates[0]["id"], "result": {"kind": "settings", "settings":
+        {"email_mode": "digest", "digest_minutes": 30, "always_forward_offline": true, "send_key": "enter"}}}),
+    );
     settle().await;
     assert_eq!(
         attr("[data-testid=settings-send-key]", "data-value").as_deref(),

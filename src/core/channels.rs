@@ -11,10 +11,12 @@ pub struct ChannelList {
 }
 
 impl ChannelList {
-    pub fn set(&mut self, mut channels: Vec<ChannelInfo>) {
-        channels.sort_by(|a, b| b.id.cmp(&a.id));
-        channels.dedup_by_key(|c| c.id);
-        self.items = channels;
+    pub fn set(&mut self, channels: Vec<ChannelInfo>) {
+        // The server sends them newest first; inserting keeps the order whatever it sends.
+        self.items.clear();
+        for c in channels {
+            self.upsert(c);
+        }
         self.loaded = true;
     }
 
@@ -74,10 +76,7 @@ mod tests {
         let mut l = ChannelList::default();
         assert_eq!(l.newest_id(), None);
         l.set(vec![chan(3, false), chan(8, true), chan(5, false)]);
-        assert_eq!(
-            l.items.iter().map(|c| c.id).collect::<Vec<_>>(),
-            [8, 5, 3]
-        );
+        assert_eq!(l.items.iter().map(|c| c.id).collect::<Vec<_>>(), [8, 5, 3]);
         assert_eq!(l.newest_id(), Some(8));
         l.upsert(chan(9, false));
         l.upsert(chan(4, false));

@@ -107,7 +107,8 @@ impl Nav {
                 message,
                 ..
             } => {
-                if self.pending.remove(id) == Some(Pending::UpdateSettings) {
+                let was = self.pending.remove(id);
+                if was == Some(Pending::UpdateSettings) {
                     self.settings_error = Some(message.clone());
                 }
             }
@@ -259,7 +260,8 @@ impl Session {
     /// Changes settings on the server; the state shows them once the server answers.
     pub fn update_settings(&mut self, patch: SettingsPatch) -> Option<ClientFrame> {
         let Some(id) = self.nav_command(Pending::UpdateSettings) else {
-            self.nav.settings_error = Some("Offline: settings can be changed once connected.".into());
+            self.nav.settings_error =
+                Some("Offline: settings can be changed once connected.".into());
             return None;
         };
         self.nav.settings_error = None;
@@ -319,13 +321,23 @@ mod tests {
     #[test]
     fn channel_list_marks_seen_and_join_opens() {
         let mut s = online();
-        let created = event(&s, Event::ChannelCreated { channel: chan(12, false) });
+        let created = event(
+            &s,
+            Event::ChannelCreated {
+                channel: chan(12, false),
+            },
+        );
         s.receive(created, None);
         assert_eq!(s.state.new_channels, 1);
         let list = s.open_channel_list().unwrap();
         assert!(s.open_channel_list().is_none(), "one request at a time");
         let out = s.receive(
-            ack(&list, AckResult::Channels { channels: vec![chan(12, false), chan(3, true)] }),
+            ack(
+                &list,
+                AckResult::Channels {
+                    channels: vec![chan(12, false), chan(3, true)],
+                },
+            ),
             None,
         );
         let [ClientFrame::MarkChannelsSeen { up_to: 12, .. }] = out.send.as_slice() else {
@@ -336,12 +348,25 @@ mod tests {
         assert_eq!(s.state.new_channels, 0);
 
         // While the list is open, a new channel is seen at once; once closed it counts.
-        let created = event(&s, Event::ChannelCreated { channel: chan(13, false) });
+        let created = event(
+            &s,
+            Event::ChannelCreated {
+                channel: chan(13, false),
+            },
+        );
         let out = s.receive(created, None);
-        assert!(matches!(out.send.as_slice(), [ClientFrame::MarkChannelsSeen { up_to: 13, .. }]));
+        assert!(matches!(
+            out.send.as_slice(),
+            [ClientFrame::MarkChannelsSeen { up_to: 13, .. }]
+        ));
         assert_eq!(s.nav.channels.items[0].id, 13);
         s.close_channel_list();
-        let created = event(&s, Event::ChannelCreated { channel: chan(14, false) });
+        let created = event(
+            &s,
+            Event::ChannelCreated {
+                channel: chan(14, false),
+            },
+        );
         let out = s.receive(created, None);
         assert!(out.send.is_empty());
         assert_eq!(s.state.new_channels, 1);
@@ -351,7 +376,10 @@ mod tests {
         assert!(s.nav.is_joining(12));
         let mut conv = direct(12, 1, 2, 0);
         conv.kind = ConversationKind::Channel;
-        let out = s.receive(ack(&join, AckResult::Conversation { conversation: conv }), None);
+        let out = s.receive(
+            ack(&join, AckResult::Conversation { conversation: conv }),
+            None,
+        );
         assert_eq!(out.open, Some(12));
         assert!(s.nav.channels.items.iter().any(|c| c.id == 12 && c.joined));
         assert!(s.state.conversations.contains_key(&12));
@@ -363,31 +391,55 @@ mod tests {
         s.state.unread_notifications = 2;
         let first = s.list_notifications(false).unwrap();
         assert!(s.nav.is_loading_notifications());
-        let ClientFrame::ListNotifications { before: None, limit: 20, .. } = &first else {
+        let ClientFrame::ListNotifications {
+            before: None,
+            limit: 20,
+            ..
+        } = &first
+        else {
             panic!()
         };
         s.receive(
-            ack(&first, AckResult::Notifications {
-                notifications: vec![notif(5, Importance::Normal, false), notif(4, Importance::High, false)],
-                has_more: true,
-                unread: 2,
-            }),
+            ack(
+                &first,
+                AckResult::Notifications {
+                    notifications: vec![
+                        notif(5, Importance::Normal, false),
+                        notif(4, Importance::High, false),
+                    ],
+                    has_more: true,
+                    unread: 2,
+                },
+            ),
             None,
         );
         let older = s.list_notifications(true).unwrap();
-        let ClientFrame::ListNotifications { before: Some(4), .. } = &older else { panic!() };
+        let ClientFrame::ListNotifications {
+            before: Some(4), ..
+        } = &older
+        else {
+            panic!()
+        };
         s.receive(
-            ack(&older, AckResult::Notifications {
-                notifications: vec![notif(1, Importance::Normal, true)],
-                has_more: false,
-                unread: 2,
-            }),
+            ack(
+                &older,
+                AckResult::Notifications {
+                    notifications: vec![notif(1, Importance::Normal, true)],
+                    has_more: false,
+                    unread: 2,
+                },
+            ),
             None,
         );
         assert!(s.list_notifications(true).is_none(), "nothing older");
         assert_eq!(s.nav.notifications.items.len(), 3);
 
-        let live = event(&s, Event::NotificationCreated { notification: notif(6, Importance::High, false) });
+        let live = event(
+            &s,
+            Event::NotificationCreated {
+                notification: notif(6, Importance::High, false),
+            },
+        );
         s.receive(live.clone(), None);
         s.receive(live, None); // a replay of the same seq changes nothing
         assert_eq!(s.state.unread_notifications, 3);
@@ -395,23 +447,51 @@ mod tests {
         assert_eq!(s.nav.notifications.popups.len(), 1);
 
         let mark = s.mark_notification_read(6).unwrap();
-        assert!(matches!(mark, ClientFrame::MarkNotificationRead { notification_id: 6, .. }));
+        assert!(matches!(
+            mark,
+            ClientFrame::MarkNotificationRead {
+                notification_id: 6,
+                ..
+            }
+        ));
         assert_eq!(s.state.unread_notifications, 2);
         assert!(s.nav.notifications.popups.is_empty());
         assert!(s.mark_notification_read(6).is_none(), "already read");
         assert!(s.mark_notification_read(1).is_none());
-        let read = event(&s, Event::NotificationsRead { notification_ids: vec![6], all: false, unread: 2 });
+        let read = event(
+            &s,
+            Event::NotificationsRead {
+                notification_ids: vec![6],
+                all: false,
+                unread: 2,
+            },
+        );
         s.receive(read, None);
         assert_eq!(s.state.unread_notifications, 2);
 
-        assert!(matches!(s.mark_all_notifications_read(), Some(ClientFrame::MarkAllNotificationsRead { .. })));
+        assert!(matches!(
+            s.mark_all_notifications_read(),
+            Some(ClientFrame::MarkAllNotificationsRead { .. })
+        ));
         assert_eq!(s.state.unread_notifications, 0);
         assert!(s.nav.notifications.items.iter().all(|n| n.read));
 
         // Another tab read one: the list follows.
-        let live = event(&s, Event::NotificationCreated { notification: notif(7, Importance::Normal, false) });
+        let live = event(
+            &s,
+            Event::NotificationCreated {
+                notification: notif(7, Importance::Normal, false),
+            },
+        );
         s.receive(live, None);
-        let read = event(&s, Event::NotificationsRead { notification_ids: vec![7], all: false, unread: 0 });
+        let read = event(
+            &s,
+            Event::NotificationsRead {
+                notification_ids: vec![7],
+                all: false,
+                unread: 0,
+            },
+        );
         s.receive(read, None);
         assert!(!s.nav.notifications.is_unread(7));
         assert!(s.nav.notifications.popups.is_empty());
@@ -435,7 +515,15 @@ mod tests {
             send_key: SendKey::CtrlEnter,
             ..Settings::default()
         };
-        s.receive(ack(&f, AckResult::Settings { settings: settings.clone() }), None);
+        s.receive(
+            ack(
+                &f,
+                AckResult::Settings {
+                    settings: settings.clone(),
+                },
+            ),
+            None,
+        );
         assert_eq!(s.state.settings, settings);
         assert!(!s.nav.is_saving_settings());
 
@@ -453,7 +541,10 @@ mod tests {
             },
             None,
         );
-        assert_eq!(s.nav.settings_error.as_deref(), Some("digest_minutes must be 1–1440"));
+        assert_eq!(
+            s.nav.settings_error.as_deref(),
+            Some("digest_minutes must be 1–1440")
+        );
         assert_eq!(s.state.settings, settings);
     }
 }

@@ -136,7 +136,11 @@ pub fn build_tree(
         }
         let mut people = Vec::new();
         for u in org.people {
-            if org.users.get(u).is_some_and(|u| u.department_id == Some(id)) {
+            if org
+                .users
+                .get(u)
+                .is_some_and(|u| u.department_id == Some(id))
+            {
                 people.push(*u);
             }
         }
@@ -418,7 +422,11 @@ mod tests {
             dept(3, "C", Some(42)),
         ];
         let mut users = BTreeMap::new();
-        for u in [user(1, "x", Some(1)), user(2, "y", Some(2)), user(3, "z", Some(3))] {
+        for u in [
+            user(1, "x", Some(1)),
+            user(2, "y", Some(2)),
+            user(3, "z", Some(3)),
+        ] {
             users.insert(u.id, u);
         }
         let tree = build_tree(&depts, &users, None);
@@ -443,7 +451,9 @@ mod tests {
         assert_eq!(rows.len(), 4 + 1 + 6, "4 departments + Other + 6 people");
         closed.push(2);
         let rows = visible_rows(&tree, &closed);
-        assert!(!rows.iter().any(|r| matches!(r, Row::Person { id: 3 | 4, .. })));
+        assert!(!rows
+            .iter()
+            .any(|r| matches!(r, Row::Person { id: 3 | 4, .. })));
         assert!(!rows.iter().any(|r| matches!(r, Row::Dept { id: 4, .. })));
         assert!(rows.contains(&Row::Dept {
             id: 2,
@@ -495,13 +505,19 @@ mod tests {
         let now = 1_795_618_800_000;
         let h = 3_600_000;
         assert_eq!(last_seen_label(now - h, now, 0), "last seen 14:00");
-        assert_eq!(last_seen_label(now - h + 5 * 60_000, now, 60), "last seen 15:05");
+        assert_eq!(
+            last_seen_label(now - h + 5 * 60_000, now, 60),
+            "last seen 15:05"
+        );
         assert_eq!(last_seen_label(now - 16 * h, now, 0), "last seen yesterday");
         assert_eq!(when_label(now - 16 * h, now, 0), "yesterday");
         assert_eq!(last_seen_label(now - 15 * h, now, 0), "last seen 00:00");
         // Midnight in UTC+2 is already the next day.
         assert_eq!(last_seen_label(now - 16 * h, now, 120), "last seen 01:00");
-        assert_eq!(last_seen_label(now - 3 * 24 * h, now, 0), "last seen 22 Nov");
+        assert_eq!(
+            last_seen_label(now - 3 * 24 * h, now, 0),
+            "last seen 22 Nov"
+        );
         assert_eq!(
             last_seen_label(now - 400 * 24 * h, now, 0),
             "last seen 21 Oct 2025"

@@ -23,7 +23,12 @@ fn row(c: &ChannelInfo, joining: bool) -> Element {
         n => format!("{n} members"),
     };
     let joined = if c.joined { " · joined" } else { "" };
-    add(&body, "span", "mw-conv-preview", &format!("{members}{joined}"));
+    add(
+        &body,
+        "span",
+        "mw-conv-preview",
+        &format!("{members}{joined}"),
+    );
     let (class, testid, label) = if c.joined {
         ("mw-chip", "channel-open", "Open")
     } else {

@@ -136,7 +136,11 @@ fn render(line: &Line, now: i64, offset: i32) -> web_sys::Element {
             set(&li, "tabindex", "0");
             set(&li, "style", &indent(*depth));
             let avatar = add(&li, "span", "mw-avatar", &initials(name));
-            set(&avatar, "style", &format!("background:{}", participant_color(*id)));
+            set(
+                &avatar,
+                "style",
+                &format!("background:{}", participant_color(*id)),
+            );
             let dot = add(&avatar, "span", "mw-presence", "");
             set(&dot, "data-presence", presence);
             set(&dot, "title", presence);

@@ -184,7 +184,12 @@ fn draw(root: &Element, data: &PanelData) {
             super::notifications::render(&body, items, *loaded, *has_more, *loading)
         }
         PanelData::Settings(settings, forwarding, error, saving) => {
-            add(&h, "span", "mw-saving", if *saving { "Saving…" } else { "" });
+            add(
+                &h,
+                "span",
+                "mw-saving",
+                if *saving { "Saving…" } else { "" },
+            );
             super::settings::render(&body, settings, *forwarding, error)
         }
     }
@@ -238,7 +243,10 @@ fn PanelView() -> impl IntoView {
     let on_change = move |ev: web_sys::Event| match super::settings::changed(&ev) {
         Some(Ok(patch)) => {
             local_error.set("");
-            let frame = ctx.session.try_update(|s| s.update_settings(patch)).flatten();
+            let frame = ctx
+                .session
+                .try_update(|s| s.update_settings(patch))
+                .flatten();
             ctx.send(frame);
         }
         Some(Err(e)) => local_error.set(e),

@@ -7,10 +7,10 @@ use messenger_protocol::{Importance, Notification, NotificationId};
 
 use super::ctx::Ctx;
 use super::dom::{add, el, is_activation, replace, set, target_with};
-use web_sys::Element;
 use super::nav::{now_and_offset, NavCtx, Panel};
 use crate::core::format::preview;
 use crate::core::org::when_label;
+use web_sys::Element;
 
 /// How long a toast stays.
 const TOAST_MS: u64 = 6_000;
