@@ -28,7 +28,7 @@ fn icon(path: &'static str) -> impl IntoView {
 fn Counter(
     testid: &'static str,
     icon_path: &'static str,
-    noun: &'static str,
+    label: &'static str,
     count: Memo<u32>,
     panel: Panel,
 ) -> impl IntoView {
@@ -49,7 +49,7 @@ fn Counter(
             class:mw-nav-zero=move || count.get() == 0
             class:mw-nav-active=move || panel != Panel::Home && nav.panel.get() == panel
             data-testid=testid
-            title=noun
+            title=label
             on:click=move |_| on_click()
         >
             {icon(icon_path)}
@@ -74,21 +74,21 @@ pub fn Sidebar() -> impl IntoView {
             <Counter
                 testid="unread-counter"
                 icon_path=ICON_CHAT
-                noun="unread messages"
+                label="Unread messages"
                 count=total
                 panel=Panel::Home
             />
             <Counter
                 testid="channels-counter"
                 icon_path=ICON_HASH
-                noun="new channels"
+                label="Open channels"
                 count=channels
                 panel=Panel::Channels
             />
             <Counter
                 testid="notifications-counter"
                 icon_path=ICON_BELL
-                noun="unread notifications"
+                label="Notifications"
                 count=notifications
                 panel=Panel::Notifications
             />
