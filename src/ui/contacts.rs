@@ -1,11 +1,10 @@
 //! The organisation: a collapsible tree of departments with their people, and a name search.
 
-use leptos::html;
 use leptos::prelude::*;
 use messenger_protocol::{Timestamp, UserId};
 
 use super::ctx::Ctx;
-use super::dom::{add, el, is_activation, set, target_with};
+use super::dom::{add, el, set};
 use super::nav::{now_and_offset, NavCtx};
 use crate::core::color::participant_color;
 use crate::core::format::initials;
@@ -14,7 +13,7 @@ use crate::core::org::{build_tree, last_seen_label, search, visible_rows, Row};
 pub use crate::core::org::presence_str;
 
 #[derive(Clone, Debug, PartialEq)]
-enum Line {
+pub enum Line {
     Dept {
         id: i64,
         name: String,
@@ -106,6 +105,8 @@ fn render(line: &Line, now: i64, offset: i32) -> web_sys::Element {
             set(&b, "type", "button");
             set(&b, "data-testid", "department");
             set(&b, "data-department-id", &id.to_string());
+            set(&b, "data-act", "dept");
+            set(&b, "data-id", &id.to_string());
             set(&b, "data-expanded", &expanded.to_string());
             set(&b, "style", &indent(*depth));
             let chevron = if *expanded {
@@ -129,7 +130,8 @@ fn render(line: &Line, now: i64, offset: i32) -> web_sys::Element {
         } => {
             let li = el("li", "mw-contact");
             set(&li, "data-testid", "contact");
-            set(&li, "data-user-id", &id.to_string());
+            set(&li, "data-act", "person");
+            set(&li, "data-id", &id.to_string());
             set(&li, "data-username", username);
             set(&li, "data-presence", presence);
             set(&li, "role", "treeitem");
@@ -167,47 +169,24 @@ fn render(line: &Line, now: i64, offset: i32) -> web_sys::Element {
     }
 }
 
+/// The tree (or the search results) into `ul`, when the lines differ from `prev`.
+pub fn draw(ctx: Ctx, nav: NavCtx, ul: &web_sys::Element, prev: &mut Option<Vec<Line>>) {
+    let now = lines(ctx, nav);
+    if prev.as_ref() == Some(&now) {
+        return;
+    }
+    let (t, offset) = now_and_offset();
+    ul.set_text_content(None);
+    for l in &now {
+        let _ = ul.append_child(&render(l, t, offset));
+    }
+    *prev = Some(now);
+}
+
+/// The section and its search box; the list is drawn by `nav::ListColumn`.
 #[component]
 pub fn Contacts() -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
     let nav = expect_context::<NavCtx>();
-    let list = NodeRef::<html::Ul>::new();
-    // The previous lines live in the closure (an `Effect<()>` is cheaper in wasm than one
-    // carrying a value): the list is redrawn only when they change.
-    let mut prev: Option<Vec<Line>> = None;
-    Effect::new(move |_| {
-        let Some(ul) = list.get() else { return };
-        let now = lines(ctx, nav);
-        if prev.as_ref() != Some(&now) {
-            let (t, offset) = now_and_offset();
-            ul.set_text_content(None);
-            for l in &now {
-                let _ = ul.append_child(&render(l, t, offset));
-            }
-            prev = Some(now);
-        }
-    });
-    let open = move |ev: &web_sys::Event| {
-        if let Some((_, id)) = target_with(ev, "data-user-id") {
-            if let Ok(id) = id.parse() {
-                ctx.open_direct(id);
-            }
-        }
-    };
-    let act = move |ev: &web_sys::Event| {
-        if let Some((_, id)) = target_with(ev, "data-department-id") {
-            let Ok(id) = id.parse::<i64>() else { return };
-            nav.collapsed.update(|c| {
-                if let Some(at) = c.iter().position(|x| *x == id) {
-                    c.remove(at);
-                } else {
-                    c.push(id);
-                }
-            });
-        } else {
-            open(ev);
-        }
-    };
     view! {
         <div class="mw-section mw-people">
             <h2 class="mw-section-title">"People"</h2>
@@ -221,18 +200,7 @@ pub fn Contacts() -> impl IntoView {
                     on:input=move |ev| nav.search.set(event_target_value(&ev))
                 />
             </div>
-            <ul
-                class="mw-tree"
-                role="tree"
-                node_ref=list
-                on:click=move |ev| act(&ev)
-                on:keydown=move |ev| {
-                    // Buttons (departments) turn Enter into a click themselves.
-                    if is_activation(&ev) {
-                        open(&ev);
-                    }
-                }
-            ></ul>
+            <ul class="mw-tree" role="tree" data-contacts></ul>
         </div>
     }
 }

@@ -8,7 +8,6 @@ use wasm_bindgen::JsCast;
 use super::chat::ChatPane;
 use super::ctx::Ctx;
 use super::nav::{ListColumn, NavCtx};
-use super::notifications::NotificationPopups;
 use super::sidebar::Sidebar;
 use super::Auth;
 use crate::config::ws_url;
@@ -217,7 +216,6 @@ pub fn Messenger() -> impl IntoView {
                 <ListColumn />
             </section>
             <ChatPane />
-            <NotificationPopups />
         </div>
     }
 }

@@ -83,17 +83,108 @@ fn load_panel(ctx: Ctx, nav: NavCtx) {
     });
 }
 
+/// The list column: conversations and people, or a panel (channels, notifications,
+/// settings), and the live notification pop-ups. Lists are drawn with plain DOM calls in one
+/// effect and handled by one delegated handler per event kind: far less wasm than a view
+/// per list.
 #[component]
 pub fn ListColumn() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let nav = expect_context::<NavCtx>();
     load_panel(ctx, nav);
+    let root = NodeRef::<html::Div>::new();
+    let local_error = RwSignal::new("");
+    let mut contacts = None;
+    let mut panel: Option<PanelData> = None;
+    let mut popups = Vec::new();
+    Effect::new(move |_| {
+        let Some(root) = root.get() else { return };
+        let part = |name: &str| root.query_selector(&format!("[{name}]")).ok().flatten();
+        if let Some(ul) = part("data-contacts") {
+            super::contacts::draw(ctx, nav, &ul, &mut contacts);
+        }
+        if let Some(div) = part("data-panel") {
+            let data = panel_data(ctx, nav, local_error.get());
+            if panel.as_ref() != Some(&data) {
+                draw(&div, &data);
+                panel = Some(data);
+            }
+        }
+        if let Some(div) = part("data-popups") {
+            super::notifications::draw_popups(ctx, &div, &mut popups);
+        }
+    });
+    let act = move |ev: &web_sys::Event| {
+        let Some((target, what)) = target_with(ev, "data-act") else {
+            return;
+        };
+        let id = target
+            .get_attribute("data-id")
+            .and_then(|i| i.parse::<i64>().ok());
+        match (what.as_str(), id) {
+            ("back", _) => nav.panel.set(Panel::Home),
+            ("person", Some(id)) => ctx.open_direct(id),
+            ("dept", Some(id)) => nav.collapsed.update(|c| {
+                if let Some(at) = c.iter().position(|x| *x == id) {
+                    c.remove(at);
+                } else {
+                    c.push(id);
+                }
+            }),
+            ("channel", Some(id)) => super::channels::open_or_join(ctx, nav, id),
+            ("notification", Some(id)) => super::notifications::activate(ctx, nav, id),
+            ("dismiss", Some(id)) => {
+                ctx.session.try_update(|s| s.nav.notifications.dismiss(id));
+            }
+            ("older", _) => {
+                let frame = ctx
+                    .session
+                    .try_update(|s| s.list_notifications(true))
+                    .flatten();
+                ctx.send(frame);
+            }
+            ("mark-all", _) => {
+                let frame = ctx
+                    .session
+                    .try_update(|s| s.mark_all_notifications_read())
+                    .flatten();
+                ctx.send(frame);
+            }
+            _ => {}
+        }
+    };
+    let on_change = move |ev: web_sys::Event| match super::settings::changed(&ev) {
+        Some(Ok(patch)) => {
+            local_error.set("");
+            let frame = ctx
+                .session
+                .try_update(|s| s.update_settings(patch))
+                .flatten();
+            ctx.send(frame);
+        }
+        Some(Err(e)) => local_error.set(e),
+        None => {}
+    };
     view! {
-        <div class="mw-list-scroll" prop:hidden=move || nav.panel.get() != Panel::Home>
-            <ConversationList />
-            <Contacts />
+        <div
+            class="mw-list-body"
+            node_ref=root
+            on:click=move |ev| act(&ev)
+            on:change=on_change
+            on:keydown=move |ev| {
+                // Buttons turn Enter into a click themselves.
+                if is_activation(&ev) {
+                    act(&ev);
+                }
+            }
+        >
+            <div class="mw-list-scroll" prop:hidden=move || nav.panel.get() != Panel::Home>
+                <ConversationList />
+                <Contacts />
+            </div>
+            <div class="mw-panel" data-panel prop:hidden=move || nav.panel.get() == Panel::Home></div>
+            <div class="mw-popups" data-popups></div>
         </div>
-        <PanelView />
     }
 }
 
@@ -192,78 +283,5 @@ fn draw(root: &Element, data: &PanelData) {
             );
             super::settings::render(&body, settings, *forwarding, error)
         }
-    }
-}
-
-/// Channels, notifications or settings: drawn with plain DOM calls from [`PanelData`], one
-/// delegated handler per event kind (much less wasm than a view per panel).
-#[component]
-fn PanelView() -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
-    let nav = expect_context::<NavCtx>();
-    let node = NodeRef::<html::Div>::new();
-    let local_error = RwSignal::new("");
-    let mut prev: Option<PanelData> = None;
-    Effect::new(move |_| {
-        let Some(root) = node.get() else { return };
-        let data = panel_data(ctx, nav, local_error.get());
-        if prev.as_ref() != Some(&data) {
-            draw(&root, &data);
-            prev = Some(data);
-        }
-    });
-    let act = move |ev: &web_sys::Event| {
-        let Some((target, what)) = target_with(ev, "data-act") else {
-            return;
-        };
-        let id = target
-            .get_attribute("data-id")
-            .and_then(|i| i.parse::<i64>().ok());
-        match (what.as_str(), id) {
-            ("back", _) => nav.panel.set(Panel::Home),
-            ("channel", Some(id)) => super::channels::open_or_join(ctx, nav, id),
-            ("notification", Some(id)) => super::notifications::activate(ctx, nav, id),
-            ("older", _) => {
-                let frame = ctx
-                    .session
-                    .try_update(|s| s.list_notifications(true))
-                    .flatten();
-                ctx.send(frame);
-            }
-            ("mark-all", _) => {
-                let frame = ctx
-                    .session
-                    .try_update(|s| s.mark_all_notifications_read())
-                    .flatten();
-                ctx.send(frame);
-            }
-            _ => {}
-        }
-    };
-    let on_change = move |ev: web_sys::Event| match super::settings::changed(&ev) {
-        Some(Ok(patch)) => {
-            local_error.set("");
-            let frame = ctx
-                .session
-                .try_update(|s| s.update_settings(patch))
-                .flatten();
-            ctx.send(frame);
-        }
-        Some(Err(e)) => local_error.set(e),
-        None => {}
-    };
-    view! {
-        <div
-            class="mw-panel"
-            prop:hidden=move || nav.panel.get() == Panel::Home
-            node_ref=node
-            on:click=move |ev| act(&ev)
-            on:change=on_change
-            on:keydown=move |ev| {
-                if is_activation(&ev) {
-                    act(&ev);
-                }
-            }
-        ></div>
     }
 }

@@ -1,12 +1,11 @@
 //! The notification center, and the live pop-ups: a toast for normal importance, a dialog
 //! that must be dismissed for high importance.
 
-use leptos::html;
 use leptos::prelude::*;
 use messenger_protocol::{Importance, Notification, NotificationId};
 
 use super::ctx::Ctx;
-use super::dom::{add, el, is_activation, replace, set, target_with};
+use super::dom::{add, el, replace, set};
 use super::nav::{now_and_offset, NavCtx, Panel};
 use crate::core::format::preview;
 use crate::core::org::when_label;
@@ -99,7 +98,8 @@ pub fn render(body: &Element, items: &[Notification], loaded: bool, has_more: bo
 fn render_toast(n: &Notification) -> web_sys::Element {
     let t = el("div", "mw-toast");
     set(&t, "data-testid", "notification-toast");
-    set(&t, "data-notification-id", &n.id.to_string());
+    set(&t, "data-act", "notification");
+    set(&t, "data-id", &n.id.to_string());
     set(&t, "role", "button");
     set(&t, "tabindex", "0");
     let body = add(&t, "span", "mw-conv-body", "");
@@ -108,7 +108,8 @@ fn render_toast(n: &Notification) -> web_sys::Element {
     let close = add(&t, "button", "mw-toast-close", "×");
     set(&close, "type", "button");
     set(&close, "aria-label", "Dismiss");
-    set(&close, "data-dismiss", &n.id.to_string());
+    set(&close, "data-act", "dismiss");
+    set(&close, "data-id", &n.id.to_string());
     t
 }
 
@@ -126,73 +127,46 @@ fn render_dialog(n: &Notification) -> web_sys::Element {
     let dismiss = add(&actions, "button", "mw-chip", "Dismiss");
     set(&dismiss, "type", "button");
     set(&dismiss, "data-testid", "notification-dismiss");
-    set(&dismiss, "data-dismiss", &n.id.to_string());
+    set(&dismiss, "data-act", "dismiss");
+    set(&dismiss, "data-id", &n.id.to_string());
     let open = add(&actions, "button", "mw-chip mw-chip-primary", "Open");
     set(&open, "type", "button");
     set(&open, "data-testid", "notification-open");
-    set(&open, "data-notification-id", &n.id.to_string());
+    set(&open, "data-act", "notification");
+    set(&open, "data-id", &n.id.to_string());
     overlay
 }
 
-/// Toasts (bottom right) and the high-importance dialog, for notifications arriving live.
-#[component]
-pub fn NotificationPopups() -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
-    let nav = expect_context::<NavCtx>();
-    let host = NodeRef::<html::Div>::new();
-    let mut shown: Vec<Notification> = Vec::new();
-    Effect::new(move |_| {
-        let Some(div) = host.get() else { return };
-        let now = ctx.session.with(|s| s.nav.notifications.popups.clone());
-        if shown != now {
-            let toasts = el("div", "mw-toasts");
-            set(&toasts, "aria-live", "polite");
-            let mut rows = vec![toasts.clone()];
-            for n in &now {
-                if n.importance == Importance::High {
-                    // One dialog at a time, the oldest first.
-                    if rows.len() == 1 {
-                        rows.push(render_dialog(n));
-                    }
-                    continue;
-                }
-                let _ = toasts.append_child(&render_toast(n));
-                if !shown.iter().any(|p| p.id == n.id) {
-                    let id = n.id;
-                    // No reactive owner in a timer: try_ calls are no-ops once unmounted.
-                    set_timeout(
-                        move || {
-                            ctx.session.try_update(|s| s.nav.notifications.dismiss(id));
-                        },
-                        std::time::Duration::from_millis(TOAST_MS),
-                    );
-                }
-            }
-            replace(&div, &rows);
-            shown = now;
-        }
-    });
-    let act = move |ev: &web_sys::Event| {
-        if let Some((_, id)) = target_with(ev, "data-dismiss") {
-            if let Ok(id) = id.parse() {
-                ctx.session.try_update(|s| s.nav.notifications.dismiss(id));
-            }
-        } else if let Some((_, id)) = target_with(ev, "data-notification-id") {
-            if let Ok(id) = id.parse() {
-                activate(ctx, nav, id);
-            }
-        }
-    };
-    view! {
-        <div
-            class="mw-popups"
-            node_ref=host
-            on:click=move |ev| act(&ev)
-            on:keydown=move |ev| {
-                if is_activation(&ev) {
-                    act(&ev);
-                }
-            }
-        ></div>
+/// Toasts (bottom right) and the high-importance dialog for notifications arriving live,
+/// into `host`, when they differ from `shown`.
+pub fn draw_popups(ctx: Ctx, host: &Element, shown: &mut Vec<Notification>) {
+    let now = ctx.session.with(|s| s.nav.notifications.popups.clone());
+    if *shown == now {
+        return;
     }
+    let toasts = el("div", "mw-toasts");
+    set(&toasts, "aria-live", "polite");
+    let mut rows = vec![toasts.clone()];
+    for n in &now {
+        if n.importance == Importance::High {
+            // One dialog at a time, the oldest first.
+            if rows.len() == 1 {
+                rows.push(render_dialog(n));
+            }
+            continue;
+        }
+        let _ = toasts.append_child(&render_toast(n));
+        if !shown.iter().any(|p| p.id == n.id) {
+            let id = n.id;
+            // No reactive owner in a timer: try_ calls are no-ops once unmounted.
+            set_timeout(
+                move || {
+                    ctx.session.try_update(|s| s.nav.notifications.dismiss(id));
+                },
+                std::time::Duration::from_millis(TOAST_MS),
+            );
+        }
+    }
+    replace(host, &rows);
+    *shown = now;
 }
