@@ -52,6 +52,7 @@ mod tests {
         assert_eq!(unread_label(7), "7");
         assert_eq!(unread_label(99), "99");
         assert_eq!(unread_label(100), "99+");
+        assert_eq!(unread_label(u32::MAX), "99+");
     }
 
     #[test]

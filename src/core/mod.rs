@@ -6,10 +6,15 @@
 pub mod backoff;
 pub mod canned;
 pub mod case;
+pub mod channels;
 pub mod color;
 pub mod compose;
 pub mod format;
 pub mod linkify;
+pub mod listing;
+pub mod nav;
+pub mod notifications;
+pub mod org;
 pub mod outbox;
 pub mod session;
 pub mod sms;

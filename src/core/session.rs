@@ -117,6 +117,8 @@ pub struct Session {
     pub typing: Typing,
     /// The open conversation and where its reading stood when it was opened.
     open_mark: Option<(ConversationId, OpenMark)>,
+    /// Channel list, notification center and settings requests.
+    pub nav: super::nav::Nav,
 }
 
 impl Session {
@@ -160,7 +162,9 @@ impl Session {
             }
             _ => {}
         }
+        let nav = self.nav.receive(&frame, &mut self.state);
         self.state.apply(frame);
+        self.after_nav(nav, &mut out);
         if out.welcomed {
             self.online = true;
             self.marked.clear();
@@ -247,6 +251,7 @@ impl Session {
         self.online = false;
         self.outbox.disconnected();
         self.pending.clear();
+        self.nav.disconnected();
     }
 
     /// Queues a text for sending. Returns the frame to send now, if connected.

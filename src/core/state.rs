@@ -302,10 +302,13 @@ impl AppState {
                 }
             }
             Event::Presence {
-                user_id, presence, ..
+                user_id,
+                presence,
+                last_seen,
             } => {
                 if let Some(u) = self.users.get_mut(&user_id) {
                     u.presence = presence;
+                    u.last_seen = last_seen.or(u.last_seen);
                 }
                 if let Some(me) = self.me.as_mut().filter(|m| m.id == user_id) {
                     me.presence = presence;
@@ -753,6 +756,25 @@ pub(crate) mod tests {
         assert!(s.conversations.contains_key(&12));
         assert_eq!(s.conversations_by_activity()[0].id, 12);
         assert_eq!(s.title(12), "User 4");
+    }
+
+    #[test]
+    fn presence_keeps_last_seen() {
+        let mut s = welcomed();
+        let gone = |seq, last_seen| {
+            event(
+                seq,
+                Event::Presence {
+                    user_id: 2,
+                    presence: Presence::Offline,
+                    last_seen,
+                },
+            )
+        };
+        s.apply(gone(11, Some(1_700_000_000_000)));
+        assert_eq!(s.users[&2].last_seen, Some(1_700_000_000_000));
+        s.apply(gone(12, None));
+        assert_eq!(s.users[&2].last_seen, Some(1_700_000_000_000), "kept");
     }
 
     #[test]

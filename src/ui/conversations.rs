@@ -5,13 +5,15 @@ use messenger_protocol::ConversationId;
 
 use super::ctx::Ctx;
 use crate::core::color::participant_color;
-use crate::core::format::{initials, preview, unread_label};
+use crate::core::format::{initials, unread_label};
+use crate::core::listing::conversation_preview;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Row {
     id: ConversationId,
     title: String,
     preview: String,
+    system: bool,
     unread: u32,
     color_of: i64,
 }
@@ -27,20 +29,14 @@ pub fn ConversationList() -> impl IntoView {
                 .into_iter()
                 .map(|c| {
                     let last = c.messages.last().or(c.last_message.as_ref());
-                    let preview = last
-                        .map(|m| {
-                            let text = preview(&m.text, 60);
-                            if m.sender_id == me {
-                                format!("You: {text}")
-                            } else {
-                                text
-                            }
-                        })
+                    let (preview, system) = last
+                        .map(|m| conversation_preview(m, me))
                         .unwrap_or_default();
                     Row {
                         id: c.id,
                         title: st.title(c.id),
                         preview,
+                        system,
                         unread: c.unread,
                         color_of: c.other_member(me).unwrap_or(c.id),
                     }
@@ -83,7 +79,13 @@ pub fn ConversationList() -> impl IntoView {
                                 </span>
                                 <span class="mw-conv-body">
                                     <span class="mw-conv-title">{r.title.clone()}</span>
-                                    <span class="mw-conv-preview">{r.preview.clone()}</span>
+                                    <span
+                                        class="mw-conv-preview"
+                                        class:mw-conv-system=r.system
+                                        data-testid="conversation-preview"
+                                    >
+                                        {r.preview.clone()}
+                                    </span>
                                 </span>
                                 {(r.unread > 0)
                                     .then(|| {

@@ -6,9 +6,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::chat::ChatPane;
-use super::contacts::Contacts;
-use super::conversations::ConversationList;
 use super::ctx::Ctx;
+use super::nav::{ListColumn, NavCtx};
 use super::sidebar::Sidebar;
 use super::Auth;
 use crate::config::ws_url;
@@ -49,6 +48,7 @@ pub fn Messenger() -> impl IntoView {
         known_user: stored.user_id,
     };
     provide_context(ctx);
+    NavCtx::provide();
 
     // Visibility, for mark-read.
     let on_visibility = Closure::<dyn FnMut()>::new(move || ctx.visible.set(document_visible()));
@@ -214,10 +214,7 @@ pub fn Messenger() -> impl IntoView {
                         {move || status_text(ctx.status.get())}
                     </span>
                 </header>
-                <div class="mw-list-scroll">
-                    <ConversationList />
-                    <Contacts />
-                </div>
+                <ListColumn />
             </section>
             <ChatPane />
         </div>

@@ -1,14 +1,19 @@
 //! The Leptos views. They read the session through signals and call the core for commands.
 
 pub mod attachments;
+mod channels;
 mod chat;
 mod compose;
 mod contacts;
 mod conversations;
 mod ctx;
+mod dom;
 mod login;
 pub mod message;
 mod messenger;
+mod nav;
+mod notifications;
+mod settings;
 mod sidebar;
 mod timeline;
 

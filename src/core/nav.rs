@@ -1,0 +1,550 @@
+//! The navigation commands of a session: channel list, notification center, settings. Their
+//! answers are tracked here so the views only render [`Nav`] and the [`AppState`] counters.
+
+use std::collections::BTreeMap;
+
+use messenger_protocol::{
+    AckResult, ClientFrame, CommandId, ConversationId, ConversationKind, Event, NotificationId,
+    ServerFrame, SettingsPatch,
+};
+
+use super::channels::ChannelList;
+use super::notifications::{NotificationList, NOTIFICATION_PAGE};
+use super::session::Session;
+use super::state::AppState;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Pending {
+    ListChannels,
+    JoinChannel(ConversationId),
+    MarkChannelsSeen(ConversationId),
+    ListNotifications { older: bool },
+    MarkNotificationRead,
+    UpdateSettings,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Nav {
+    pending: BTreeMap<CommandId, Pending>,
+    pub channels: ChannelList,
+    pub notifications: NotificationList,
+    /// The channel list is on screen: channels arriving meanwhile count as seen.
+    pub channels_open: bool,
+    /// Newest channel id sent in `mark_channels_seen` on this connection.
+    seen_sent: Option<ConversationId>,
+    /// Why the last settings change was refused.
+    pub settings_error: Option<String>,
+}
+
+/// What a frame asks of the session besides the state change.
+#[derive(Default)]
+pub(crate) struct NavOutcome {
+    pub open: Option<ConversationId>,
+    pub mark_seen: bool,
+}
+
+impl Nav {
+    fn waiting(&self, what: &Pending) -> bool {
+        self.pending.values().any(|p| p == what)
+    }
+
+    pub fn is_listing_channels(&self) -> bool {
+        self.waiting(&Pending::ListChannels)
+    }
+
+    pub fn is_joining(&self, channel: ConversationId) -> bool {
+        self.waiting(&Pending::JoinChannel(channel))
+    }
+
+    pub fn is_loading_notifications(&self) -> bool {
+        self.pending
+            .values()
+            .any(|p| matches!(p, Pending::ListNotifications { .. }))
+    }
+
+    pub fn is_saving_settings(&self) -> bool {
+        self.waiting(&Pending::UpdateSettings)
+    }
+
+    /// Called with every frame before the state applies it.
+    pub(crate) fn receive(&mut self, frame: &ServerFrame, state: &mut AppState) -> NavOutcome {
+        let mut out = NavOutcome::default();
+        match frame {
+            ServerFrame::Welcome(_) => {
+                // A fresh snapshot: lists are fetched again when shown.
+                self.notifications.reset();
+                self.channels.loaded = false;
+                self.seen_sent = None;
+            }
+            ServerFrame::Ack { id, result } => match (self.pending.remove(id), result) {
+                (Some(Pending::ListChannels), AckResult::Channels { channels }) => {
+                    self.channels.set(channels.clone());
+                    out.mark_seen = self.channels_open;
+                }
+                (Some(Pending::JoinChannel(c)), AckResult::Conversation { conversation }) => {
+                    self.channels.joined(c);
+                    out.open = Some(conversation.id);
+                }
+                (Some(Pending::MarkChannelsSeen(up_to)), _) => {
+                    // No event follows: the count is what the server now holds as new.
+                    state.new_channels = self.channels.unseen_after(up_to);
+                }
+                (
+                    Some(Pending::ListNotifications { older }),
+                    AckResult::Notifications {
+                        notifications,
+                        has_more,
+                        ..
+                    },
+                ) => self
+                    .notifications
+                    .page(notifications.clone(), *has_more, older),
+                (Some(Pending::UpdateSettings), _) => self.settings_error = None,
+                _ => {}
+            },
+            ServerFrame::Error {
+                id: Some(id),
+                message,
+                ..
+            } => {
+                let was = self.pending.remove(id);
+                if was == Some(Pending::UpdateSettings) {
+                    self.settings_error = Some(message.clone());
+                }
+            }
+            ServerFrame::Event { seq, event } => {
+                if state.epoch.is_some() && *seq <= state.seq {
+                    return out; // already applied
+                }
+                match event {
+                    Event::NotificationCreated { notification } => {
+                        self.notifications.created(notification.clone())
+                    }
+                    Event::NotificationsRead {
+                        notification_ids,
+                        all,
+                        ..
+                    } => self.notifications.read(notification_ids, *all),
+                    Event::ChannelCreated { channel } => {
+                        self.channels.upsert(channel.clone());
+                        out.mark_seen = self.channels_open && !channel.joined;
+                    }
+                    Event::ConversationRemoved { conversation_id } => {
+                        let was_channel = state
+                            .conversations
+                            .get(conversation_id)
+                            .is_some_and(|c| c.kind == ConversationKind::Channel);
+                        if was_channel {
+                            self.channels.left(*conversation_id);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        out
+    }
+
+    pub(crate) fn disconnected(&mut self) {
+        self.pending.clear();
+    }
+}
+
+impl Session {
+    /// Applies what [`Nav::receive`] asked for, after the state took the frame.
+    pub(crate) fn after_nav(&mut self, nav: NavOutcome, out: &mut super::session::Outcome) {
+        out.open = out.open.or(nav.open);
+        if nav.mark_seen {
+            out.send.extend(self.mark_channels_seen());
+        }
+    }
+
+    fn nav_command(&mut self, pending: Pending) -> Option<CommandId> {
+        if !self.online {
+            return None;
+        }
+        let id = self.next_id();
+        self.nav.pending.insert(id.clone(), pending);
+        Some(id)
+    }
+
+    /// Shows the channel list: asks for it (its answer marks the channels seen).
+    pub fn open_channel_list(&mut self) -> Option<ClientFrame> {
+        self.nav.channels_open = true;
+        self.list_channels()
+    }
+
+    pub fn close_channel_list(&mut self) {
+        self.nav.channels_open = false;
+    }
+
+    pub fn list_channels(&mut self) -> Option<ClientFrame> {
+        if self.nav.is_listing_channels() {
+            return None;
+        }
+        let id = self.nav_command(Pending::ListChannels)?;
+        Some(ClientFrame::ListChannels { id })
+    }
+
+    /// Tells the server the listed channels were seen, when that lowers the count.
+    pub fn mark_channels_seen(&mut self) -> Option<ClientFrame> {
+        let up_to = self.nav.channels.newest_id()?;
+        if self.nav.seen_sent.is_some_and(|s| s >= up_to) && self.state.new_channels == 0 {
+            return None;
+        }
+        let id = self.nav_command(Pending::MarkChannelsSeen(up_to))?;
+        self.nav.seen_sent = Some(up_to);
+        self.state.new_channels = self.nav.channels.unseen_after(up_to);
+        Some(ClientFrame::MarkChannelsSeen { id, up_to })
+    }
+
+    /// Joins a channel (the ack opens it). A channel already joined and known needs no
+    /// command: the caller opens it.
+    pub fn join_channel(&mut self, channel: ConversationId) -> Option<ClientFrame> {
+        if self.nav.is_joining(channel) {
+            return None;
+        }
+        let id = self.nav_command(Pending::JoinChannel(channel))?;
+        Some(ClientFrame::JoinChannel {
+            id,
+            conversation_id: channel,
+        })
+    }
+
+    /// The newest page of notifications, or (`older`) the page before the oldest listed.
+    pub fn list_notifications(&mut self, older: bool) -> Option<ClientFrame> {
+        if self.nav.is_loading_notifications() {
+            return None;
+        }
+        let before = if older {
+            if !self.nav.notifications.has_more {
+                return None;
+            }
+            Some(self.nav.notifications.oldest()?)
+        } else {
+            None
+        };
+        let id = self.nav_command(Pending::ListNotifications { older })?;
+        Some(ClientFrame::ListNotifications {
+            id,
+            before,
+            limit: NOTIFICATION_PAGE,
+        })
+    }
+
+    /// Marks one notification read, at once locally (the server's event then sets the exact
+    /// count). Nothing is sent for one already read.
+    pub fn mark_notification_read(&mut self, notification: NotificationId) -> Option<ClientFrame> {
+        let was_unread = self.nav.notifications.is_unread(notification);
+        self.nav.notifications.dismiss(notification);
+        if !was_unread {
+            return None;
+        }
+        let id = self.nav_command(Pending::MarkNotificationRead)?;
+        self.nav.notifications.read(&[notification], false);
+        self.state.unread_notifications = self.state.unread_notifications.saturating_sub(1);
+        Some(ClientFrame::MarkNotificationRead {
+            id,
+            notification_id: notification,
+        })
+    }
+
+    pub fn mark_all_notifications_read(&mut self) -> Option<ClientFrame> {
+        let id = self.nav_command(Pending::MarkNotificationRead)?;
+        self.nav.notifications.read(&[], true);
+        self.state.unread_notifications = 0;
+        Some(ClientFrame::MarkAllNotificationsRead { id })
+    }
+
+    /// Changes settings on the server; the state shows them once the server answers.
+    pub fn update_settings(&mut self, patch: SettingsPatch) -> Option<ClientFrame> {
+        let Some(id) = self.nav_command(Pending::UpdateSettings) else {
+            self.nav.settings_error =
+                Some("Offline: settings can be changed once connected.".into());
+            return None;
+        };
+        self.nav.settings_error = None;
+        Some(ClientFrame::UpdateSettings {
+            id,
+            settings: patch,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::notifications::tests::notif;
+    use crate::core::state::tests::{direct, welcome};
+    use messenger_protocol::{ChannelInfo, ErrorCode, Importance, SendKey, Settings};
+
+    fn online() -> Session {
+        let mut s = Session::new("t");
+        s.receive(welcome(), None);
+        s
+    }
+
+    fn ack(frame: &ClientFrame, result: AckResult) -> ServerFrame {
+        ServerFrame::Ack {
+            id: frame.command_id().unwrap().to_string(),
+            result,
+        }
+    }
+
+    fn chan(id: ConversationId, joined: bool) -> ChannelInfo {
+        ChannelInfo {
+            id,
+            title: format!("c{id}"),
+            member_count: 1,
+            joined,
+            created_at: 0,
+        }
+    }
+
+    fn event(s: &Session, event: Event) -> ServerFrame {
+        ServerFrame::Event {
+            seq: s.state.seq + 1,
+            event,
+        }
+    }
+
+    #[test]
+    fn offline_sends_nothing() {
+        let mut s = Session::new("t");
+        assert!(s.open_channel_list().is_none());
+        assert!(s.list_notifications(false).is_none());
+        assert!(s.update_settings(SettingsPatch::default()).is_none());
+        assert!(s.nav.settings_error.is_some());
+    }
+
+    #[test]
+    fn channel_list_marks_seen_and_join_opens() {
+        let mut s = online();
+        let created = event(
+            &s,
+            Event::ChannelCreated {
+                channel: chan(12, false),
+            },
+        );
+        s.receive(created, None);
+        assert_eq!(s.state.new_channels, 1);
+        let list = s.open_channel_list().unwrap();
+        assert!(s.open_channel_list().is_none(), "one request at a time");
+        let out = s.receive(
+            ack(
+                &list,
+                AckResult::Channels {
+                    channels: vec![chan(12, false), chan(3, true)],
+                },
+            ),
+            None,
+        );
+        let [ClientFrame::MarkChannelsSeen { up_to: 12, .. }] = out.send.as_slice() else {
+            panic!("{:?}", out.send);
+        };
+        assert_eq!(s.state.new_channels, 0);
+        s.receive(ack(&out.send[0], AckResult::Done), None);
+        assert_eq!(s.state.new_channels, 0);
+
+        // While the list is open, a new channel is seen at once; once closed it counts.
+        let created = event(
+            &s,
+            Event::ChannelCreated {
+                channel: chan(13, false),
+            },
+        );
+        let out = s.receive(created, None);
+        assert!(matches!(
+            out.send.as_slice(),
+            [ClientFrame::MarkChannelsSeen { up_to: 13, .. }]
+        ));
+        assert_eq!(s.nav.channels.items[0].id, 13);
+        s.close_channel_list();
+        let created = event(
+            &s,
+            Event::ChannelCreated {
+                channel: chan(14, false),
+            },
+        );
+        let out = s.receive(created, None);
+        assert!(out.send.is_empty());
+        assert_eq!(s.state.new_channels, 1);
+
+        let join = s.join_channel(12).unwrap();
+        assert!(s.join_channel(12).is_none());
+        assert!(s.nav.is_joining(12));
+        let mut conv = direct(12, 1, 2, 0);
+        conv.kind = ConversationKind::Channel;
+        let out = s.receive(
+            ack(&join, AckResult::Conversation { conversation: conv }),
+            None,
+        );
+        assert_eq!(out.open, Some(12));
+        assert!(s.nav.channels.items.iter().any(|c| c.id == 12 && c.joined));
+        assert!(s.state.conversations.contains_key(&12));
+    }
+
+    #[test]
+    fn notification_center_pages_reads_and_goes_live() {
+        let mut s = online();
+        s.state.unread_notifications = 2;
+        let first = s.list_notifications(false).unwrap();
+        assert!(s.nav.is_loading_notifications());
+        let ClientFrame::ListNotifications {
+            before: None,
+            limit: 20,
+            ..
+        } = &first
+        else {
+            panic!()
+        };
+        s.receive(
+            ack(
+                &first,
+                AckResult::Notifications {
+                    notifications: vec![
+                        notif(5, Importance::Normal, false),
+                        notif(4, Importance::High, false),
+                    ],
+                    has_more: true,
+                    unread: 2,
+                },
+            ),
+            None,
+        );
+        let older = s.list_notifications(true).unwrap();
+        let ClientFrame::ListNotifications {
+            before: Some(4), ..
+        } = &older
+        else {
+            panic!()
+        };
+        s.receive(
+            ack(
+                &older,
+                AckResult::Notifications {
+                    notifications: vec![notif(1, Importance::Normal, true)],
+                    has_more: false,
+                    unread: 2,
+                },
+            ),
+            None,
+        );
+        assert!(s.list_notifications(true).is_none(), "nothing older");
+        assert_eq!(s.nav.notifications.items.len(), 3);
+
+        let live = event(
+            &s,
+            Event::NotificationCreated {
+                notification: notif(6, Importance::High, false),
+            },
+        );
+        s.receive(live.clone(), None);
+        s.receive(live, None); // a replay of the same seq changes nothing
+        assert_eq!(s.state.unread_notifications, 3);
+        assert_eq!(s.nav.notifications.items[0].id, 6);
+        assert_eq!(s.nav.notifications.popups.len(), 1);
+
+        let mark = s.mark_notification_read(6).unwrap();
+        assert!(matches!(
+            mark,
+            ClientFrame::MarkNotificationRead {
+                notification_id: 6,
+                ..
+            }
+        ));
+        assert_eq!(s.state.unread_notifications, 2);
+        assert!(s.nav.notifications.popups.is_empty());
+        assert!(s.mark_notification_read(6).is_none(), "already read");
+        assert!(s.mark_notification_read(1).is_none());
+        let read = event(
+            &s,
+            Event::NotificationsRead {
+                notification_ids: vec![6],
+                all: false,
+                unread: 2,
+            },
+        );
+        s.receive(read, None);
+        assert_eq!(s.state.unread_notifications, 2);
+
+        assert!(matches!(
+            s.mark_all_notifications_read(),
+            Some(ClientFrame::MarkAllNotificationsRead { .. })
+        ));
+        assert_eq!(s.state.unread_notifications, 0);
+        assert!(s.nav.notifications.items.iter().all(|n| n.read));
+
+        // Another tab read one: the list follows.
+        let live = event(
+            &s,
+            Event::NotificationCreated {
+                notification: notif(7, Importance::Normal, false),
+            },
+        );
+        s.receive(live, None);
+        let read = event(
+            &s,
+            Event::NotificationsRead {
+                notification_ids: vec![7],
+                all: false,
+                unread: 0,
+            },
+        );
+        s.receive(read, None);
+        assert!(!s.nav.notifications.is_unread(7));
+        assert!(s.nav.notifications.popups.is_empty());
+
+        // A new snapshot drops the list so it is fetched again.
+        s.disconnected();
+        s.receive(welcome(), None);
+        assert!(!s.nav.notifications.loaded);
+    }
+
+    #[test]
+    fn settings_follow_the_server_and_errors_are_kept() {
+        let mut s = online();
+        let patch = SettingsPatch {
+            send_key: Some(SendKey::CtrlEnter),
+            ..SettingsPatch::default()
+        };
+        let f = s.update_settings(patch).unwrap();
+        assert!(s.nav.is_saving_settings());
+        let settings = Settings {
+            send_key: SendKey::CtrlEnter,
+            ..Settings::default()
+        };
+        s.receive(
+            ack(
+                &f,
+                AckResult::Settings {
+                    settings: settings.clone(),
+                },
+            ),
+            None,
+        );
+        assert_eq!(s.state.settings, settings);
+        assert!(!s.nav.is_saving_settings());
+
+        let f = s
+            .update_settings(SettingsPatch {
+                digest_minutes: Some(0),
+                ..SettingsPatch::default()
+            })
+            .unwrap();
+        s.receive(
+            ServerFrame::Error {
+                id: f.command_id().map(str::to_string),
+                code: ErrorCode::InvalidArgument,
+                message: "digest_minutes must be 1–1440".into(),
+            },
+            None,
+        );
+        assert_eq!(
+            s.nav.settings_error.as_deref(),
+            Some("digest_minutes must be 1–1440")
+        );
+        assert_eq!(s.state.settings, settings);
+    }
+}

@@ -1,0 +1,215 @@
+// Sidebar counters, channel list, notification center, contacts tree and settings, against
+// the real server. Bob's side acts through a raw WebSocket of his own (the widget has no
+// "create channel" or importance control in these tests' scope).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { join } from 'node:path';
+import {
+  eventually, freePort, launchBrowser, signIn, startServer, tempDir, waitOnline,
+} from './harness.mjs';
+
+let browser;
+let server;
+let alice;
+let bob;
+
+before(async () => {
+  const port = await freePort();
+  server = await startServer({ port, db: join(tempDir('mw-e2e-nav'), 'messenger.sqlite3') });
+  browser = await launchBrowser();
+  alice = await signIn(browser, server.url, 'alice');
+  bob = await signIn(browser, server.url, 'bob');
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/**
+ * Runs `body` in `page` with `cmd(frame)` (sends a command on a fresh connection with the
+ * page's token and resolves with its ack result) and `welcome`.
+ */
+async function raw(page, body, arg = null) {
+  return page.evaluate(async ({ body, arg }) => {
+    const token = localStorage.getItem('messenger.token');
+    const ws = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/ws`);
+    const frames = [];
+    const waiters = new Set();
+    ws.onmessage = (e) => {
+      frames.push(JSON.parse(e.data));
+      for (const w of waiters) w();
+    };
+    await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+    const wait = (pred) => new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no answer')), 10_000);
+      const check = () => {
+        const f = frames.find(pred);
+        if (f) { clearTimeout(timer); waiters.delete(check); resolve(f); }
+      };
+      waiters.add(check);
+      check();
+    });
+    ws.send(JSON.stringify({ type: 'hello', protocol_version: 1, token }));
+    const welcome = await wait((f) => f.type === 'welcome');
+    let n = 0;
+    const cmd = async (frame) => {
+      const id = `e2e-${Date.now()}-${n++}`;
+      ws.send(JSON.stringify({ ...frame, id }));
+      const answer = await wait((f) => f.id === id);
+      if (answer.type !== 'ack') throw new Error(JSON.stringify(answer));
+      return answer.result;
+    };
+    try {
+      const fn = new Function('cmd', 'welcome', 'arg', `return (async () => { ${body} })();`);
+      return await fn(cmd, welcome, arg);
+    } finally {
+      ws.close();
+    }
+  }, { body, arg });
+}
+
+/** Bob sends `text` to Alice in their direct conversation, with `importance`. */
+async function bobTellsAlice(text, importance = 'normal') {
+  return raw(bob.page, `
+    const aliceId = welcome.users.find((u) => u.username === 'alice').id;
+    const { conversation } = await cmd({ type: 'open_direct', user_id: aliceId });
+    await cmd({ type: 'send_message', conversation_id: conversation.id, text: arg.text, importance: arg.importance });
+  `, { text, importance });
+}
+
+const count = async (page, testid) => (await page.getByTestId(testid).textContent()).trim();
+
+test('a new channel shows on the counter live; the list clears it; joining opens it', async () => {
+  const page = alice.page;
+  assert.equal(await count(page, 'channels-counter'), '0');
+  await raw(bob.page, `await cmd({ type: 'create_channel', title: 'Releases' });`);
+  await eventually(async () => assert.equal(await count(page, 'channels-counter'), '1'));
+
+  await page.getByTestId('channels-counter').click();
+  const row = page.getByTestId('channel').filter({ hasText: 'Releases' });
+  await row.waitFor();
+  assert.match(await row.textContent(), /1 member/);
+  assert.equal(await row.getAttribute('data-joined'), 'false');
+  await eventually(async () => assert.equal(await count(page, 'channels-counter'), '0'));
+
+  await row.getByTestId('channel-join').click();
+  await eventually(async () => assert.equal(await page.getByTestId('chat-title').textContent(), 'Releases'));
+  await eventually(async () => assert.equal(await row.getAttribute('data-joined'), 'true'));
+  assert.match(await row.textContent(), /2 members/);
+
+  // The server remembers what was seen.
+  await page.reload();
+  await waitOnline(page);
+  assert.equal(await count(page, 'channels-counter'), '0');
+  // Back to the usual list.
+  assert.equal(await page.getByTestId('contact-search').count(), 1);
+});
+
+test('notifications: live counter, toast, dialog, center, mark read', async () => {
+  const page = alice.page;
+  assert.equal(await count(page, 'notifications-counter'), '0');
+
+  await bobTellsAlice('@alice can you check the release notes?');
+  await eventually(async () => assert.equal(await count(page, 'notifications-counter'), '1'));
+  const toast = page.getByTestId('notification-toast');
+  await toast.waitFor();
+  assert.match(await toast.textContent(), /Bob Nguyen mentioned you/);
+
+  await bobTellsAlice('@alice the build is broken', 'high');
+  await eventually(async () => assert.equal(await count(page, 'notifications-counter'), '2'));
+  const dialog = page.getByTestId('notification-dialog');
+  await dialog.waitFor();
+  assert.match(await dialog.textContent(), /the build is broken/);
+  await page.getByTestId('notification-dismiss').click();
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await count(page, 'notifications-counter'), '2', 'dismissing is not reading');
+
+  // The toast goes away by itself.
+  await toast.waitFor({ state: 'detached', timeout: 10_000 });
+
+  await page.getByTestId('notifications-counter').click();
+  const rows = page.getByTestId('notification');
+  await eventually(async () => assert.equal(await rows.count(), 2));
+  assert.equal(await rows.first().getAttribute('data-importance'), 'high', 'newest first');
+  assert.equal(await rows.first().getAttribute('data-read'), 'false');
+
+  await rows.first().click();
+  await eventually(async () => assert.equal(await count(page, 'notifications-counter'), '1'));
+  await eventually(async () => assert.equal(await rows.first().getAttribute('data-read'), 'true'));
+  await eventually(async () => assert.equal(await page.getByTestId('chat-title').textContent(), 'Bob Nguyen'));
+
+  // Live while the center is open: on top.
+  await bobTellsAlice('@alice one more thing');
+  await eventually(async () => assert.equal(await rows.count(), 3));
+  assert.match(await rows.first().textContent(), /one more thing/);
+  assert.equal(await count(page, 'notifications-counter'), '2');
+
+  await page.getByTestId('mark-all-read').click();
+  await eventually(async () => assert.equal(await count(page, 'notifications-counter'), '0'));
+  assert.equal(await page.locator('[data-testid="notification"][data-read="false"]').count(), 0);
+  // The server agrees.
+  await page.reload();
+  await waitOnline(page);
+  assert.equal(await count(page, 'notifications-counter'), '0');
+});
+
+test('contacts: search as you type, collapse departments', async () => {
+  const page = alice.page;
+  const contacts = page.getByTestId('contact');
+  const search = page.getByTestId('contact-search');
+  await contacts.first().waitFor();
+  assert.equal(await contacts.count(), 4, 'everyone but me');
+
+  await search.pressSequentially('NGU');
+  await eventually(async () => assert.equal(await contacts.count(), 1));
+  assert.equal(await contacts.first().getAttribute('data-username'), 'bob');
+  assert.match(await contacts.first().textContent(), /Head office \/ Sales/);
+  await search.fill('nobody-like-this');
+  await page.getByTestId('contact-search-empty').waitFor();
+  assert.equal(await contacts.count(), 0);
+  await search.fill('');
+  await eventually(async () => assert.equal(await contacts.count(), 4));
+
+  const engineering = page.getByTestId('department').filter({ hasText: 'Engineering' });
+  assert.equal(await page.locator('[data-testid="contact"][data-username="dave"]').count(), 1);
+  await engineering.click();
+  await eventually(async () => assert.equal(
+    await page.locator('[data-testid="contact"][data-username="dave"]').count(), 0));
+  assert.equal(await engineering.getAttribute('data-expanded'), 'false');
+  assert.equal(await contacts.count(), 3, 'other departments stay open');
+  const head = page.getByTestId('department').filter({ hasText: 'Head office' });
+  await head.click();
+  await eventually(async () => assert.equal(await contacts.count(), 0));
+  await head.click();
+  await engineering.click();
+  await eventually(async () => assert.equal(await contacts.count(), 4));
+
+  // Clicking a person still opens the conversation.
+  await page.locator('[data-testid="contact"][data-username="carol"]').click();
+  await eventually(async () => assert.equal(await page.getByTestId('chat-title').textContent(), 'Carol Kowalski'));
+});
+
+test('settings: the send key is kept by the server across a reload', async () => {
+  const page = alice.page;
+  await page.getByTestId('settings-button').click();
+  const select = page.getByTestId('settings-send-key');
+  assert.equal(await select.inputValue(), 'enter');
+  await select.selectOption('ctrl_enter');
+  await eventually(async () => assert.equal(await select.getAttribute('data-value'), 'ctrl_enter'));
+
+  await page.reload();
+  await waitOnline(page);
+  await page.getByTestId('settings-button').click();
+  await eventually(async () => assert.equal(
+    await page.getByTestId('settings-send-key').getAttribute('data-value'), 'ctrl_enter'));
+  assert.equal(await page.getByTestId('settings-send-key').inputValue(), 'ctrl_enter');
+
+  // Another setting round-trips too, and the panel closes with its back button.
+  await page.getByTestId('settings-email-mode').selectOption('digest');
+  const minutes = page.getByTestId('settings-digest-minutes');
+  await minutes.waitFor();
+  assert.equal(await minutes.inputValue(), '60');
+  await page.getByTestId('panel-back').click();
+  await page.getByTestId('contact-search').waitFor();
+});
