@@ -101,7 +101,6 @@ pub fn MessageView(
             data-testid="message"
             data-message-id=item.message_id.map(|id| id.to_string())
             data-state=state
-            data-importance=matches!(item.importance, messenger_protocol::Importance::High).then_some("high")
         >
             <div class="mw-bubble">
                 <div class="mw-msg-meta">
