@@ -316,6 +316,7 @@ mod tests {
             unread: 0,
             last_read_message_id: None,
             member_states: states,
+            sms: false,
         })
     }
 
