@@ -220,6 +220,7 @@ async fn attachments_show_as_thumbnails_and_open_in_a_viewer() {
         delivery: Delivery::Read,
         error: None,
         importance: Importance::High,
+        system: None,
         attachments: vec![picture],
     };
     let host = fresh_host();

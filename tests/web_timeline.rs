@@ -35,6 +35,7 @@ fn own(delivery: Delivery, importance: Importance) -> TimelineItem {
         error: None,
         importance,
         system: None,
+        attachments: Vec::new(),
     }
 }
 
