@@ -207,7 +207,12 @@ test('high importance reaches the receiver and resets after sending', async () =
   await messages(alice.page, 'Server room is flooding').waitFor();
   assert.equal(await toggle.getAttribute('aria-pressed'), 'false');
 
-  await openChatWith(erin.page, 'alice');
+  // High importance interrupts the receiver with a dialog; opening it shows the message.
+  const dialog = erin.page.getByTestId('notification-dialog');
+  await dialog.waitFor();
+  assert.match(await dialog.textContent(), /Server room is flooding/);
+  await erin.page.getByTestId('notification-open').click();
+  await dialog.waitFor({ state: 'detached' });
   const got = messages(erin.page, 'Server room is flooding');
   await got.waitFor();
   assert.equal(await got.getAttribute('data-importance'), 'high');
