@@ -205,14 +205,6 @@ impl Parser<'_> {
         }
     }
 
-    fn digits(&mut self) -> usize {
-        let start = self.i;
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.i += 1;
-        }
-        self.i - start
-    }
-
     fn number(&mut self) -> Result<Num> {
         let neg = self.peek() == Some(b'-');
         if neg {
