@@ -237,7 +237,11 @@ mod tests {
     use crate::{ResumePosition, SettingsPatch};
 
     fn every_frame() -> Vec<ClientFrame> {
-        let texts = ["hi", "", "é \"q\" \\ / \u{1F600} \n\t\r\u{8}\u{c}\u{0}\u{1f}\u{7f}</script>"];
+        let texts = [
+            "hi",
+            "",
+            "é \"q\" \\ / \u{1F600} \n\t\r\u{8}\u{c}\u{0}\u{1f}\u{7f}</script>",
+        ];
         let mut frames = Vec::new();
         for text in texts {
             let s = text.to_string();

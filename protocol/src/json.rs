@@ -419,8 +419,8 @@ fn out_of_range() -> DecodeError {
 /// significand cannot overflow.
 fn too_big(sig: u64, exp: i32) -> bool {
     const POW10: [f64; 20] = [
-        1e289, 1e290, 1e291, 1e292, 1e293, 1e294, 1e295, 1e296, 1e297, 1e298, 1e299, 1e300,
-        1e301, 1e302, 1e303, 1e304, 1e305, 1e306, 1e307, 1e308,
+        1e289, 1e290, 1e291, 1e292, 1e293, 1e294, 1e295, 1e296, 1e297, 1e298, 1e299, 1e300, 1e301,
+        1e302, 1e303, 1e304, 1e305, 1e306, 1e307, 1e308,
     ];
     let i = usize::try_from(exp - 289).unwrap_or(0);
     POW10.get(i).is_none_or(|p| (sig as f64 * p).is_infinite())
@@ -581,10 +581,12 @@ mod tests {
 
     #[test]
     fn numbers() {
-        let n = |s: &str| parse(s).map(|v| match v {
-            Value::Num(n) => n,
-            other => panic!("{other:?}"),
-        });
+        let n = |s: &str| {
+            parse(s).map(|v| match v {
+                Value::Num(n) => n,
+                other => panic!("{other:?}"),
+            })
+        };
         assert_eq!(n("0"), Ok(Num::Pos(0)));
         assert_eq!(n("-0"), Ok(Num::Other));
         assert_eq!(n("18446744073709551615"), Ok(Num::Pos(u64::MAX)));
@@ -605,7 +607,10 @@ mod tests {
             "-1e400".to_string(),
         ] {
             assert!(n(&big).is_err(), "{big}");
-            assert!(serde_json::from_str::<serde_json::Value>(&big).is_err(), "{big}");
+            assert!(
+                serde_json::from_str::<serde_json::Value>(&big).is_err(),
+                "{big}"
+            );
         }
         for fine in [
             "1e308".to_string(),
@@ -617,7 +622,10 @@ mod tests {
             "17976931348623157e292".to_string(),
         ] {
             assert_eq!(n(&fine), Ok(Num::Other), "{fine}");
-            assert!(serde_json::from_str::<serde_json::Value>(&fine).is_ok(), "{fine}");
+            assert!(
+                serde_json::from_str::<serde_json::Value>(&fine).is_ok(),
+                "{fine}"
+            );
         }
         for bad in ["01", "-", "1.", ".5", "1e", "+1", "-01", "1.e3", "0x1"] {
             assert!(parse(bad).is_err(), "{bad}");
@@ -674,8 +682,21 @@ mod tests {
             )]))
         );
         for bad in [
-            "", " ", "[1,]", "{\"a\":1,}", "{\"a\"}", "{1:2}", "[1 2]", "nul", "truex", "[] []",
-            "{\"a\":1}}", "'a'", "[", "{", "{\"a\":",
+            "",
+            " ",
+            "[1,]",
+            "{\"a\":1,}",
+            "{\"a\"}",
+            "{1:2}",
+            "[1 2]",
+            "nul",
+            "truex",
+            "[] []",
+            "{\"a\":1}}",
+            "'a'",
+            "[",
+            "{",
+            "{\"a\":",
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
