@@ -16,12 +16,18 @@
 //! - enum names are the snake_case strings; integers must be integers in the field's range
 //!   (no fraction, exponent, or out-of-range value).
 //!
+//! - numbers are checked as `serde_json` checks them, even in ignored fields: `-0` is a
+//!   float (no integer field takes it) and a number beyond the `f64` range is an error.
+//!
 //! Intentional differences from `serde_json` + derives, none of which a conforming server
-//! sends: a struct written as a JSON array (serde accepts `[1, "x", ...]` for a struct)
-//! and a unit enum value written as an object (`{"high": null}`) are errors here, and a
-//! nested tag (`kind`, `action`) must be a string (serde also takes a variant index there).
+//! sends (see `intentional_differences_from_serde` in the tests): a struct written as a
+//! JSON array (serde accepts `[1, "x", ...]` for a struct) and a unit enum value, `action`
+//! included, written as an object (`{"high": null}`) are errors here, and a nested `kind`
+//! tag must be a string (serde also takes a variant index there).
+//!
 //! The native tests check this decoder against the derived `Deserialize` impls, which stay
-//! the oracle, on fixtures for every variant and on 20,000 random mutations of them.
+//! the oracle: same value or both an error, on fixtures for every variant, with fields
+//! dropped, nulled, reordered or duplicated, and on 20,000 random mutations of them.
 //!
 //! Adding a variant to [`ServerFrame`], [`AckResult`] or [`Event`], or a field to any wire
 //! type, means adding it here too; the exhaustive `match` in the tests stops compiling until
@@ -1312,5 +1318,21 @@ mod tests {
         }
         // Enough mutants stay valid that the accepting paths are exercised too.
         assert!(accepted > 1_000, "{accepted}");
+    }
+
+    /// The documented differences: shapes serde accepts that no server sends.
+    #[test]
+    fn intentional_differences_from_serde() {
+        for json in [
+            // A struct as an array of its fields.
+            r#"{"type":"event","seq":1,"event":{"kind":"channel_created","channel":[1,"t",2,true,5]}}"#,
+            // A unit enum value as an externally tagged object.
+            r#"{"type":"event","seq":1,"event":{"kind":"presence","user_id":2,"presence":{"away":null}}}"#,
+            // A nested tag as a variant index (3: conversation_removed).
+            r#"{"type":"event","seq":1,"event":{"kind":3,"conversation_id":7}}"#,
+        ] {
+            assert!(serde_json::from_str::<ServerFrame>(json).is_ok(), "{json}");
+            assert!(server_frame_from_str(json).is_err(), "{json}");
+        }
     }
 }
