@@ -1,301 +1,665 @@
-//! A lean JSON decoder for [`ServerFrame`], for clients where code size matters.
+//! A small JSON decoder for [`ServerFrame`] and the widget's HTTP answers, without serde.
 //!
-//! `serde_json::from_str::<ServerFrame>` works, but serde reads an internally tagged enum
-//! (`#[serde(tag = "type")]`) by first buffering the whole object into a generic `Content`
-//! tree, then deserializing every variant's fields from that tree. In a WebAssembly build
-//! that buffering machinery, instantiated for every nested type, costs tens of kilobytes.
+//! `serde_json` plus the derived `Deserialize` impls cost the widget's wasm tens of kilobytes
+//! (serde buffers internally tagged enums into a generic `Content` tree, and `serde_json`
+//! brings float parsing and printing). The widget therefore decodes with this module: the
+//! text is parsed once into a [`json::Value`](crate::json::Value) tree by the strict parser
+//! in [`crate::json`], and each type is read from that tree by a hand-written [`FromJson`]
+//! impl that follows what the derived impl accepts:
 //!
-//! [`server_frame_from_str`] accepts the same objects and builds the same values without
-//! that buffering: it reads each tagged object once into a flat struct of raw JSON fields
-//! (the tag among them, in any position), then decodes only the fields of the variant the
-//! tag names. `welcome`, whose fields sit beside the tag, is read again as a [`Welcome`],
-//! which ignores the tag like any unknown field. The tests below check it against the
-//! derived `Deserialize` impl on every variant.
+//! - required fields must be present; `#[serde(default)]` fields may be absent (the type's
+//!   default, `Limits`' default functions, `Settings` and `Features` defaults); `null` is
+//!   accepted only for `Option` fields, as with serde;
+//! - unknown fields are ignored; tags (`type`, `kind`, `action`) may come at any position;
+//! - a duplicate of a field the type reads (tags included) is an error, as in the derived
+//!   impl; duplicates of unknown fields are ignored;
+//! - enum names are the snake_case strings; integers must be integers in the field's range
+//!   (no fraction, exponent, or out-of-range value).
 //!
-//! Adding a variant to [`ServerFrame`], [`AckResult`] or [`Event`] means adding it here too;
-//! the exhaustive `match` in the tests stops compiling until the test fixtures name it.
+//! - numbers are checked as `serde_json` checks them, even in ignored fields: `-0` is a
+//!   float (no integer field takes it) and a number beyond the `f64` range is an error.
+//!
+//! Intentional differences from `serde_json` + derives, none of which a conforming server
+//! sends (see `intentional_differences_from_serde` in the tests): a struct written as a
+//! JSON array (serde accepts `[1, "x", ...]` for a struct) and a unit enum value, `action`
+//! included, written as an object (`{"high": null}`) are errors here, and a nested `kind`
+//! tag must be a string (serde also takes a variant index there).
+//!
+//! The native tests check this decoder against the derived `Deserialize` impls, which stay
+//! the oracle: same value or both an error, on fixtures for every variant, with fields
+//! dropped, nulled, reordered or duplicated, and on 20,000 random mutations of them.
+//!
+//! Adding a variant to [`ServerFrame`], [`AckResult`] or [`Event`], or a field to any wire
+//! type, means adding it here too; the exhaustive `match` in the tests stops compiling until
+//! the test fixtures name a new variant, and the fixtures set every field.
 
-use serde::de::Error as _;
-use serde::{Deserialize, Deserializer};
-use serde_json::value::RawValue;
+use crate::json::{self, DecodeError, Num, Value};
+use crate::{
+    AckResult, Attachment, ChannelInfo, ConversationKind, ConversationSummary, Department,
+    EmailMode, ErrorCode, Event, Features, HttpError, Importance, Limits, LoginResponse,
+    MemberState, Message, Notification, NotificationKind, Presence, ResetReason, ResumePosition,
+    SendKey, ServerFrame, Settings, SettingsPatch, SystemEvent, User, Welcome,
+};
 
-use crate::{AckResult, Event, ServerFrame, Welcome};
+type Result<T> = std::result::Result<T, DecodeError>;
 
-type Result<T> = serde_json::Result<T>;
-
-/// One field's raw JSON, `null` included (so `null` fails where the derived impl fails);
-/// `None` when the field is absent.
-#[derive(Clone, Copy, Default)]
-struct Raw<'a>(Option<&'a RawValue>);
-
-impl<'de: 'a, 'a> Deserialize<'de> for Raw<'a> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        <&'a RawValue>::deserialize(d).map(|raw| Raw(Some(raw)))
-    }
+/// A type read from a parsed JSON value, as its derived `Deserialize` impl would read it.
+pub trait FromJson: Sized {
+    fn from_json(v: &Value) -> Result<Self>;
 }
 
-impl<'a> Raw<'a> {
-    /// A required field: absent is an error, as in the derived impl.
-    fn req<T: Deserialize<'a>>(self, name: &'static str) -> Result<T> {
-        match self.0 {
-            Some(raw) => parse(raw),
-            None => Err(serde_json::Error::missing_field(name)),
-        }
-    }
-
-    /// A `#[serde(default)]` field (every `Option` in these variants is one): absent gives
-    /// the default; present, even `null`, is decoded as the field's type.
-    fn or_default<T: Deserialize<'a> + Default>(self) -> Result<T> {
-        self.0.map(parse).transpose().map(Option::unwrap_or_default)
-    }
-}
-
-fn parse<'a, T: Deserialize<'a>>(raw: &'a RawValue) -> Result<T> {
-    serde_json::from_str(raw.get())
+/// Parses `text` and reads a `T` from it.
+fn from_str<T: FromJson>(text: &str) -> Result<T> {
+    T::from_json(&json::parse(text)?)
 }
 
 /// Decodes one server frame, as `serde_json::from_str::<ServerFrame>` would.
-pub fn server_frame_from_str(json: &str) -> Result<ServerFrame> {
-    /// In `ServerFrame`'s declaration order, as the derived tag identifier.
-    #[derive(Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    enum Type {
-        Welcome,
-        Resumed,
-        Ack,
-        Error,
-        Event,
-        Typing,
-    }
-    /// Every field of every variant but `welcome`.
-    #[derive(Default, Deserialize)]
-    #[serde(default)]
-    struct Fields<'a> {
-        #[serde(rename = "type", borrow)]
-        tag: Raw<'a>,
-        #[serde(borrow)]
-        epoch: Raw<'a>,
-        #[serde(borrow)]
-        seq: Raw<'a>,
-        #[serde(borrow)]
-        id: Raw<'a>,
-        #[serde(borrow)]
-        result: Raw<'a>,
-        #[serde(borrow)]
-        code: Raw<'a>,
-        #[serde(borrow)]
-        message: Raw<'a>,
-        #[serde(borrow)]
-        event: Raw<'a>,
-        #[serde(borrow)]
-        conversation_id: Raw<'a>,
-        #[serde(borrow)]
-        user_id: Raw<'a>,
-    }
-
-    let f: Fields = serde_json::from_str(json)?;
-    Ok(match f.tag.req::<Type>("type")? {
-        Type::Welcome => ServerFrame::Welcome(Box::new(serde_json::from_str::<Welcome>(json)?)),
-        Type::Resumed => ServerFrame::Resumed {
-            epoch: f.epoch.req("epoch")?,
-            seq: f.seq.req("seq")?,
-        },
-        Type::Ack => ServerFrame::Ack {
-            id: f.id.req("id")?,
-            result: ack_result(f.result.req("result")?)?,
-        },
-        Type::Error => ServerFrame::Error {
-            id: f.id.or_default()?,
-            code: f.code.req("code")?,
-            message: f.message.req("message")?,
-        },
-        Type::Event => ServerFrame::Event {
-            seq: f.seq.req("seq")?,
-            event: event(f.event.req("event")?)?,
-        },
-        Type::Typing => ServerFrame::Typing {
-            conversation_id: f.conversation_id.req("conversation_id")?,
-            user_id: f.user_id.req("user_id")?,
-        },
-    })
+pub fn server_frame_from_str(text: &str) -> Result<ServerFrame> {
+    from_str(text)
 }
 
-fn ack_result(raw: &RawValue) -> Result<AckResult> {
-    /// In `AckResult`'s declaration order.
-    #[derive(Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    enum Kind {
-        MessageSent,
-        Conversation,
-        History,
-        Channels,
-        Notifications,
-        Reminder,
-        Settings,
-        Done,
-    }
-    #[derive(Default, Deserialize)]
-    #[serde(default)]
-    struct Fields<'a> {
-        #[serde(borrow)]
-        kind: Raw<'a>,
-        #[serde(borrow)]
-        message: Raw<'a>,
-        #[serde(borrow)]
-        conversation: Raw<'a>,
-        #[serde(borrow)]
-        conversation_id: Raw<'a>,
-        #[serde(borrow)]
-        messages: Raw<'a>,
-        #[serde(borrow)]
-        has_more: Raw<'a>,
-        #[serde(borrow)]
-        channels: Raw<'a>,
-        #[serde(borrow)]
-        notifications: Raw<'a>,
-        #[serde(borrow)]
-        unread: Raw<'a>,
-        #[serde(borrow)]
-        reminder_id: Raw<'a>,
-        #[serde(borrow)]
-        at: Raw<'a>,
-        #[serde(borrow)]
-        settings: Raw<'a>,
-    }
-
-    let f: Fields = parse(raw)?;
-    Ok(match f.kind.req::<Kind>("kind")? {
-        Kind::MessageSent => AckResult::MessageSent {
-            message: f.message.req("message")?,
-        },
-        Kind::Conversation => AckResult::Conversation {
-            conversation: f.conversation.req("conversation")?,
-        },
-        Kind::History => AckResult::History {
-            conversation_id: f.conversation_id.req("conversation_id")?,
-            messages: f.messages.req("messages")?,
-            has_more: f.has_more.req("has_more")?,
-        },
-        Kind::Channels => AckResult::Channels {
-            channels: f.channels.req("channels")?,
-        },
-        Kind::Notifications => AckResult::Notifications {
-            notifications: f.notifications.req("notifications")?,
-            has_more: f.has_more.req("has_more")?,
-            unread: f.unread.req("unread")?,
-        },
-        Kind::Reminder => AckResult::Reminder {
-            reminder_id: f.reminder_id.req("reminder_id")?,
-            at: f.at.req("at")?,
-        },
-        Kind::Settings => AckResult::Settings {
-            settings: f.settings.req("settings")?,
-        },
-        Kind::Done => AckResult::Done,
-    })
+/// Decodes an [`Attachment`] (the `POST /api/attachments` answer).
+pub fn attachment_from_str(text: &str) -> Result<Attachment> {
+    from_str(text)
 }
 
-fn event(raw: &RawValue) -> Result<Event> {
-    /// In `Event`'s declaration order.
-    #[derive(Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    enum Kind {
-        MessageCreated,
-        ConversationAdded,
-        ConversationUpdated,
-        ConversationRemoved,
-        ReadUpTo,
-        DeliveredUpTo,
-        Presence,
-        ChannelCreated,
-        NotificationCreated,
-        NotificationsRead,
-        SettingsChanged,
-        MessagesExpired,
+/// Decodes a [`LoginResponse`] (the `POST /api/login` answer).
+pub fn login_response_from_str(text: &str) -> Result<LoginResponse> {
+    from_str(text)
+}
+
+/// Decodes an [`HttpError`] body of the reference server's `/api/*` routes.
+pub fn http_error_from_str(text: &str) -> Result<HttpError> {
+    from_str(text)
+}
+
+fn as_str(v: &Value) -> Result<&str> {
+    match v {
+        Value::Str(s) => Ok(s),
+        _ => Err(DecodeError::expected("a string")),
     }
-    #[derive(Default, Deserialize)]
-    #[serde(default)]
-    struct Fields<'a> {
-        #[serde(borrow)]
-        kind: Raw<'a>,
-        #[serde(borrow)]
-        message: Raw<'a>,
-        #[serde(borrow)]
-        conversation: Raw<'a>,
-        #[serde(borrow)]
-        conversation_id: Raw<'a>,
-        #[serde(borrow)]
-        user_id: Raw<'a>,
-        #[serde(borrow)]
-        message_id: Raw<'a>,
-        #[serde(borrow)]
-        presence: Raw<'a>,
-        #[serde(borrow)]
-        last_seen: Raw<'a>,
-        #[serde(borrow)]
-        channel: Raw<'a>,
-        #[serde(borrow)]
-        notification: Raw<'a>,
-        #[serde(borrow)]
-        notification_ids: Raw<'a>,
-        #[serde(borrow)]
-        all: Raw<'a>,
-        #[serde(borrow)]
-        unread: Raw<'a>,
-        #[serde(borrow)]
-        settings: Raw<'a>,
-        #[serde(borrow)]
-        message_ids: Raw<'a>,
+}
+
+impl FromJson for String {
+    fn from_json(v: &Value) -> Result<Self> {
+        as_str(v).map(str::to_owned)
+    }
+}
+
+impl FromJson for bool {
+    fn from_json(v: &Value) -> Result<Self> {
+        match v {
+            Value::Bool(b) => Ok(*b),
+            _ => Err(DecodeError::expected("a boolean")),
+        }
+    }
+}
+
+fn out_of_range() -> DecodeError {
+    DecodeError::new("invalid value: integer out of range")
+}
+
+impl FromJson for u64 {
+    fn from_json(v: &Value) -> Result<Self> {
+        match v {
+            Value::Num(Num::Pos(n)) => Ok(*n),
+            Value::Num(Num::Neg(_)) => Err(out_of_range()),
+            _ => Err(DecodeError::expected("an integer")),
+        }
+    }
+}
+
+impl FromJson for u32 {
+    fn from_json(v: &Value) -> Result<Self> {
+        u32::try_from(u64::from_json(v)?).map_err(|_| out_of_range())
+    }
+}
+
+impl FromJson for usize {
+    fn from_json(v: &Value) -> Result<Self> {
+        usize::try_from(u64::from_json(v)?).map_err(|_| out_of_range())
+    }
+}
+
+impl FromJson for i64 {
+    fn from_json(v: &Value) -> Result<Self> {
+        match v {
+            Value::Num(Num::Pos(n)) => i64::try_from(*n).map_err(|_| out_of_range()),
+            Value::Num(Num::Neg(n)) => Ok(*n),
+            _ => Err(DecodeError::expected("an integer")),
+        }
+    }
+}
+
+impl<T: FromJson> FromJson for Option<T> {
+    fn from_json(v: &Value) -> Result<Self> {
+        match v {
+            Value::Null => Ok(None),
+            v => T::from_json(v).map(Some),
+        }
+    }
+}
+
+impl<T: FromJson> FromJson for Vec<T> {
+    fn from_json(v: &Value) -> Result<Self> {
+        match v {
+            Value::Arr(items) => items.iter().map(T::from_json).collect(),
+            _ => Err(DecodeError::expected("an array")),
+        }
+    }
+}
+
+impl<T: FromJson> FromJson for Box<T> {
+    fn from_json(v: &Value) -> Result<Self> {
+        T::from_json(v).map(Box::new)
+    }
+}
+
+/// The fields of a JSON object.
+struct Obj<'a>(&'a [(String, Value)]);
+
+impl<'a> Obj<'a> {
+    fn of(v: &'a Value) -> Result<Self> {
+        match v {
+            Value::Obj(fields) => Ok(Obj(fields)),
+            _ => Err(DecodeError::expected("an object")),
+        }
     }
 
-    let f: Fields = parse(raw)?;
-    Ok(match f.kind.req::<Kind>("kind")? {
-        Kind::MessageCreated => Event::MessageCreated {
-            message: f.message.req("message")?,
-        },
-        Kind::ConversationAdded => Event::ConversationAdded {
-            conversation: f.conversation.req("conversation")?,
-        },
-        Kind::ConversationUpdated => Event::ConversationUpdated {
-            conversation: f.conversation.req("conversation")?,
-        },
-        Kind::ConversationRemoved => Event::ConversationRemoved {
-            conversation_id: f.conversation_id.req("conversation_id")?,
-        },
-        Kind::ReadUpTo => Event::ReadUpTo {
-            conversation_id: f.conversation_id.req("conversation_id")?,
-            user_id: f.user_id.req("user_id")?,
-            message_id: f.message_id.req("message_id")?,
-        },
-        Kind::DeliveredUpTo => Event::DeliveredUpTo {
-            conversation_id: f.conversation_id.req("conversation_id")?,
-            user_id: f.user_id.req("user_id")?,
-            message_id: f.message_id.req("message_id")?,
-        },
-        Kind::Presence => Event::Presence {
-            user_id: f.user_id.req("user_id")?,
-            presence: f.presence.req("presence")?,
-            last_seen: f.last_seen.or_default()?,
-        },
-        Kind::ChannelCreated => Event::ChannelCreated {
-            channel: f.channel.req("channel")?,
-        },
-        Kind::NotificationCreated => Event::NotificationCreated {
-            notification: f.notification.req("notification")?,
-        },
-        Kind::NotificationsRead => Event::NotificationsRead {
-            notification_ids: f.notification_ids.or_default()?,
-            all: f.all.or_default()?,
-            unread: f.unread.req("unread")?,
-        },
-        Kind::SettingsChanged => Event::SettingsChanged {
-            settings: f.settings.req("settings")?,
-        },
-        Kind::MessagesExpired => Event::MessagesExpired {
-            conversation_id: f.conversation_id.req("conversation_id")?,
-            message_ids: f.message_ids.req("message_ids")?,
-        },
-    })
+    /// The field named `key`; a second field of that name is an error.
+    fn get(&self, key: &str) -> Result<Option<&'a Value>> {
+        let mut found = None;
+        for (k, v) in self.0 {
+            if k == key {
+                if found.is_some() {
+                    return Err(DecodeError::duplicate(key));
+                }
+                found = Some(v);
+            }
+        }
+        Ok(found)
+    }
+
+    /// A required field (an `Option` one may still be `null`).
+    fn req<T: FromJson>(&self, key: &str) -> Result<T> {
+        match self.get(key)? {
+            Some(v) => T::from_json(v),
+            None => Err(DecodeError::missing(key)),
+        }
+    }
+
+    /// A `#[serde(default)]` field: absent gives the default; present is read as `T`.
+    fn def<T: FromJson + Default>(&self, key: &str) -> Result<T> {
+        self.or(key, T::default)
+    }
+
+    /// A field with a default given by `default`.
+    fn or<T: FromJson>(&self, key: &str, default: impl FnOnce() -> T) -> Result<T> {
+        match self.get(key)? {
+            Some(v) => T::from_json(v),
+            None => Ok(default()),
+        }
+    }
+
+    /// The tag field `key` of an internally tagged enum, as its index in `names`.
+    fn tag(&self, key: &str, names: &[&str]) -> Result<usize> {
+        let v = self.get(key)?.ok_or_else(|| DecodeError::missing(key))?;
+        variant(v, names)
+    }
+}
+
+/// A unit variant name, as its index in `names`.
+fn variant(v: &Value, names: &[&str]) -> Result<usize> {
+    let s = as_str(v)?;
+    names
+        .iter()
+        .position(|n| *n == s)
+        .ok_or_else(|| DecodeError::unknown_variant(s))
+}
+
+/// `FromJson` for an enum of unit variants written as snake_case strings.
+macro_rules! unit_enum {
+    ($ty:ident { $($name:literal => $variant:ident,)* }) => {
+        impl FromJson for $ty {
+            fn from_json(v: &Value) -> Result<Self> {
+                const NAMES: &[&str] = &[$($name),*];
+                const VALUES: &[$ty] = &[$($ty::$variant),*];
+                Ok(VALUES[variant(v, NAMES)?])
+            }
+        }
+    };
+}
+
+unit_enum!(ResetReason {
+    "epoch_changed" => EpochChanged,
+    "too_old" => TooOld,
+});
+unit_enum!(ErrorCode {
+    "bad_frame" => BadFrame,
+    "frame_too_large" => FrameTooLarge,
+    "message_too_large" => MessageTooLarge,
+    "unauthorized" => Unauthorized,
+    "unsupported_version" => UnsupportedVersion,
+    "not_found" => NotFound,
+    "forbidden" => Forbidden,
+    "invalid_argument" => InvalidArgument,
+    "rate_limited" => RateLimited,
+    "recipient_offline" => RecipientOffline,
+    "internal" => Internal,
+});
+unit_enum!(Importance {
+    "normal" => Normal,
+    "high" => High,
+});
+unit_enum!(Presence {
+    "online" => Online,
+    "away" => Away,
+    "offline" => Offline,
+});
+unit_enum!(ConversationKind {
+    "direct" => Direct,
+    "group" => Group,
+    "channel" => Channel,
+});
+unit_enum!(NotificationKind {
+    "added_to_conversation" => AddedToConversation,
+    "high_importance_message" => HighImportanceMessage,
+    "mention" => Mention,
+    "reminder" => Reminder,
+});
+unit_enum!(EmailMode {
+    "off" => Off,
+    "immediately" => Immediately,
+    "digest" => Digest,
+});
+unit_enum!(SendKey {
+    "enter" => Enter,
+    "ctrl_enter" => CtrlEnter,
+});
+
+impl FromJson for ServerFrame {
+    fn from_json(v: &Value) -> Result<Self> {
+        let o = Obj::of(v)?;
+        const TYPES: &[&str] = &["welcome", "resumed", "ack", "error", "event", "typing"];
+        Ok(match o.tag("type", TYPES)? {
+            // Welcome's fields sit beside the tag, which it ignores like any unknown field.
+            0 => ServerFrame::Welcome(FromJson::from_json(v)?),
+            1 => ServerFrame::Resumed {
+                epoch: o.req("epoch")?,
+                seq: o.req("seq")?,
+            },
+            2 => ServerFrame::Ack {
+                id: o.req("id")?,
+                result: o.req("result")?,
+            },
+            3 => ServerFrame::Error {
+                id: o.def("id")?,
+                code: o.req("code")?,
+                message: o.req("message")?,
+            },
+            4 => ServerFrame::Event {
+                seq: o.req("seq")?,
+                event: o.req("event")?,
+            },
+            _ => ServerFrame::Typing {
+                conversation_id: o.req("conversation_id")?,
+                user_id: o.req("user_id")?,
+            },
+        })
+    }
+}
+
+impl FromJson for Welcome {
+    fn from_json(v: &Value) -> Result<Self> {
+        let o = Obj::of(v)?;
+        Ok(Welcome {
+            protocol_version: o.req("protocol_version")?,
+            epoch: o.req("epoch")?,
+            seq: o.req("seq")?,
+            reset: o.def("reset")?,
+            me: o.req("me")?,
+            users: o.req("users")?,
+            departments: o.req("departments")?,
+            conversations: o.req("conversations")?,
+            new_channels: o.def("new_channels")?,
+            unread_notifications: o.def("unread_notifications")?,
+            settings: o.def("settings")?,
+            features: o.def("features")?,
+            limits: o.req("limits")?,
+        })
+    }
+}
+
+impl FromJson for ResumePosition {
+    fn from_json(v: &Value) -> Result<Self> {
+        let o = Obj::of(v)?;
+        Ok(ResumePosition {
+            epoch: o.req("epoch")?,
+            seq: o.req("seq")?,
+        })
+    }
+}
+
+impl FromJson for Limits {
+    fn from_json(v: &Value) -> Result<Self> {
+        let o = Obj::of(v)?;
+        let d = Limits::default();
+        Ok(Limits {
+            max_frame_bytes: o.req("max_frame_bytes")?,
+            max_message_bytes: o.req("max_message_bytes")?,
+            max_attachment_bytes: o.or("max_attachment_bytes", || d.max_attachment_bytes)?,
+            commands_per_second: o.or("commands_per_second", || d.commands_per_second)?,
+            command_burst: o.or("command_burst", || d.command_burst)?,
+        })
+    }
+}
+
+impl FromJson for Features {
+    fn from_json(v: &Value) -> Result<Self> {
+        let o = Obj::of(v)?;
+        Ok(Features {
+            forwarding: o.req("forwarding")?,
+            message_lifetime_secs: o.def("message_lifetime_secs")?,
+        })
+    }
+}
+
+impl FromJson for AckResult {
+    fn from_json(v: &Value) -> Result<Self> {
+        let o = Obj::of(v)?;
+        const KINDS: &[&str] = &[
+            "message_sent",
+            "conversation",
+            "history",
+            "channels",
+            "notifications",
+            "reminder",
+            "settings",
+            "done",
+        ];
+        Ok(match o.tag("kind", KINDS)? {
+            0 => AckResult::MessageSent {
+                message: o.req("message")?,
+            },
+            1 => AckResult::Conversation {
+                conversation: o.req("conversation")?,
+            },
+            2 => AckResult::History {
+                conversation_id: o.req("conversation_id")?,
+                messages: o.req("messages")?,
+                has_more: o.req("has_more")?,
+            },
+            3 => AckResult::Channels {
+                channels: o.req("channels")?,
+            },
+            4 => AckResult::Notifications {
+                notifications: o.req("notifications")?,
+                has_more: o.req("has_more")?,
+                unread: o.req("unread")?,
+            },
+            5 => AckResult::Reminder {
+                reminder_id: o.req("reminder_id")?,
+                at: o.req("at")?,
+            },
+            6 => AckResult::Settings {
+                settings: o.req("settings")?,
+            },
+            _ => AckResult::Done,
+        })
+    }
+}
+
+impl FromJson for Event {
+    fn from_json(v: &Value) -> Result<Self> {
+        let o = Obj::of(v)?;
+        const KINDS: &[&str] = &[
+            "message_created",
+            "conversation_added",
+            "conversation_updated",
+            "conversation_removed",
+            "read_up_to",
+            "delivered_up_to",
+            "presence",
+            "channel_created",
+            "notification_created",
+            "notifications_read",
+            "settings_changed",
+            "messages_expired",
+        ];
+        Ok(match o.tag("kind", KINDS)? {
+            0 => Event::MessageCreated {
+                message: o.req("message")?,
+            },
+            1 => Event::ConversationAdded {
+                conversation: o.req("conversation")?,
+            },
+            2 => Event::ConversationUpdated {
+                conversation: o.req("conversation")?,
+            },
+            3 => Event::ConversationRemoved {
+                conversation_id: o.req("conversation_id")?,
+            },
+            4 => Event::ReadUpTo {
+                conversation_id: o.req("conversation_id")?,
+                user_id: o.req("user_id")?,
+                message_id: o.req("message_id")?,
+            },
+            5 => Event::DeliveredUpTo {
+                conversation_id: o.req("conversation_id")?,
+                user_id: o.req("user_id")?,
+                message_id: o.req("message_id")?,
+            },
+            6 => Event::Presence {
+                user_id: o.req("user_id")?,
+                presence: o.req("presence")?,
+                last_seen: o.def("last_seen")?,
+            },
+            7 => Event::ChannelCreated {
+                channel: o.req("channel")?,
+            },
+            8 => Event::NotificationCreated {
+                notification: o.req("notification")?,
+            },
+            9 => Event::NotificationsRead {
+                notification_ids: o.def("notification_ids")?,
+                all: o.def("all")?,
+                unread: o.req("unread")?,
+            },
+            10 => Event::SettingsChanged {
+                settings: o.req("settings")?,
+            },
+            _ => Event::MessagesExpired {
+                conversation_id: o.req("conversation_id")?,
+                message_ids: o.req("message_ids")?,
+            },
+        })
+    }
+}
+
+impl FromJson for User {
+    fn from_json(v: &Value) -> Result<Self> {
+        let o = Obj::of(v)?;
+        Ok(User {
+            id: o.req("id")?,
+            username: o.req("username")?,
+            display_name: o.req("display_name")?,
+            department_id: o.def("department_id")?,
+            presence: o.def("presence")?,
+            last_seen: o.def("last_seen")?,
+        })
+    }
+}
+
+impl FromJson for Department {
+    fn from_json(v: &Value) -> Result<Self> {
+        let o = Obj::of(v)?;
+        Ok(Department {
+            id: o.req("id")?,
+            name: o.req("name")?,
+            parent_id: o.def("parent_id")?,
+        })
+    }
+}
+
+impl FromJson for ConversationSummary {
+    fn from_json(v: &Value) -> Result<Self> {
+        let o = Obj::of(v)?;
+        Ok(ConversationSummary {
+            id: o.req("id")?,
+            kind: o.req("kind")?,
+            title: o.def("title")?,
+            members: o.req("members")?,
+            last_message: o.def("last_message")?,
+            unread: o.req("unread")?,
+            last_read_message_id: o.def("last_read_message_id")?,
+            member_states: o.def("member_states")?,
+        })
+    }
+}
+
+impl FromJson for MemberState {
+    fn from_json(v: &Value) -> Result<Self> {
+        let o = Obj::of(v)?;
+        Ok(MemberState {
+            user_id: o.req("user_id")?,
+            read_up_to: o.def("read_up_to")?,
+            delivered_up_to: o.def("delivered_up_to")?,
+        })
+    }
+}
+
+impl FromJson for ChannelInfo {
+    fn from_json(v: &Value) -> Result<Self> {
+        let o = Obj::of(v)?;
+        Ok(ChannelInfo {
+            id: o.req("id")?,
+            title: o.req("title")?,
+            member_count: o.req("member_count")?,
+            joined: o.req("joined")?,
+            created_at: o.req("created_at")?,
+        })
+    }
+}
+
+impl FromJson for Message {
+    fn from_json(v: &Value) -> Result<Self> {
+        let o = Obj::of(v)?;
+        Ok(Message {
+            id: o.req("id")?,
+            conversation_id: o.req("conversation_id")?,
+            sender_id: o.req("sender_id")?,
+            text: o.req("text")?,
+            importance: o.def("importance")?,
+            created_at: o.req("created_at")?,
+            client_id: o.def("client_id")?,
+            system: o.def("system")?,
+            attachments: o.def("attachments")?,
+        })
+    }
+}
+
+/// As the hand-written `Deserialize` impl in `lib.rs`: `user_id` and `by` are read (as
+/// optional integers) whatever the action, then the action's fields must be there.
+impl FromJson for SystemEvent {
+    fn from_json(v: &Value) -> Result<Self> {
+        let o = Obj::of(v)?;
+        const ACTIONS: &[&str] = &["joined", "left", "added", "created"];
+        let action = o.tag("action", ACTIONS)?;
+        let user_id: Option<i64> = o.def("user_id")?;
+        let by: Option<i64> = o.def("by")?;
+        let user_id = || user_id.ok_or_else(|| DecodeError::missing("user_id"));
+        let by = || by.ok_or_else(|| DecodeError::missing("by"));
+        Ok(match action {
+            0 => SystemEvent::Joined {
+                user_id: user_id()?,
+            },
+            1 => SystemEvent::Left {
+                user_id: user_id()?,
+            },
+            2 => SystemEvent::Added {
+                user_id: user_id()?,
+                by: by()?,
+            },
+            _ => SystemEvent::Created { by: by()? },
+        })
+    }
+}
+
+impl FromJson for Attachment {
+    fn from_json(v: &Value) -> Result<Self> {
+        let o = Obj::of(v)?;
+        Ok(Attachment {
+            id: o.req("id")?,
+            name: o.req("name")?,
+            mime: o.req("mime")?,
+            size: o.req("size")?,
+            width: o.req("width")?,
+            height: o.req("height")?,
+            url: o.req("url")?,
+            thumbnail_url: o.req("thumbnail_url")?,
+        })
+    }
+}
+
+impl FromJson for Notification {
+    fn from_json(v: &Value) -> Result<Self> {
+        let o = Obj::of(v)?;
+        Ok(Notification {
+            id: o.req("id")?,
+            kind: o.req("kind")?,
+            title: o.req("title")?,
+            body: o.req("body")?,
+            importance: o.def("importance")?,
+            conversation_id: o.def("conversation_id")?,
+            message_id: o.def("message_id")?,
+            created_at: o.req("created_at")?,
+            read: o.req("read")?,
+        })
+    }
+}
+
+impl FromJson for Settings {
+    fn from_json(v: &Value) -> Result<Self> {
+        let o = Obj::of(v)?;
+        Ok(Settings {
+            email_mode: o.req("email_mode")?,
+            digest_minutes: o.req("digest_minutes")?,
+            always_forward_offline: o.req("always_forward_offline")?,
+            send_key: o.req("send_key")?,
+        })
+    }
+}
+
+impl FromJson for SettingsPatch {
+    fn from_json(v: &Value) -> Result<Self> {
+        let o = Obj::of(v)?;
+        Ok(SettingsPatch {
+            email_mode: o.def("email_mode")?,
+            digest_minutes: o.def("digest_minutes")?,
+            always_forward_offline: o.def("always_forward_offline")?,
+            send_key: o.def("send_key")?,
+        })
+    }
+}
+
+impl FromJson for LoginResponse {
+    fn from_json(v: &Value) -> Result<Self> {
+        let o = Obj::of(v)?;
+        Ok(LoginResponse {
+            token: o.req("token")?,
+            user_id: o.req("user_id")?,
+        })
+    }
+}
+
+impl FromJson for HttpError {
+    fn from_json(v: &Value) -> Result<Self> {
+        let o = Obj::of(v)?;
+        Ok(HttpError {
+            code: o.req("code")?,
+            message: o.req("message")?,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -781,6 +1145,195 @@ mod tests {
         ];
         for json in cases {
             assert_eq!(agree(json), None, "{json}");
+        }
+    }
+
+    #[test]
+    fn nested_tags_and_duplicates() {
+        for json in [
+            // Duplicates of fields the variant does not read are ignored, as by serde.
+            r#"{"type":"typing","conversation_id":7,"user_id":2,"seq":1,"seq":2}"#,
+            r#"{"type":"ack","id":"c1","result":{"kind":"done","message":1,"message":2}}"#,
+            r#"{"type":"typing","conversation_id":7,"user_id":2,"x":1,"x":[]}"#,
+            r#"{"type":"resumed","epoch":"e","seq":0,"type2":1}"#,
+            r#"{"type":"event","seq":1,"event":{"kind":"presence","user_id":2,"presence":"away","last_seen":-5}}"#,
+            r#"{"type":"event","seq":18446744073709551615,"event":{"kind":"conversation_removed","conversation_id":-9223372036854775808}}"#,
+        ] {
+            assert!(agree(json).is_some(), "{json}");
+        }
+        for json in [
+            r#"{"type":"typing","conversation_id":7,"user_id":2,"user_id":2}"#,
+            r#"{"type":"ack","id":"c1","result":{"kind":"done","kind":"done"}}"#,
+            r#"{"type":"event","seq":18446744073709551616,"event":{"kind":"conversation_removed","conversation_id":1}}"#,
+            r#"{"type":"event","seq":1,"event":{"kind":"conversation_removed","conversation_id":9223372036854775808}}"#,
+            r#"{"type":"event","seq":-0,"event":{"kind":"conversation_removed","conversation_id":1}}"#,
+            r#"{"type":"event","seq":1,"event":{"kind":"conversation_removed","conversation_id":-0}}"#,
+            r#"{"type":"event","seq":1.0,"event":{"kind":"conversation_removed","conversation_id":1}}"#,
+            r#"{"type":"event","seq":1e2,"event":{"kind":"conversation_removed","conversation_id":1}}"#,
+            r#"{"type":"event","seq":1,"event":{"kind":"notifications_read","unread":4294967296}}"#,
+            r#"{"type":"ack","id":"c1","result":{"kind":"done"},}"#,
+            r#"{"type":"ack","id":"c1\ud800","result":{"kind":"done"}}"#,
+        ] {
+            assert_eq!(agree(json), None, "{json}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        for deep in [
+            "[".repeat(100_000),
+            "{\"a\":".repeat(100_000),
+            format!(
+                r#"{{"type":"typing","conversation_id":7,"user_id":2,"x":{}1{}}}"#,
+                "[".repeat(200),
+                "]".repeat(200)
+            ),
+        ] {
+            assert!(server_frame_from_str(&deep).is_err());
+            assert!(serde_json::from_str::<ServerFrame>(&deep).is_err());
+        }
+        let ok = format!(
+            r#"{{"type":"typing","conversation_id":7,"user_id":2,"x":{}1{}}}"#,
+            "[".repeat(100),
+            "]".repeat(100)
+        );
+        assert!(agree(&ok).is_some());
+    }
+
+    #[test]
+    fn http_answers_decode_like_the_derived_impls() {
+        fn check<T>(json: &str, ours: fn(&str) -> std::result::Result<T, DecodeError>)
+        where
+            T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+        {
+            match (serde_json::from_str::<T>(json), ours(json)) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{json}"),
+                (Err(_), Err(_)) => {}
+                (a, b) => panic!("disagree on {json}: derived {a:?}, ours {b:?}"),
+            }
+        }
+        let attachment = serde_json::to_string(&message(1, None).attachments[0]).unwrap();
+        assert!(attachment_from_str(&attachment).is_ok());
+        for json in [
+            attachment.as_str(),
+            r#"{"id":"a","name":"n","mime":"image/png","size":1,"width":2,"height":3,"url":"/u","thumbnail_url":"/t","extra":null}"#,
+            r#"{"id":"a","name":"n","mime":"image/png","size":1,"width":2,"height":3,"url":"/u"}"#,
+            r#"{"id":"a","name":"n","mime":"image/png","size":-1,"width":2,"height":3,"url":"/u","thumbnail_url":"/t"}"#,
+            r#"{"id":"a","name":"n","mime":"image/png","size":1,"width":4294967296,"height":3,"url":"/u","thumbnail_url":"/t"}"#,
+            "null",
+            "",
+        ] {
+            check(json, attachment_from_str);
+        }
+        for json in [
+            r#"{"token":"t.o\/k","user_id":3}"#,
+            r#"{"user_id":3,"token":"t","x":[{}]}"#,
+            r#"{"token":"t"}"#,
+            r#"{"token":null,"user_id":3}"#,
+            r#"{"token":"t","user_id":3.5}"#,
+        ] {
+            check(json, login_response_from_str);
+        }
+        assert_eq!(
+            login_response_from_str(r#"{"token":"t","user_id":3}"#).unwrap(),
+            crate::LoginResponse {
+                token: "t".into(),
+                user_id: 3
+            }
+        );
+        for json in [
+            r#"{"code":"unauthorized","message":"wrong password"}"#,
+            r#"{"message":"m"}"#,
+            r#"{"code":"c","message":"m","code":"d"}"#,
+            "<html>",
+        ] {
+            check(json, http_error_from_str);
+        }
+    }
+
+    /// xorshift64*: a small deterministic PRNG, so failures reproduce.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// Bytes that make mutations interesting for JSON.
+    const ALPHABET: &[u8] = b"{}[]:,\"\\ 0123456789-+.eEtruefalsnl\nuab_";
+
+    fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
+        let mut b = input.to_vec();
+        for _ in 0..1 + rng.below(3) {
+            if b.is_empty() {
+                break;
+            }
+            let i = rng.below(b.len());
+            match rng.below(6) {
+                0 => b[i] = ALPHABET[rng.below(ALPHABET.len())],
+                1 => b[i] ^= 1 << rng.below(8),
+                2 => b.insert(i, ALPHABET[rng.below(ALPHABET.len())]),
+                3 => {
+                    b.remove(i);
+                }
+                4 => b.truncate(i),
+                _ => {
+                    // Duplicate a short slice (repeats a field, a bracket, a digit...).
+                    let end = (i + 1 + rng.below(16)).min(b.len());
+                    let piece = b[i..end].to_vec();
+                    let at = rng.below(b.len() + 1);
+                    b.splice(at..at, piece);
+                }
+            }
+        }
+        b
+    }
+
+    #[test]
+    fn fuzz_agrees_with_the_derived_impl() {
+        let mut seeds: Vec<String> = Vec::new();
+        for frame in all_frames() {
+            seeds.push(serde_json::to_string(&frame).unwrap());
+            let value = serde_json::to_value(&frame).unwrap();
+            seeds.push(reordered(&value, true));
+        }
+        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let (mut accepted, mut tried) = (0, 0);
+        while tried < 20_000 {
+            let seed = seeds[rng.below(seeds.len())].as_bytes();
+            let Ok(text) = String::from_utf8(mutate(&mut rng, seed)) else {
+                continue;
+            };
+            tried += 1;
+            if agree(&text).is_some() {
+                accepted += 1;
+            }
+        }
+        // Enough mutants stay valid that the accepting paths are exercised too.
+        assert!(accepted > 1_000, "{accepted}");
+    }
+
+    /// The documented differences: shapes serde accepts that no server sends.
+    #[test]
+    fn intentional_differences_from_serde() {
+        for json in [
+            // A struct as an array of its fields.
+            r#"{"type":"event","seq":1,"event":{"kind":"channel_created","channel":[1,"t",2,true,5]}}"#,
+            // A unit enum value as an externally tagged object.
+            r#"{"type":"event","seq":1,"event":{"kind":"presence","user_id":2,"presence":{"away":null}}}"#,
+            // A nested tag as a variant index (3: conversation_removed).
+            r#"{"type":"event","seq":1,"event":{"kind":3,"conversation_id":7}}"#,
+        ] {
+            assert!(serde_json::from_str::<ServerFrame>(json).is_ok(), "{json}");
+            assert!(server_frame_from_str(json).is_err(), "{json}");
         }
     }
 }

@@ -6,7 +6,13 @@
 use serde::{Deserialize, Serialize};
 
 mod decode;
-pub use decode::server_frame_from_str;
+mod encode;
+mod json;
+pub use decode::{
+    attachment_from_str, http_error_from_str, login_response_from_str, server_frame_from_str,
+};
+pub use encode::{client_frame_to_string, login_request_to_string};
+pub use json::DecodeError;
 
 /// The protocol version this crate speaks. A server refuses a `hello` with any other version.
 pub const PROTOCOL_VERSION: u32 = 1;

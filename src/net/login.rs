@@ -2,8 +2,10 @@
 
 use std::fmt;
 
-use messenger_protocol::{LoginRequest, LoginResponse};
-use serde::Deserialize;
+use messenger_protocol::{
+    http_error_from_str, login_request_to_string, login_response_from_str, LoginRequest,
+    LoginResponse,
+};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
@@ -35,12 +37,6 @@ impl fmt::Display for LoginError {
     }
 }
 
-#[derive(Deserialize)]
-struct ErrorBody {
-    #[serde(default)]
-    message: String,
-}
-
 async fn body_text(resp: &Response) -> Option<String> {
     let promise = resp.text().ok()?;
     JsFuture::from(promise).await.ok()?.as_string()
@@ -51,11 +47,10 @@ pub async fn login(
     username: &str,
     password: &str,
 ) -> Result<LoginResponse, LoginError> {
-    let body = serde_json::to_string(&LoginRequest {
+    let body = login_request_to_string(&LoginRequest {
         username: username.to_string(),
         password: password.to_string(),
-    })
-    .map_err(|_| LoginError::BadResponse)?;
+    });
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_body(&wasm_bindgen::JsValue::from_str(&body));
@@ -74,9 +69,10 @@ pub async fn login(
     let status = resp.status();
     let text = body_text(&resp).await.unwrap_or_default();
     if resp.ok() {
-        return serde_json::from_str(&text).map_err(|_| LoginError::BadResponse);
+        return login_response_from_str(&text).map_err(|_| LoginError::BadResponse);
     }
-    let message = serde_json::from_str::<ErrorBody>(&text)
+    // The reference server's error body; anything else shows the generic message.
+    let message = http_error_from_str(&text)
         .map(|b| b.message)
         .unwrap_or_default();
     if status == 401 {
