@@ -513,6 +513,7 @@ impl FromJson for ConversationSummary {
             unread: o.req("unread")?,
             last_read_message_id: o.def("last_read_message_id")?,
             member_states: o.def("member_states")?,
+            sms: o.def("sms")?,
         })
     }
 }

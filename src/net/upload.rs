@@ -1,5 +1,6 @@
 //! `POST {server}/api/attachments`: the raw image bytes, the session token as a bearer.
 
+use messenger_protocol::decode::{attachment_from_str, http_error_from_str};
 use messenger_protocol::Attachment;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -34,14 +35,12 @@ pub async fn upload(server: &str, token: &str, file: &File) -> Result<Attachment
     }
     .unwrap_or_default();
     if resp.ok() {
-        return serde_json::from_str(&text)
+        return attachment_from_str(&text)
             .map_err(|_| "The server sent an unexpected answer to the upload.".to_string());
     }
-    // The `HttpError` body, read without a serde decoder of its own.
-    let message = js_sys::JSON::parse(&text)
-        .and_then(|v| js_sys::Reflect::get(&v, &"message".into()))
+    let message = http_error_from_str(&text)
         .ok()
-        .and_then(|m| m.as_string())
+        .map(|e| e.message)
         .filter(|m| !m.is_empty());
     Err(match message {
         Some(m) => format!("Upload refused: {m}"),
