@@ -1,7 +1,7 @@
 //! `POST {server}/api/attachments`: the raw image bytes, the session token as a bearer.
 
-use messenger_protocol::decode::{attachment_from_str, http_error_from_str};
 use messenger_protocol::Attachment;
+use messenger_protocol::{attachment_from_str, http_error_from_str};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, Request, RequestInit, Response};
