@@ -20,7 +20,6 @@ async function shot(page, name) {
   await page.screenshot({ path });
   shots.push(path);
 }
-const has = async (page, testId) => (await page.getByTestId(testId).count()) > 0;
 
 try {
   const loginContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -45,20 +44,56 @@ try {
   await say(bob, 'Yes, this morning. The contract is on https://intranet.example.com/sales/renewals/2026');
   await say(alice, 'Great news. Can you call them at +33 1 23 45 67 89 to plan the onboarding?');
   await say(bob, 'Sure, I will call after lunch and send a summary to alice@example.com.');
+  // A picture drawn in the page, sent like a user would (file picker).
+  const png = await bob.page.evaluate(() => {
+    const c = document.createElement('canvas');
+    c.width = 480;
+    c.height = 300;
+    const g = c.getContext('2d');
+    const grad = g.createLinearGradient(0, 0, 480, 300);
+    grad.addColorStop(0, '#2f6fed');
+    grad.addColorStop(1, '#21b47a');
+    g.fillStyle = grad;
+    g.fillRect(0, 0, 480, 300);
+    g.fillStyle = '#fff';
+    g.font = 'bold 34px sans-serif';
+    g.fillText('Q3 renewals: +18 %', 40, 160);
+    return c.toDataURL('image/png').split(',')[1];
+  });
+  await bob.page.getByTestId('compose-file').setInputFiles({ name: 'renewals.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') });
+  await bob.page.locator('[data-testid="compose-attachment"][data-state="ready"]').waitFor();
+  await bob.page.getByTestId('compose-input').fill('Here is the chart for the meeting.');
+  await bob.page.getByTestId('compose-send').click();
+  await alice.page.getByTestId('attachment-thumb').first().waitFor();
   await say(alice, 'Thanks! <b>Bold</b> markup stays plain text, as it should.');
-  await bob.page.getByTestId('compose-input').fill('Drafts are kept per conversation…');
+  await bob.page.getByTestId('compose-input').pressSequentially('I am typing a reply');
   await shot(alice.page, '02-chat');
+  await bob.page.getByTestId('compose-input').fill('');
   await shot(bob.page, '03-chat-other-side');
 
-  if (await has(alice.page, 'contact-search')) {
-    await alice.page.getByTestId('contact-search').fill('an');
-    await shot(alice.page, '04-contact-search');
-    await alice.page.getByTestId('contact-search').fill('');
-  }
-  if (await has(alice.page, 'notifications-counter')) {
-    await alice.page.getByTestId('notifications-counter').click();
-    await shot(alice.page, '05-notifications');
-  }
+  await alice.page.getByTestId('attachment-thumb').first().click();
+  await shot(alice.page, '04-image-viewer');
+  await alice.page.keyboard.press('Escape');
+
+  // The compose box's helpers: canned replies offered by their shortcut.
+  await alice.page.getByTestId('compose-input').pressSequentially('/tha');
+  await shot(alice.page, '05-canned-reply');
+  await alice.page.getByTestId('compose-input').fill('');
+
+  await alice.page.getByTestId('contact-search').fill('an');
+  await shot(alice.page, '06-contact-search');
+  await alice.page.getByTestId('contact-search').fill('');
+
+  // Bob interrupts Alice with something important: a dialog, then the notification center.
+  await bob.page.getByTestId('compose-importance').click();
+  await say(bob, 'The customer is on the phone now, can you join?');
+  await alice.page.getByTestId('notification-dialog').waitFor();
+  await shot(alice.page, '07-high-importance');
+  await alice.page.getByTestId('notification-dismiss').click();
+  await alice.page.getByTestId('notifications-counter').click();
+  await shot(alice.page, '08-notifications');
+  await alice.page.getByTestId('settings-button').click();
+  await shot(alice.page, '09-settings');
   await alice.context.close();
   await bob.context.close();
 } finally {
