@@ -172,6 +172,12 @@ pub fn ListColumn() -> impl IntoView {
             on:click=move |ev| act(&ev)
             on:change=on_change
             on:keydown=move |ev| {
+                if ev.key() == "Escape" {
+                    if let Some(id) = super::notifications::open_dialog(ctx) {
+                        ctx.session.try_update(|s| s.nav.notifications.dismiss(id));
+                        return;
+                    }
+                }
                 // Buttons turn Enter into a click themselves.
                 if is_activation(&ev) {
                     act(&ev);

@@ -9,6 +9,7 @@ use super::dom::{add, el, replace, set};
 use super::nav::{now_and_offset, NavCtx, Panel};
 use crate::core::format::preview;
 use crate::core::org::when_label;
+use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 /// How long a toast stays.
@@ -167,6 +168,28 @@ pub fn draw_popups(ctx: Ctx, host: &Element, shown: &mut Vec<Notification>) {
             );
         }
     }
+    let new_dialog = rows.len() > 1 && !shown.iter().any(|p| Some(p) == first_high(&now));
     replace(host, &rows);
     *shown = now;
+    // A modal dialog takes the keyboard, so Escape and Enter reach it at once.
+    if new_dialog {
+        if let Some(button) = host
+            .query_selector("[data-testid=notification-open]")
+            .ok()
+            .flatten()
+            .and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = button.focus();
+        }
+    }
+}
+
+fn first_high(list: &[Notification]) -> Option<&Notification> {
+    list.iter().find(|n| n.importance == Importance::High)
+}
+
+/// The high-importance notification whose dialog is showing, for Escape.
+pub fn open_dialog(ctx: Ctx) -> Option<NotificationId> {
+    ctx.session
+        .with_untracked(|s| first_high(&s.nav.notifications.popups).map(|n| n.id))
 }

@@ -95,6 +95,10 @@ test('a new channel shows on the counter live; the list clears it; joining opens
 
   await row.getByTestId('channel-join').click();
   await eventually(async () => assert.equal(await page.getByTestId('chat-title').textContent(), 'Releases'));
+  // Membership changes are system lines in the timeline, set apart from messages.
+  const joined = page.getByTestId('system-line').filter({ hasText: /Alice Martin joined/ });
+  await joined.waitFor();
+  assert.match(await joined.getAttribute('class'), /mw-tl-system/);
   await eventually(async () => assert.equal(await row.getAttribute('data-joined'), 'true'));
   assert.match(await row.textContent(), /2 members/);
 
@@ -121,29 +125,39 @@ test('notifications: live counter, toast, dialog, center, mark read', async () =
   const dialog = page.getByTestId('notification-dialog');
   await dialog.waitFor();
   assert.match(await dialog.textContent(), /the build is broken/);
-  await page.getByTestId('notification-dismiss').click();
+  // The dialog takes the keyboard: its main button has the focus and Escape dismisses it.
+  await eventually(async () => assert.equal(
+    await page.evaluate(() => document.activeElement?.dataset?.testid), 'notification-open'));
+  await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });
   assert.equal(await count(page, 'notifications-counter'), '2', 'dismissing is not reading');
+
+  // A second one is dismissed with its button.
+  await bobTellsAlice('@alice the build is green again', 'high');
+  await dialog.waitFor();
+  await page.getByTestId('notification-dismiss').click();
+  await dialog.waitFor({ state: 'detached' });
+  await eventually(async () => assert.equal(await count(page, 'notifications-counter'), '3'));
 
   // The toast goes away by itself.
   await toast.waitFor({ state: 'detached', timeout: 10_000 });
 
   await page.getByTestId('notifications-counter').click();
   const rows = page.getByTestId('notification');
-  await eventually(async () => assert.equal(await rows.count(), 2));
+  await eventually(async () => assert.equal(await rows.count(), 3));
   assert.equal(await rows.first().getAttribute('data-importance'), 'high', 'newest first');
   assert.equal(await rows.first().getAttribute('data-read'), 'false');
 
   await rows.first().click();
-  await eventually(async () => assert.equal(await count(page, 'notifications-counter'), '1'));
+  await eventually(async () => assert.equal(await count(page, 'notifications-counter'), '2'));
   await eventually(async () => assert.equal(await rows.first().getAttribute('data-read'), 'true'));
   await eventually(async () => assert.equal(await page.getByTestId('chat-title').textContent(), 'Bob Nguyen'));
 
   // Live while the center is open: on top.
   await bobTellsAlice('@alice one more thing');
-  await eventually(async () => assert.equal(await rows.count(), 3));
+  await eventually(async () => assert.equal(await rows.count(), 4));
   assert.match(await rows.first().textContent(), /one more thing/);
-  assert.equal(await count(page, 'notifications-counter'), '2');
+  assert.equal(await count(page, 'notifications-counter'), '3');
 
   await page.getByTestId('mark-all-read').click();
   await eventually(async () => assert.equal(await count(page, 'notifications-counter'), '0'));
