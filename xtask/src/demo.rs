@@ -29,7 +29,7 @@ pub fn run(args: &[String]) -> Result {
             .current_dir(root()),
     )?;
 
-    let server = root().join("target/debug/messenger-server");
+    let server = crate::server_bin();
     let mut child = Command::new(&server)
         .arg("--addr")
         .arg(&addr)

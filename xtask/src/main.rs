@@ -61,4 +61,18 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Where cargo puts its builds: `CARGO_TARGET_DIR` when set (relative to the workspace),
+/// else `target/`.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) if !dir.is_empty() => root().join(dir),
+        _ => root().join("target"),
+    }
+}
+
+/// The reference server binary that `cargo build -p messenger-server` makes.
+pub fn server_bin() -> PathBuf {
+    target_dir().join("debug/messenger-server")
+}
+
 pub type Result<T = ()> = std::result::Result<T, String>;

@@ -14,7 +14,7 @@ pub struct Scratch {
 
 impl Scratch {
     pub fn new(stage: &str) -> Result<Scratch> {
-        let dir = root().join("target/xtask-tmp").join(stage);
+        let dir = crate::target_dir().join("xtask-tmp").join(stage);
         // A previous run killed halfway may have left one behind.
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)

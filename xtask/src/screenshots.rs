@@ -20,10 +20,7 @@ pub fn run_all() -> Result {
         .arg("screenshots.mjs")
         .current_dir(root().join("tests/e2e"))
         .env("MESSENGER_DIST", bundle::dist_dir())
-        .env(
-            "MESSENGER_SERVER_BIN",
-            root().join("target/debug/messenger-server"),
-        )
+        .env("MESSENGER_SERVER_BIN", crate::server_bin())
         .env("CHROMIUM", tools::CHROMIUM)
         .env("SCREENSHOT_DIR", &out))?;
     println!("xtask: screenshots written to {}", out.display());

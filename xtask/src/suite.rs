@@ -170,10 +170,7 @@ fn node_tests(only_size: bool) -> Result<Command> {
         .args(files)
         .current_dir(&dir)
         .env("MESSENGER_DIST", bundle::dist_dir())
-        .env(
-            "MESSENGER_SERVER_BIN",
-            root().join("target/debug/messenger-server"),
-        )
+        .env("MESSENGER_SERVER_BIN", crate::server_bin())
         .env("CHROMIUM", tools::CHROMIUM);
     Ok(cmd)
 }
