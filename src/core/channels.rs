@@ -58,7 +58,7 @@ impl ChannelList {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub fn chan(id: ConversationId, joined: bool) -> ChannelInfo {

@@ -275,9 +275,10 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::channels::tests::chan;
     use crate::core::notifications::tests::notif;
     use crate::core::state::tests::{direct, welcome};
-    use messenger_protocol::{ChannelInfo, ErrorCode, Importance, SendKey, Settings};
+    use messenger_protocol::{ErrorCode, Importance, SendKey, Settings};
 
     fn online() -> Session {
         let mut s = Session::new("t");
@@ -289,16 +290,6 @@ mod tests {
         ServerFrame::Ack {
             id: frame.command_id().unwrap().to_string(),
             result,
-        }
-    }
-
-    fn chan(id: ConversationId, joined: bool) -> ChannelInfo {
-        ChannelInfo {
-            id,
-            title: format!("c{id}"),
-            member_count: 1,
-            joined,
-            created_at: 0,
         }
     }
 
