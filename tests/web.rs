@@ -1,8 +1,6 @@
 //! Browser tests: real headless Chromium, real IndexedDB.
 #![cfg(target_arch = "wasm32")]
 
-use std::cell::Cell;
-
 use leptos::prelude::*;
 use messenger_widget::core::session::{Delivery, TimelineItem};
 use messenger_widget::storage::drafts::{DraftError, DraftStore, DB_VERSION};
@@ -14,46 +12,8 @@ use web_sys::HtmlElement;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-thread_local! {
-    static COUNTER: Cell<u32> = const { Cell::new(0) };
-}
-
-fn unique(prefix: &str) -> String {
-    let n = COUNTER.with(|c| {
-        c.set(c.get() + 1);
-        c.get()
-    });
-    format!(
-        "{prefix}-{}-{n}-{}",
-        js_sys::Date::now() as u64,
-        (js_sys::Math::random() * 1e9) as u64
-    )
-}
-
-fn document() -> web_sys::Document {
-    web_sys::window().unwrap().document().unwrap()
-}
-
-fn fresh_host() -> HtmlElement {
-    let el: HtmlElement = document().create_element("div").unwrap().unchecked_into();
-    document().body().unwrap().append_child(&el).unwrap();
-    el
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-}
-
-async fn settle() {
-    leptos::task::tick().await;
-    sleep(20).await;
-}
+mod support;
+use support::*;
 
 /// The browser's case mapping (used to keep Rust's Unicode tables out of the wasm) agrees
 /// with the standard library's.
@@ -135,8 +95,8 @@ async fn non_text_value_is_a_typed_error() {
     let factory = web_sys::window().unwrap().indexed_db().unwrap().unwrap();
     let req = factory.open(&name).unwrap();
     let (tx_done, rx_done) = (
-        std::rc::Rc::new(Cell::new(false)),
-        std::rc::Rc::new(Cell::new(false)),
+        std::rc::Rc::new(std::cell::Cell::new(false)),
+        std::rc::Rc::new(std::cell::Cell::new(false)),
     );
     let _ = rx_done;
     let flag = tx_done.clone();

@@ -11,20 +11,15 @@ use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+mod support;
+use support::*;
+
 fn saved(id: impl Into<String>, text: impl Into<String>) -> SavedMessage {
     Canned {
         id: id.into(),
         shortcut: String::new(),
         text: text.into(),
     }
-}
-
-fn unique(prefix: &str) -> String {
-    format!(
-        "{prefix}-{}-{}",
-        js_sys::Date::now() as u64,
-        (js_sys::Math::random() * 1e9) as u64
-    )
 }
 
 /// Creates database `name` as schema v1 left it: only `drafts`, with one draft.
@@ -172,24 +167,6 @@ async fn an_unreadable_entry_is_skipped() {
     lists.put_saved(3, &ok).await.unwrap();
     assert_eq!(lists.saved(3).await.unwrap(), [ok]);
     store.close();
-}
-
-fn fresh_host() -> web_sys::HtmlElement {
-    let doc = web_sys::window().unwrap().document().unwrap();
-    let el: web_sys::HtmlElement = doc.create_element("div").unwrap().unchecked_into();
-    doc.body().unwrap().append_child(&el).unwrap();
-    el
-}
-
-async fn settle() {
-    leptos::task::tick().await;
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 20)
-            .unwrap();
-    });
-    JsFuture::from(promise).await.unwrap();
 }
 
 #[wasm_bindgen_test]

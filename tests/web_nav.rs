@@ -10,6 +10,9 @@ use web_sys::HtmlElement;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
+mod support;
+use support::*;
+
 const FAKE_WS: &str = r#"
 (function () {
   window.__mwSockets = [];
@@ -42,21 +45,6 @@ fn sent_of_type(ty: &str) -> Vec<Value> {
 
 fn server_send(frame: Value) {
     js(&format!("window.__mwSockets[0].serverSend({frame})"));
-}
-
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
-}
-
-async fn settle() {
-    leptos::task::tick().await;
-    sleep(20).await;
 }
 
 async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {

@@ -5,22 +5,13 @@ use leptos::prelude::*;
 use messenger_protocol::Importance;
 use messenger_widget::core::session::{Delivery, TimelineItem};
 use messenger_widget::ui::MessageView;
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::HtmlElement;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn fresh_host() -> HtmlElement {
-    let doc = web_sys::window().unwrap().document().unwrap();
-    let el: HtmlElement = doc.create_element("div").unwrap().unchecked_into();
-    doc.body().unwrap().append_child(&el).unwrap();
-    el
-}
-
-async fn settle() {
-    leptos::task::tick().await;
-}
+mod support;
+use support::*;
 
 fn own(delivery: Delivery, importance: Importance) -> TimelineItem {
     TimelineItem {

@@ -1,0 +1,52 @@
+//! Helpers shared by the browser test files (each file is its own test binary, so not every
+//! helper is used by every file).
+#![allow(dead_code)]
+
+use std::cell::Cell;
+
+use wasm_bindgen::JsCast;
+use web_sys::HtmlElement;
+
+thread_local! {
+    static COUNTER: Cell<u32> = const { Cell::new(0) };
+}
+
+/// A name no other test (or earlier run) uses: databases and storage keys stay apart.
+pub fn unique(prefix: &str) -> String {
+    let n = COUNTER.with(|c| {
+        c.set(c.get() + 1);
+        c.get()
+    });
+    format!(
+        "{prefix}-{}-{n}-{}",
+        js_sys::Date::now() as u64,
+        (js_sys::Math::random() * 1e9) as u64
+    )
+}
+
+pub fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+/// A new element in the page to mount one widget into.
+pub fn fresh_host() -> HtmlElement {
+    let el: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    document().body().unwrap().append_child(&el).unwrap();
+    el
+}
+
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Lets effects run and the browser lay out what they drew.
+pub async fn settle() {
+    leptos::task::tick().await;
+    sleep(20).await;
+}
