@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
 import {
-  eventually, freePort, launchBrowser, signIn, startServer, tempDir, waitOnline,
+  eventually, freePort, launchBrowser, openChatWith, signIn, startServer, tempDir, waitOnline,
 } from './harness.mjs';
 
 let browser;
@@ -226,4 +226,17 @@ test('settings: the send key is kept by the server across a reload', async () =>
   assert.equal(await minutes.inputValue(), '60');
   await page.getByTestId('panel-back').click();
   await page.getByTestId('contact-search').waitFor();
+
+  // The compose box follows the setting: Enter adds a line, Ctrl+Enter sends.
+  await openChatWith(page, 'carol');
+  const input = page.getByTestId('compose-input');
+  assert.match(await page.getByTestId('compose-hint').textContent(), /^Ctrl\+Enter to send/);
+  await input.pressSequentially('first line');
+  await input.press('Enter');
+  await input.pressSequentially('second line');
+  assert.equal(await input.inputValue(), 'first line\nsecond line', 'Enter added a line');
+  assert.equal(await page.getByTestId('message').filter({ hasText: 'first line' }).count(), 0);
+  await input.press('Control+Enter');
+  await page.getByTestId('message').filter({ hasText: 'second line' }).waitFor();
+  assert.equal(await input.inputValue(), '');
 });
