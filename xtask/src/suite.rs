@@ -119,13 +119,13 @@ fn run_stages(stages: &[&str], tally: &mut Tally) -> Result {
 
 /// A full disk shows up as a linker "Bus error" deep in the log; say it first instead.
 fn report_disk() {
-    const WANT: u64 = 12 << 30;
+    const WANT: u64 = 6 << 30;
     if let Some(free) = scratch::free_bytes() {
         let gib = free as f64 / f64::from(1u32 << 30);
         println!("xtask: {gib:.1} GiB free on the build disk");
         if free < WANT {
             println!(
-                "xtask: warning: a cold build needs about 12 GiB; builds may fail with \"No space left on device\""
+                "xtask: warning: a cold build with its tools needs about 6 GiB; builds may fail with \"No space left on device\""
             );
         }
     }
