@@ -191,6 +191,21 @@ test('images: refused before upload, sent, shown to Bob as a thumbnail, opened f
   await viewer.waitFor({ state: 'detached' });
   assert.ok(await thumb.evaluate((b) => b === document.activeElement), 'focus back on the thumbnail');
 
+  // A picture pasted into the box (a screenshot from the clipboard) is attached the same way.
+  await alice.page.getByTestId('compose-input').evaluate(async (box, data) => {
+    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+    const clip = new DataTransfer();
+    clip.items.add(new File([bytes], 'pasted.png', { type: 'image/png' }));
+    box.focus();
+    box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: clip, bubbles: true, cancelable: true }));
+  }, png);
+  await alice.page.locator('[data-testid="compose-attachment"][data-state="ready"]').waitFor();
+  assert.equal(await previews.locator('img').getAttribute('alt'), 'pasted.png');
+  await alice.page.getByTestId('compose-input').fill('pasted');
+  await alice.page.getByTestId('compose-send').click();
+  const pasted = bob.page.getByTestId('message').filter({ hasText: 'pasted' });
+  await pasted.getByTestId('attachment-thumb').waitFor();
+
   await alice.context.close();
   await bob.context.close();
 });
