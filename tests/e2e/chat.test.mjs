@@ -1,27 +1,11 @@
 // Two people, two browsers, one reference server: the first conversation end to end.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { join } from 'node:path';
+import { test } from 'node:test';
 import {
-  eventually, freePort, launchBrowser, openChatWith, signIn, startServer, tempDir, waitOnline,
+  eventually, openChatWith, signIn, startServer, waitOnline, useServerAndBrowser,
 } from './harness.mjs';
 
-let browser;
-let server;
-let port;
-let db;
-
-before(async () => {
-  port = await freePort();
-  db = join(tempDir('mw-e2e-chat'), 'messenger.sqlite3');
-  server = await startServer({ port, db });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser('mw-e2e-chat');
 
 const counter = (page) => page.getByTestId('unread-counter');
 const messages = (page) => page.getByTestId('message');
@@ -31,8 +15,8 @@ async function lastMessageText(page) {
 }
 
 test('Alice and Bob chat live, and the history survives a server restart', async () => {
-  const alice = await signIn(browser, server.url, 'alice');
-  const bob = await signIn(browser, server.url, 'bob');
+  const alice = await signIn(env.browser, env.server.url, 'alice');
+  const bob = await signIn(env.browser, env.server.url, 'bob');
   assert.equal(await counter(bob.page).textContent(), '0');
   // The demo data leaves Alice one unread line in the Engineering group.
   const aliceBaseline = await counter(alice.page).textContent();
@@ -73,8 +57,8 @@ test('Alice and Bob chat live, and the history survives a server restart', async
   assert.equal(await bobRow.getByTestId('conversation-unread').count(), 0);
 
   // Restart the server on the same SQLite file: nothing is lost.
-  await server.stop();
-  server = await startServer({ port, db });
+  await env.server.stop();
+  env.server = await startServer({ port: env.port, db: env.db });
   await bob.page.reload();
   await waitOnline(bob.page);
   await openChatWith(bob.page, 'alice');
@@ -93,8 +77,8 @@ test('Alice and Bob chat live, and the history survives a server restart', async
 });
 
 test('markup in a message is shown as text and never runs; real addresses become safe links', async () => {
-  const alice = await signIn(browser, server.url, 'alice');
-  const bob = await signIn(browser, server.url, 'bob');
+  const alice = await signIn(env.browser, env.server.url, 'alice');
+  const bob = await signIn(env.browser, env.server.url, 'bob');
   let dialogs = 0;
   for (const p of [alice.page, bob.page]) p.on('dialog', async (d) => { dialogs += 1; await d.dismiss(); });
 

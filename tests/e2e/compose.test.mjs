@@ -1,30 +1,18 @@
 // The compose box against the real server: saved messages, canned replies, images (send,
 // view, refuse), importance, the SMS counter and the send-key hint.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { join } from 'node:path';
 import {
-  eventually, freePort, launchBrowser, openChatWith, signIn, startServer, tempDir, waitOnline,
+  eventually, openChatWith, signIn, waitOnline, useServerAndBrowser,
 } from './harness.mjs';
 
-let browser;
-let server;
-
-before(async () => {
-  const port = await freePort();
-  server = await startServer({ port, db: join(tempDir('mw-e2e-compose'), 'messenger.sqlite3') });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser('mw-e2e-compose');
 
 const messages = (page, text) => page.getByTestId('message').filter({ hasText: text });
 
 test('saved messages: save, insert, send, edit, delete, and they survive a reload', async () => {
-  const { context, page } = await signIn(browser, server.url, 'alice');
+  const { context, page } = await signIn(env.browser, env.server.url, 'alice');
   const input = page.getByTestId('compose-input');
   await openChatWith(page, 'carol');
   await eventually(async () => assert.match(await page.getByTestId('compose-hint').textContent(), /^Enter to send/));
@@ -68,7 +56,7 @@ test('saved messages: save, insert, send, edit, delete, and they survive a reloa
 });
 
 test('canned replies: /tha offers the default, a new one can be added and picked', async () => {
-  const { context, page } = await signIn(browser, server.url, 'alice');
+  const { context, page } = await signIn(env.browser, env.server.url, 'alice');
   const input = page.getByTestId('compose-input');
   await openChatWith(page, 'dave');
 
@@ -131,8 +119,8 @@ test('canned replies: /tha offers the default, a new one can be added and picked
 });
 
 test('images: refused before upload, sent, shown to Bob as a thumbnail, opened full size', async () => {
-  const alice = await signIn(browser, server.url, 'alice');
-  const bob = await signIn(browser, server.url, 'bob');
+  const alice = await signIn(env.browser, env.server.url, 'alice');
+  const bob = await signIn(env.browser, env.server.url, 'bob');
   await openChatWith(alice.page, 'bob');
   const file = alice.page.getByTestId('compose-file');
   const error = alice.page.getByTestId('compose-error');
@@ -211,8 +199,8 @@ test('images: refused before upload, sent, shown to Bob as a thumbnail, opened f
 });
 
 test('high importance reaches the receiver and resets after sending', async () => {
-  const alice = await signIn(browser, server.url, 'alice');
-  const erin = await signIn(browser, server.url, 'erin');
+  const alice = await signIn(env.browser, env.server.url, 'alice');
+  const erin = await signIn(env.browser, env.server.url, 'erin');
   await openChatWith(alice.page, 'erin');
   const toggle = alice.page.getByTestId('compose-importance');
   await toggle.click();
@@ -242,7 +230,7 @@ test('high importance reaches the receiver and resets after sending', async () =
 });
 
 test('the SMS conversation counts characters and segments live', async () => {
-  const { context, page } = await signIn(browser, server.url, 'alice');
+  const { context, page } = await signIn(env.browser, env.server.url, 'alice');
   const input = page.getByTestId('compose-input');
   const counter = page.getByTestId('sms-counter');
   await openChatWith(page, 'bob');

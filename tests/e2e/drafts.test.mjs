@@ -1,27 +1,14 @@
 // An unsent draft is kept per conversation in IndexedDB and comes back after a reload.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { join } from 'node:path';
+import { test } from 'node:test';
 import {
-  eventually, freePort, launchBrowser, openChatWith, signIn, startServer, tempDir, waitOnline,
+  eventually, openChatWith, signIn, waitOnline, useServerAndBrowser,
 } from './harness.mjs';
 
-let browser;
-let server;
-
-before(async () => {
-  const port = await freePort();
-  server = await startServer({ port, db: join(tempDir('mw-e2e-drafts'), 'messenger.sqlite3') });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser('mw-e2e-drafts');
 
 test('drafts survive a reload and stay with their own conversation', async () => {
-  const { context, page } = await signIn(browser, server.url, 'alice');
+  const { context, page } = await signIn(env.browser, env.server.url, 'alice');
   const input = page.getByTestId('compose-input');
 
   await openChatWith(page, 'bob');

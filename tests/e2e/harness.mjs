@@ -6,6 +6,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const SERVER_BIN = process.env.MESSENGER_SERVER_BIN;
@@ -115,4 +116,26 @@ export async function eventually(check, { timeout = 10_000, interval = 100 } = {
       await new Promise((r) => setTimeout(r, interval));
     }
   }
+}
+
+/**
+ * For a test file: a reference server on a fresh SQLite file and one browser, started before
+ * its tests and stopped after them. The returned object is filled in by then; a test that
+ * restarts the server assigns the new one to `env.server`. `ready(env)` runs last, for a file's
+ * own set-up: a second root `before` hook in the file was seen to start before this one ended.
+ */
+export function useServerAndBrowser(prefix, { args = [], ready } = {}) {
+  const env = {};
+  before(async () => {
+    env.port = await freePort();
+    env.db = join(tempDir(prefix), 'messenger.sqlite3');
+    env.server = await startServer({ port: env.port, db: env.db, args });
+    env.browser = await launchBrowser();
+    await ready?.(env);
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
 }

@@ -2,28 +2,19 @@
 // the real server. Bob's side acts through a raw WebSocket of his own (the widget has no
 // "create channel" or importance control in these tests' scope).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { join } from 'node:path';
+import { test } from 'node:test';
 import {
-  eventually, freePort, launchBrowser, openChatWith, signIn, startServer, tempDir, waitOnline,
+  eventually, openChatWith, signIn, waitOnline, useServerAndBrowser,
 } from './harness.mjs';
 
-let browser;
-let server;
 let alice;
 let bob;
 
-before(async () => {
-  const port = await freePort();
-  server = await startServer({ port, db: join(tempDir('mw-e2e-nav'), 'messenger.sqlite3') });
-  browser = await launchBrowser();
-  alice = await signIn(browser, server.url, 'alice');
-  bob = await signIn(browser, server.url, 'bob');
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
+useServerAndBrowser('mw-e2e-nav', {
+  async ready({ browser, server }) {
+    alice = await signIn(browser, server.url, 'alice');
+    bob = await signIn(browser, server.url, 'bob');
+  },
 });
 
 /**

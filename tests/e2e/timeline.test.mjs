@@ -2,27 +2,14 @@
 // paging back with a steady view, day separators, the new-messages divider, jump to latest,
 // live delivery and read state, and the typing indicator.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { join } from 'node:path';
+import { test } from 'node:test';
 import {
-  eventually, freePort, launchBrowser, openChatWith, signIn, startServer, tempDir,
+  eventually, openChatWith, signIn, useServerAndBrowser,
 } from './harness.mjs';
 
 const HISTORY = 10_000;
-let browser;
-let server;
 
-before(async () => {
-  const port = await freePort();
-  const db = join(tempDir('mw-e2e-timeline'), 'messenger.sqlite3');
-  server = await startServer({ port, db, args: ['--demo-history', String(HISTORY)] });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser('mw-e2e-timeline', { args: ['--demo-history', String(HISTORY)] });
 
 const timeline = (page) => page.getByTestId('timeline');
 const messages = (page) => page.getByTestId('message');
@@ -58,7 +45,7 @@ async function inView(page, text) {
 }
 
 test('a 10,000-message history: few DOM rows, steady paging back, separators, divider, jump to latest', async () => {
-  const alice = await signIn(browser, server.url, 'alice');
+  const alice = await signIn(env.browser, env.server.url, 'alice');
   const { page } = alice;
   const newest = `History message ${HISTORY} of ${HISTORY} from Alice.`;
 
@@ -192,7 +179,7 @@ test('a 10,000-message history: few DOM rows, steady paging back, separators, di
 });
 
 test('delivery and read state live: a group counts readers, a direct message goes sent → delivered → read', async () => {
-  const alice = await signIn(browser, server.url, 'alice');
+  const alice = await signIn(env.browser, env.server.url, 'alice');
   const conversation = (page, title) => page.locator('[data-testid="conversation"]').filter({ hasText: title });
 
   // The demo group: Dave's welcome is Alice's one unread line, under "New messages" and "Today".
@@ -210,7 +197,7 @@ test('delivery and read state live: a group counts readers, a direct message goe
   await eventually(async () => assert.equal(await groupState.textContent(), 'Read by 0 of 1'));
   assert.equal(await groupState.getAttribute('title'), 'Not yet read by: Dave Ivanov');
 
-  const dave = await signIn(browser, server.url, 'dave');
+  const dave = await signIn(env.browser, env.server.url, 'dave');
   await conversation(dave.page, 'Engineering').click();
   await messages(dave.page).filter({ hasText: 'Build is green' }).waitFor();
   await eventually(async () => assert.equal(await groupState.textContent(), 'Read by 1 of 1'));
@@ -225,7 +212,7 @@ test('delivery and read state live: a group counts readers, a direct message goe
   await eventually(async () => assert.equal(await direct.getAttribute('data-state'), 'sent'));
   assert.equal(await stateOf(alice.page, 'Are you around?').textContent(), 'Sent');
 
-  const bob = await signIn(browser, server.url, 'bob');
+  const bob = await signIn(env.browser, env.server.url, 'bob');
   await eventually(async () => assert.equal(await direct.getAttribute('data-state'), 'delivered'));
   assert.equal(await stateOf(alice.page, 'Are you around?').textContent(), 'Delivered');
   await openChatWith(bob.page, 'alice');
@@ -243,8 +230,8 @@ test('delivery and read state live: a group counts readers, a direct message goe
 });
 
 test('Bob typing shows "Bob Nguyen is typing…" to Alice until it runs out or his message arrives', async () => {
-  const alice = await signIn(browser, server.url, 'alice');
-  const bob = await signIn(browser, server.url, 'bob');
+  const alice = await signIn(env.browser, env.server.url, 'alice');
+  const bob = await signIn(env.browser, env.server.url, 'bob');
   await openChatWith(alice.page, 'bob');
   await openChatWith(bob.page, 'alice');
   const typing = alice.page.getByTestId('typing');
