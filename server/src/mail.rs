@@ -27,6 +27,7 @@ pub enum ItemKind {
 }
 
 /// Something a user should hear about by e-mail.
+#[derive(Clone, Debug)]
 pub struct MailItem {
     pub kind: ItemKind,
     pub conversation_id: Option<ConversationId>,

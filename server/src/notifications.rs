@@ -700,6 +700,9 @@ mod tests {
         let pending = core.store.pending_mail().unwrap();
         assert_eq!(pending.len(), 1);
         assert_eq!(pending[0].email, "dave@example.com");
-        assert_eq!(pending[0].subject, "Alice Martin added you to Engineering");
+        assert_eq!(
+            pending[0].item.subject,
+            "Alice Martin added you to Engineering"
+        );
     }
 }

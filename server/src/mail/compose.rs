@@ -44,18 +44,18 @@ pub fn due_mails(pending: Vec<Pending>, now: Timestamp, digest_unit: Duration) -
     mails
 }
 
-fn single(item: Pending) -> Outgoing {
+fn single(queued: Pending) -> Outgoing {
     Outgoing {
-        user: item.user,
-        subject: item.subject,
+        user: queued.user,
+        subject: queued.item.subject,
         body: format!(
             "{}\n-- \nYou get this mail because your messenger e-mail notifications are set \
              to \"immediately\".\n",
-            item.body
+            queued.item.body
         ),
-        email: item.email,
-        name: item.name,
-        item_ids: vec![item.id],
+        email: queued.email,
+        name: queued.name,
+        item_ids: vec![queued.id],
     }
 }
 
@@ -73,7 +73,7 @@ fn digest_if_due(items: Vec<Pending>, now: Timestamp, digest_unit: Duration) -> 
     // Conversations in the order their first item arrived.
     let mut conversations: Vec<(ConversationId, String, Vec<&str>)> = Vec::new();
     let mut notifications = Vec::new();
-    for item in &items {
+    for item in items.iter().map(|queued| &queued.item) {
         match (item.kind, item.conversation_id) {
             (ItemKind::Message, Some(id)) => {
                 match conversations.iter_mut().find(|(c, _, _)| *c == id) {
@@ -169,6 +169,7 @@ pub fn build(mail: &Outgoing, from: &str) -> Result<Message, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mail::MailItem;
 
     fn item(id: i64, user: UserId, mode: EmailMode, kind: ItemKind, at: Timestamp) -> Pending {
         Pending {
@@ -178,12 +179,14 @@ mod tests {
             name: format!("User {user}"),
             digest_minutes: 10,
             mode,
-            kind,
-            conversation_id: (kind == ItemKind::Message).then_some(id % 2),
-            conversation_label: Some(format!("Room {}", id % 2)),
-            line: format!("line {id}"),
-            subject: format!("subject {id}"),
-            body: format!("body {id}"),
+            item: MailItem {
+                kind,
+                conversation_id: (kind == ItemKind::Message).then_some(id % 2),
+                conversation_label: Some(format!("Room {}", id % 2)),
+                line: format!("line {id}"),
+                subject: format!("subject {id}"),
+                body: format!("body {id}"),
+            },
             created_at: at,
         }
     }
@@ -231,7 +234,7 @@ mod tests {
         let pending: Vec<Pending> = (0..8)
             .map(|i| {
                 let mut p = item(i * 2, 1, EmailMode::Digest, ItemKind::Message, 0);
-                p.line = format!("line {i}");
+                p.item.line = format!("line {i}");
                 p
             })
             .collect();

@@ -1,6 +1,6 @@
 //! The mail queue in SQLite.
 
-use messenger_protocol::{ConversationId, EmailMode, Timestamp, UserId};
+use messenger_protocol::{EmailMode, Timestamp, UserId};
 use rusqlite::params;
 
 use super::{ItemKind, MailItem};
@@ -16,12 +16,7 @@ pub struct Pending {
     pub name: String,
     pub digest_minutes: u32,
     pub mode: EmailMode,
-    pub kind: ItemKind,
-    pub conversation_id: Option<ConversationId>,
-    pub conversation_label: Option<String>,
-    pub line: String,
-    pub subject: String,
-    pub body: String,
+    pub item: MailItem,
     pub created_at: Timestamp,
 }
 
@@ -85,16 +80,18 @@ impl Store {
                     name: r.get(3)?,
                     digest_minutes: r.get(4)?,
                     mode: email_mode_from_sql(&r.get::<_, String>(5)?),
-                    kind: if r.get::<_, String>(6)? == "message" {
-                        ItemKind::Message
-                    } else {
-                        ItemKind::Notification
+                    item: MailItem {
+                        kind: if r.get::<_, String>(6)? == "message" {
+                            ItemKind::Message
+                        } else {
+                            ItemKind::Notification
+                        },
+                        conversation_id: r.get(7)?,
+                        conversation_label: r.get(8)?,
+                        line: r.get(9)?,
+                        subject: r.get(10)?,
+                        body: r.get(11)?,
                     },
-                    conversation_id: r.get(7)?,
-                    conversation_label: r.get(8)?,
-                    line: r.get(9)?,
-                    subject: r.get(10)?,
-                    body: r.get(11)?,
                     created_at: r.get(12)?,
                 })
             })?
