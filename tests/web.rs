@@ -486,18 +486,9 @@ async fn full_flow_against_a_fake_server() {
         },
     );
     let q = |sel: &str| host.query_selector(sel).unwrap();
-    let qa = |sel: &str| host.query_selector_all(sel).unwrap().length();
-    let text_of = |sel: &str| {
-        host.query_selector(sel)
-            .unwrap()
-            .and_then(|e| e.text_content())
-            .unwrap_or_default()
-    };
-    let attr = |sel: &str, name: &str| {
-        host.query_selector(sel)
-            .unwrap()
-            .and_then(|e| e.get_attribute(name))
-    };
+    let qa = |sel: &str| count(&host, sel);
+    let text_of = |sel: &str| text(&host, sel).unwrap_or_default();
+    let attr = |sel: &str, name: &str| support::attr(&host, sel, name);
     let type_text = |text: &str| {
         js(&format!(
             "(() => {{ const t = document.querySelector('#flow-host [data-testid=compose-input]'); \

@@ -118,18 +118,9 @@ async fn counters_panels_popups_and_tree() {
             ..Config::default()
         },
     );
-    let qa = |sel: &str| host.query_selector_all(sel).unwrap().length();
-    let text_of = |sel: &str| {
-        host.query_selector(sel)
-            .unwrap()
-            .and_then(|e| e.text_content())
-            .unwrap_or_default()
-    };
-    let attr = |sel: &str, name: &str| {
-        host.query_selector(sel)
-            .unwrap()
-            .and_then(|e| e.get_attribute(name))
-    };
+    let qa = |sel: &str| count(&host, sel);
+    let text_of = |sel: &str| text(&host, sel).unwrap_or_default();
+    let attr = |sel: &str, name: &str| support::attr(&host, sel, name);
     let click = |sel: &str| {
         let el: HtmlElement = host
             .query_selector(sel)

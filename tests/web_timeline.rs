@@ -6,7 +6,6 @@ use messenger_protocol::Importance;
 use messenger_widget::core::session::{Delivery, TimelineItem};
 use messenger_widget::ui::MessageView;
 use wasm_bindgen_test::*;
-use web_sys::HtmlElement;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -28,18 +27,6 @@ fn own(delivery: Delivery, importance: Importance) -> TimelineItem {
         system: None,
         attachments: Vec::new(),
     }
-}
-
-fn text(host: &HtmlElement, selector: &str) -> Option<String> {
-    host.query_selector(selector)
-        .unwrap()
-        .and_then(|e| e.text_content())
-}
-
-fn attr(host: &HtmlElement, selector: &str, name: &str) -> Option<String> {
-    host.query_selector(selector)
-        .unwrap()
-        .and_then(|e| e.get_attribute(name))
 }
 
 #[wasm_bindgen_test]

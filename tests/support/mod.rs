@@ -50,3 +50,22 @@ pub async fn settle() {
     leptos::task::tick().await;
     sleep(20).await;
 }
+
+/// The text of the first element under `host` matching `selector`.
+pub fn text(host: &HtmlElement, selector: &str) -> Option<String> {
+    host.query_selector(selector)
+        .unwrap()
+        .and_then(|e| e.text_content())
+}
+
+/// An attribute of the first element under `host` matching `selector`.
+pub fn attr(host: &HtmlElement, selector: &str, name: &str) -> Option<String> {
+    host.query_selector(selector)
+        .unwrap()
+        .and_then(|e| e.get_attribute(name))
+}
+
+/// How many elements under `host` match `selector`.
+pub fn count(host: &HtmlElement, selector: &str) -> u32 {
+    host.query_selector_all(selector).unwrap().length()
+}
