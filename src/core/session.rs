@@ -294,6 +294,12 @@ impl Session {
             now,
         );
         self.typing.sent_message(conversation);
+        // Replying means the new messages were seen: the "New messages" divider goes.
+        if let Some((open, mark)) = &mut self.open_mark {
+            if *open == conversation {
+                mark.unread = 0;
+            }
+        }
         Ok(if self.online {
             self.outbox.take_sendable()
         } else {
@@ -395,6 +401,18 @@ impl Session {
             return None;
         }
         Some(newest)
+    }
+
+    /// Whether `conversation` is known to hold nothing yet: its history was loaded and came
+    /// back empty, and nothing is on its way (the chat then says how to start).
+    pub fn is_empty_conversation(&self, conversation: ConversationId) -> bool {
+        self.state
+            .conversations
+            .get(&conversation)
+            .is_some_and(|c| {
+                c.has_more == Some(false) && c.messages.is_empty() && c.last_message.is_none()
+            })
+            && self.outbox.for_conversation(conversation).next().is_none()
     }
 
     /// The chat pane's lines: stored messages, then local echoes not yet confirmed. A message
@@ -804,6 +822,63 @@ mod tests {
         assert_eq!(s.open_mark(11), OpenMark::default());
         s.opened(11);
         assert_eq!(s.open_mark(10), OpenMark::default());
+    }
+
+    #[test]
+    fn a_new_chat_is_empty_until_something_is_written() {
+        let mut s = online();
+        s.receive(
+            ServerFrame::Event {
+                seq: 11,
+                event: Event::ConversationAdded {
+                    conversation: crate::core::state::tests::direct(12, 1, 3, 0),
+                },
+            },
+            None,
+        );
+        let frame = s.load_history(12, None).unwrap();
+        assert!(
+            !s.is_empty_conversation(12),
+            "not known before its history came"
+        );
+        s.receive(
+            ServerFrame::Ack {
+                id: frame.command_id().unwrap().to_string(),
+                result: AckResult::History {
+                    conversation_id: 12,
+                    messages: Vec::new(),
+                    has_more: false,
+                },
+            },
+            Some(12),
+        );
+        assert!(s.is_empty_conversation(12));
+        assert!(
+            !s.is_empty_conversation(11),
+            "a conversation with a last message is not"
+        );
+        s.send_text(12, "hello", 1).unwrap();
+        assert!(
+            !s.is_empty_conversation(12),
+            "a pending message is something"
+        );
+        assert!(
+            !s.is_empty_conversation(99),
+            "an unknown conversation is not empty"
+        );
+    }
+
+    #[test]
+    fn replying_removes_the_new_messages_divider() {
+        let mut s = online();
+        s.opened(10);
+        s.mark_read(10).unwrap();
+        assert_eq!(s.open_mark(10).unread, 2);
+        // A message to another conversation leaves this one's divider alone.
+        s.send_text(11, "elsewhere", 1).unwrap();
+        assert_eq!(s.open_mark(10).unread, 2);
+        s.send_text(10, "thanks", 2).unwrap();
+        assert_eq!(s.open_mark(10).unread, 0);
     }
 
     #[test]

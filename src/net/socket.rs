@@ -18,7 +18,10 @@ use crate::core::backoff::Backoff;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
+    /// The first attempt of this session.
     Connecting,
+    /// Trying again after the connection was lost or could not be made.
+    Reconnecting,
     Online,
     Offline,
 }
@@ -27,6 +30,7 @@ impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Connecting => "connecting",
+            Status::Reconnecting => "reconnecting",
             Status::Online => "online",
             Status::Offline => "offline",
         }
@@ -136,16 +140,21 @@ impl Socket {
 }
 
 fn connect(inner_rc: &Rc<RefCell<Inner>>) {
-    let (url, handlers) = {
+    let (url, handlers, status) = {
         let mut inner = inner_rc.borrow_mut();
         if inner.stopped {
             return;
         }
         inner.timer = None;
         inner.refusal = None;
-        (inner.url.clone(), inner.handlers.clone())
+        let status = if inner.backoff.attempt() == 0 {
+            Status::Connecting
+        } else {
+            Status::Reconnecting
+        };
+        (inner.url.clone(), inner.handlers.clone(), status)
     };
-    (handlers.on_status)(Status::Connecting);
+    (handlers.on_status)(status);
     let ws = match WebSocket::new(&url) {
         Ok(ws) => ws,
         Err(_) => {

@@ -1,35 +1,44 @@
-//! The chat pane: header, timeline, compose box.
+//! The chat pane: header, timeline and compose box of the open conversation.
 
+use leptos::html;
 use leptos::prelude::*;
 
 use super::compose::Compose;
 use super::contacts::presence_str;
 use super::ctx::Ctx;
+use super::resize::HeightWatch;
+use super::shell::ChatFoot;
 use super::timeline::Timeline;
+use crate::core::format::unread_label;
 
 #[component]
 pub fn ChatPane() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     view! {
-        <main class="mw-chat">
+        <main class="mw-chat" aria-label="Chat">
             <Show
-                when=move || ctx.selected.get().is_some()
+                when=move || ctx.selected.with(Option::is_some)
                 fallback=|| {
                     view! {
-                        <div class="mw-chat-empty">
+                        <div class="mw-chat-empty" data-testid="no-chat">
                             <p>"Select a conversation or a person to start chatting."</p>
                         </div>
                     }
                 }
             >
-                <ChatOpen />
+                <ChatHeader />
+                <EmptyChatHint />
+                <Timeline />
+                <ChatFooter />
             </Show>
         </main>
     }
 }
 
+/// Title, presence of the other person in a direct chat, and (one-column layout) the way
+/// back to the list, with the unread count of the other conversations.
 #[component]
-fn ChatOpen() -> impl IntoView {
+fn ChatHeader() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let title = Memo::new(move |_| {
         let c = ctx.selected.get();
@@ -48,24 +57,92 @@ fn ChatOpen() -> impl IntoView {
             s.state.users.get(&other).map(|u| presence_str(u.presence))
         })
     });
+    let elsewhere = Memo::new(move |_| {
+        let open = ctx.selected.get();
+        ctx.session.with(|s| {
+            let open_unread = open
+                .and_then(|c| s.state.conversations.get(&c))
+                .map_or(0, |c| c.unread);
+            s.state.total_unread().saturating_sub(open_unread)
+        })
+    });
+    let back_label = move || match elsewhere.get() {
+        0 => "Back to conversations".to_string(),
+        n => format!("Back to conversations, {} unread", unread_label(n)),
+    };
     view! {
         <header class="mw-chat-head">
+            <button
+                type="button"
+                class="mw-chat-back"
+                data-testid="chat-back"
+                title=back_label
+                aria-label=back_label
+                on:click=move |_| ctx.close_chat()
+            >
+                <span aria-hidden="true">"‹"</span>
+                <span class="mw-nav-count" aria-hidden="true" hidden=move || elsewhere.get() == 0>
+                    {move || unread_label(elsewhere.get())}
+                </span>
+            </button>
             <h1 class="mw-chat-title" data-testid="chat-title">
                 {move || title.get()}
             </h1>
-            {move || {
-                presence
-                    .get()
-                    .map(|p| {
-                        view! {
-                            <span class="mw-chat-presence" data-presence=p>
-                                {p}
-                            </span>
-                        }
-                    })
-            }}
+            <span
+                class="mw-chat-presence"
+                data-presence=move || presence.get()
+                hidden=move || presence.get().is_none()
+            >
+                {move || presence.get()}
+            </span>
         </header>
-        <Timeline />
-        <Compose />
+    }
+}
+
+/// A conversation with nothing in it says how to start.
+#[component]
+fn EmptyChatHint() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let empty = Memo::new(move |_| {
+        let c = ctx.selected.get();
+        ctx.session
+            .with(|s| c.is_some_and(|c| s.is_empty_conversation(c)))
+    });
+    let hint = move || {
+        let mode = ctx.session.with(|s| s.state.settings.send_key);
+        format!(
+            "No messages yet. Write the first one below ({}).",
+            crate::core::compose::send_hint(mode)
+        )
+    };
+    view! {
+        <p class="mw-chat-hint" data-testid="chat-empty-hint" hidden=move || !empty.get()>
+            {hint}
+        </p>
+    }
+}
+
+/// The compose box's container; its height is published so pop-ups stay clear of it.
+#[component]
+fn ChatFooter() -> impl IntoView {
+    let foot = expect_context::<ChatFoot>();
+    let node = NodeRef::<html::Footer>::new();
+    let watch = StoredValue::new_local(None::<HeightWatch>);
+    Effect::new(move |_| {
+        if let Some(el) = node.get() {
+            let w = HeightWatch::new(&el, move |h| {
+                let _ = foot.0.try_set(h);
+            });
+            watch.set_value(w);
+        }
+    });
+    on_cleanup(move || {
+        watch.try_update_value(|w| w.take());
+        let _ = foot.0.try_set(0);
+    });
+    view! {
+        <footer class="mw-chat-foot" node_ref=node>
+            <Compose />
+        </footer>
     }
 }

@@ -1,5 +1,6 @@
 //! The shared handles of a signed-in messenger view.
 
+use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 use messenger_protocol::{ClientFrame, ConversationId, UserId};
 
@@ -20,8 +21,8 @@ pub struct Ctx {
     pub socket: StoredValue<Option<Socket>, LocalStorage>,
     pub drafts: StoredValue<Option<DraftStore>, LocalStorage>,
     pub drafts_ready: RwSignal<bool>,
-    /// Bumped to cancel a pending debounced draft save.
-    pub draft_generation: StoredValue<u64>,
+    /// The debounced draft save, if one is waiting.
+    pub draft_timer: StoredValue<Option<PendingDraft>, LocalStorage>,
     /// The user id known before the welcome (from the login answer).
     pub known_user: Option<UserId>,
 }
@@ -54,6 +55,12 @@ impl Ctx {
         }
     }
 
+    /// Closes the open conversation (the one-column layout shows the list again); its draft
+    /// is saved by the selection change.
+    pub fn close_chat(&self) {
+        self.selected.set(None);
+    }
+
     /// The user typed in the compose box of `conversation`; tells the others now and then.
     pub fn notify_typing(&self, conversation: ConversationId) {
         let now = js_sys::Date::now() as i64;
@@ -76,9 +83,10 @@ impl Ctx {
         self.send(frame);
     }
 
-    /// Saves the draft of `conversation` now (no debounce).
+    /// Saves the draft of `conversation` now, replacing a save still waiting for its delay.
     pub fn save_draft_now(&self, conversation: ConversationId, text: String) {
-        self.draft_generation.update_value(|g| *g += 1);
+        // Dropping the pending timer cancels it: this text is newer.
+        self.draft_timer.try_update_value(|t| t.take());
         let (Some(store), Some(user)) = (self.drafts.get_value(), self.me_id()) else {
             return;
         };
@@ -91,17 +99,33 @@ impl Ctx {
 
     /// Saves the draft of `conversation` after ~200 ms without typing.
     pub fn save_draft_debounced(&self, conversation: ConversationId, text: String) {
-        self.draft_generation.update_value(|g| *g += 1);
-        let generation = self.draft_generation.get_value();
         let ctx = *self;
-        set_timeout(
-            move || {
-                let current = ctx.draft_generation.try_get_value();
-                if current == Some(generation) {
-                    ctx.save_draft_now(conversation, text);
-                }
-            },
-            std::time::Duration::from_millis(200),
-        );
+        let pending = text.clone();
+        let timer = Timeout::new(DRAFT_DELAY_MS, move || {
+            ctx.save_draft_now(conversation, text)
+        });
+        // Replacing the previous timer drops (cancels) it.
+        self.draft_timer.try_set_value(Some(PendingDraft {
+            conversation,
+            text: pending,
+            _timer: timer,
+        }));
     }
+
+    /// Saves at once a draft still waiting for its delay (the page is being hidden or left).
+    pub fn flush_draft(&self) {
+        if let Some(Some(p)) = self.draft_timer.try_update_value(|t| t.take()) {
+            self.save_draft_now(p.conversation, p.text);
+        }
+    }
+}
+
+/// Quiet time after the last keystroke before a draft is written.
+const DRAFT_DELAY_MS: u32 = 200;
+
+/// A draft save waiting for the typing to pause; dropping it cancels the save.
+pub struct PendingDraft {
+    conversation: ConversationId,
+    text: String,
+    _timer: Timeout,
 }

@@ -1,14 +1,12 @@
-//! The signed-in shell: wires the socket, drafts and visibility into the views.
+//! The signed-in messenger: creates the shared state, wires the socket, the drafts database
+//! and the page's visibility into it, then draws the [`Shell`].
 
+use gloo_events::EventListener;
 use leptos::prelude::*;
-use send_wrapper::SendWrapper;
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
-use super::chat::ChatPane;
 use super::ctx::Ctx;
-use super::nav::{ListColumn, NavCtx};
-use super::sidebar::Sidebar;
+use super::nav::NavCtx;
+use super::shell::Shell;
 use super::Auth;
 use crate::config::ws_url;
 use crate::core::session::Session;
@@ -44,24 +42,42 @@ pub fn Messenger() -> impl IntoView {
         socket: StoredValue::new_local(None),
         drafts: StoredValue::new_local(None),
         drafts_ready: RwSignal::new(false),
-        draft_generation: StoredValue::new(0),
+        draft_timer: StoredValue::new_local(None),
         known_user: stored.user_id,
     };
     provide_context(ctx);
     NavCtx::provide();
 
-    // Visibility, for mark-read.
-    let on_visibility = Closure::<dyn FnMut()>::new(move || ctx.visible.set(document_visible()));
-    if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-        let _ = doc.add_event_listener_with_callback(
-            "visibilitychange",
-            on_visibility.as_ref().unchecked_ref(),
-        );
-    }
-    let on_visibility = SendWrapper::new(on_visibility);
+    watch_visibility(ctx);
+    open_drafts(ctx, auth.db_name.get_value());
+    connect(ctx, auth, stored.token);
+    follow_selection(ctx);
+    mark_read_while_shown(ctx);
 
-    // Drafts database.
-    let db_name = auth.db_name.get_value();
+    view! { <Shell /> }
+}
+
+/// Tracks whether the page is visible (mark-read waits for it) and writes a pending draft
+/// at once when the page is hidden: a closed tab must not lose the last keystrokes.
+fn watch_visibility(ctx: Ctx) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let listener = EventListener::new(&doc, "visibilitychange", move |_| {
+        let visible = document_visible();
+        ctx.visible.set(visible);
+        if !visible {
+            ctx.flush_draft();
+        }
+    });
+    // Dropped, and so removed from the document, when the messenger unmounts.
+    let listener = StoredValue::new_local(Some(listener));
+    on_cleanup(move || {
+        listener.try_update_value(|l| l.take());
+    });
+}
+
+fn open_drafts(ctx: Ctx, db_name: String) {
     leptos::task::spawn_local(async move {
         match DraftStore::open(&db_name).await {
             Ok(store) => {
@@ -74,11 +90,20 @@ pub fn Messenger() -> impl IntoView {
             Err(e) => web_sys::console::warn_1(&format!("messenger: drafts disabled: {e}").into()),
         }
     });
+    on_cleanup(move || {
+        ctx.flush_draft();
+        if let Some(Some(store)) = ctx.drafts.try_get_value() {
+            store.close();
+        }
+    });
+}
 
-    // The connection.
+/// The connection: every frame goes through the session, whose answers are sent back.
+fn connect(ctx: Ctx, auth: Auth, token: String) {
+    // Socket callbacks run outside any reactive owner: every signal access is a `try_`.
     let handlers = Handlers {
         on_frame: Box::new(move |frame| {
-            let open = ctx.selected.get_untracked();
+            let open = ctx.selected.try_get_untracked().flatten();
             let now = js_sys::Date::now() as i64;
             let Some(outcome) = ctx.session.try_update(|s| s.receive_at(frame, open, now)) else {
                 return Vec::new();
@@ -107,29 +132,17 @@ pub fn Messenger() -> impl IntoView {
             }
         }),
     };
-    let socket = Socket::start(
-        ws_url(&auth.server.get_value()),
-        stored.token.clone(),
-        handlers,
-    );
-    ctx.socket.set_value(Some(socket.clone()));
-
-    let socket = SendWrapper::new(socket);
+    let socket = Socket::start(ws_url(&auth.server.get_value()), token, handlers);
+    ctx.socket.set_value(Some(socket));
     on_cleanup(move || {
-        socket.stop();
-        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
-            let _ = doc.remove_event_listener_with_callback(
-                "visibilitychange",
-                on_visibility.as_ref().unchecked_ref(),
-            );
-        }
-        drop(on_visibility);
-        if let Some(Some(store)) = ctx.drafts.try_get_value() {
-            store.close();
+        if let Some(Some(socket)) = ctx.socket.try_get_value() {
+            socket.stop();
         }
     });
+}
 
-    // Selection changes: flush the previous draft, load history, restore the draft.
+/// Selection changes: flush the previous draft, load history, restore the new one's draft.
+fn follow_selection(ctx: Ctx) {
     Effect::new(move |prev: Option<Option<i64>>| {
         let current = ctx.selected.get();
         if let Some(Some(prev)) = prev {
@@ -151,8 +164,7 @@ pub fn Messenger() -> impl IntoView {
         current
     });
 
-    // Restore the draft of the opened conversation once the database is ready. Only runs
-    // when the conversation, the database or the user changes (not on every frame).
+    // Only runs when the conversation, the database or the user changes (not on every frame).
     let me_id = Memo::new(move |_| ctx.session.with(|s| s.state.me_id()).or(ctx.known_user));
     Effect::new(move |_| {
         let (Some(c), true, Some(me)) = (ctx.selected.get(), ctx.drafts_ready.get(), me_id.get())
@@ -171,8 +183,10 @@ pub fn Messenger() -> impl IntoView {
             }
         });
     });
+}
 
-    // Mark read while the conversation is open and the page visible.
+/// Marks read while the conversation is open and the page visible.
+fn mark_read_while_shown(ctx: Ctx) {
     let mark_key = Memo::new(move |_| {
         let c = ctx.selected.get()?;
         ctx.session.with(|s| {
@@ -195,52 +209,4 @@ pub fn Messenger() -> impl IntoView {
             ctx.send(frame);
         }
     });
-
-    view! {
-        <div class="mw-app">
-            <Sidebar />
-            <section class="mw-list">
-                <header class="mw-list-head">
-                    <span class="mw-avatar mw-avatar-me">
-                        {move || crate::core::format::initials(&me_name(ctx))}
-                    </span>
-                    <span class="mw-me" data-testid="me">{move || me_name(ctx)}</span>
-                    <span
-                        class="mw-status"
-                        data-testid="connection-status"
-                        data-state=move || ctx.status.get().as_str()
-                        title=move || status_text(ctx.status.get())
-                    >
-                        {move || status_text(ctx.status.get())}
-                    </span>
-                </header>
-                <ListColumn />
-            </section>
-            <ChatPane />
-        </div>
-    }
-}
-
-fn me_name(ctx: Ctx) -> String {
-    ctx.session.with(|s| {
-        s.state
-            .me
-            .as_ref()
-            .map(|m| {
-                if m.display_name.trim().is_empty() {
-                    m.username.clone()
-                } else {
-                    m.display_name.clone()
-                }
-            })
-            .unwrap_or_default()
-    })
-}
-
-fn status_text(status: Status) -> &'static str {
-    match status {
-        Status::Online => "Online",
-        Status::Connecting => "Connecting…",
-        Status::Offline => "Offline",
-    }
 }

@@ -13,7 +13,9 @@ pub mod message;
 mod messenger;
 mod nav;
 mod notifications;
+mod resize;
 mod settings;
+mod shell;
 mod sidebar;
 mod timeline;
 

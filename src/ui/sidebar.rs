@@ -1,5 +1,11 @@
-//! The narrow sidebar: brand, the counters (unread messages, new channels, notifications),
-//! settings and sign-out.
+//! The rail: the counters (unread messages, new channels, notifications), settings and
+//! sign-out. A vertical strip beside the list when the widget is wide, a bar under the list
+//! when it is narrow (hidden while a chat fills the widget).
+//!
+//! Exactly one button is highlighted: the one whose view the list column shows. A click always
+//! goes somewhere: the chat button shows the conversations (and opens the most recent chat
+//! with unread messages, if any); a panel button shows its panel, or goes back to the
+//! conversations when that panel is already shown.
 
 use leptos::prelude::*;
 
@@ -14,7 +20,8 @@ const ICON_HASH: &str = "M8 3 6 17M14 3l-2 14M3 7h14M3 13h14";
 const ICON_BELL: &str = "M5 14V9a5 5 0 0 1 10 0v5l1.5 2h-13zM8.5 18h3";
 const ICON_GEAR: &str = "M10 7a3 3 0 1 0 0 6 3 3 0 0 0 0-6zM10 2v3M10 15v3M2 10h3M15 10h3M4.3 4.3l2.1 2.1M13.6 13.6l2.1 2.1M4.3 15.7l2.1-2.1M13.6 6.4l2.1-2.1";
 
-fn icon(path: &'static str) -> impl IntoView {
+#[component]
+fn Icon(path: &'static str) -> impl IntoView {
     view! {
         <svg class="mw-icon" viewBox="0 0 20 20" aria-hidden="true">
             <path d=path />
@@ -22,40 +29,43 @@ fn icon(path: &'static str) -> impl IntoView {
     }
 }
 
-/// A counter button; `panel` is what it shows (`Home` for the unread counter, which opens the
-/// most recent chat with unread messages instead).
+/// One rail button: `panel` is the list-column view it stands for; `count` is shown when
+/// above zero (a zero stays quiet) and is part of the button's accessible name.
 #[component]
-fn Counter(
+fn RailButton(
     testid: &'static str,
-    icon_path: &'static str,
+    icon: &'static str,
     label: &'static str,
-    count: Memo<u32>,
     panel: Panel,
+    #[prop(optional)] count: Option<Memo<u32>>,
+    on_click: Callback<()>,
 ) -> impl IntoView {
-    let ctx = expect_context::<Ctx>();
     let nav = expect_context::<NavCtx>();
-    let on_click = move || {
-        if panel != Panel::Home {
-            nav.toggle(panel);
-        } else if let Some(c) = ctx.session.with_untracked(|s| s.state.most_recent_unread()) {
-            nav.panel.set(Panel::Home);
-            ctx.open(c);
-        }
+    let n = move || count.map_or(0, |c| c.get());
+    let name = move || match n() {
+        0 => label.to_string(),
+        n => format!("{label}: {}", unread_label(n)),
     };
     view! {
         <button
             type="button"
             class="mw-nav-btn"
-            class:mw-nav-zero=move || count.get() == 0
-            class:mw-nav-active=move || panel != Panel::Home && nav.panel.get() == panel
+            class:mw-nav-zero=move || n() == 0
+            class:mw-nav-active=move || nav.panel.get() == panel
+            aria-current=move || (nav.panel.get() == panel).then_some("page")
             data-testid=testid
-            title=label
-            on:click=move |_| on_click()
+            data-count=move || n().to_string()
+            title=name
+            aria-label=name
+            on:click=move |_| on_click.run(())
         >
-            {icon(icon_path)}
-            <span class="mw-nav-count">{move || unread_label(count.get())}</span>
+            <Icon path=icon />
+            <span class="mw-nav-count" aria-hidden="true" hidden=move || n() == 0>
+                {move || unread_label(n())}
+            </span>
         </button>
     }
+    .into_any()
 }
 
 #[component]
@@ -66,44 +76,50 @@ pub fn Sidebar() -> impl IntoView {
     let total = Memo::new(move |_| ctx.session.with(|s| s.state.total_unread()));
     let channels = Memo::new(move |_| ctx.session.with(|s| s.state.new_channels));
     let notifications = Memo::new(move |_| ctx.session.with(|s| s.state.unread_notifications));
+    let chats = Callback::new(move |()| {
+        nav.panel.set(Panel::Home);
+        if let Some(c) = ctx.session.with_untracked(|s| s.state.most_recent_unread()) {
+            ctx.open(c);
+        }
+    });
+    let panel = |p: Panel| Callback::new(move |()| nav.toggle(p));
     view! {
         <nav class="mw-sidebar" aria-label="Messenger">
             <div class="mw-brand" aria-hidden="true">
                 "M"
             </div>
-            <Counter
+            <RailButton
                 testid="unread-counter"
-                icon_path=ICON_CHAT
-                label="Unread messages"
-                count=total
+                icon=ICON_CHAT
+                label="Conversations, unread messages"
                 panel=Panel::Home
+                count=total
+                on_click=chats
             />
-            <Counter
+            <RailButton
                 testid="channels-counter"
-                icon_path=ICON_HASH
+                icon=ICON_HASH
                 label="Open channels"
-                count=channels
                 panel=Panel::Channels
+                count=channels
+                on_click=panel(Panel::Channels)
             />
-            <Counter
+            <RailButton
                 testid="notifications-counter"
-                icon_path=ICON_BELL
+                icon=ICON_BELL
                 label="Notifications"
-                count=notifications
                 panel=Panel::Notifications
+                count=notifications
+                on_click=panel(Panel::Notifications)
             />
             <div class="mw-sidebar-fill"></div>
-            <button
-                type="button"
-                class="mw-nav-btn mw-nav-settings"
-                class:mw-nav-active=move || nav.panel.get() == Panel::Settings
-                data-testid="settings-button"
-                title="Settings"
-                aria-label="Settings"
-                on:click=move |_| nav.toggle(Panel::Settings)
-            >
-                {icon(ICON_GEAR)}
-            </button>
+            <RailButton
+                testid="settings-button"
+                icon=ICON_GEAR
+                label="Settings"
+                panel=Panel::Settings
+                on_click=panel(Panel::Settings)
+            />
             <button
                 type="button"
                 class="mw-signout"

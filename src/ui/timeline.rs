@@ -385,7 +385,7 @@ pub fn Timeline() -> impl IntoView {
     let left_at = RwSignal::new(None::<MessageId>);
 
     let load_older = move || {
-        if let (Some(c), (true, false)) = (ctx.selected.get_untracked(), paging(ctx)) {
+        if let (Some(c), (true, false)) = (ctx.selected.get_untracked(), untrack(|| paging(ctx))) {
             let frame = ctx.session.try_update(|s| s.load_older(c)).flatten();
             ctx.send(frame);
         }

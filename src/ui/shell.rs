@@ -1,0 +1,115 @@
+//! The signed-in layout: the rail, the list column and the chat, three columns when the
+//! widget is wide and one below ~640 px (the list, or the open chat with a back button).
+//!
+//! The breakpoint is a CSS container query on the widget's own width, not the window's: a
+//! portal may give the widget a narrow box on a wide screen.
+
+use leptos::prelude::*;
+
+use super::chat::ChatPane;
+use super::ctx::Ctx;
+use super::nav::ListColumn;
+use super::sidebar::Sidebar;
+use crate::net::socket::Status;
+
+/// The height of the chat's footer (the compose box), so pop-ups can stay above it.
+#[derive(Clone, Copy)]
+pub struct ChatFoot(pub RwSignal<i32>);
+
+#[component]
+pub fn Shell() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let foot = ChatFoot(RwSignal::new(0));
+    provide_context(foot);
+    let view_name = move || {
+        if ctx.selected.with(Option::is_some) {
+            "chat"
+        } else {
+            "list"
+        }
+    };
+    view! {
+        <div
+            class="mw-app"
+            data-testid="app"
+            data-view=view_name
+            style=move || format!("--mw-foot-h:{}px", foot.0.get())
+        >
+            <ConnectionBanner />
+            <Sidebar />
+            <section class="mw-list" aria-label="Conversations and people">
+                <ListHeader />
+                <ListColumn />
+            </section>
+            <ChatPane />
+        </div>
+    }
+}
+
+/// Who is signed in, and the connection at a glance.
+#[component]
+fn ListHeader() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let name = Memo::new(move |_| {
+        ctx.session.with(|s| {
+            s.state
+                .me
+                .as_ref()
+                .map(|m| {
+                    if m.display_name.trim().is_empty() {
+                        m.username.clone()
+                    } else {
+                        m.display_name.clone()
+                    }
+                })
+                .unwrap_or_default()
+        })
+    });
+    let status = move || ctx.status.get();
+    view! {
+        <header class="mw-list-head">
+            <span class="mw-avatar mw-avatar-me" aria-hidden="true">
+                {move || crate::core::format::initials(&name.get())}
+            </span>
+            <span class="mw-me" data-testid="me">{move || name.get()}</span>
+            <span
+                class="mw-status"
+                data-testid="connection-status"
+                data-state=move || status().as_str()
+                title=move || status_text(status())
+            >
+                {move || status_text(status())}
+            </span>
+        </header>
+    }
+}
+
+fn status_text(status: Status) -> &'static str {
+    match status {
+        Status::Online => "Online",
+        Status::Connecting => "Connecting…",
+        Status::Reconnecting => "Reconnecting…",
+        Status::Offline => "Offline",
+    }
+}
+
+/// A strip across the widget while the connection is down, so being offline is plain at a
+/// glance. The first connection attempt stays quiet: a normal start shows nothing.
+#[component]
+fn ConnectionBanner() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let text = move || match ctx.status.get() {
+        Status::Offline => {
+            "You are offline. Messages you write now are kept and sent once connected."
+        }
+        Status::Reconnecting => {
+            "Reconnecting… Messages you write now are kept and sent once connected."
+        }
+        Status::Connecting | Status::Online => "",
+    };
+    view! {
+        <div class="mw-offline" data-testid="offline-banner" role="status" hidden=move || text().is_empty()>
+            {text}
+        </div>
+    }
+}
