@@ -82,9 +82,12 @@ export async function launchBrowser() {
   });
 }
 
-/** A fresh browser context (its own storage, like another person's browser), signed in. */
-export async function signIn(browser, url, username, password = 'demo') {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+/**
+ * A fresh browser context (its own storage, like another person's browser), signed in.
+ * `viewport` is the widget's size: the standalone page fills the window.
+ */
+export async function signIn(browser, url, username, password = 'demo', viewport = { width: 1200, height: 800 }) {
+  const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error(`[${username}] page error: ${err.message}`));
   await page.goto(url);
@@ -138,4 +141,70 @@ export function useServerAndBrowser(prefix, { args = [], ready } = {}) {
     await env.server?.stop();
   });
   return env;
+}
+
+/**
+ * Runs `body` in `page` as its signed-in user, on a WebSocket of its own (not the widget's),
+ * with `cmd(frame)` (sends a command, resolves with its ack result), `welcome` and `arg`:
+ * how a test makes the other side act without driving a second UI.
+ */
+export async function asUser(page, body, arg = null) {
+  return page.evaluate(async ({ body, arg }) => {
+    const token = localStorage.getItem('messenger.token');
+    const ws = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/ws`);
+    const frames = [];
+    const waiters = new Set();
+    ws.onmessage = (e) => {
+      frames.push(JSON.parse(e.data));
+      for (const w of waiters) w();
+    };
+    await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+    const wait = (pred) => new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no answer')), 10_000);
+      const check = () => {
+        const f = frames.find(pred);
+        if (f) { clearTimeout(timer); waiters.delete(check); resolve(f); }
+      };
+      waiters.add(check);
+      check();
+    });
+    ws.send(JSON.stringify({ type: 'hello', protocol_version: 1, token }));
+    const welcome = await wait((f) => f.type === 'welcome');
+    let n = 0;
+    const cmd = async (frame) => {
+      const id = `e2e-${Date.now()}-${n++}`;
+      ws.send(JSON.stringify({ ...frame, id }));
+      const answer = await wait((f) => f.id === id);
+      if (answer.type !== 'ack') throw new Error(JSON.stringify(answer));
+      return answer.result;
+    };
+    try {
+      const fn = new Function('cmd', 'welcome', 'arg', `return (async () => { ${body} })();`);
+      return await fn(cmd, welcome, arg);
+    } finally {
+      ws.close();
+    }
+  }, { body, arg });
+}
+
+/** `from` (a signed-in page) sends `text` to `to` (a username) in their direct chat. */
+export async function sendDirect(from, to, text, importance = 'normal') {
+  return asUser(from, `
+    const other = welcome.users.find((u) => u.username === arg.to).id;
+    const { conversation } = await cmd({ type: 'open_direct', user_id: other });
+    await cmd({ type: 'send_message', conversation_id: conversation.id, text: arg.text, importance: arg.importance });
+  `, { to, text, importance });
+}
+
+/** The element's box in the page, or null when it is not rendered. */
+export async function box(locator) {
+  if ((await locator.count()) === 0) return null;
+  return locator.first().boundingBox();
+}
+
+/** Whether two boxes overlap by more than a pixel. */
+export function overlaps(a, b) {
+  if (!a || !b) return false;
+  return a.x < b.x + b.width - 1 && b.x < a.x + a.width - 1
+    && a.y < b.y + b.height - 1 && b.y < a.y + a.height - 1;
 }
