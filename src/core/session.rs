@@ -415,14 +415,67 @@ impl Session {
             && self.outbox.for_conversation(conversation).next().is_none()
     }
 
-    /// The chat pane's lines: stored messages, then local echoes not yet confirmed. A message
-    /// is never listed twice, even when its ack and its echo both arrived.
-    pub fn timeline(&self, conversation: ConversationId) -> Vec<TimelineItem> {
+    /// The chat pane's entries, without their contents: stored messages, then local echoes
+    /// not yet confirmed. A message is never listed twice, even when its ack and its echo
+    /// both arrived. Cheap (nothing is copied): it is rebuilt for the whole history on every
+    /// change, and only the rows on screen are built in full with [`Session::timeline_item`].
+    pub fn timeline_entries(&self, conversation: ConversationId) -> Vec<Entry> {
         let me = self.state.me_id().unwrap_or_default();
-        let mut items = Vec::new();
-        let mut confirmed = Vec::new();
+        let pending: Vec<(usize, &super::outbox::PendingMessage)> = self
+            .outbox
+            .items()
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.conversation_id == conversation)
+            .collect();
+        let mut confirmed = vec![false; pending.len()];
+        let mut out = Vec::new();
         if let Some(c) = self.state.conversations.get(&conversation) {
-            for m in &c.messages {
+            out.reserve(c.messages.len() + pending.len());
+            for (i, m) in c.messages.iter().enumerate() {
+                if let Some(cid) = &m.client_id {
+                    for (j, (_, p)) in pending.iter().enumerate() {
+                        confirmed[j] |= p.client_id == *cid;
+                    }
+                }
+                out.push(Entry {
+                    at: EntryRef::Stored(i),
+                    key: m.id,
+                    message_id: Some(m.id),
+                    created_at: m.created_at,
+                    own: m.sender_id == me,
+                    system: m.system.is_some(),
+                    text_len: m.text.len(),
+                });
+            }
+        }
+        for ((i, p), done) in pending.into_iter().zip(confirmed) {
+            if !done {
+                out.push(Entry {
+                    at: EntryRef::Pending(i),
+                    key: echo_key(&p.client_id),
+                    message_id: None,
+                    created_at: p.created_at,
+                    own: true,
+                    system: false,
+                    text_len: p.text.len(),
+                });
+            }
+        }
+        out
+    }
+
+    /// One entry of [`Session::timeline_entries`] in full.
+    pub fn timeline_item(
+        &self,
+        conversation: ConversationId,
+        at: EntryRef,
+    ) -> Option<TimelineItem> {
+        let me = self.state.me_id().unwrap_or_default();
+        match at {
+            EntryRef::Stored(i) => {
+                let c = self.state.conversations.get(&conversation)?;
+                let m = c.messages.get(i)?;
                 let own = m.sender_id == me;
                 let delivery = if own {
                     let r = receipt(c, m.id, me);
@@ -436,10 +489,7 @@ impl Session {
                 } else {
                     Delivery::Read
                 };
-                if let Some(cid) = &m.client_id {
-                    confirmed.push(cid.clone());
-                }
-                items.push(TimelineItem {
+                Some(TimelineItem {
                     key: format!("m{}-{}", m.id, delivery.as_str()),
                     message_id: Some(m.id),
                     client_id: m.client_id.clone(),
@@ -452,34 +502,69 @@ impl Session {
                     importance: m.importance,
                     system: m.system.clone(),
                     attachments: m.attachments.clone(),
-                });
+                })
+            }
+            EntryRef::Pending(i) => {
+                let p = self.outbox.items().get(i)?;
+                let (delivery, error) = match &p.state {
+                    PendingState::Failed(e) => (Delivery::Failed, Some(e.clone())),
+                    _ => (Delivery::Pending, None),
+                };
+                Some(TimelineItem {
+                    key: format!("p{}-{}", p.client_id, delivery.as_str()),
+                    message_id: None,
+                    client_id: Some(p.client_id.clone()),
+                    sender_id: me,
+                    text: p.text.clone(),
+                    created_at: p.created_at,
+                    own: true,
+                    delivery,
+                    error,
+                    importance: p.importance,
+                    system: None,
+                    attachments: p.attachments.clone(),
+                })
             }
         }
-        for p in self.outbox.for_conversation(conversation) {
-            if confirmed.contains(&p.client_id) {
-                continue;
-            }
-            let (delivery, error) = match &p.state {
-                PendingState::Failed(e) => (Delivery::Failed, Some(e.clone())),
-                _ => (Delivery::Pending, None),
-            };
-            items.push(TimelineItem {
-                key: format!("p{}-{}", p.client_id, delivery.as_str()),
-                message_id: None,
-                client_id: Some(p.client_id.clone()),
-                sender_id: me,
-                text: p.text.clone(),
-                created_at: p.created_at,
-                own: true,
-                delivery,
-                error,
-                importance: p.importance,
-                system: None,
-                attachments: p.attachments.clone(),
-            });
-        }
-        items
     }
+
+    /// The chat pane's lines in full (see [`Session::timeline_entries`]).
+    pub fn timeline(&self, conversation: ConversationId) -> Vec<TimelineItem> {
+        self.timeline_entries(conversation)
+            .iter()
+            .filter_map(|e| self.timeline_item(conversation, e.at))
+            .collect()
+    }
+}
+
+/// Where a timeline entry's content lives: `conversation.messages[i]` or `outbox.items()[i]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryRef {
+    Stored(usize),
+    Pending(usize),
+}
+
+/// What the timeline's layout needs to know of one entry: no text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub at: EntryRef,
+    /// Stable while the entry stays the same message: its id, or for a local echo a
+    /// negative key derived from its client id.
+    pub key: i64,
+    pub message_id: Option<MessageId>,
+    pub created_at: Timestamp,
+    pub own: bool,
+    pub system: bool,
+    /// The text's length in bytes, for a height estimate before the row is measured.
+    pub text_len: usize,
+}
+
+/// A local echo's row key: negative, so it never meets a message id.
+fn echo_key(client_id: &str) -> i64 {
+    let h = client_id
+        .bytes()
+        .fold(0i64, |h, b| h.wrapping_mul(31).wrapping_add(i64::from(b)));
+    i64::MIN / 2 + h.rem_euclid(1 << 40)
 }
 
 #[cfg(test)]

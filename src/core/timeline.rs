@@ -3,6 +3,7 @@
 
 use messenger_protocol::{MessageId, SystemEvent, Timestamp, UserId};
 
+use super::session::Entry;
 use super::state::Conversation;
 
 const DAY_MS: i64 = 86_400_000;
@@ -187,6 +188,72 @@ pub fn unread_by_label(names: &[String]) -> String {
     } else {
         format!("Not yet read by: {}", names.join(", "))
     }
+}
+
+/// A row of the timeline as the layout sees it: a key that stays the same while the row
+/// shows the same thing, what it is, and its height before it is measured.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RowMeta {
+    pub key: i64,
+    /// `Line::Item(i)` is `entries[i]`.
+    pub line: Line,
+    pub estimate: f64,
+}
+
+/// Row keys: message ids are positive, local echoes far negative, the divider -1 and day
+/// separators just below it.
+const NEW_MESSAGES_KEY: i64 = -1;
+
+fn day_key(day: i64) -> i64 {
+    -10 - day.rem_euclid(1 << 30)
+}
+
+/// The rows of a timeline: day separators, the "New messages" divider (where `mark` puts
+/// it) and one row per entry. `day_of` gives an instant's local day. Linear in the entries,
+/// with no text copied: it runs again on every change of a long history.
+pub fn layout_rows(
+    entries: &[Entry],
+    mark: OpenMark,
+    mut day_of: impl FnMut(Timestamp) -> i64,
+) -> Vec<RowMeta> {
+    let divider = first_unread(
+        entries.iter().map(|e| Seen {
+            id: e.message_id,
+            from_other: !e.own,
+            system: e.system,
+        }),
+        mark,
+    );
+    let days: Vec<i64> = entries.iter().map(|e| day_of(e.created_at)).collect();
+    lines(&days, divider)
+        .into_iter()
+        .map(|line| match line {
+            Line::Day(day) => RowMeta {
+                key: day_key(day),
+                line,
+                estimate: 36.0,
+            },
+            Line::NewMessages => RowMeta {
+                key: NEW_MESSAGES_KEY,
+                line,
+                estimate: 36.0,
+            },
+            Line::Item(i) => {
+                let e = &entries[i];
+                let estimate = if e.system {
+                    36.0
+                } else {
+                    let lines = 1 + e.text_len / 60;
+                    46.0 + 20.0 * lines as f64 + if e.own { 16.0 } else { 0.0 }
+                };
+                RowMeta {
+                    key: e.key,
+                    line,
+                    estimate,
+                }
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -374,5 +441,56 @@ mod tests {
         let mut solo = group(Vec::new());
         solo.members = vec![1];
         assert!(!receipt(&solo, 1, 1).all_read());
+    }
+
+    fn entry(key: i64, at_ms: i64, own: bool) -> Entry {
+        Entry {
+            at: crate::core::session::EntryRef::Stored(0),
+            key,
+            message_id: Some(key),
+            created_at: at_ms,
+            own,
+            system: false,
+            text_len: 10,
+        }
+    }
+
+    #[test]
+    fn layout_rows_put_days_and_the_divider_between_entries() {
+        let day = 86_400_000;
+        let entries = [
+            entry(1, 10, true),
+            entry(2, day + 10, false),
+            entry(3, day + 20, false),
+        ];
+        let mark = OpenMark {
+            read_up_to: Some(2),
+            unread: 1,
+        };
+        let rows = layout_rows(&entries, mark, |ms| ms.div_euclid(day));
+        let lines: Vec<Line> = rows.iter().map(|r| r.line).collect();
+        assert_eq!(
+            lines,
+            [
+                Line::Day(0),
+                Line::Item(0),
+                Line::Day(1),
+                Line::Item(1),
+                Line::NewMessages,
+                Line::Item(2),
+            ]
+        );
+        let keys: Vec<i64> = rows.iter().map(|r| r.key).collect();
+        assert_eq!(keys[1], 1);
+        assert_eq!(keys[5], 3);
+        assert!(
+            keys[0] < 0 && keys[2] < 0 && keys[4] < 0,
+            "lines never meet message ids"
+        );
+        assert_ne!(keys[0], keys[2], "each day its own key");
+        assert!(
+            rows[1].estimate > rows[3].estimate,
+            "own messages carry a state line"
+        );
     }
 }

@@ -21,6 +21,8 @@ pub struct Ctx {
     pub socket: StoredValue<Option<Socket>, LocalStorage>,
     pub drafts: StoredValue<Option<DraftStore>, LocalStorage>,
     pub drafts_ready: RwSignal<bool>,
+    /// The redraw waiting for the next animation frame, if one is scheduled.
+    pub redraw: StoredValue<Option<Redraw>, LocalStorage>,
     /// The debounced draft save, if one is waiting.
     pub draft_timer: StoredValue<Option<PendingDraft>, LocalStorage>,
     /// The user id known before the welcome (from the login answer).
@@ -28,6 +30,31 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// Applies what the server sent at once, but lets the views see it once per animation
+    /// frame: a burst of frames (hundreds a second on a busy group) costs one redraw, not one
+    /// per frame. Without an owner (the messenger is gone) it does nothing.
+    pub fn receive<R>(&self, apply: impl FnOnce(&mut Session) -> R) -> Option<R> {
+        let result = self.session.try_update_untracked(apply)?;
+        if self.redraw.try_with_value(Option::is_none) == Some(true) {
+            let ctx = *self;
+            let show = move || {
+                // The handle is dropped from inside its own callback: wasm-bindgen defers
+                // freeing a closure that is running.
+                ctx.redraw.try_set_value(None);
+                ctx.session.notify();
+            };
+            // A hidden page draws no frames; a timer still runs, so counters and
+            // notifications keep up in a background tab.
+            let pending = if self.visible.get_untracked() {
+                Redraw::Frame(gloo_render::request_animation_frame(move |_| show()))
+            } else {
+                Redraw::Timer(Timeout::new(0, show))
+            };
+            self.redraw.try_set_value(Some(pending));
+        }
+        Some(result)
+    }
+
     pub fn send(&self, frames: impl IntoIterator<Item = ClientFrame>) {
         let frames: Vec<ClientFrame> = frames.into_iter().collect();
         if frames.is_empty() {
@@ -118,6 +145,12 @@ impl Ctx {
             self.save_draft_now(p.conversation, p.text);
         }
     }
+}
+
+/// A scheduled redraw; dropping it cancels it.
+pub enum Redraw {
+    Frame(gloo_render::AnimationFrame),
+    Timer(Timeout),
 }
 
 /// Quiet time after the last keystroke before a draft is written.

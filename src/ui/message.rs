@@ -19,6 +19,13 @@ pub fn format_time(ms: i64) -> (String, String) {
     )
 }
 
+/// A time of day as `<time>`, with the full instant in `datetime`.
+#[component]
+pub fn TimeLabel(at: i64) -> impl IntoView {
+    let (iso, short) = format_time(at);
+    view! { <time datetime=iso>{short}</time> }
+}
+
 fn delivery_label(d: Delivery) -> &'static str {
     match d {
         Delivery::Pending => "Sending…",

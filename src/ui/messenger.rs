@@ -42,6 +42,7 @@ pub fn Messenger() -> impl IntoView {
         socket: StoredValue::new_local(None),
         drafts: StoredValue::new_local(None),
         drafts_ready: RwSignal::new(false),
+        redraw: StoredValue::new_local(None),
         draft_timer: StoredValue::new_local(None),
         known_user: stored.user_id,
     };
@@ -105,7 +106,7 @@ fn connect(ctx: Ctx, auth: Auth, token: String) {
         on_frame: Box::new(move |frame| {
             let open = ctx.selected.try_get_untracked().flatten();
             let now = js_sys::Date::now() as i64;
-            let Some(outcome) = ctx.session.try_update(|s| s.receive_at(frame, open, now)) else {
+            let Some(outcome) = ctx.receive(|s| s.receive_at(frame, open, now)) else {
                 return Vec::new();
             };
             if outcome.unauthorized {
@@ -120,7 +121,7 @@ fn connect(ctx: Ctx, auth: Auth, token: String) {
             let _ = ctx.status.try_set(status);
         }),
         on_closed: Box::new(move |closed| {
-            ctx.session.try_update(Session::disconnected);
+            ctx.receive(Session::disconnected);
             match closed {
                 Closed::Lost => {}
                 Closed::Unauthorized => auth.sign_out(Some(EXPIRED.to_string())),

@@ -1,40 +1,41 @@
 //! The chat timeline: every loaded message stays in the session, but only the rows near the
-//! viewport are in the DOM (see [`crate::core::viewport`]); spacers above and below stand in
-//! for the rest. Rows are measured after they render and the measurements replace the
+//! viewport are in the DOM (see [`crate::core::viewport`]); the list's padding stands in for
+//! the rest. Rows are measured after they render and the measurements replace the
 //! estimates, and the row at the top of the viewport is kept in place whenever rows above it
 //! are added or re-measured.
 //!
-//! Size matters here: every closure passed to `with`, `Memo::new` or `Effect::new` is a new
-//! copy of generic reactive code in the bundle. So the memos hold `Arc`s read with `get`,
-//! session reads go through a few plain functions, and the non-reactive state sits in one
-//! `RefCell`.
+//! Work per change is split by cost: the layout of the whole history
+//! ([`Session::timeline_entries`], [`layout_rows`]) copies no text and runs on every change;
+//! rows are built in full ([`Session::timeline_item`]) only for the window on screen.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use leptos::either::Either;
 use leptos::html;
 use leptos::prelude::*;
 use messenger_protocol::{ConversationId, ConversationKind, MessageId};
 
 use super::ctx::Ctx;
-use super::message::{format_time, MessageView};
+use super::message::{MessageView, TimeLabel};
 use crate::core::color::participant_color;
-use crate::core::session::{Delivery, Session, TimelineItem};
-use crate::core::timeline::{self as tl, Line, Seen};
-use crate::core::typing::typing_text;
+use crate::core::session::{Entry, Session, TimelineItem};
+use crate::core::timeline::{self as tl, layout_rows, Line, RowMeta};
 use crate::core::viewport::{at_bottom, Layout, Window};
 
+mod parts;
+use parts::{JumpToLatest, LoadOlder, TypingLine};
+
 /// Rows in the DOM at most, whatever the history length.
-const MAX_ROWS: usize = 200;
+const MAX_ROWS: usize = 50;
 /// Rows rendered beyond each edge of the viewport, so fast scrolling rarely shows a gap.
-const OVERSCAN_PX: f64 = 700.0;
+const OVERSCAN_PX: f64 = 400.0;
 /// Older messages are fetched when the viewport's top is this close to the list's top.
 const LOAD_OLDER_PX: f64 = 1_000.0;
 const BOTTOM_SLACK_PX: f64 = 40.0;
 
+/// A row on screen, built in full.
 #[derive(Clone)]
 enum RowKind {
     /// A centred line: day separator, "New messages" divider or system line.
@@ -55,16 +56,14 @@ enum RowKind {
 
 #[derive(Clone)]
 struct Row {
-    /// Stable across re-renders of the same row: the key of its measured height.
+    /// The row's key in the layout: its measured height is stored under it.
     key: i64,
     /// Changes whenever the row must be rendered again.
     render: String,
-    estimate: f64,
     kind: RowKind,
 }
 
-/// `render` says everything the row shows, so comparing it is enough (and much less code
-/// than comparing every field).
+/// `render` says everything the row shows, so comparing it is enough.
 impl PartialEq for Row {
     fn eq(&self, other: &Row) -> bool {
         self.key == other.key && self.render == other.render
@@ -80,28 +79,34 @@ struct Cache {
     anchor: Option<(i64, f64)>,
     /// The layout the scroll position was last put in place for.
     placed: Option<Arc<Layout>>,
+    /// The zone's offset (minutes, as `getTimezoneOffset`) per UTC hour: one call into
+    /// JavaScript per hour of history instead of one per message and redraw.
+    offsets: HashMap<i64, i64>,
 }
 
-/// The local day of a timestamp, in the zone in force at that instant.
-fn day_of(ms: i64) -> i64 {
-    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
-    let offset = date.get_timezone_offset();
-    tl::local_day(ms, if offset.is_finite() { offset as i64 } else { 0 })
+impl Cache {
+    /// The local day of an instant, in the zone in force at that instant.
+    fn day_of(&mut self, ms: i64) -> i64 {
+        let offset = *self
+            .offsets
+            .entry(ms.div_euclid(3_600_000))
+            .or_insert_with(|| {
+                let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+                let offset = date.get_timezone_offset();
+                if offset.is_finite() {
+                    offset as i64
+                } else {
+                    0
+                }
+            });
+        tl::local_day(ms, offset)
+    }
 }
 
-/// Row keys: message ids are positive; local echoes, days and the divider get negatives.
-fn echo_key(client_id: &str) -> i64 {
-    let h = client_id
-        .bytes()
-        .fold(0i64, |h, b| h.wrapping_mul(31).wrapping_add(i64::from(b)));
-    i64::MIN / 2 + h.rem_euclid(1 << 40)
-}
-
-fn line(key: i64, class: &'static str, testid: &'static str, text: String) -> Row {
+fn line_row(key: i64, class: &'static str, testid: &'static str, text: String) -> Row {
     Row {
         render: format!("{key}{text}"),
         key,
-        estimate: 36.0,
         kind: RowKind::Line {
             class,
             testid,
@@ -112,98 +117,91 @@ fn line(key: i64, class: &'static str, testid: &'static str, text: String) -> Ro
     }
 }
 
-fn system_line(key: i64, item: &TimelineItem, text: String) -> Row {
-    let mut row = line(key, "mw-tl-system", "system-line", text);
-    if let RowKind::Line { id, at, .. } = &mut row.kind {
-        *id = item.message_id;
-        *at = Some(item.created_at);
+/// The row of an entry, in full: names, receipts, text.
+fn item_row(s: &Session, c: ConversationId, key: i64, item: TimelineItem) -> Row {
+    if let Some(event) = &item.system {
+        let text = tl::system_text(event, |u| s.state.display_name(u));
+        return Row {
+            render: format!("{key}{text}"),
+            key,
+            kind: RowKind::Line {
+                class: "mw-tl-system",
+                testid: "system-line",
+                text,
+                id: item.message_id,
+                at: Some(item.created_at),
+            },
+        };
     }
-    row
+    let me = s.state.me_id().unwrap_or_default();
+    let conv = s.state.conversations.get(&c);
+    let group = conv.is_some_and(|c| c.kind != ConversationKind::Direct);
+    let name = s.state.display_name(item.sender_id);
+    let read_by = item
+        .message_id
+        .filter(|_| group && item.own)
+        .zip(conv)
+        .map(|(id, conv)| {
+            let r = tl::receipt(conv, id, me);
+            let names: Vec<String> = r
+                .unread_by
+                .iter()
+                .map(|u| s.state.display_name(*u))
+                .collect();
+            (tl::read_by_label(&r), tl::unread_by_label(&names))
+        });
+    Row {
+        render: format!(
+            "{}|{name}|{}|{}|{}",
+            item.key,
+            read_by.as_ref().map_or("", |r| r.0.as_str()),
+            read_by.as_ref().map_or("", |r| r.1.as_str()),
+            item.error.as_deref().unwrap_or("")
+        ),
+        key,
+        kind: RowKind::Message {
+            color: participant_color(item.sender_id),
+            item: Box::new(item),
+            name,
+            read_by,
+        },
+    }
 }
 
-fn build_rows(s: &Session, c: ConversationId) -> Vec<Row> {
-    let Some(conv) = s.state.conversations.get(&c) else {
-        return Vec::new();
-    };
-    let items = s.timeline(c);
-    let me = s.state.me_id().unwrap_or_default();
-    let group = conv.kind != ConversationKind::Direct;
-    let divider = tl::first_unread(
-        items.iter().map(|i| Seen {
-            id: i.message_id,
-            from_other: !i.own,
-            system: i.system.is_some(),
-        }),
-        s.open_mark(c),
-    );
-    let days: Vec<i64> = items.iter().map(|i| day_of(i.created_at)).collect();
-    let today = day_of(js_sys::Date::now() as i64);
-    let mut items: Vec<Option<TimelineItem>> = items.into_iter().map(Some).collect();
-    let mut rows = Vec::with_capacity(items.len() + 8);
-    for entry in tl::lines(&days, divider) {
-        let row = match entry {
-            Line::Day(day) => line(
-                -10 - day.rem_euclid(1 << 30),
+/// The rows of `window` in full.
+fn build_shown(
+    s: &Session,
+    c: ConversationId,
+    entries: &[Entry],
+    rows: &[RowMeta],
+    w: Window,
+    today: i64,
+) -> Vec<Row> {
+    rows.get(w.start..w.end)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| match r.line {
+            Line::Day(day) => Some(line_row(
+                r.key,
                 "mw-tl-day",
                 "day-separator",
                 tl::day_label(day, today),
-            ),
-            Line::NewMessages => line(
-                -1,
+            )),
+            Line::NewMessages => Some(line_row(
+                r.key,
                 "mw-tl-new",
                 "new-messages-divider",
                 "New messages".into(),
-            ),
+            )),
             Line::Item(i) => {
-                let Some(item) = items.get_mut(i).and_then(Option::take) else {
-                    continue;
-                };
-                let key = match (&item.message_id, &item.client_id) {
-                    (Some(id), _) => *id,
-                    (None, Some(cid)) => echo_key(cid),
-                    (None, None) => 0,
-                };
-                if let Some(event) = &item.system {
-                    let text = tl::system_text(event, |u| s.state.display_name(u));
-                    system_line(key, &item, text)
-                } else {
-                    let name = s.state.display_name(item.sender_id);
-                    let read_by = item.message_id.filter(|_| group && item.own).map(|id| {
-                        let r = tl::receipt(conv, id, me);
-                        let names: Vec<String> = r
-                            .unread_by
-                            .iter()
-                            .map(|u| s.state.display_name(*u))
-                            .collect();
-                        (tl::read_by_label(&r), tl::unread_by_label(&names))
-                    });
-                    let lines = 1 + item.text.len() / 60 + item.text.matches('\n').count();
-                    Row {
-                        render: format!(
-                            "{}|{name}|{}|{}|{}",
-                            item.key,
-                            read_by.as_ref().map_or("", |r| r.0.as_str()),
-                            read_by.as_ref().map_or("", |r| r.1.as_str()),
-                            item.error.as_deref().unwrap_or("")
-                        ),
-                        key,
-                        estimate: 46.0 + 20.0 * lines as f64 + if item.own { 16.0 } else { 0.0 },
-                        kind: RowKind::Message {
-                            color: participant_color(item.sender_id),
-                            item: Box::new(item),
-                            name,
-                            read_by,
-                        },
-                    }
-                }
+                let item = s.timeline_item(c, entries.get(i)?.at)?;
+                Some(item_row(s, c, r.key, item))
             }
-        };
-        rows.push(row);
-    }
-    rows
+        })
+        .collect()
 }
 
-fn render_row(row: Row, retry: Callback<String>) -> impl IntoView {
+fn render_row(row: Row, retry: Callback<String>) -> AnyView {
     match row.kind {
         RowKind::Line {
             class,
@@ -211,23 +209,22 @@ fn render_row(row: Row, retry: Callback<String>) -> impl IntoView {
             text,
             id,
             at,
-        } => Either::Left(view! {
+        } => view! {
             <li class=class data-testid=testid data-message-id=id.map(|id| id.to_string())>
                 <span>{text}</span>
-                {at.map(|at| {
-                    let (iso, short) = format_time(at);
-                    view! { <time datetime=iso>{short}</time> }
-                })}
+                {at.map(|at| view! { <TimeLabel at=at /> })}
             </li>
-        }),
+        }
+        .into_any(),
         RowKind::Message {
             item,
             name,
             color,
             read_by,
-        } => Either::Right(view! {
+        } => view! {
             <MessageView item=*item sender_name=name color on_retry=retry read_by=read_by />
-        }),
+        }
+        .into_any(),
     }
 }
 
@@ -271,11 +268,6 @@ fn padding(w: Window) -> String {
     )
 }
 
-/// The rows of `window`.
-fn shown(rows: &[Row], w: Window) -> &[Row] {
-    rows.get(w.start..w.end).unwrap_or_default()
-}
-
 /// `(older messages exist, a page is loading)` for the open conversation.
 fn paging(ctx: Ctx) -> (bool, bool) {
     let c = ctx.selected.get();
@@ -287,60 +279,36 @@ fn paging(ctx: Ctx) -> (bool, bool) {
     })
 }
 
-/// "Bob is typing…" for the open conversation. While one shows, `tick` is bumped when the
-/// earliest indicator runs out, so the text is read again then.
-fn typing(ctx: Ctx, tick: RwSignal<u64>) -> Option<String> {
-    tick.track();
-    let c = ctx.selected.get()?;
-    let now = js_sys::Date::now() as i64;
-    let (text, next) = ctx.session.with(|s| {
-        let names: Vec<String> = s
-            .typing
-            .typists(c, now)
-            .into_iter()
-            .map(|u| s.state.display_name(u))
-            .collect();
-        (typing_text(&names), s.typing.next_expiry(c, now))
-    });
-    if let Some(at) = next {
-        let wait = at.saturating_sub(now).clamp(0, 10_000) as u64 + 20;
-        set_timeout(
-            move || {
-                let _ = tick.try_update(|t| *t += 1);
-            },
-            std::time::Duration::from_millis(wait),
-        );
-    }
-    text
-}
-
-/// The newest message's id, and the client id of the newest row if it is an own message
-/// still on its way.
-fn newest(rows: &[Row]) -> (Option<MessageId>, Option<String>) {
-    let id = rows.iter().rev().find_map(|r| match &r.kind {
-        RowKind::Message { item, .. } => item.message_id,
-        _ => None,
-    });
-    let pending = match rows.last().map(|r| &r.kind) {
-        Some(RowKind::Message { item, .. }) if item.delivery == Delivery::Pending => {
-            item.client_id.clone()
-        }
-        _ => None,
-    };
+/// The newest message's id, and the key of the newest entry if it is an own message still
+/// on its way.
+fn newest(entries: &[Entry]) -> (Option<MessageId>, Option<i64>) {
+    let id = entries.iter().rev().find_map(|e| e.message_id);
+    let pending = entries
+        .last()
+        .filter(|e| e.message_id.is_none())
+        .map(|e| e.key);
     (id, pending)
 }
 
 /// Messages from others after `since`.
-fn arrived_since(rows: &[Row], since: MessageId) -> usize {
-    rows.iter()
+fn arrived_since(entries: &[Entry], since: MessageId) -> usize {
+    entries
+        .iter()
         .rev()
-        .filter_map(|row| match &row.kind {
-            RowKind::Message { item, .. } => Some(item),
-            _ => None,
-        })
-        .take_while(|item| item.message_id.is_none_or(|id| id > since))
-        .filter(|item| !item.own)
+        .take_while(|e| e.message_id.is_none_or(|id| id > since))
+        .filter(|e| !e.own)
         .count()
+}
+
+/// The state the timeline's parts share.
+#[derive(Clone, Copy)]
+struct Scroll {
+    /// Whether the view follows the newest message (else the anchor stays put).
+    stick: RwSignal<bool>,
+    /// The newest message when the user scrolled away from the bottom.
+    left_at: RwSignal<Option<MessageId>>,
+    entries: Memo<Arc<Vec<Entry>>>,
+    scroller: NodeRef<html::Div>,
 }
 
 #[component]
@@ -348,18 +316,29 @@ pub fn Timeline() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let scroller = NodeRef::<html::Div>::new();
     let list = NodeRef::<html::Ol>::new();
+    let cache = StoredValue::new_local(Rc::new(RefCell::new(Cache::default())));
 
-    let rows = Memo::new(move |_| {
+    let entries = Memo::new(move |_| {
         let c = ctx.selected.get();
         Arc::new(
             ctx.session
-                .with(|s| c.map(|c| build_rows(s, c)).unwrap_or_default()),
+                .with(|s| c.map(|c| s.timeline_entries(c)).unwrap_or_default()),
         )
     });
-    let cache = StoredValue::new_local(Rc::new(RefCell::new(Cache::default())));
-    // Bumped when a measurement changed; `tick` when a typing indicator may have run out.
+    let rows = Memo::new(move |_| {
+        let entries = entries.get();
+        let mark = ctx
+            .selected
+            .get()
+            .map(|c| ctx.session.with(|s| s.open_mark(c)));
+        let cache = cache.get_value();
+        let mut cache = cache.borrow_mut();
+        Arc::new(layout_rows(&entries, mark.unwrap_or_default(), |ms| {
+            cache.day_of(ms)
+        }))
+    });
+    // Bumped when a measurement changed.
     let measured = RwSignal::new(0u64);
-    let tick = RwSignal::new(0u64);
     let layout = Memo::new(move |_| {
         measured.track();
         let rows = rows.get();
@@ -378,11 +357,27 @@ pub fn Timeline() -> impl IntoView {
             .get()
             .window(scroll_top.get(), viewport.get(), OVERSCAN_PX, MAX_ROWS)
     });
+    let shown = Memo::new(move |_| {
+        let (Some(c), entries, rows, w) =
+            (ctx.selected.get(), entries.get(), rows.get(), window.get())
+        else {
+            return Vec::new();
+        };
+        let today = cache
+            .get_value()
+            .borrow_mut()
+            .day_of(js_sys::Date::now() as i64);
+        ctx.session
+            .with(|s| build_shown(s, c, &entries, &rows, w, today))
+    });
 
-    // Whether the view follows the newest message (else the anchor stays put).
-    let stick = RwSignal::new(true);
-    // The newest message when the user scrolled away from the bottom.
-    let left_at = RwSignal::new(None::<MessageId>);
+    let state = Scroll {
+        stick: RwSignal::new(true),
+        left_at: RwSignal::new(None),
+        entries,
+        scroller,
+    };
+    let Scroll { stick, left_at, .. } = state;
 
     let load_older = move || {
         if let (Some(c), (true, false)) = (ctx.selected.get_untracked(), untrack(|| paging(ctx))) {
@@ -438,9 +433,8 @@ pub fn Timeline() -> impl IntoView {
         let Some(ol) = list.get_untracked() else {
             return;
         };
-        let rows = rows.get_untracked();
-        let shown = shown(&rows, window.get_untracked());
-        let changed = measure(&ol, shown, &mut cache.get_value().borrow_mut());
+        let changed =
+            shown.with_untracked(|shown| measure(&ol, shown, &mut cache.get_value().borrow_mut()));
         if changed {
             measured.update(|n| *n += 1);
             leptos::task::spawn_local(async move { place() });
@@ -448,23 +442,21 @@ pub fn Timeline() -> impl IntoView {
     };
     // Also: a newly opened conversation starts at its newest message, and sending follows
     // the message down wherever the user was.
-    Effect::new(
-        move |prev: Option<(Option<ConversationId>, Option<String>)>| {
-            window.track();
-            let open = ctx.selected.get();
-            let (_, pending) = newest(&rows.get());
-            let (was_open, was_pending) = prev.unwrap_or_default();
-            if was_open != open || (pending.is_some() && pending != was_pending) {
-                stick.set(true);
-                if was_open != open {
-                    left_at.set(None);
-                    cache.get_value().borrow_mut().anchor = None;
-                }
+    Effect::new(move |prev: Option<(Option<ConversationId>, Option<i64>)>| {
+        shown.track();
+        let open = ctx.selected.get();
+        let (_, pending) = newest(&entries.get());
+        let (was_open, was_pending) = prev.unwrap_or_default();
+        if was_open != open || (pending.is_some() && pending != was_pending) {
+            stick.set(true);
+            if was_open != open {
+                left_at.set(None);
+                cache.get_value().borrow_mut().anchor = None;
             }
-            request_animation_frame(settle);
-            (open, pending)
-        },
-    );
+        }
+        request_animation_frame(settle);
+        (open, pending)
+    });
 
     let on_scroll = move |_| {
         let Some(el) = scroller.get_untracked() else {
@@ -485,47 +477,30 @@ pub fn Timeline() -> impl IntoView {
         let top = f64::from(el.scroll_top());
         let vh = f64::from(el.client_height());
         scroll_top.set(top);
-        let rows = rows.get_untracked();
         let bottom = at_bottom(top, vh, f64::from(el.scroll_height()), BOTTOM_SLACK_PX);
         if bottom != stick.get_untracked() {
             stick.set(bottom);
-            left_at.set(if bottom { None } else { newest(&rows).0 });
+            left_at.set(if bottom {
+                None
+            } else {
+                newest(&entries.get_untracked()).0
+            });
         }
-        let anchor = current
-            .anchor(top)
-            .and_then(|(i, offset)| rows.get(i).map(|r| (r.key, offset)));
+        let anchor = current.anchor(top).and_then(|(i, offset)| {
+            rows.with_untracked(|rows| rows.get(i).map(|r| (r.key, offset)))
+        });
         cache.get_value().borrow_mut().anchor = anchor;
         if top < LOAD_OLDER_PX {
             load_older();
         }
     };
 
-    let jump_label = move || {
-        let arrived = left_at
-            .get()
-            .map_or(0, |since| arrived_since(&rows.get(), since));
-        match arrived {
-            0 => "↓ Latest".to_string(),
-            1 => "↓ 1 new message".to_string(),
-            n => format!("↓ {n} new messages"),
-        }
-    };
-    let jump = move |_| {
-        stick.set(true);
-        left_at.set(None);
-        if let Some(el) = scroller.get_untracked() {
-            el.set_scroll_top(el.scroll_height());
-        }
-    };
-
-    // Elements hidden rather than `Show`n, and text rather than optional views: each kind of
-    // reactive view is more generic code in the bundle.
     view! {
         <div class="mw-timeline">
             <div
                 class="mw-messages mw-tl-scroll"
                 data-testid="timeline"
-                data-rows=move || rows.get().len().to_string()
+                data-rows=move || rows.with(|r| r.len().to_string())
                 node_ref=scroller
                 on:scroll=on_scroll
             >
@@ -535,35 +510,15 @@ pub fn Timeline() -> impl IntoView {
                     node_ref=list
                 >
                     <For
-                        each=move || shown(&rows.get(), window.get()).to_vec()
+                        each=move || shown.get()
                         key=|row| row.render.clone()
                         children=move |row| render_row(row, retry)
                     />
                 </ol>
             </div>
-            <div class="mw-older mw-tl-older" hidden=move || !paging(ctx).0>
-                <button
-                    type="button"
-                    class="mw-link"
-                    data-testid="load-older"
-                    disabled=move || paging(ctx).1
-                    on:click=move |_| load_older()
-                >
-                    {move || if paging(ctx).1 { "Loading…" } else { "Load older" }}
-                </button>
-            </div>
-            <button
-                type="button"
-                class="mw-tl-jump"
-                data-testid="jump-latest"
-                hidden=move || stick.get()
-                on:click=jump
-            >
-                {jump_label}
-            </button>
-            <div class="mw-tl-typing" data-testid="typing" aria-live="polite">
-                {move || typing(ctx, tick).unwrap_or_default()}
-            </div>
+            <LoadOlder paging=Signal::derive(move || paging(ctx)) on_load=Callback::new(move |()| load_older()) />
+            <JumpToLatest state=state />
+            <TypingLine />
         </div>
     }
 }
