@@ -21,12 +21,33 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
+thread_local! {
+    /// The widgets on this page, by host element; a widget lives until it is unmounted.
+    static MOUNTED: std::cell::RefCell<Vec<(HtmlElement, Box<dyn std::any::Any>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Mounts the widget into `host` (its existing children are kept; the widget is appended).
+/// A host that already holds a widget gets a fresh one in its place.
 pub fn mount(host: HtmlElement, config: Config) {
-    let handle = leptos::mount::mount_to(host, move || {
+    unmount(&host);
+    let handle = leptos::mount::mount_to(host.clone(), move || {
         leptos::prelude::view! { <ui::App config=config /> }
     });
-    handle.forget();
+    MOUNTED.with(|m| m.borrow_mut().push((host, Box::new(handle))));
+}
+
+/// Removes the widget from `host`: its views, connection, timers and listeners go with it.
+/// Nothing happens when `host` holds no widget.
+pub fn unmount(host: &HtmlElement) {
+    let gone: Vec<_> = MOUNTED.with(|m| {
+        let mut m = m.borrow_mut();
+        let (gone, kept) = m.drain(..).partition(|(h, _)| h == host);
+        *m = kept;
+        gone
+    });
+    // Dropped outside the borrow: unmounting runs cleanups that may mount again.
+    drop(gone);
 }
 
 fn non_empty(v: Option<String>) -> Option<String> {
@@ -67,6 +88,12 @@ pub fn config_from_options(options: &JsValue) -> Config {
 #[wasm_bindgen(js_name = mountMessenger)]
 pub fn mount_messenger(host: HtmlElement, options: JsValue) {
     mount(host, config_from_options(&options));
+}
+
+/// JS entry point for portals: `unmountMessenger(element)`.
+#[wasm_bindgen(js_name = unmountMessenger)]
+pub fn unmount_messenger(host: HtmlElement) {
+    unmount(&host);
 }
 
 /// Mounts the widget into every `[data-messenger-autostart]` element of the page.

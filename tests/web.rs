@@ -782,3 +782,31 @@ async fn full_flow_against_a_fake_server() {
 
     js("window.WebSocket = window.__mwRealWebSocket");
 }
+
+#[wasm_bindgen_test]
+async fn unmount_removes_the_widget_and_it_can_come_back() {
+    let host = fresh_host();
+    let config = || Config {
+        server: Some("http://127.0.0.1:9".into()),
+        token: Some("t".into()),
+        db_name: Some(unique("unmount")),
+        ..Config::default()
+    };
+    messenger_widget::mount(host.clone(), config());
+    settle().await;
+    assert_eq!(count(&host, ".mw-root"), 1);
+    assert_eq!(count(&host, "[data-testid=unread-counter]"), 1);
+    // Mounting into the same host replaces the widget instead of stacking a second one.
+    messenger_widget::mount(host.clone(), config());
+    settle().await;
+    assert_eq!(count(&host, ".mw-root"), 1);
+    messenger_widget::unmount(&host);
+    settle().await;
+    assert_eq!(count(&host, ".mw-root"), 0, "{}", host.inner_html());
+    // Unmounting again is harmless, and the widget can be mounted anew.
+    messenger_widget::unmount(&host);
+    messenger_widget::mount(host.clone(), config());
+    settle().await;
+    assert_eq!(count(&host, ".mw-root"), 1);
+    messenger_widget::unmount(&host);
+}

@@ -95,6 +95,21 @@ try {
   await alice.page.getByTestId('settings-button').click();
   await shot(alice.page, '09-settings');
   await alice.context.close();
+
+  // The same conversation at the sizes a portal gives the widget: the list, the chat and
+  // the settings at each.
+  for (const viewport of [{ width: 360, height: 640 }, { width: 420, height: 700 }, { width: 1280, height: 800 }]) {
+    const size = `${viewport.width}x${viewport.height}`;
+    const small = await signIn(browser, server.url, 'alice', 'demo', viewport);
+    await shot(small.page, `size-${size}-1-list`);
+    await openChatWith(small.page, 'bob');
+    await small.page.getByTestId('attachment-thumb').first().waitFor();
+    await shot(small.page, `size-${size}-2-chat`);
+    if (viewport.width < 640) await small.page.getByTestId('chat-back').click();
+    await small.page.getByTestId('settings-button').click();
+    await shot(small.page, `size-${size}-3-settings`);
+    await small.context.close();
+  }
   await bob.context.close();
 } finally {
   await browser.close();
