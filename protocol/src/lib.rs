@@ -138,6 +138,12 @@ pub enum ClientFrame {
     MarkAllNotificationsRead {
         id: CommandId,
     },
+    /// Marks read every notification of the caller about `conversation_id` (a client that
+    /// opens a conversation from a notification has not necessarily loaded them all).
+    MarkConversationNotificationsRead {
+        id: CommandId,
+        conversation_id: ConversationId,
+    },
     /// A reminder notification for the caller at `at`.
     SetReminder {
         id: CommandId,
@@ -178,6 +184,7 @@ impl ClientFrame {
             | ClientFrame::ListNotifications { id, .. }
             | ClientFrame::MarkNotificationRead { id, .. }
             | ClientFrame::MarkAllNotificationsRead { id }
+            | ClientFrame::MarkConversationNotificationsRead { id, .. }
             | ClientFrame::SetReminder { id, .. }
             | ClientFrame::UpdateSettings { id, .. }
             | ClientFrame::MarkChannelsSeen { id, .. } => Some(id),

@@ -30,6 +30,9 @@ fn command_type(frame: &ClientFrame) -> &'static str {
         ClientFrame::ListNotifications { .. } => "list_notifications",
         ClientFrame::MarkNotificationRead { .. } => "mark_notification_read",
         ClientFrame::MarkAllNotificationsRead { .. } => "mark_all_notifications_read",
+        ClientFrame::MarkConversationNotificationsRead { .. } => {
+            "mark_conversation_notifications_read"
+        }
         ClientFrame::SetReminder { .. } => "set_reminder",
         ClientFrame::UpdateSettings { .. } => "update_settings",
         ClientFrame::MarkChannelsSeen { .. } => "mark_channels_seen",
@@ -110,6 +113,10 @@ fn one_of_each_command() -> Vec<ClientFrame> {
             notification_id: 31,
         },
         ClientFrame::MarkAllNotificationsRead { id: id() },
+        ClientFrame::MarkConversationNotificationsRead {
+            id: id(),
+            conversation_id: 4,
+        },
         ClientFrame::SetReminder {
             id: id(),
             at: 1_764_100_800_000,
