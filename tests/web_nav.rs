@@ -284,12 +284,16 @@ async fn counters_panels_popups_and_tree() {
     let lists = sent_of_type("list_notifications");
     assert_eq!(lists.len(), 2);
     assert_eq!(lists[1]["before"], 40);
+    // Opening Bob's conversation from one notification reads every one about it, the
+    // high-importance one included.
     click("[data-testid=notification][data-notification-id='41']");
     settle().await;
-    let marks = sent_of_type("mark_notification_read");
+    let marks = sent_of_type("mark_conversation_notifications_read");
     assert_eq!(marks.len(), 1);
-    assert_eq!(marks[0]["notification_id"], 41);
-    assert_eq!(text_of("[data-testid=notifications-counter]"), "4");
+    assert_eq!(marks[0]["conversation_id"], 10);
+    assert!(sent_of_type("mark_notification_read").is_empty());
+    assert_eq!(text_of("[data-testid=notifications-counter]"), "3");
+    assert_eq!(qa("[data-testid=notification][data-read=false]"), 0);
     assert_eq!(qa("[data-testid=notification-toast]"), 0, "read: no toast");
     assert_eq!(text_of("[data-testid=chat-title]"), "Bob Nguyen");
     // Live while open: on top.

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use messenger_protocol::{
     AckResult, ClientFrame, ConversationId, ErrorCode, Event, Importance, Message, MessageId,
-    ResetReason, ResumePosition, ServerFrame, UserId, Welcome, CLOSE_UNAUTHORIZED,
-    CLOSE_UNSUPPORTED_VERSION, PROTOCOL_VERSION,
+    Notification, NotificationId, ResetReason, ResumePosition, ServerFrame, UserId, Welcome,
+    CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION, PROTOCOL_VERSION,
 };
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
@@ -42,6 +42,7 @@ checks![
     resume_wrong_epoch,
     history_paging,
     authorization,
+    conversation_notifications_read,
     message_too_large,
     frame_too_large,
     rate_limit,
@@ -596,6 +597,154 @@ async fn authorization(ctx: &Ctx) -> Check {
     );
     alice.close().await;
     carol.close().await;
+    Ok(())
+}
+
+impl Ctx {
+    fn mark_conversation(&self, conversation: ConversationId) -> ClientFrame {
+        ClientFrame::MarkConversationNotificationsRead {
+            id: self.id(),
+            conversation_id: conversation,
+        }
+    }
+
+    /// `(newest notifications, unread count)`.
+    async fn notifications(&self, conn: &mut Conn) -> Check<(Vec<Notification>, u32)> {
+        let frame = ClientFrame::ListNotifications {
+            id: self.id(),
+            before: None,
+            limit: 20,
+        };
+        match conn.ack(&frame).await? {
+            AckResult::Notifications {
+                notifications,
+                unread,
+                ..
+            } => Ok((notifications, unread)),
+            other => Err(format!("list_notifications acked with {other:?}")),
+        }
+    }
+}
+
+fn notifications_read(event: &Event) -> Option<(&[NotificationId], bool, u32)> {
+    match event {
+        Event::NotificationsRead {
+            notification_ids,
+            all,
+            unread,
+        } => Some((notification_ids, *all, *unread)),
+        _ => None,
+    }
+}
+
+async fn conversation_notifications_read(ctx: &Ctx) -> Check {
+    let (mut alice, _) = ctx.connect(ALICE).await?;
+    let (mut other_tab, _) = ctx.connect(ALICE).await?;
+    let (mut bob, _) = ctx.connect(BOB).await?;
+    let (mut carol, _) = ctx.connect(CAROL).await?;
+    let with_bob = ctx.direct(&mut bob, ALICE).await?;
+    let with_carol = ctx.direct(&mut carol, ALICE).await?;
+    // What an earlier run may have left unread about these must not count.
+    for conversation in [with_bob, with_carol] {
+        alice.ack(&ctx.mark_conversation(conversation)).await?;
+    }
+    ctx.drain(&mut alice).await?;
+    ctx.drain(&mut other_tab).await?;
+
+    let high = |conversation, text: &str| ClientFrame::SendMessage {
+        id: ctx.id(),
+        conversation_id: conversation,
+        text: format!("{text} {}", ctx.run),
+        importance: Importance::High,
+        attachments: Vec::new(),
+    };
+    sent(bob.ack(&high(with_bob, "urgent")).await?)?;
+    sent(bob.ack(&high(with_bob, "still urgent")).await?)?;
+    sent(carol.ack(&high(with_carol, "urgent too")).await?)?;
+    let mut about_bob = Vec::new();
+    let mut about_carol = Vec::new();
+    alice
+        .events_until(|event| {
+            if let Event::NotificationCreated { notification } = event {
+                if notification.conversation_id == Some(with_bob) {
+                    about_bob.push(notification.id);
+                } else if notification.conversation_id == Some(with_carol) {
+                    about_carol.push(notification.id);
+                }
+            }
+            about_bob.len() == 2 && about_carol.len() == 1
+        })
+        .await
+        .map_err(|e| format!("waiting for a notification of each high-importance message: {e}"))?;
+    about_bob.sort_unstable();
+    let (_, before) = ctx.notifications(&mut alice).await?;
+
+    alice.ack(&ctx.mark_conversation(with_bob)).await?;
+    for (who, conn) in [
+        ("the tab that asked", &mut alice),
+        ("another tab", &mut other_tab),
+    ] {
+        let events = ctx.drain(conn).await?;
+        let read: Vec<_> = events
+            .iter()
+            .filter_map(|(_, e)| notifications_read(e))
+            .collect();
+        let [(ids, all, unread)] = read.as_slice() else {
+            return Err(format!(
+                "{who} got {} notifications_read events, expected one: {read:?}",
+                read.len()
+            ));
+        };
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ensure!(
+            ids == about_bob && !all,
+            "{who}: notifications_read lists {ids:?} (all: {all}), expected {about_bob:?}"
+        );
+        ensure!(
+            *unread == before.saturating_sub(2),
+            "{who}: notifications_read says {unread} unread; {before} before, 2 read"
+        );
+    }
+    let (listed, _) = ctx.notifications(&mut alice).await?;
+    for n in listed.iter().filter(|n| about_bob.contains(&n.id)) {
+        ensure!(
+            n.read,
+            "notification {} about the conversation is not read",
+            n.id
+        );
+    }
+    let other = listed.iter().find(|n| n.id == about_carol[0]);
+    ensure!(
+        other.is_some_and(|n| !n.read),
+        "the notification about another conversation is read or gone: {other:?}"
+    );
+
+    alice.ack(&ctx.mark_conversation(with_bob)).await?;
+    let again: Vec<_> = ctx
+        .drain(&mut alice)
+        .await?
+        .into_iter()
+        .filter(|(_, e)| notifications_read(e).is_some())
+        .collect();
+    ensure!(
+        again.is_empty(),
+        "with nothing left to read, notifications_read was still sent: {again:?}"
+    );
+    expect_code(
+        carol.refusal(&ctx.mark_conversation(with_bob)).await?,
+        ErrorCode::NotFound,
+        "mark_conversation_notifications_read by a non-member",
+    )?;
+    expect_code(
+        carol.refusal(&ctx.mark_conversation(i64::MAX - 7)).await?,
+        ErrorCode::NotFound,
+        "mark_conversation_notifications_read of a missing conversation",
+    )?;
+    alice.ack(&ctx.mark_conversation(with_carol)).await?;
+    for conn in [alice, other_tab, bob, carol] {
+        conn.close().await;
+    }
     Ok(())
 }
 

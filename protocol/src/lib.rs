@@ -5,15 +5,6 @@
 
 use serde::{Deserialize, Serialize};
 
-mod decode;
-mod encode;
-mod json;
-pub use decode::{
-    attachment_from_str, http_error_from_str, login_response_from_str, server_frame_from_str,
-};
-pub use encode::{client_frame_to_string, login_request_to_string};
-pub use json::DecodeError;
-
 /// The protocol version this crate speaks. A server refuses a `hello` with any other version.
 pub const PROTOCOL_VERSION: u32 = 1;
 
@@ -147,6 +138,12 @@ pub enum ClientFrame {
     MarkAllNotificationsRead {
         id: CommandId,
     },
+    /// Marks read every notification of the caller about `conversation_id` (a client that
+    /// opens a conversation from a notification has not necessarily loaded them all).
+    MarkConversationNotificationsRead {
+        id: CommandId,
+        conversation_id: ConversationId,
+    },
     /// A reminder notification for the caller at `at`.
     SetReminder {
         id: CommandId,
@@ -187,6 +184,7 @@ impl ClientFrame {
             | ClientFrame::ListNotifications { id, .. }
             | ClientFrame::MarkNotificationRead { id, .. }
             | ClientFrame::MarkAllNotificationsRead { id }
+            | ClientFrame::MarkConversationNotificationsRead { id, .. }
             | ClientFrame::SetReminder { id, .. }
             | ClientFrame::UpdateSettings { id, .. }
             | ClientFrame::MarkChannelsSeen { id, .. } => Some(id),
@@ -534,60 +532,13 @@ pub struct Message {
 /// A membership change shown as a line in the conversation.
 ///
 /// On the wire an object tagged by `action`, e.g. `{"action":"added","user_id":3,"by":1}`.
-/// `Serialize` is derived; `Deserialize` is written by hand (see below) so that decoding a
-/// [`Message`] does not pull in serde's buffered tagged-enum machinery.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum SystemEvent {
     Joined { user_id: UserId },
     Left { user_id: UserId },
     Added { user_id: UserId, by: UserId },
     Created { by: UserId },
-}
-
-/// Accepts what `#[derive(Deserialize)]` with `#[serde(tag = "action")]` accepts, without
-/// serde's `Content` buffering: the object is read once into one flat struct (`action`, the
-/// tag, in any position) and the fields the action needs must be there. Unknown fields are
-/// ignored. One difference from the derived impl: `user_id` or `by` with a value that is not
-/// an integer (or `null`) is an error even for an action that does not use that field.
-impl<'de> Deserialize<'de> for SystemEvent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-
-        #[derive(Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        enum Action {
-            Joined,
-            Left,
-            Added,
-            Created,
-        }
-        #[derive(Deserialize)]
-        struct Flat {
-            action: Action,
-            #[serde(default)]
-            user_id: Option<UserId>,
-            #[serde(default)]
-            by: Option<UserId>,
-        }
-
-        let f = Flat::deserialize(d)?;
-        let user_id = || f.user_id.ok_or_else(|| D::Error::missing_field("user_id"));
-        let by = || f.by.ok_or_else(|| D::Error::missing_field("by"));
-        Ok(match f.action {
-            Action::Joined => SystemEvent::Joined {
-                user_id: user_id()?,
-            },
-            Action::Left => SystemEvent::Left {
-                user_id: user_id()?,
-            },
-            Action::Added => SystemEvent::Added {
-                user_id: user_id()?,
-                by: by()?,
-            },
-            Action::Created => SystemEvent::Created { by: by()? },
-        })
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -180,6 +180,9 @@ fn run(
         ClientFrame::MarkAllNotificationsRead { .. } => {
             crate::notifications::mark_all_read(core, user)
         }
+        ClientFrame::MarkConversationNotificationsRead {
+            conversation_id, ..
+        } => crate::notifications::mark_conversation_read(core, user, conversation_id),
         ClientFrame::SetReminder {
             at,
             text,

@@ -237,6 +237,35 @@ pub fn mark_all_read(core: &mut Core, user: UserId) -> Result<AckResult, Command
     })
 }
 
+/// `mark_conversation_notifications_read`: every unread notification of the caller about a
+/// conversation they are in; only a change is announced, listing what changed.
+pub fn mark_conversation_read(
+    core: &mut Core,
+    user: UserId,
+    conversation: ConversationId,
+) -> Result<AckResult, CommandError> {
+    core.write(|tx| {
+        if !tx.store.is_member(conversation, user)? {
+            return Err(CommandError::no_such_conversation());
+        }
+        let changed = tx
+            .store
+            .set_conversation_notifications_read(user, conversation)?;
+        if !changed.is_empty() {
+            let unread = tx.store.unread_notifications(user)?;
+            tx.emit(
+                user,
+                Event::NotificationsRead {
+                    notification_ids: changed,
+                    all: false,
+                    unread,
+                },
+            )?;
+        }
+        Ok(AckResult::Done)
+    })
+}
+
 /// `set_reminder`. A resend with the same command id returns the first answer, even once
 /// `at` has passed.
 pub fn set_reminder(
@@ -551,6 +580,25 @@ impl Store {
             "UPDATE notifications SET read = 1 WHERE user_id = ?1 AND read = 0",
             [user],
         )?)
+    }
+
+    /// Marks the user's unread notifications about `conversation` read; returns their ids,
+    /// ascending.
+    fn set_conversation_notifications_read(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+    ) -> Result<Vec<NotificationId>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "UPDATE notifications SET read = 1
+             WHERE user_id = ?1 AND conversation_id = ?2 AND read = 0 RETURNING id",
+        )?;
+        let mut ids = stmt
+            .query_map(params![user, conversation], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<NotificationId>>>()?;
+        // RETURNING gives no order.
+        ids.sort_unstable();
+        Ok(ids)
     }
 
     fn reminder_by_client_id(

@@ -124,6 +124,10 @@ fn templates() -> Vec<String> {
             notification_id: 1,
         },
         ClientFrame::MarkAllNotificationsRead { id: id() },
+        ClientFrame::MarkConversationNotificationsRead {
+            id: id(),
+            conversation_id: 1,
+        },
         ClientFrame::SetReminder {
             id: id(),
             at: 1,

@@ -213,6 +213,147 @@ async fn another_users_notification_is_not_found() {
     server.shutdown().await.unwrap();
 }
 
+fn notifications_read(events: Vec<(u64, Event)>) -> Vec<Event> {
+    events
+        .into_iter()
+        .map(|(_, e)| e)
+        .filter(|e| matches!(e, Event::NotificationsRead { .. }))
+        .collect()
+}
+
+fn mark_conversation(id: &str, conversation_id: i64) -> ClientFrame {
+    ClientFrame::MarkConversationNotificationsRead {
+        id: id.to_owned(),
+        conversation_id,
+    }
+}
+
+#[tokio::test]
+async fn reading_a_conversations_notifications_reaches_every_tab_once() {
+    let dir = TempDir::new("conversation-read");
+    let server = start_with(fast_config(&dir)).await;
+    let addr = server.local_addr();
+    let (mut alice, welcome) = Client::login(addr, "alice").await;
+    let dave_token = login(addr, "dave").await;
+    let (mut tab1, _) = Client::hello(addr, &dave_token).await;
+    let (mut tab2, _) = Client::hello(addr, &dave_token).await;
+    let team = engineering(&welcome);
+    let direct = alice.open_direct(user_id(&welcome, "dave")).await.id;
+
+    // Four notifications about the team (a reminder, a high-importance message, a mention,
+    // a high-importance mention) and one about the direct conversation.
+    tab1.ack(reminder(
+        "rem-team",
+        now_ms() + 100,
+        "check the build",
+        Some(team),
+    ))
+    .await;
+    tab1.wait_for(|event| match event {
+        Event::NotificationCreated { notification } => Some(notification),
+        _ => None,
+    })
+    .await;
+    alice
+        .send_with(team, "deploy freeze", Importance::High)
+        .await;
+    alice.send_message(team, "@dave review please").await;
+    alice.send_with(team, "@dave now", Importance::High).await;
+    alice.send_with(direct, "call me", Importance::High).await;
+    let created = tab2.created_notifications().await;
+    assert_eq!(created.len(), 5, "{created:?}");
+    let about_team: Vec<_> = created
+        .iter()
+        .filter(|n| n.conversation_id == Some(team))
+        .map(|n| n.id)
+        .collect();
+    assert_eq!(about_team.len(), 4);
+    tab1.drain_events().await;
+
+    assert_eq!(
+        tab1.ack(mark_conversation("cr-1", team)).await,
+        AckResult::Done
+    );
+    let expected = Event::NotificationsRead {
+        notification_ids: about_team,
+        all: false,
+        unread: 1,
+    };
+    assert_eq!(
+        notifications_read(tab1.drain_events().await),
+        vec![expected.clone()]
+    );
+    assert_eq!(notifications_read(tab2.drain_events().await), [expected]);
+    let (list, _, unread) = tab2.notifications(None, 10).await;
+    assert_eq!(unread, 1);
+    for n in &list {
+        assert_eq!(n.read, n.conversation_id == Some(team), "{n:?}");
+    }
+
+    // A resend, then another tab asking again: acked, nothing changes or is announced.
+    assert_eq!(
+        tab1.ack(mark_conversation("cr-1", team)).await,
+        AckResult::Done
+    );
+    assert_eq!(
+        tab2.ack(mark_conversation("cr-2", team)).await,
+        AckResult::Done
+    );
+    assert!(notifications_read(tab1.drain_events().await).is_empty());
+    assert!(notifications_read(tab2.drain_events().await).is_empty());
+
+    // Only what existed is read: a later one about the team is unread again.
+    alice.send_message(team, "@dave one more").await;
+    let later = tab2.created_notifications().await;
+    assert_eq!(later.len(), 1);
+    let (_, welcome) = Client::hello(addr, &dave_token).await;
+    assert_eq!(welcome.unread_notifications, 2);
+    assert_eq!(
+        tab2.ack(mark_conversation("cr-3", team)).await,
+        AckResult::Done
+    );
+    assert_eq!(
+        notifications_read(tab2.drain_events().await),
+        [Event::NotificationsRead {
+            notification_ids: vec![later[0].id],
+            all: false,
+            unread: 1,
+        }]
+    );
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn reading_a_conversations_notifications_needs_membership_and_stays_with_the_caller() {
+    let dir = TempDir::new("conversation-read-authz");
+    let server = start_with(fast_config(&dir)).await;
+    let addr = server.local_addr();
+    let (mut alice, welcome) = Client::login(addr, "alice").await;
+    let (mut dave, _) = Client::login(addr, "dave").await;
+    let (mut bob, _) = Client::login(addr, "bob").await;
+    let team = engineering(&welcome);
+    alice.send_message(team, "@dave @alice secret plans").await;
+    assert_eq!(dave.created_notifications().await.len(), 1);
+
+    // Bob is not in the team; an id that does not exist looks the same.
+    for (i, conversation) in [team, team + 1000, -1, i64::MAX].into_iter().enumerate() {
+        let frame = mark_conversation(&format!("x-{i}"), conversation);
+        assert_eq!(bob.error(frame).await, ErrorCode::NotFound);
+    }
+    // Alice is a member with nothing about it unread: acked, nothing announced, and
+    // dave's notification stays his and unread.
+    assert_eq!(
+        alice.ack(mark_conversation("a-1", team)).await,
+        AckResult::Done
+    );
+    assert!(notifications_read(alice.drain_events().await).is_empty());
+    assert!(dave.drain_events().await.is_empty(), "dave heard nothing");
+    let (list, _, unread) = dave.notifications(None, 10).await;
+    assert_eq!(unread, 1);
+    assert!(!list[0].read);
+    server.shutdown().await.unwrap();
+}
+
 fn reminder(id: &str, at: i64, text: &str, conversation_id: Option<i64>) -> ClientFrame {
     ClientFrame::SetReminder {
         id: id.to_owned(),

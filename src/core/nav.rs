@@ -250,6 +250,49 @@ impl Session {
         })
     }
 
+    /// Marks read every notification about `conversation`, for a conversation opened from a
+    /// notification: at once for those known here, and on the server for all of them (older
+    /// pages included; its event then sets the exact count). Its pop-ups go away either way.
+    /// Nothing is sent while nothing at all is unread.
+    pub fn mark_conversation_notifications_read(
+        &mut self,
+        conversation: ConversationId,
+    ) -> Option<ClientFrame> {
+        let known = self.nav.notifications.unread_about(conversation);
+        self.nav.notifications.dismiss_about(conversation);
+        if self.state.unread_notifications == 0 {
+            return None;
+        }
+        let id = self.nav_command(Pending::MarkNotificationRead)?;
+        self.nav.notifications.read(&known, false);
+        let known = u32::try_from(known.len()).unwrap_or(u32::MAX);
+        self.state.unread_notifications = self.state.unread_notifications.saturating_sub(known);
+        Some(ClientFrame::MarkConversationNotificationsRead {
+            id,
+            conversation_id: conversation,
+        })
+    }
+
+    /// The user opened notification `id` (its toast, its dialog or its row in the center).
+    /// When it is about a conversation known here, that conversation is the one to show and
+    /// every notification about it becomes read; otherwise just this one does.
+    pub fn open_notification(
+        &mut self,
+        id: NotificationId,
+    ) -> (Option<ClientFrame>, Option<ConversationId>) {
+        let conversation = self
+            .nav
+            .notifications
+            .get(id)
+            .and_then(|n| n.conversation_id)
+            .filter(|c| self.state.conversations.contains_key(c));
+        let frame = match conversation {
+            Some(c) => self.mark_conversation_notifications_read(c),
+            None => self.mark_notification_read(id),
+        };
+        (frame, conversation)
+    }
+
     pub fn mark_all_notifications_read(&mut self) -> Option<ClientFrame> {
         let id = self.nav_command(Pending::MarkNotificationRead)?;
         self.nav.notifications.read(&[], true);
@@ -278,7 +321,7 @@ mod tests {
     use crate::core::channels::tests::chan;
     use crate::core::notifications::tests::notif;
     use crate::core::state::tests::{direct, welcome};
-    use messenger_protocol::{ErrorCode, Importance, SendKey, Settings};
+    use messenger_protocol::{ErrorCode, Importance, Notification, SendKey, Settings};
 
     fn online() -> Session {
         let mut s = Session::new("t");
@@ -491,6 +534,166 @@ mod tests {
         s.disconnected();
         s.receive(welcome(), None);
         assert!(!s.nav.notifications.loaded);
+    }
+
+    fn about(id: NotificationId, conversation: ConversationId, high: bool) -> Notification {
+        let importance = if high {
+            Importance::High
+        } else {
+            Importance::Normal
+        };
+        Notification {
+            conversation_id: Some(conversation),
+            ..notif(id, importance, false)
+        }
+    }
+
+    fn unread_ids(s: &Session) -> Vec<NotificationId> {
+        s.nav
+            .notifications
+            .items
+            .iter()
+            .filter(|n| !n.read)
+            .map(|n| n.id)
+            .collect()
+    }
+
+    #[test]
+    fn opening_a_conversation_from_a_notification_reads_every_one_about_it() {
+        let mut s = online();
+        s.state.unread_notifications = 4;
+        let first = s.list_notifications(false).unwrap();
+        s.receive(
+            ack(
+                &first,
+                AckResult::Notifications {
+                    notifications: vec![about(6, 10, false), about(5, 11, false)],
+                    has_more: true,
+                    unread: 4,
+                },
+            ),
+            None,
+        );
+        // A high-importance message in conversation 10: its dialog pops up.
+        let live = event(
+            &s,
+            Event::NotificationCreated {
+                notification: about(7, 10, true),
+            },
+        );
+        s.receive(live, None);
+        assert_eq!(s.state.unread_notifications, 5);
+        assert_eq!(s.nav.notifications.popups.len(), 1);
+
+        let (frame, open) = s.open_notification(7);
+        assert_eq!(open, Some(10));
+        let Some(ClientFrame::MarkConversationNotificationsRead {
+            conversation_id: 10,
+            ..
+        }) = &frame
+        else {
+            panic!("{frame:?}");
+        };
+        assert!(s.nav.notifications.popups.is_empty(), "the dialog is gone");
+        assert_eq!(unread_ids(&s), [5], "both about 10 read at once");
+        assert_eq!(s.state.unread_notifications, 3);
+
+        // The server also read one on a page never loaded here (2): its event has the count.
+        let read = event(
+            &s,
+            Event::NotificationsRead {
+                notification_ids: vec![2, 6, 7],
+                all: false,
+                unread: 2,
+            },
+        );
+        s.receive(read, None);
+        assert_eq!(s.state.unread_notifications, 2);
+        let listed: Vec<_> = s.nav.notifications.items.iter().map(|n| n.id).collect();
+        assert_eq!(listed, [7, 6, 5], "an id not loaded is not made up");
+        s.receive(ack(frame.as_ref().unwrap(), AckResult::Done), None);
+        assert_eq!(s.state.unread_notifications, 2);
+
+        // From the center, a read row about 10: still sent, older unread ones may exist.
+        let (frame, open) = s.open_notification(6);
+        assert_eq!(open, Some(10));
+        assert!(matches!(
+            frame,
+            Some(ClientFrame::MarkConversationNotificationsRead { .. })
+        ));
+        assert_eq!(
+            s.state.unread_notifications, 2,
+            "none known here to subtract"
+        );
+
+        // About a conversation not known here (left since): only that one is read.
+        let live = event(
+            &s,
+            Event::NotificationCreated {
+                notification: about(8, 99, false),
+            },
+        );
+        s.receive(live, None);
+        let (frame, open) = s.open_notification(8);
+        assert_eq!(open, None);
+        assert!(matches!(
+            frame,
+            Some(ClientFrame::MarkNotificationRead {
+                notification_id: 8,
+                ..
+            })
+        ));
+        assert_eq!(s.state.unread_notifications, 2);
+    }
+
+    #[test]
+    fn nothing_unread_or_offline_sends_nothing_but_the_popups_go() {
+        let mut s = online();
+        assert_eq!(s.state.unread_notifications, 0);
+        assert!(s.mark_conversation_notifications_read(10).is_none());
+
+        let live = event(
+            &s,
+            Event::NotificationCreated {
+                notification: about(3, 10, false),
+            },
+        );
+        s.receive(live, None);
+        s.disconnected();
+        assert!(s.mark_conversation_notifications_read(10).is_none());
+        assert!(s.nav.notifications.popups.is_empty());
+        assert_eq!(s.state.unread_notifications, 1, "not read while offline");
+    }
+
+    #[test]
+    fn read_events_for_notifications_not_loaded_set_the_counter() {
+        let mut s = online();
+        s.state.unread_notifications = 9;
+        for id in [20, 21] {
+            let live = event(
+                &s,
+                Event::NotificationCreated {
+                    notification: about(id, 10, false),
+                },
+            );
+            s.receive(live, None);
+        }
+        assert!(!s.nav.notifications.loaded);
+        assert_eq!(s.state.unread_notifications, 11);
+        // Another tab read old ones this tab never listed.
+        let read = event(
+            &s,
+            Event::NotificationsRead {
+                notification_ids: vec![1, 2, 3, 20],
+                all: false,
+                unread: 7,
+            },
+        );
+        s.receive(read, None);
+        assert_eq!(s.state.unread_notifications, 7);
+        assert!(s.nav.notifications.items.is_empty());
+        let popped: Vec<_> = s.nav.notifications.popups.iter().map(|p| p.id).collect();
+        assert_eq!(popped, [21], "the one read elsewhere is taken down");
     }
 
     #[test]

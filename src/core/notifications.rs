@@ -1,6 +1,6 @@
 //! The notification center's list and the live pop-ups, as a plain reducer.
 
-use messenger_protocol::{Importance, Notification, NotificationId};
+use messenger_protocol::{ConversationId, Importance, Notification, NotificationId};
 
 /// How many notifications a page asks for.
 pub const NOTIFICATION_PAGE: u32 = 20;
@@ -102,6 +102,27 @@ impl NotificationList {
         self.popups.retain(|p| p.id != id);
     }
 
+    /// The unread notifications about `conversation` known here (listed or popped up),
+    /// ascending.
+    pub fn unread_about(&self, conversation: ConversationId) -> Vec<NotificationId> {
+        let mut ids: Vec<NotificationId> = self
+            .items
+            .iter()
+            .chain(&self.popups)
+            .filter(|n| !n.read && n.conversation_id == Some(conversation))
+            .map(|n| n.id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// Takes down the pop-ups about `conversation`: it is on screen now.
+    pub fn dismiss_about(&mut self, conversation: ConversationId) {
+        self.popups
+            .retain(|p| p.conversation_id != Some(conversation));
+    }
+
     /// A fresh snapshot: the list must be fetched again, pop-ups stay.
     pub fn reset(&mut self) {
         self.items.clear();
@@ -194,6 +215,43 @@ pub(crate) mod tests {
         assert!(l.items.iter().all(|n| n.read));
         assert!(l.popups.is_empty());
         assert!(!l.is_unread(42));
+    }
+
+    fn about(id: NotificationId, conversation: Option<ConversationId>, read: bool) -> Notification {
+        Notification {
+            conversation_id: conversation,
+            ..notif(id, Importance::High, read)
+        }
+    }
+
+    #[test]
+    fn unread_about_a_conversation_counts_listed_and_popped_up_once() {
+        let mut l = NotificationList::default();
+        l.created(about(1, Some(7), false));
+        assert_eq!(l.unread_about(7), [1], "popped up, center not loaded yet");
+        l.page(
+            vec![
+                about(4, Some(7), false),
+                about(3, Some(8), false),
+                about(2, Some(7), true),
+                about(1, Some(7), false),
+            ],
+            false,
+            false,
+        );
+        l.created(about(5, None, false));
+        l.created(about(6, Some(7), false));
+        assert_eq!(
+            l.unread_about(7),
+            [1, 4, 6],
+            "each once, read and others left out"
+        );
+        assert_eq!(l.unread_about(8), [3]);
+        assert!(l.unread_about(9).is_empty());
+
+        l.dismiss_about(7);
+        assert_eq!(l.popups.iter().map(|p| p.id).collect::<Vec<_>>(), [5]);
+        assert_eq!(l.unread_about(7), [1, 4, 6], "dismissed is not read");
     }
 
     #[test]

@@ -2,10 +2,7 @@
 
 use std::fmt;
 
-use messenger_protocol::{
-    http_error_from_str, login_request_to_string, login_response_from_str, LoginRequest,
-    LoginResponse,
-};
+use messenger_protocol::{HttpError, LoginRequest, LoginResponse};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
@@ -47,10 +44,11 @@ pub async fn login(
     username: &str,
     password: &str,
 ) -> Result<LoginResponse, LoginError> {
-    let body = login_request_to_string(&LoginRequest {
+    let body = serde_json::to_string(&LoginRequest {
         username: username.to_string(),
         password: password.to_string(),
-    });
+    })
+    .map_err(|_| LoginError::BadResponse)?;
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_body(&wasm_bindgen::JsValue::from_str(&body));
@@ -69,10 +67,10 @@ pub async fn login(
     let status = resp.status();
     let text = body_text(&resp).await.unwrap_or_default();
     if resp.ok() {
-        return login_response_from_str(&text).map_err(|_| LoginError::BadResponse);
+        return serde_json::from_str::<LoginResponse>(&text).map_err(|_| LoginError::BadResponse);
     }
     // The reference server's error body; anything else shows the generic message.
-    let message = http_error_from_str(&text)
+    let message = serde_json::from_str::<HttpError>(&text)
         .map(|b| b.message)
         .unwrap_or_default();
     if status == 401 {

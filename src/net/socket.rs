@@ -105,9 +105,9 @@ impl Socket {
     pub fn send(&self, frame: &ClientFrame) -> bool {
         let ws = self.inner.borrow().ws.clone();
         match ws {
-            Some(ws) if ws.ready_state() == WebSocket::OPEN => ws
-                .send_with_str(&messenger_protocol::client_frame_to_string(frame))
-                .is_ok(),
+            Some(ws) if ws.ready_state() == WebSocket::OPEN => {
+                serde_json::to_string(frame).is_ok_and(|text| ws.send_with_str(&text).is_ok())
+            }
             _ => false,
         }
     }
@@ -202,8 +202,8 @@ fn on_open(weak: &Weak<RefCell<Inner>>) {
         token,
         resume: None,
     };
-    if let Some(ws) = ws {
-        let _ = ws.send_with_str(&messenger_protocol::client_frame_to_string(&hello));
+    if let (Some(ws), Ok(text)) = (ws, serde_json::to_string(&hello)) {
+        let _ = ws.send_with_str(&text);
     }
 }
 
@@ -211,8 +211,7 @@ fn on_text(weak: &Weak<RefCell<Inner>>, text: &str) {
     let Some(inner_rc) = weak.upgrade() else {
         return;
     };
-    // Not serde: the widget's wasm carries no serde_json (see `messenger_protocol::decode`).
-    let frame = match messenger_protocol::server_frame_from_str(text) {
+    let frame = match serde_json::from_str::<ServerFrame>(text) {
         Ok(f) => f,
         Err(e) => {
             web_sys::console::warn_1(&format!("messenger: ignoring bad frame: {e}").into());

@@ -1,7 +1,6 @@
 //! `POST {server}/api/attachments`: the raw image bytes, the session token as a bearer.
 
-use messenger_protocol::Attachment;
-use messenger_protocol::{attachment_from_str, http_error_from_str};
+use messenger_protocol::{Attachment, HttpError};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, Request, RequestInit, Response};
@@ -35,10 +34,10 @@ pub async fn upload(server: &str, token: &str, file: &File) -> Result<Attachment
     }
     .unwrap_or_default();
     if resp.ok() {
-        return attachment_from_str(&text)
+        return serde_json::from_str::<Attachment>(&text)
             .map_err(|_| "The server sent an unexpected answer to the upload.".to_string());
     }
-    let message = http_error_from_str(&text)
+    let message = serde_json::from_str::<HttpError>(&text)
         .ok()
         .map(|e| e.message)
         .filter(|m| !m.is_empty());

@@ -15,19 +15,12 @@ use web_sys::Element;
 /// How long a toast stays.
 const TOAST_MS: u64 = 6_000;
 
-/// Marks a notification read and shows its conversation, if it has one we know.
+/// Shows a notification's conversation, if it has one we know, and marks read every
+/// notification about it (or just this one).
 pub fn activate(ctx: Ctx, nav: NavCtx, id: NotificationId) {
     let (frame, conversation) = ctx
         .session
-        .try_update(|s| {
-            let conversation = s
-                .nav
-                .notifications
-                .get(id)
-                .and_then(|n| n.conversation_id)
-                .filter(|c| s.state.conversations.contains_key(c));
-            (s.mark_notification_read(id), conversation)
-        })
+        .try_update(|s| s.open_notification(id))
         .unwrap_or_default();
     ctx.send(frame);
     if let Some(c) = conversation {

@@ -139,16 +139,24 @@ test('notifications: live counter, toast, dialog, center, mark read', async () =
   assert.equal(await rows.first().getAttribute('data-importance'), 'high', 'newest first');
   assert.equal(await rows.first().getAttribute('data-read'), 'false');
 
+  // Opening Bob's conversation from one of them reads all three about it, high ones too.
   await rows.first().click();
-  await eventually(async () => assert.equal(await count(page, 'notifications-counter'), '2'));
-  await eventually(async () => assert.equal(await rows.first().getAttribute('data-read'), 'true'));
   await eventually(async () => assert.equal(await page.getByTestId('chat-title').textContent(), 'Bob Nguyen'));
+  await eventually(async () => assert.equal(await count(page, 'notifications-counter'), '0'));
+  await eventually(async () => assert.equal(
+    await page.locator('[data-testid="notification"][data-read="false"]').count(), 0));
+  // The server agrees.
+  await page.reload();
+  await waitOnline(page);
+  assert.equal(await count(page, 'notifications-counter'), '0');
+  await page.getByTestId('notifications-counter').click();
+  await eventually(async () => assert.equal(await rows.count(), 3));
 
   // Live while the center is open: on top.
   await bobTellsAlice('@alice one more thing');
   await eventually(async () => assert.equal(await rows.count(), 4));
   assert.match(await rows.first().textContent(), /one more thing/);
-  assert.equal(await count(page, 'notifications-counter'), '3');
+  assert.equal(await count(page, 'notifications-counter'), '1');
 
   await page.getByTestId('mark-all-read').click();
   await eventually(async () => assert.equal(await count(page, 'notifications-counter'), '0'));
