@@ -14,6 +14,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
+use gloo_timers::callback::Timeout;
+
 use crate::core::backoff::Backoff;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,7 +73,8 @@ struct Inner {
     stopped: bool,
     /// Why the server is about to close us, learnt from an error frame.
     refusal: Option<Closed>,
-    timer: Option<i32>,
+    /// The pending reconnect; dropping it cancels it.
+    timer: Option<Timeout>,
     handlers: Rc<Handlers>,
 }
 
@@ -125,11 +128,7 @@ impl Socket {
             inner.stopped = true;
             (inner.ws.take(), inner.timer.take())
         };
-        if let Some(t) = timer {
-            if let Some(w) = web_sys::window() {
-                w.clear_timeout_with_handle(t);
-            }
-        }
+        drop(timer);
         if let Some(ws) = ws {
             ws.set_onopen(None);
             ws.set_onmessage(None);
@@ -273,18 +272,10 @@ fn schedule_reconnect(inner_rc: &Rc<RefCell<Inner>>) {
         inner.backoff.next_delay(js_sys::Math::random())
     };
     let weak = Rc::downgrade(inner_rc);
-    let callback = Closure::once_into_js(move || {
+    let timer = Timeout::new(delay, move || {
         if let Some(inner_rc) = weak.upgrade() {
             connect(&inner_rc);
         }
     });
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    if let Ok(handle) = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-        callback.unchecked_ref(),
-        delay as i32,
-    ) {
-        inner_rc.borrow_mut().timer = Some(handle);
-    }
+    inner_rc.borrow_mut().timer = Some(timer);
 }
