@@ -1,5 +1,11 @@
-//! Browser storage adapters: the token in localStorage, drafts in IndexedDB.
+//! Browser storage adapters: the session token and per-device preferences in localStorage;
+//! drafts, saved messages and canned responses in one IndexedDB database.
 
+mod connection;
 pub mod drafts;
+pub mod error;
+pub mod keys;
+pub mod prefs;
 pub mod saved;
+pub mod schema;
 pub mod token;
