@@ -21,6 +21,8 @@ pub struct Ctx {
     pub socket: StoredValue<Option<Socket>, LocalStorage>,
     pub drafts: StoredValue<Option<DraftStore>, LocalStorage>,
     pub drafts_ready: RwSignal<bool>,
+    /// Conversations holding a saved draft, ascending (the list marks them).
+    pub drafted: RwSignal<Vec<ConversationId>>,
     /// The redraw waiting for the next animation frame, if one is scheduled.
     pub redraw: StoredValue<Option<Redraw>, LocalStorage>,
     /// The debounced draft save, if one is waiting.
@@ -117,9 +119,11 @@ impl Ctx {
         let (Some(store), Some(user)) = (self.drafts.get_value(), self.me_id()) else {
             return;
         };
+        let ctx = *self;
         leptos::task::spawn_local(async move {
-            if let Err(e) = store.save(user, conversation, &text).await {
-                web_sys::console::warn_1(&format!("messenger: {e}").into());
+            match store.save(user, conversation, &text).await {
+                Ok(()) => ctx.mark_drafted(conversation, !text.trim().is_empty()),
+                Err(e) => web_sys::console::warn_1(&format!("messenger: {e}").into()),
             }
         });
     }
@@ -137,6 +141,19 @@ impl Ctx {
             text: pending,
             _timer: timer,
         }));
+    }
+
+    /// Records whether `conversation` holds a saved draft.
+    fn mark_drafted(&self, conversation: ConversationId, has_draft: bool) {
+        self.drafted.try_update(
+            |list| match (list.binary_search(&conversation), has_draft) {
+                (Err(at), true) => list.insert(at, conversation),
+                (Ok(at), false) => {
+                    list.remove(at);
+                }
+                _ => {}
+            },
+        );
     }
 
     /// Saves at once a draft still waiting for its delay (the page is being hidden or left).

@@ -3,6 +3,7 @@
 
 use gloo_events::EventListener;
 use leptos::prelude::*;
+use messenger_protocol::UserId;
 
 use super::ctx::Ctx;
 use super::nav::NavCtx;
@@ -12,6 +13,7 @@ use crate::config::ws_url;
 use crate::core::session::Session;
 use crate::net::socket::{Closed, Handlers, Socket, Status};
 use crate::storage::drafts::DraftStore;
+use crate::storage::prefs;
 
 const EXPIRED: &str = "Your session has expired or is no longer valid. Please sign in again.";
 
@@ -42,6 +44,7 @@ pub fn Messenger() -> impl IntoView {
         socket: StoredValue::new_local(None),
         drafts: StoredValue::new_local(None),
         drafts_ready: RwSignal::new(false),
+        drafted: RwSignal::new(Vec::new()),
         redraw: StoredValue::new_local(None),
         draft_timer: StoredValue::new_local(None),
         known_user: stored.user_id,
@@ -52,7 +55,11 @@ pub fn Messenger() -> impl IntoView {
     watch_visibility(ctx);
     open_drafts(ctx, auth.db_name.get_value());
     connect(ctx, auth, stored.token);
-    follow_selection(ctx);
+    // The signed-in user: known from the sign-in before the server's welcome says it.
+    let me_id = Memo::new(move |_| ctx.session.with(|s| s.state.me_id()).or(ctx.known_user));
+    follow_selection(ctx, me_id);
+    remember_open_conversation(ctx);
+    load_drafted(ctx, me_id);
     mark_read_while_shown(ctx);
 
     view! { <Shell /> }
@@ -143,7 +150,7 @@ fn connect(ctx: Ctx, auth: Auth, token: String) {
 }
 
 /// Selection changes: flush the previous draft, load history, restore the new one's draft.
-fn follow_selection(ctx: Ctx) {
+fn follow_selection(ctx: Ctx, me_id: Memo<Option<UserId>>) {
     Effect::new(move |prev: Option<Option<i64>>| {
         let current = ctx.selected.get();
         if let Some(Some(prev)) = prev {
@@ -166,7 +173,6 @@ fn follow_selection(ctx: Ctx) {
     });
 
     // Only runs when the conversation, the database or the user changes (not on every frame).
-    let me_id = Memo::new(move |_| ctx.session.with(|s| s.state.me_id()).or(ctx.known_user));
     Effect::new(move |_| {
         let (Some(c), true, Some(me)) = (ctx.selected.get(), ctx.drafts_ready.get(), me_id.get())
         else {
@@ -183,6 +189,58 @@ fn follow_selection(ctx: Ctx) {
                 }
             }
         });
+    });
+}
+
+/// Which conversations hold a draft, read once the database and the user are known.
+fn load_drafted(ctx: Ctx, me_id: Memo<Option<UserId>>) {
+    Effect::new(move |_| {
+        let (true, Some(me)) = (ctx.drafts_ready.get(), me_id.get()) else {
+            return;
+        };
+        let Some(store) = ctx.drafts.get_value() else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            if let Ok(list) = store.conversations_with_drafts(me).await {
+                let _ = ctx.drafted.try_set(list);
+            }
+        });
+    });
+}
+
+/// A reload reopens the conversation that was open (per device, in localStorage); closing
+/// the chat forgets it.
+fn remember_open_conversation(ctx: Ctx) {
+    let restored = RwSignal::new(false);
+    Effect::new(move |_| {
+        if restored.get() {
+            return;
+        }
+        // Once the server said which conversations exist.
+        let Some(last) = ctx.session.with(|s| {
+            let user = s.state.me_id().filter(|_| s.online)?;
+            Some(prefs::last_conversation(user).filter(|c| s.state.conversations.contains_key(c)))
+        }) else {
+            return;
+        };
+        if let (Some(c), None) = (last, ctx.selected.get_untracked()) {
+            ctx.open(c);
+        }
+        restored.set(true);
+    });
+    Effect::new(move |_| {
+        let current = ctx.selected.get();
+        if !restored.get() {
+            return;
+        }
+        let Some(user) = ctx.me_id() else {
+            return;
+        };
+        match current {
+            Some(c) => prefs::set_last_conversation(user, c),
+            None => prefs::clear_last_conversation(user),
+        }
     });
 }
 
