@@ -53,6 +53,10 @@ fn page_origin() -> String {
         .unwrap_or_default()
 }
 
+/// The text size, in percent (80–150), kept per device.
+#[derive(Clone, Copy)]
+pub struct TextZoom(pub RwSignal<u16>);
+
 /// The whole widget.
 #[component]
 pub fn App(config: Config) -> impl IntoView {
@@ -71,9 +75,21 @@ pub fn App(config: Config) -> impl IntoView {
         db_name: StoredValue::new(config.db_name()),
     };
     provide_context(auth);
+    let zoom = TextZoom(RwSignal::new(crate::storage::prefs::text_zoom()));
+    provide_context(zoom);
+    Effect::new(move |first: Option<()>| {
+        let percent = zoom.0.get();
+        if first.is_some() {
+            crate::storage::prefs::set_text_zoom(i64::from(percent));
+        }
+    });
     let signed_in = move || auth.session.with(Option::is_some);
     view! {
-        <div class="mw-root" lang=config.locale.clone()>
+        <div
+            class="mw-root"
+            lang=config.locale.clone()
+            style=move || format!("--mw-zoom:{}", zoom.0.get())
+        >
             <Show when=signed_in fallback=|| view! { <LoginForm /> }>
                 <messenger::Messenger />
             </Show>
