@@ -126,24 +126,61 @@ pub fn check_attachment(
     Ok(())
 }
 
-/// The counter under an SMS conversation's compose box: "142/160 · 1 SMS",
-/// "75 chars · 8/67 · 2 SMS (UCS-2)".
-pub fn sms_counter(text: &str) -> String {
+/// The counter under an SMS conversation's compose box.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SmsLabel {
+    /// What the current (last) SMS holds of what it can hold, and how many SMS the message
+    /// takes: `12/160 · 1 SMS`, `8/153 · 2 SMS`, `6/70 · 1 SMS (Unicode)`.
+    pub text: String,
+    /// How it is counted: the encoding and why, the capacity per SMS, what counts as two.
+    pub tooltip: String,
+}
+
+/// The SMS counter for `text`. It always shows one unit, the one the SMS is billed in
+/// (GSM-7 septets, or UTF-16 code units once a character outside the GSM alphabet makes it
+/// Unicode), for the current SMS: a 161st character starts SMS 2 at `8/153`, since every
+/// part of a longer message holds 153 (67 in Unicode). Empty text is `0/160 · 0 SMS`.
+pub fn sms_counter(text: &str) -> SmsLabel {
     let count = sms::count(text);
-    let chars = text.chars().count();
-    let ucs2 = match count.encoding {
-        sms::Encoding::Gsm7 => "",
-        sms::Encoding::Ucs2 => " (UCS-2)",
+    // The capacities in the texts are the constants of `sms` (fixed by 3GPP TS 23.040).
+    let (unicode, tooltip) = match count.first_non_gsm {
+        None => (
+            "",
+            "Counted in GSM characters: 160 fit in one SMS, 153 in each SMS of a longer \
+             message. ^ { } [ ] ~ \\ | € and a form feed count as two."
+                .to_string(),
+        ),
+        Some(c) => (
+            " (Unicode)",
+            format!(
+                "Counted in Unicode (UCS-2) units, because {} is not in the GSM alphabet: \
+                 70 fit in one SMS, 67 in each SMS of a longer message. Emoji and other \
+                 characters beyond the Basic Multilingual Plane count as two.",
+                describe(c)
+            ),
+        ),
     };
-    let segments = count.segments.max(1);
-    if segments == 1 {
-        format!("{}/{} · 1 SMS{ucs2}", count.units, count.per_segment)
-    } else {
-        format!(
-            "{chars} chars · {}/{} · {segments} SMS{ucs2}",
+    SmsLabel {
+        text: format!(
+            "{}/{} · {} SMS{unicode}",
             count.used_in_segment(),
-            count.per_segment
-        )
+            count.per_segment,
+            count.segments
+        ),
+        tooltip,
+    }
+}
+
+/// A character as the tooltip names it: itself in quotes when it is visible, and always its
+/// code point, since a tab or a no-break space cannot be seen.
+fn describe(c: char) -> String {
+    let visible = !c.is_whitespace()
+        && !c.is_control()
+        && !matches!(c, '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{202A}'..='\u{202E}');
+    if visible {
+        format!("“{c}” (U+{:04X})", u32::from(c))
+    } else {
+        format!("U+{:04X}", u32::from(c))
     }
 }
 
@@ -256,16 +293,109 @@ mod tests {
         );
     }
 
+    fn counter(text: &str) -> String {
+        sms_counter(text).text
+    }
+
+    fn a(n: usize) -> String {
+        "a".repeat(n)
+    }
+
     #[test]
-    fn sms_counter_text() {
-        assert_eq!(sms_counter(""), "0/160 · 1 SMS");
-        assert_eq!(sms_counter(&"a".repeat(142)), "142/160 · 1 SMS");
-        assert_eq!(sms_counter(&"a".repeat(161)), "161 chars · 8/153 · 2 SMS");
-        assert_eq!(sms_counter("€"), "2/160 · 1 SMS");
-        assert_eq!(sms_counter("привет"), "6/70 · 1 SMS (UCS-2)");
+    fn sms_counter_shows_the_current_sms_in_one_unit() {
+        assert_eq!(counter(""), "0/160 · 0 SMS");
+        assert_eq!(counter(&a(12)), "12/160 · 1 SMS");
+        assert_eq!(counter(&a(160)), "160/160 · 1 SMS");
+        assert_eq!(counter(&a(161)), "8/153 · 2 SMS");
+        assert_eq!(counter(&a(306)), "153/153 · 2 SMS");
+        assert_eq!(counter(&a(307)), "1/153 · 3 SMS");
+        assert_eq!(counter(&a(459)), "153/153 · 3 SMS");
+        assert_eq!(counter(&a(460)), "1/153 · 4 SMS");
+    }
+
+    #[test]
+    fn sms_counter_bills_extension_characters_as_two() {
+        assert_eq!(counter("€"), "2/160 · 1 SMS");
+        assert_eq!(counter("{[]}"), "8/160 · 1 SMS");
+        // 158 + € = 160 septets: still one SMS; one more character makes two.
+        assert_eq!(counter(&format!("{}€", a(158))), "160/160 · 1 SMS");
+        assert_eq!(counter(&format!("{}€a", a(158))), "8/153 · 2 SMS");
+        // 152 + € + 7 = 161 septets: the escape pair cannot straddle part one's last
+        // septet, so part one ends at 152 and part two holds the € (2) and the 7 letters.
+        assert_eq!(counter(&format!("{}€{}", a(152), a(7))), "9/153 · 2 SMS");
+        // 151 + € fills part one exactly.
+        assert_eq!(counter(&format!("{}€{}", a(151), a(10))), "10/153 · 2 SMS");
+        // The same at the end of part two: after 305 letters the € starts part three.
+        assert_eq!(counter(&format!("{}€", a(305))), "2/153 · 3 SMS");
+        assert_eq!(counter(&format!("{}€", a(304))), "153/153 · 2 SMS");
+    }
+
+    #[test]
+    fn sms_counter_in_unicode() {
+        assert_eq!(counter("привет"), "6/70 · 1 SMS (Unicode)");
+        assert_eq!(counter(&"я".repeat(70)), "70/70 · 1 SMS (Unicode)");
+        assert_eq!(counter(&"я".repeat(71)), "4/67 · 2 SMS (Unicode)");
+        assert_eq!(counter(&"я".repeat(134)), "67/67 · 2 SMS (Unicode)");
+        assert_eq!(counter(&"я".repeat(135)), "1/67 · 3 SMS (Unicode)");
+        // One non-GSM character switches the whole message: 159 letters and an ă is
+        // 160 units, three Unicode SMS.
+        assert_eq!(counter(&format!("{}ă", a(159))), "26/67 · 3 SMS (Unicode)");
+        // In Unicode the € is one unit like any other character of the BMP.
+        assert_eq!(counter("€ ă"), "3/70 · 1 SMS (Unicode)");
+    }
+
+    #[test]
+    fn sms_counter_never_splits_an_emoji() {
+        assert_eq!(counter("😀"), "2/70 · 1 SMS (Unicode)");
         assert_eq!(
-            sms_counter(&"я".repeat(75)),
-            "75 chars · 8/67 · 2 SMS (UCS-2)"
+            counter(&format!("{}😀", "я".repeat(68))),
+            "70/70 · 1 SMS (Unicode)"
         );
+        // 69 + 2 = 71 units: part one holds 67 letters, part two 2 letters and the emoji.
+        assert_eq!(
+            counter(&format!("{}😀", "я".repeat(69))),
+            "4/67 · 2 SMS (Unicode)"
+        );
+        // 66 + 2 + 3 = 71: the surrogate pair cannot straddle part one's last unit, so
+        // part one ends at 66 and part two holds the emoji and the 3 letters.
+        assert_eq!(
+            counter(&format!("{}😀яяя", "я".repeat(66))),
+            "5/67 · 2 SMS (Unicode)"
+        );
+        // 65 + 2 fills part one exactly.
+        assert_eq!(
+            counter(&format!("{}😀яяяя", "я".repeat(65))),
+            "4/67 · 2 SMS (Unicode)"
+        );
+    }
+
+    #[test]
+    fn sms_counter_tooltip_says_how_it_counts() {
+        let gsm = sms_counter(&a(161)).tooltip;
+        assert_eq!(
+            gsm,
+            "Counted in GSM characters: 160 fit in one SMS, 153 in each SMS of a longer \
+             message. ^ { } [ ] ~ \\ | € and a form feed count as two."
+        );
+        assert_eq!(sms_counter("").tooltip, gsm);
+        let capacities = |single, part| format!("{single} fit in one SMS, {part} in each SMS");
+        assert!(gsm.contains(&capacities(sms::GSM7_SINGLE, sms::GSM7_PART)));
+        let unicode = sms_counter("Hello ă 😀").tooltip;
+        assert_eq!(
+            unicode,
+            "Counted in Unicode (UCS-2) units, because “ă” (U+0103) is not in the GSM \
+             alphabet: 70 fit in one SMS, 67 in each SMS of a longer message. Emoji and \
+             other characters beyond the Basic Multilingual Plane count as two."
+        );
+        assert!(unicode.contains(&capacities(sms::UCS2_SINGLE, sms::UCS2_PART)));
+        assert!(sms_counter("Hi 😀")
+            .tooltip
+            .contains("because “😀” (U+1F600) is not"));
+        assert!(sms_counter("a\tb")
+            .tooltip
+            .contains("because U+0009 is not"));
+        assert!(sms_counter("a\u{A0}b")
+            .tooltip
+            .contains("because U+00A0 is not"));
     }
 }

@@ -32,6 +32,8 @@ pub struct SmsCount {
     pub per_segment: usize,
     /// Units still free in the last (current) segment.
     pub remaining_in_segment: usize,
+    /// The first character outside the GSM alphabet: what made the text UCS-2.
+    pub first_non_gsm: Option<char>,
 }
 
 impl SmsCount {
@@ -59,12 +61,18 @@ pub fn gsm7_septets(c: char) -> Option<usize> {
 
 /// Counts `text` as the compose box shows it.
 pub fn count(text: &str) -> SmsCount {
-    if text.chars().all(|c| gsm7_septets(c).is_some()) {
-        let costs = text.chars().filter_map(gsm7_septets);
-        pack(Encoding::Gsm7, costs, GSM7_SINGLE, GSM7_PART)
-    } else {
-        let costs = text.chars().map(char::len_utf16);
-        pack(Encoding::Ucs2, costs, UCS2_SINGLE, UCS2_PART)
+    match text.chars().find(|&c| gsm7_septets(c).is_none()) {
+        None => {
+            let costs = text.chars().filter_map(gsm7_septets);
+            pack(Encoding::Gsm7, costs, GSM7_SINGLE, GSM7_PART)
+        }
+        Some(c) => {
+            let costs = text.chars().map(char::len_utf16);
+            SmsCount {
+                first_non_gsm: Some(c),
+                ..pack(Encoding::Ucs2, costs, UCS2_SINGLE, UCS2_PART)
+            }
+        }
     }
 }
 
@@ -83,6 +91,7 @@ fn pack(
             segments: usize::from(units > 0),
             per_segment: single,
             remaining_in_segment: single - units,
+            first_non_gsm: None,
         };
     }
     let mut segments = 1;
@@ -100,21 +109,8 @@ fn pack(
         segments,
         per_segment: part,
         remaining_in_segment: part - used,
+        first_non_gsm: None,
     }
-}
-
-/// Compose-box label: "42/160 · 1 SMS", "10/153 · 2 SMS", "UCS-2 5/70 · 1 SMS".
-pub fn label(count: &SmsCount) -> String {
-    let prefix = match count.encoding {
-        Encoding::Gsm7 => "",
-        Encoding::Ucs2 => "UCS-2 ",
-    };
-    format!(
-        "{prefix}{}/{} · {} SMS",
-        count.used_in_segment(),
-        count.per_segment,
-        count.segments
-    )
 }
 
 #[cfg(test)]
@@ -139,7 +135,6 @@ mod tests {
     #[test]
     fn empty_text_is_zero_segments() {
         assert_eq!(seg(""), (Encoding::Gsm7, 0, 0, 160, 160));
-        assert_eq!(label(&count("")), "0/160 · 0 SMS");
     }
 
     #[test]
@@ -251,10 +246,10 @@ mod tests {
     }
 
     #[test]
-    fn labels() {
-        assert_eq!(label(&count(&plain(42))), "42/160 · 1 SMS");
-        assert_eq!(label(&count(&plain(163))), "10/153 · 2 SMS");
-        assert_eq!(label(&count("ăbcde")), "UCS-2 5/70 · 1 SMS");
-        assert_eq!(label(&count(&"ă".repeat(71))), "UCS-2 4/67 · 2 SMS");
+    fn the_first_character_outside_gsm7_is_kept() {
+        assert_eq!(count("Hi € [x] ~").first_non_gsm, None);
+        assert_eq!(count("Hi € ă and я").first_non_gsm, Some('ă'));
+        assert_eq!(count("ok 😀 ă").first_non_gsm, Some('😀'));
+        assert_eq!(count("tab\there").first_non_gsm, Some('\t'));
     }
 }

@@ -535,7 +535,7 @@ pub fn Compose() -> impl IntoView {
             });
         }
         ui.changed.track();
-        let sms = sms.then(|| sms_counter(&text));
+        let sms = sms.then(|| sms_counter(&text).text);
         let cursor = caret();
         let facts = Facts {
             text: &text,

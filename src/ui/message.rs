@@ -43,7 +43,9 @@ fn message_body(text: &str) -> Vec<AnyView> {
         .into_iter()
         .map(|segment| match segment {
             Segment::Text(text) => text.into_any(),
-            Segment::Link { text, href, kind } => view! {
+            Segment::Link {
+                text, href, kind, ..
+            } => view! {
                 <a
                     class="mw-msg-link"
                     href=href.clone()
