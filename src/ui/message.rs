@@ -44,23 +44,52 @@ fn message_body(text: &str) -> Vec<AnyView> {
         .map(|segment| match segment {
             Segment::Text(text) => text.into_any(),
             Segment::Link {
-                text, href, kind, ..
-            } => view! {
-                <a
-                    class="mw-msg-link"
-                    href=href.clone()
-                    title=href
-                    target="_blank"
-                    rel="noopener noreferrer"
-                    data-testid="message-link"
-                    data-kind=kind.as_str()
-                >
-                    {text}
-                </a>
-            }
-            .into_any(),
+                text,
+                href,
+                kind,
+                warning,
+            } => view! { <MessageLink text href kind=kind.as_str() warning /> }.into_any(),
         })
         .collect()
+}
+
+/// A detected link, left to right and isolated from the bidi text around it. When its text
+/// could pass for another host (a non-ASCII host, or `user@` before the host), the real
+/// host follows it, in the form the browser will resolve.
+#[component]
+fn MessageLink(
+    text: String,
+    href: String,
+    kind: &'static str,
+    warning: Option<String>,
+) -> impl IntoView {
+    view! {
+        <a
+            class="mw-msg-link"
+            href=href.clone()
+            title=href
+            dir="ltr"
+            target="_blank"
+            rel="noopener noreferrer"
+            data-testid="message-link"
+            data-kind=kind
+        >
+            {text}
+        </a>
+        {warning
+            .map(|host| {
+                view! {
+                    <span
+                        class="mw-link-warning"
+                        data-testid="link-warning"
+                        dir="ltr"
+                        title="This link goes to another address than it may seem to"
+                    >
+                        {format!("⚠ {host}")}
+                    </span>
+                }
+            })}
+    }
 }
 
 /// A message of the chat pane. `on_retry` is called for a failed own message.
