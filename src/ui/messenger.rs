@@ -5,6 +5,7 @@ use send_wrapper::SendWrapper;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::attachments::{ImageViewer, ViewerCtx};
 use super::chat::ChatPane;
 use super::ctx::Ctx;
 use super::nav::{ListColumn, NavCtx};
@@ -49,6 +50,7 @@ pub fn Messenger() -> impl IntoView {
     };
     provide_context(ctx);
     NavCtx::provide();
+    ViewerCtx::provide();
 
     // Visibility, for mark-read.
     let on_visibility = Closure::<dyn FnMut()>::new(move || ctx.visible.set(document_visible()));
@@ -217,6 +219,7 @@ pub fn Messenger() -> impl IntoView {
                 <ListColumn />
             </section>
             <ChatPane />
+            <ImageViewer />
         </div>
     }
 }
