@@ -10,14 +10,8 @@ wasm_bindgen_test_configure!(run_in_browser);
 mod support;
 use support::*;
 
-#[wasm_bindgen_test]
-async fn attachments_show_as_thumbnails_and_open_in_a_viewer() {
-    use leptos::prelude::*;
-    use messenger_protocol::{Attachment, Importance};
-    use messenger_widget::core::session::{Delivery, TimelineItem};
-    use messenger_widget::ui::MessageView;
-
-    let picture = Attachment {
+fn picture() -> messenger_protocol::Attachment {
+    messenger_protocol::Attachment {
         id: "ab12".into(),
         name: "Team_photo.png".into(),
         mime: "image/png".into(),
@@ -26,8 +20,15 @@ async fn attachments_show_as_thumbnails_and_open_in_a_viewer() {
         height: 400,
         url: "/files/ab12/Team_photo.png".into(),
         thumbnail_url: "/files/ab12/thumb.jpg".into(),
-    };
-    let item = TimelineItem {
+    }
+}
+
+fn message_with(
+    picture: messenger_protocol::Attachment,
+) -> messenger_widget::core::session::TimelineItem {
+    use messenger_protocol::Importance;
+    use messenger_widget::core::session::{Delivery, TimelineItem};
+    TimelineItem {
         key: "k".into(),
         message_id: Some(9),
         client_id: None,
@@ -40,10 +41,47 @@ async fn attachments_show_as_thumbnails_and_open_in_a_viewer() {
         importance: Importance::High,
         system: None,
         attachments: vec![picture],
-    };
+    }
+}
+
+/// A keydown on the window, as the keyboard sends it; `true` unless a listener cancelled it.
+fn press(target: &web_sys::EventTarget, key: &str, shift: bool) -> bool {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_shift_key(shift);
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    let ev = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    target.dispatch_event(&ev).unwrap()
+}
+
+/// Uncaught errors from now on (a panicking listener shows up here, not in the test).
+fn page_errors() -> impl Fn() -> Vec<String> {
+    js_sys::eval(
+        "window.__mwErrors = []; \
+         window.addEventListener('error', (e) => { window.__mwErrors.push(String(e.message)); });",
+    )
+    .unwrap();
+    || {
+        let list: js_sys::Array = js_sys::eval("window.__mwErrors").unwrap().unchecked_into();
+        list.iter().filter_map(|e| e.as_string()).collect()
+    }
+}
+
+#[wasm_bindgen_test]
+async fn attachments_show_as_thumbnails_and_open_in_a_viewer() {
+    use leptos::prelude::*;
+    use messenger_widget::ui::attachments::{ImageViewer, ViewerCtx};
+    use messenger_widget::ui::MessageView;
+
+    let item = message_with(picture());
     let host = fresh_host();
     let handle = leptos::mount::mount_to(host.clone(), move || {
-        view! { <ul><MessageView item sender_name="Bob".to_string() color="red".to_string() /></ul> }
+        ViewerCtx::provide();
+        view! {
+            <ul><MessageView item sender_name="Bob".to_string() color="red".to_string() /></ul>
+            <ImageViewer />
+        }
     });
     settle().await;
     let q = |sel: &str| host.query_selector(sel).unwrap();
@@ -69,8 +107,13 @@ async fn attachments_show_as_thumbnails_and_open_in_a_viewer() {
         .unwrap()
         .unchecked_into();
     thumb.click();
+    settle().await;
     let viewer = q("[data-testid=attachment-viewer]").expect("viewer opens");
     assert_eq!(viewer.get_attribute("role").as_deref(), Some("dialog"));
+    assert!(
+        viewer.closest("[data-testid=message]").unwrap().is_none(),
+        "the overlay is not inside the message row"
+    );
     let full = q("[data-testid=viewer-image]").unwrap();
     assert_eq!(
         full.get_attribute("src").as_deref(),
@@ -82,6 +125,10 @@ async fn attachments_show_as_thumbnails_and_open_in_a_viewer() {
         save.get_attribute("download").as_deref(),
         Some("Team_photo.png")
     );
+    assert_eq!(
+        text(&host, "[data-testid=viewer-name]").as_deref(),
+        Some("Team_photo.png")
+    );
     let doc = web_sys::window().unwrap().document().unwrap();
     let close = q("[data-testid=viewer-close]").unwrap();
     assert_eq!(doc.active_element(), Some(close.clone()), "focus on Close");
@@ -91,6 +138,7 @@ async fn attachments_show_as_thumbnails_and_open_in_a_viewer() {
     init.set_bubbles(true);
     let esc = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
     close.dispatch_event(&esc).unwrap();
+    settle().await;
     assert!(
         q("[data-testid=attachment-viewer]").is_none(),
         "Escape closes"
@@ -103,8 +151,135 @@ async fn attachments_show_as_thumbnails_and_open_in_a_viewer() {
 
     // Close by the button, too.
     thumb.click();
+    settle().await;
     let close: web_sys::HtmlElement = q("[data-testid=viewer-close]").unwrap().unchecked_into();
     close.click();
+    settle().await;
     assert!(q("[data-testid=attachment-viewer]").is_none());
+    assert_eq!(doc.active_element(), Some(thumb.clone().into()));
     drop(handle);
+}
+
+#[wasm_bindgen_test]
+async fn the_viewer_traps_the_focus_and_leaves_no_listener_behind() {
+    use leptos::prelude::*;
+    use messenger_widget::ui::attachments::{ImageViewer, ViewerCtx};
+    use messenger_widget::ui::MessageView;
+
+    let errors = page_errors();
+    let shown = RwSignal::new(true);
+    let host = fresh_host();
+    let handle = leptos::mount::mount_to(host.clone(), move || {
+        ViewerCtx::provide();
+        view! {
+            <Show when=move || shown.get()>
+                <ul><MessageView item=message_with(picture()) sender_name="Bob".to_string() color="red".to_string() /></ul>
+            </Show>
+            <ImageViewer />
+        }
+    });
+    settle().await;
+    let q = |sel: &str| host.query_selector(sel).unwrap();
+    let doc = document();
+    let window: web_sys::EventTarget = web_sys::window().unwrap().into();
+    let active = || {
+        doc.active_element()
+            .and_then(|e| e.get_attribute("data-testid"))
+    };
+    let thumb: web_sys::HtmlElement = q("[data-testid=attachment-thumb]")
+        .unwrap()
+        .unchecked_into();
+    // Without the viewer, Tab and Escape are nobody's business.
+    assert!(press(&window, "Tab", false));
+    assert!(press(&window, "Escape", false));
+
+    thumb.focus().unwrap();
+    thumb.click();
+    settle().await;
+    assert_eq!(active().as_deref(), Some("viewer-close"));
+    // Tab and Shift+Tab cycle between Save and Close only.
+    assert!(
+        !press(&doc.active_element().unwrap().into(), "Tab", false),
+        "Tab is taken"
+    );
+    assert_eq!(active().as_deref(), Some("viewer-download"));
+    assert!(!press(&doc.active_element().unwrap().into(), "Tab", false));
+    assert_eq!(active().as_deref(), Some("viewer-close"));
+    assert!(!press(&doc.active_element().unwrap().into(), "Tab", true));
+    assert_eq!(active().as_deref(), Some("viewer-download"));
+    // Focus moved out by other means comes back.
+    thumb.focus().unwrap();
+    settle().await;
+    assert_eq!(
+        active().as_deref(),
+        Some("viewer-close"),
+        "focus pulled back inside"
+    );
+    // A click on the image keeps it open; one on the backdrop closes it.
+    let image: web_sys::HtmlElement = q("[data-testid=viewer-image]").unwrap().unchecked_into();
+    image.click();
+    settle().await;
+    assert!(q("[data-testid=attachment-viewer]").is_some());
+    let backdrop: web_sys::HtmlElement = q("[data-testid=attachment-viewer]")
+        .unwrap()
+        .unchecked_into();
+    backdrop.click();
+    settle().await;
+    assert!(
+        q("[data-testid=attachment-viewer]").is_none(),
+        "backdrop closes"
+    );
+    assert_eq!(
+        doc.active_element(),
+        Some(thumb.clone().into()),
+        "focus back"
+    );
+
+    // Closed: the window listeners are gone. Tab and Escape are not cancelled any more,
+    // focus may leave, and nothing throws.
+    assert!(press(&window, "Tab", false), "Tab is free again");
+    assert!(press(&window, "Escape", false));
+    assert!(press(&thumb.clone().into(), "Escape", false));
+    doc.body().unwrap().focus().unwrap();
+    let outside = fresh_host();
+    outside.set_tab_index(0);
+    outside.focus().unwrap();
+    assert_eq!(
+        doc.active_element(),
+        Some(outside.clone().into()),
+        "focus is free"
+    );
+    outside.remove();
+    thumb.focus().unwrap();
+
+    // The message row goes away while the viewer is open (the timeline unmounts rows
+    // out of view): the viewer stays, and closes without the thumbnail to go back to.
+    thumb.click();
+    settle().await;
+    shown.set(false);
+    settle().await;
+    assert!(q("[data-testid=attachment-thumb]").is_none());
+    assert!(
+        q("[data-testid=attachment-viewer]").is_some(),
+        "the viewer outlives its row"
+    );
+    assert!(!press(&window, "Escape", false));
+    settle().await;
+    assert!(q("[data-testid=attachment-viewer]").is_none());
+    assert!(press(&window, "Tab", false));
+
+    // Unmounted while open (sign-out): its listeners go with it.
+    shown.set(true);
+    settle().await;
+    let thumb: web_sys::HtmlElement = q("[data-testid=attachment-thumb]")
+        .unwrap()
+        .unchecked_into();
+    thumb.click();
+    settle().await;
+    assert!(q("[data-testid=attachment-viewer]").is_some());
+    drop(handle);
+    settle().await;
+    assert!(press(&window, "Tab", false), "no trap after unmount");
+    assert!(press(&window, "Escape", false));
+    assert_eq!(errors(), Vec::<String>::new(), "no uncaught error");
 }

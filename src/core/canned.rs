@@ -118,6 +118,47 @@ pub fn normalize_shortcut(raw: &str) -> Option<String> {
     (!s.is_empty() && s.chars().all(shortcut_char)).then_some(s)
 }
 
+/// Why an entry written in the compose box's list editor cannot be stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryError {
+    Shortcut,
+    EmptyText,
+    ShortcutTaken,
+}
+
+impl EntryError {
+    pub fn message(self) -> &'static str {
+        match self {
+            EntryError::Shortcut => "A shortcut is one word: letters, digits, - or _.",
+            EntryError::EmptyText => "Write the text first.",
+            EntryError::ShortcutTaken => "That shortcut is already used.",
+        }
+    }
+}
+
+/// Checks an entry from the editor before it replaces entry `id` of `list` (or joins it):
+/// `raw_shortcut` is what was typed for a canned reply, `None` for a saved message. Returns
+/// the normalized shortcut (empty for a saved message).
+pub fn check_entry(
+    list: &[Canned],
+    id: &str,
+    raw_shortcut: Option<&str>,
+    text: &str,
+) -> Result<String, EntryError> {
+    let shortcut = match raw_shortcut {
+        Some(raw) => normalize_shortcut(raw).ok_or(EntryError::Shortcut)?,
+        None => String::new(),
+    };
+    if text.trim().is_empty() {
+        return Err(EntryError::EmptyText);
+    }
+    let taken = !shortcut.is_empty() && list.iter().any(|c| c.shortcut == shortcut && c.id != id);
+    if taken {
+        return Err(EntryError::ShortcutTaken);
+    }
+    Ok(shortcut)
+}
+
 /// A UTF-16 offset (as in `selectionStart`) → byte offset, clamped to the text.
 pub fn utf16_to_byte(text: &str, units: usize) -> usize {
     let mut seen = 0;
@@ -210,6 +251,39 @@ mod tests {
         assert_eq!(normalize_shortcut("/"), None);
         assert_eq!(normalize_shortcut("two words"), None);
         assert_eq!(normalize_shortcut(""), None);
+    }
+
+    #[test]
+    fn editor_entries_are_checked() {
+        let list = [c("thanks"), c("meeting")];
+        assert_eq!(
+            check_entry(&list, "new", Some("/ETA"), "soon"),
+            Ok("eta".into())
+        );
+        assert_eq!(
+            check_entry(&list, "new", Some("two words"), "soon"),
+            Err(EntryError::Shortcut)
+        );
+        assert_eq!(
+            check_entry(&list, "new", Some("eta"), "  \n"),
+            Err(EntryError::EmptyText)
+        );
+        assert_eq!(
+            check_entry(&list, "new", Some("Thanks"), "again"),
+            Err(EntryError::ShortcutTaken)
+        );
+        // Editing an entry may keep its own shortcut.
+        assert_eq!(
+            check_entry(&list, "thanks", Some("thanks"), "edited"),
+            Ok("thanks".into())
+        );
+        // Saved messages have no shortcut; only the text counts.
+        assert_eq!(check_entry(&list, "new", None, "hello"), Ok(String::new()));
+        assert_eq!(
+            check_entry(&list, "new", None, ""),
+            Err(EntryError::EmptyText)
+        );
+        assert!(EntryError::Shortcut.message().contains("one word"));
     }
 
     #[test]

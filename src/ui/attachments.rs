@@ -1,20 +1,52 @@
 //! Images of a message: thumbnails under the text; a click opens the full-size viewer.
 //!
-//! The viewer is built by hand with one listener for its clicks and keys: it is opened
-//! rarely, and as a reactive view it cost several kilobytes of wasm.
+//! The viewer is one overlay rendered once at the top of the messenger, not inside the
+//! message row: the timeline is virtualized and may unmount a row while the viewer is open.
+//! Thumbnails open it through [`ViewerCtx`].
 
 use leptos::prelude::*;
 use messenger_protocol::Attachment;
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlElement};
+use web_sys::HtmlElement;
 
-use super::compose::add;
 use super::Auth;
 use crate::core::compose::fit;
 
 /// Thumbnails are shown at most this big (CSS pixels), like the server makes them.
 const THUMB: u32 = 240;
+
+/// What the viewer shows.
+#[derive(Clone, Debug)]
+pub struct ViewerItem {
+    /// The full image (absolute, or relative to the page).
+    pub url: String,
+    pub name: String,
+    /// The thumbnail that opened the viewer: the focus goes back to it.
+    pub opener: Option<HtmlElement>,
+}
+
+/// Opens and closes the image viewer; provided once per messenger.
+#[derive(Clone, Copy)]
+pub struct ViewerCtx {
+    pub open: RwSignal<Option<ViewerItem>, LocalStorage>,
+}
+
+impl ViewerCtx {
+    pub fn provide() {
+        provide_context(ViewerCtx {
+            open: RwSignal::new_local(None),
+        });
+    }
+
+    /// Closes the viewer and gives the focus back to the thumbnail that opened it (if that
+    /// is still on the page: the timeline may have unmounted its row meanwhile).
+    fn close(self) {
+        let shown = self.open.try_update(Option::take).flatten();
+        if let Some(el) = shown.and_then(|s| s.opener).filter(|el| el.is_connected()) {
+            let _ = el.focus();
+        }
+    }
+}
 
 #[component]
 pub fn Attachments(items: Vec<Attachment>) -> impl IntoView {
@@ -22,24 +54,37 @@ pub fn Attachments(items: Vec<Attachment>) -> impl IntoView {
     let base = use_context::<Auth>()
         .and_then(|a| a.server.try_get_value())
         .unwrap_or_default();
+    let viewer = use_context::<ViewerCtx>();
     let thumbs = items
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
+        .into_iter()
+        .map(|a| {
             let (w, h) = fit(a.width, a.height, THUMB);
+            let url = format!("{base}{}", a.url);
+            let name = a.name.clone();
+            let title = a.name.clone();
+            let open = move |ev: web_sys::MouseEvent| {
+                let opener = ev.current_target().and_then(|t| t.dyn_into().ok());
+                if let Some(v) = viewer {
+                    v.open.set(Some(ViewerItem {
+                        url: url.clone(),
+                        name: name.clone(),
+                        opener,
+                    }));
+                }
+            };
             view! {
                 <button
                     type="button"
                     class="mw-att"
                     data-testid="attachment-thumb"
-                    data-index=i.to_string()
-                    title=a.name.clone()
+                    title=title
+                    on:click=open
                 >
                     <img
                         src=format!("{base}{}", a.thumbnail_url)
                         width=w
                         height=h
-                        alt=a.name.clone()
+                        alt=a.name
                         loading="lazy"
                     />
                 </button>
@@ -47,81 +92,147 @@ pub fn Attachments(items: Vec<Attachment>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div
-            class="mw-atts"
-            data-testid="attachments"
-            on:click=move |ev| {
-                open_viewer(&ev, &items, &base);
-            }
-        >
+        <div class="mw-atts" data-testid="attachments">
             {thumbs}
         </div>
     }
+    .into_any()
 }
 
-/// Opens the viewer of the clicked thumbnail: the image at `url`, its name, Save (a
-/// download link) and Close. Escape, Close or a click beside the image closes it and gives
-/// the focus back to the thumbnail.
-fn open_viewer(ev: &web_sys::MouseEvent, items: &[Attachment], base: &str) -> Option<()> {
-    let target: Element = ev.target()?.dyn_into().ok()?;
-    let thumb: HtmlElement = target.closest("[data-index]").ok()??.dyn_into().ok()?;
-    let a = items.get(thumb.get_attribute("data-index")?.parse::<usize>().ok()?)?;
-    let container: Element = ev.current_target()?.dyn_into().ok()?;
-    let url = format!("{base}{}", a.url);
-    let attrs = [
-        ("class", "mw-viewer"),
-        ("role", "dialog"),
-        ("aria-modal", "true"),
-        ("aria-label", &a.name),
-        ("data-testid", "attachment-viewer"),
-        ("tabindex", "-1"),
-    ];
-    let overlay = add(&container, "div", &attrs, "")?;
-    let attrs = [
-        ("class", "mw-viewer-img"),
-        ("data-testid", "viewer-image"),
-        ("src", &url),
-        ("alt", &a.name),
-    ];
-    add(&overlay, "img", &attrs, "")?;
-    let bar = add(&overlay, "div", &[("class", "mw-viewer-bar")], "")?;
-    add(&bar, "span", &[("data-testid", "viewer-name")], &a.name)?;
-    let attrs = [
-        ("class", "mw-button"),
-        ("data-testid", "viewer-download"),
-        ("href", &url),
-        ("download", &a.name),
-    ];
-    add(&bar, "a", &attrs, "Save")?;
-    let attrs = [
-        ("type", "button"),
-        ("class", "mw-button"),
-        ("data-testid", "viewer-close"),
-    ];
-    let close: HtmlElement = add(&bar, "button", &attrs, "Close")?.dyn_into().ok()?;
+/// The viewer overlay, shown while [`ViewerCtx::open`] holds an image. Render it once, at
+/// the top level (it needs `ViewerCtx` from an ancestor).
+#[component]
+pub fn ImageViewer() -> impl IntoView {
+    let viewer = use_context::<ViewerCtx>();
+    move || {
+        let v = viewer?;
+        let item = v.open.get()?;
+        Some(view! { <ViewerOverlay item viewer=v /> }.into_any())
+    }
+}
 
-    let shown = overlay.clone();
-    let on_event = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
-        let hit = ev.target().and_then(|t| t.dyn_into::<Element>().ok());
-        let closes = match ev.dyn_ref::<web_sys::KeyboardEvent>() {
-            Some(key) => key.key() == "Escape",
-            None => hit.is_some_and(|t| {
-                t == shown || t.get_attribute("data-testid").as_deref() == Some("viewer-close")
-            }),
-        };
-        // Clicks inside must not reach the thumbnails' handler either way.
-        ev.stop_propagation();
-        if closes {
+/// Tab and Shift+Tab cycle through `controls` (the overlay's, in Tab order) only.
+fn trap_tab(controls: &[HtmlElement], ev: &web_sys::KeyboardEvent) {
+    if controls.is_empty() {
+        return;
+    }
+    ev.prevent_default();
+    let active = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.active_element())
+        .and_then(|a| controls.iter().position(|c| **c == a));
+    let n = controls.len();
+    let next = match (active, ev.shift_key()) {
+        (Some(i), false) => (i + 1) % n,
+        (Some(i), true) => (i + n - 1) % n,
+        (None, false) => 0,
+        (None, true) => n - 1,
+    };
+    let _ = controls[next].focus();
+}
+
+/// The open viewer: the full image, its name, Save (a download link) and Close. Escape,
+/// Close or a click on the backdrop closes it; the focus stays inside while it is open.
+#[component]
+fn ViewerOverlay(item: ViewerItem, viewer: ViewerCtx) -> impl IntoView {
+    let overlay = NodeRef::<leptos::html::Div>::new();
+    let save = NodeRef::<leptos::html::A>::new();
+    let close_button = NodeRef::<leptos::html::Button>::new();
+    // Window listeners while the overlay is mounted, removed by `close` or on unmount
+    // (sign-out while open): nothing stays registered after the viewer is gone.
+    let listeners = StoredValue::new(Vec::<WindowListenerHandle>::new());
+    let remove_listeners = move || {
+        for handle in listeners
+            .try_update_value(std::mem::take)
+            .unwrap_or_default()
+        {
+            handle.remove();
+        }
+    };
+    let close = move || {
+        remove_listeners();
+        viewer.close();
+    };
+    let keys = window_event_listener(leptos::ev::keydown, move |ev| match ev.key().as_str() {
+        "Escape" => {
             ev.prevent_default();
-            shown.remove();
-            let _ = thumb.focus();
+            close();
+        }
+        "Tab" => {
+            let save = save.get_untracked().map(HtmlElement::from);
+            let close = close_button.get_untracked().map(HtmlElement::from);
+            let controls: Vec<HtmlElement> = save.into_iter().chain(close).collect();
+            trap_tab(&controls, &ev);
+        }
+        _ => {}
+    });
+    // Focus moved out some other way (a click beside the widget, a script): take it back,
+    // after this event (focusing from inside the listener would re-enter it).
+    let focus = window_event_listener(leptos::ev::focusin, move |ev| {
+        let Some(el) = overlay.get_untracked() else {
+            return;
+        };
+        let inside = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+            .is_some_and(|t| el.contains(Some(&t)));
+        if !inside {
+            queue_microtask(move || {
+                let open = listeners.try_with_value(|l| !l.is_empty()) == Some(true);
+                if let Some(button) = close_button.get_untracked().filter(|_| open) {
+                    let _ = button.focus();
+                }
+            });
         }
     });
-    for kind in ["click", "keydown"] {
-        let _ = overlay.add_event_listener_with_callback(kind, on_event.as_ref().unchecked_ref());
+    listeners.set_value(vec![keys, focus]);
+    on_cleanup(remove_listeners);
+    Effect::new(move |_| {
+        if let Some(button) = close_button.get() {
+            let _ = button.focus();
+        }
+    });
+    let on_backdrop = move |ev: web_sys::MouseEvent| {
+        if ev.target() == ev.current_target() {
+            close();
+        }
+    };
+    let ViewerItem { url, name, .. } = item;
+    let (label, alt, shown, src) = (name.clone(), name.clone(), name.clone(), url.clone());
+    view! {
+        <div
+            class="mw-viewer"
+            role="dialog"
+            aria-modal="true"
+            aria-label=label
+            data-testid="attachment-viewer"
+            tabindex="-1"
+            node_ref=overlay
+            on:click=on_backdrop
+        >
+            <img class="mw-viewer-img" data-testid="viewer-image" src=src alt=alt />
+            <div class="mw-viewer-bar">
+                <span data-testid="viewer-name">{shown}</span>
+                <a
+                    class="mw-button"
+                    data-testid="viewer-download"
+                    href=url
+                    download=name
+                    node_ref=save
+                >
+                    "Save"
+                </a>
+                <button
+                    type="button"
+                    class="mw-button"
+                    data-testid="viewer-close"
+                    node_ref=close_button
+                    on:click=move |_| close()
+                >
+                    "Close"
+                </button>
+            </div>
+        </div>
     }
-    // Owned by the overlay from now on; it is small and only made when a user opens an image.
-    on_event.forget();
-    let _ = close.focus();
-    Some(())
+    .into_any()
 }

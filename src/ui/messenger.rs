@@ -5,6 +5,7 @@ use gloo_events::EventListener;
 use leptos::prelude::*;
 use messenger_protocol::UserId;
 
+use super::attachments::ViewerCtx;
 use super::ctx::Ctx;
 use super::nav::NavCtx;
 use super::shell::Shell;
@@ -51,6 +52,7 @@ pub fn Messenger() -> impl IntoView {
     };
     provide_context(ctx);
     NavCtx::provide();
+    ViewerCtx::provide();
 
     watch_visibility(ctx);
     open_drafts(ctx, auth.db_name.get_value());

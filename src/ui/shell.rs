@@ -6,6 +6,7 @@
 
 use leptos::prelude::*;
 
+use super::attachments::ImageViewer;
 use super::chat::ChatPane;
 use super::ctx::Ctx;
 use super::nav::ListColumn;
@@ -42,6 +43,7 @@ pub fn Shell() -> impl IntoView {
                 <ListColumn />
             </section>
             <ChatPane />
+            <ImageViewer />
         </div>
     }
 }

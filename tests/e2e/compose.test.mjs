@@ -11,6 +11,18 @@ const env = useServerAndBrowser('mw-e2e-compose');
 
 const messages = (page, text) => page.getByTestId('message').filter({ hasText: text });
 
+/** How many `type` listeners the window has (through the DevTools protocol). */
+async function windowListeners(page, type) {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    const { result } = await cdp.send('Runtime.evaluate', { expression: 'window' });
+    const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId });
+    return listeners.filter((l) => l.type === type).length;
+  } finally {
+    await cdp.detach();
+  }
+}
+
 test('saved messages: save, insert, send, edit, delete, and they survive a reload', async () => {
   const { context, page } = await signIn(env.browser, env.server.url, 'alice');
   const input = page.getByTestId('compose-input');
@@ -103,6 +115,22 @@ test('canned replies: /tha offers the default, a new one can be added and picked
   assert.equal(await input.inputValue(), '/tha');
   await input.fill('');
 
+  // The popup follows the caret, not only the typing: arrow keys and a moved selection
+  // bring the suggestions of the shortcut at the caret back, moving away hides them.
+  await input.pressSequentially('See /tha you');
+  await eventually(async () => assert.equal(await suggestions.count(), 0));
+  for (let i = 0; i < 4; i += 1) await input.press('ArrowLeft');
+  await eventually(async () => assert.equal(await suggestions.count(), 1));
+  assert.match(await suggestions.first().textContent(), /^\/thanks/);
+  await input.press('End');
+  await eventually(async () => assert.equal(await suggestions.count(), 0));
+  await input.evaluate((t) => t.setSelectionRange(8, 8)); // as a click there would
+  await eventually(async () => assert.equal(await suggestions.count(), 1));
+  await input.press('Enter'); // picks the shortcut at the caret, keeps the rest
+  assert.equal(await input.inputValue(), `See ${reply} you`);
+  assert.equal(await messages(page, `See ${reply} you`).count(), 0, 'picking does not send');
+  await input.fill('');
+
   // The manager's changes are stored.
   await page.waitForTimeout(300);
   await page.reload();
@@ -165,6 +193,10 @@ test('images: refused before upload, sent, shown to Bob as a thumbnail, opened f
   assert.equal(await img.getAttribute('width'), '64');
   assert.equal(await img.getAttribute('height'), '48');
   await eventually(async () => assert.ok(await img.evaluate((i) => i.complete && i.naturalWidth > 0)));
+  const pageErrors = [];
+  bob.page.on('pageerror', (err) => pageErrors.push(err.message));
+  const keydownBefore = await windowListeners(bob.page, 'keydown');
+  const focusinBefore = await windowListeners(bob.page, 'focusin');
   await thumb.click();
   const viewer = bob.page.getByTestId('attachment-viewer');
   await viewer.waitFor();
@@ -175,9 +207,31 @@ test('images: refused before upload, sent, shown to Bob as a thumbnail, opened f
   assert.equal(await download.getAttribute('download'), 'red_box.png');
   assert.equal(await bob.page.getByTestId('viewer-name').textContent(), 'red_box.png');
   assert.ok(await bob.page.getByTestId('viewer-close').evaluate((b) => b === document.activeElement));
+  // Tab and Shift+Tab stay inside: Save and Close.
+  const focused = () => bob.page.evaluate(() => document.activeElement?.dataset.testid);
+  await bob.page.keyboard.press('Tab');
+  assert.equal(await focused(), 'viewer-download');
+  await bob.page.keyboard.press('Tab');
+  assert.equal(await focused(), 'viewer-close');
+  await bob.page.keyboard.press('Shift+Tab');
+  assert.equal(await focused(), 'viewer-download');
+  assert.equal(await windowListeners(bob.page, 'keydown'), keydownBefore + 1, 'one key listener while open');
   await bob.page.keyboard.press('Escape');
   await viewer.waitFor({ state: 'detached' });
   assert.ok(await thumb.evaluate((b) => b === document.activeElement), 'focus back on the thumbnail');
+  // Nothing of the viewer stays registered: Escape and Tab after closing do nothing of its.
+  assert.equal(await windowListeners(bob.page, 'keydown'), keydownBefore, 'key listener removed');
+  assert.equal(await windowListeners(bob.page, 'focusin'), focusinBefore, 'focus listener removed');
+  await bob.page.keyboard.press('Escape');
+  await bob.page.keyboard.press('Tab');
+  assert.notEqual(await focused(), 'attachment-thumb', 'Tab moves on from the thumbnail');
+  assert.deepEqual(pageErrors, []);
+  // A click on the backdrop closes it too.
+  await thumb.click();
+  await viewer.waitFor();
+  await viewer.click({ position: { x: 5, y: 5 } });
+  await viewer.waitFor({ state: 'detached' });
+  assert.ok(await thumb.evaluate((b) => b === document.activeElement), 'focus back after a backdrop click');
 
   // A picture pasted into the box (a screenshot from the clipboard) is attached the same way.
   await alice.page.getByTestId('compose-input').evaluate(async (box, data) => {
@@ -250,5 +304,55 @@ test('the SMS conversation counts characters and segments live', async () => {
   await eventually(async () => assert.equal(await counter.textContent(), '0/160 · 0 SMS'));
   await openChatWith(page, 'bob');
   await eventually(async () => assert.equal(await counter.isVisible(), false));
+  await context.close();
+});
+
+test('a 360 px wide compose box keeps a usable textarea that grows with its text', async () => {
+  const { context, page } = await signIn(env.browser, env.server.url, 'alice');
+  const input = page.getByTestId('compose-input');
+  const box = (locator) => locator.evaluate((e) => e.getBoundingClientRect().toJSON());
+  const compose = page.locator('form.mw-compose');
+  // Whatever width the page layout leaves the box (at 420×700 it once shrank the textarea
+  // to one character), the textarea gets 200 px or its whole row: Send goes below it first.
+  await page.setViewportSize({ width: 420, height: 700 });
+  await openChatWith(page, 'carol');
+  const row = await box(page.locator('.mw-compose-row'));
+  const narrow = await box(input);
+  assert.ok(narrow.width >= Math.min(200, row.width) - 0.5, `textarea ${narrow.width} px in a ${row.width} px row`);
+
+  // At 360 px the widget shows the chat alone (the one-column layout).
+  await page.setViewportSize({ width: 360, height: 640 });
+  const form = await box(compose);
+  assert.ok(form.width <= 360, `compose box ${form.width} px`);
+  const area = await box(input);
+  assert.ok(area.width >= 200, `the textarea is ${area.width} px wide`);
+  // Send and every tool stay inside the box: they wrap, nothing overflows sideways.
+  for (const id of ['compose-send', 'compose-importance', 'compose-saved-toggle', 'compose-canned-toggle', 'compose-hint']) {
+    const b = await box(page.getByTestId(id));
+    assert.ok(b.left >= form.left && b.right <= form.right + 0.5, `${id} inside: ${b.left}..${b.right} in ${form.left}..${form.right}`);
+  }
+  assert.ok(await compose.evaluate((f) => f.scrollWidth <= f.clientWidth), 'no sideways overflow');
+  // With the replies panel open the textarea keeps its width, and the editor fits.
+  await page.getByTestId('compose-canned-toggle').click();
+  await page.getByTestId('panel-item').first().waitFor();
+  assert.ok((await box(input)).width >= 200);
+  for (const id of ['panel-shortcut', 'panel-text', 'panel-save']) {
+    const b = await box(page.getByTestId(id));
+    assert.ok(b.right <= form.right + 0.5, `${id} inside`);
+  }
+  assert.ok(await compose.evaluate((f) => f.scrollWidth <= f.clientWidth), 'no sideways overflow with the panel');
+  await page.getByTestId('compose-canned-toggle').click();
+
+  // The textarea grows with its lines up to a maximum, then scrolls.
+  const oneLine = (await box(input)).height;
+  await input.fill('one\ntwo\nthree');
+  const threeLines = (await box(input)).height;
+  assert.ok(threeLines > oneLine + 20, `grows: ${oneLine} -> ${threeLines}`);
+  await input.fill(Array.from({ length: 40 }, (_, i) => `line ${i}`).join('\n'));
+  const many = (await box(input)).height;
+  assert.ok(many > threeLines && many <= 161, `capped: ${many}`);
+  assert.ok(await input.evaluate((t) => t.scrollHeight > t.clientHeight), 'the rest scrolls');
+  assert.ok((await box(input)).width >= 200, 'still wide with long text');
+  await input.fill('');
   await context.close();
 });

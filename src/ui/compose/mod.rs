@@ -1,0 +1,144 @@
+//! The compose box: the send key from the user's settings, drafts saved as you type,
+//! importance, image attachments (picked or pasted, uploaded at once), canned replies
+//! offered on `/shortcut` at the caret, a panel each for saved messages and canned replies,
+//! and an SMS counter in SMS conversations.
+//!
+//! The parts share [`ComposeCtx`], a context of signals provided by [`Compose`].
+
+mod attach;
+mod canned_popup;
+mod lists;
+mod panel;
+mod state;
+mod tools;
+
+use leptos::prelude::*;
+
+use super::ctx::Ctx;
+use super::Auth;
+use crate::core::compose::{key_action, KeyAction, KeyPress};
+use attach::{AttachButton, AttachmentTray};
+use canned_popup::{popup_key, CannedPopup};
+use panel::ListPanel;
+use state::{ComposeCtx, PanelKind};
+use tools::{ComposeError, ImportanceToggle, PanelToggle, SendHint, SmsCounter};
+
+#[component]
+pub fn Compose() -> impl IntoView {
+    let app = expect_context::<Ctx>();
+    let cc = ComposeCtx::new(app, use_context::<Auth>());
+    provide_context(cc);
+    lists::load_when_ready(cc);
+    // Another conversation's text (or a restored draft) has the caret at its end.
+    Effect::new(move |_| {
+        app.selected.track();
+        cc.caret.set(usize::MAX);
+        cc.dismissed.set(false);
+    });
+    let panel = move || {
+        cc.panel
+            .get()
+            .map(|kind| view! { <ListPanel kind /> }.into_any())
+    };
+    view! {
+        <form
+            class="mw-compose"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                cc.send();
+            }
+        >
+            <ComposeError />
+            {panel}
+            <AttachmentTray />
+            <div class="mw-compose-row">
+                <CannedPopup />
+                <MessageInput />
+                <button
+                    type="submit"
+                    class="mw-send"
+                    data-testid="compose-send"
+                    disabled=move || cc.uploading()
+                >
+                    "Send"
+                </button>
+            </div>
+            <div class="mw-compose-tools">
+                <AttachButton />
+                <ImportanceToggle />
+                <PanelToggle kind=PanelKind::Saved testid="compose-saved-toggle" label="Saved" />
+                <PanelToggle kind=PanelKind::Canned testid="compose-canned-toggle" label="Replies" />
+                <SendHint />
+                <SmsCounter />
+            </div>
+        </form>
+    }
+    .into_any()
+}
+
+/// The textarea: typing saves the draft and tells the others; the send key sends (never
+/// while an IME composition is open); keys go to the canned-reply popup while it shows.
+#[component]
+fn MessageInput() -> impl IntoView {
+    let cc = expect_context::<ComposeCtx>();
+    let app = cc.app;
+    let on_input = move |ev: web_sys::Event| {
+        let value = event_target_value(&ev);
+        if app.compose_error.with_untracked(Option::is_some) {
+            let max = app
+                .session
+                .with_untracked(|s| s.state.limits.max_message_bytes);
+            if value.len() <= max {
+                app.compose_error.set(None);
+            }
+        }
+        cc.dismissed.set(false);
+        cc.active.set(0);
+        cc.caret_moved();
+        app.compose.set(value.clone());
+        if let Some(c) = app.selected.get_untracked() {
+            app.notify_typing(c);
+            app.save_draft_debounced(c, value);
+        }
+    };
+    let on_keydown = move |ev: web_sys::KeyboardEvent| {
+        let composing = ev.is_composing() || ev.key_code() == 229;
+        let key = ev.key();
+        if !composing && popup_key(cc, &key) {
+            ev.prevent_default();
+            return;
+        }
+        let press = KeyPress {
+            key: &key,
+            shift: ev.shift_key(),
+            ctrl: ev.ctrl_key(),
+            meta: ev.meta_key(),
+            alt: ev.alt_key(),
+            composing,
+        };
+        let mode = app.session.with_untracked(|s| s.state.settings.send_key);
+        if key_action(press, mode) == KeyAction::Send {
+            ev.prevent_default();
+            cc.send();
+        }
+    };
+    view! {
+        <textarea
+            class="mw-compose-input"
+            data-testid="compose-input"
+            rows="1"
+            placeholder="Write a message…"
+            aria-label="Message"
+            aria-autocomplete="list"
+            node_ref=cc.input
+            prop:value=app.compose
+            on:input=on_input
+            on:keydown=on_keydown
+            on:keyup=move |_| cc.caret_moved()
+            on:click=move |_| cc.caret_moved()
+            on:selectionchange=move |_| cc.caret_moved()
+            on:paste=move |ev| attach::on_paste(cc, ev)
+        ></textarea>
+    }
+    .into_any()
+}

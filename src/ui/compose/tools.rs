@@ -1,0 +1,103 @@
+//! The small parts around the textarea: the error line, the tool buttons, the send-key hint
+//! and the SMS counter.
+
+use leptos::prelude::*;
+
+use super::state::{ComposeCtx, PanelKind};
+use crate::core::compose::{send_hint, sms_counter};
+
+/// The message's problem (too long…) or the last attachment problem.
+#[component]
+pub fn ComposeError() -> impl IntoView {
+    let cc = expect_context::<ComposeCtx>();
+    move || {
+        let error = cc.app.compose_error.get().or_else(|| cc.error.get())?;
+        Some(view! {
+            <p class="mw-compose-error" data-testid="compose-error" role="alert">
+                {error}
+            </p>
+        })
+    }
+}
+
+/// High importance for the next message of this conversation.
+#[component]
+pub fn ImportanceToggle() -> impl IntoView {
+    let cc = expect_context::<ComposeCtx>();
+    let pressed = move || {
+        let c = cc.app.selected.get();
+        c.is_some() && cc.high.get() == c
+    };
+    let toggle = move |_| {
+        let c = cc.app.selected.get_untracked();
+        cc.high.update(|h| *h = if *h == c { None } else { c });
+    };
+    view! {
+        <button
+            type="button"
+            class="mw-tool"
+            data-testid="compose-importance"
+            title="High importance"
+            aria-pressed=move || if pressed() { "true" } else { "false" }
+            on:click=toggle
+        >
+            "! High"
+        </button>
+    }
+    .into_any()
+}
+
+/// Opens or closes the panel of `kind`.
+#[component]
+pub fn PanelToggle(kind: PanelKind, testid: &'static str, label: &'static str) -> impl IntoView {
+    let cc = expect_context::<ComposeCtx>();
+    let open = move || cc.panel.get() == Some(kind);
+    view! {
+        <button
+            type="button"
+            class="mw-tool"
+            data-testid=testid
+            aria-expanded=move || if open() { "true" } else { "false" }
+            on:click=move |_| cc.panel.update(|p| *p = if *p == Some(kind) { None } else { Some(kind) })
+        >
+            {label}
+        </button>
+    }
+    .into_any()
+}
+
+/// Which key sends, from the user's settings.
+#[component]
+pub fn SendHint() -> impl IntoView {
+    let cc = expect_context::<ComposeCtx>();
+    let hint = Memo::new(move |_| send_hint(cc.app.session.with(|s| s.state.settings.send_key)));
+    view! { <span class="mw-compose-hint" data-testid="compose-hint">{hint}</span> }.into_any()
+}
+
+/// Characters and segments of the text, in SMS conversations only.
+#[component]
+pub fn SmsCounter() -> impl IntoView {
+    let cc = expect_context::<ComposeCtx>();
+    let sms = Memo::new(move |_| {
+        let c = cc.app.selected.get();
+        cc.app.session.with(|s| {
+            c.and_then(|c| s.state.conversations.get(&c))
+                .is_some_and(|c| c.sms)
+        })
+    });
+    let label = Memo::new(move |_| cc.app.compose.with(|t| sms_counter(t)));
+    move || {
+        sms.get().then(|| {
+            view! {
+                <span
+                    class="mw-sms-counter"
+                    data-testid="sms-counter"
+                    aria-live="polite"
+                    title=move || label.with(|l| l.tooltip.clone())
+                >
+                    {move || label.with(|l| l.text.clone())}
+                </span>
+            }
+        })
+    }
+}
