@@ -82,9 +82,13 @@ export async function launchBrowser() {
   });
 }
 
-/** A fresh browser context (its own storage, like another person's browser), signed in. */
-export async function signIn(browser, url, username, password = 'demo') {
+/**
+ * A fresh browser context (its own storage, like another person's browser), signed in.
+ * `initScript` runs in the page before the widget's own scripts (the benchmark's probes).
+ */
+export async function signIn(browser, url, username, password = 'demo', { initScript } = {}) {
   const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  if (initScript) await context.addInitScript(initScript);
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error(`[${username}] page error: ${err.message}`));
   await page.goto(url);
