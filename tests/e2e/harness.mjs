@@ -84,10 +84,14 @@ export async function launchBrowser() {
 
 /**
  * A fresh browser context (its own storage, like another person's browser), signed in.
- * `viewport` is the widget's size: the standalone page fills the window.
+ * `viewport` is the widget's size (the standalone page fills the window); `initScript` runs
+ * in the page before the widget's own scripts (the benchmark's probes).
  */
-export async function signIn(browser, url, username, password = 'demo', viewport = { width: 1200, height: 800 }) {
+export async function signIn(browser, url, username, password = 'demo', {
+  viewport = { width: 1200, height: 800 }, initScript,
+} = {}) {
   const context = await browser.newContext({ viewport });
+  if (initScript) await context.addInitScript(initScript);
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error(`[${username}] page error: ${err.message}`));
   await page.goto(url);

@@ -41,7 +41,7 @@ for (const viewport of SIZES) {
   const size = `${viewport.width}×${viewport.height}`;
 
   test(`${size}: ${narrow ? 'one column' : 'three columns'}, full-height panels, a real compose box, toasts clear of it`, async () => {
-    const alice = await signIn(env.browser, env.server.url, 'alice', 'demo', viewport);
+    const alice = await signIn(env.browser, env.server.url, 'alice', 'demo', { viewport });
     const bob = await signIn(env.browser, env.server.url, 'bob');
     const { page } = alice;
     try {
@@ -145,7 +145,7 @@ for (const viewport of SIZES) {
 test('navigation never traps: the chat button always goes back to the conversations', async () => {
   for (const viewport of [{ width: 1280, height: 800 }, { width: 360, height: 640 }]) {
     // Bob has nothing unread: the chat button must still do something.
-    const bob = await signIn(env.browser, env.server.url, 'bob', 'demo', viewport);
+    const bob = await signIn(env.browser, env.server.url, 'bob', 'demo', { viewport });
     const { page } = bob;
     try {
       assert.equal(await page.getByTestId('unread-counter').getAttribute('data-count'), '0');

@@ -100,7 +100,7 @@ try {
   // the settings at each.
   for (const viewport of [{ width: 360, height: 640 }, { width: 420, height: 700 }, { width: 1280, height: 800 }]) {
     const size = `${viewport.width}x${viewport.height}`;
-    const small = await signIn(browser, server.url, 'alice', 'demo', viewport);
+    const small = await signIn(browser, server.url, 'alice', 'demo', { viewport });
     await shot(small.page, `size-${size}-1-list`);
     await openChatWith(small.page, 'bob');
     await small.page.getByTestId('attachment-thumb').first().waitFor();

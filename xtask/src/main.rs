@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: the project's only entry points for set-up, demo and tests, so a
 //! fresh Debian machine with rustup, Node/npm and apt needs nothing else.
 
+mod bench;
 mod bundle;
 mod demo;
 mod minify;
@@ -21,6 +22,10 @@ commands:
   test     install missing tools and browsers, then run every test: lint, native unit and
            server tests, widget browser tests, bundle size, end-to-end tests in Chromium
   build    build the widget in release mode into dist/ and print its size
+  bench    measure the widget in headless Chromium against seeded histories (10,000 and
+           100,000 messages): sign-in, opening a chat, scrolling, 1,000 messages/s ingest,
+           memory, draft saves; prints figures and goals, writes target/bench/latest.json
+           [--quick: smaller numbers, a smoke run]
   screenshots  drive two demo users in Chromium and write PNGs to docs/screenshots/
   setup    install missing tools only (add --browser for Chromium and the e2e packages)";
 
@@ -30,6 +35,7 @@ fn main() -> ExitCode {
         Some("run") => demo::run(&args[1..]),
         Some("test") => suite::run(&args[1..]),
         Some("screenshots") => screenshots::run_all(),
+        Some("bench") => bench::run_bench(&args[1..]),
         Some("build") => tools::ensure_build_tools().and_then(|()| bundle::build_release()),
         Some("setup") => tools::ensure_build_tools().and_then(|()| {
             if args.iter().any(|a| a == "--browser") {

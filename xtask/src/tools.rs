@@ -125,10 +125,14 @@ fn ensure_wasm_opt() -> Result {
 
 fn ensure_e2e_packages() -> Result {
     let dir = root().join("tests/e2e");
-    if dir
-        .join("node_modules/playwright-core/package.json")
-        .exists()
-    {
+    // `ws` is the benchmark's proxy; a checkout that installed before it came needs `npm ci`.
+    let installed = ["playwright-core", "ws"].iter().all(|p| {
+        dir.join("node_modules")
+            .join(p)
+            .join("package.json")
+            .exists()
+    });
+    if installed {
         return Ok(());
     }
     // Only the driver library is installed: the browser is Debian's Chromium, never a download.
