@@ -18,6 +18,9 @@ use super::typing::Typing;
 /// Messages per history page.
 pub const HISTORY_PAGE: u32 = 50;
 
+/// Least time between two `mark_read`s of one conversation.
+pub const MARK_READ_EVERY_MS: i64 = 1_000;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Pending {
     OpenDirect(UserId),
@@ -111,6 +114,8 @@ pub struct Session {
     pending: BTreeMap<CommandId, Pending>,
     /// Last `mark_read` sent per conversation on this connection.
     marked: BTreeMap<ConversationId, MessageId>,
+    /// When the last `mark_read` of each conversation went out.
+    marked_at: BTreeMap<ConversationId, Timestamp>,
     /// A direct chat the user asked for while offline.
     want_direct: Option<UserId>,
     /// Who is typing, and when we last said we were.
@@ -373,10 +378,15 @@ impl Session {
 
     /// `mark_read` up to the newest message from others, when that moves the read position.
     /// Applies it locally at once so the counters drop without waiting for the server.
-    pub fn mark_read(&mut self, conversation: ConversationId) -> Option<ClientFrame> {
+    pub fn mark_read(
+        &mut self,
+        conversation: ConversationId,
+        now: Timestamp,
+    ) -> Option<ClientFrame> {
         let newest = self.mark_read_target(conversation)?;
         let me = self.state.me_id()?;
         self.marked.insert(conversation, newest);
+        self.marked_at.insert(conversation, now);
         self.state.read_up_to(conversation, me, newest);
         let id = self.next_id();
         self.pending.insert(id.clone(), Pending::MarkRead);
@@ -390,6 +400,18 @@ impl Session {
     /// Whether [`Session::mark_read`] would send something.
     pub fn needs_mark_read(&self, conversation: ConversationId) -> bool {
         self.mark_read_target(conversation).is_some()
+    }
+
+    /// In how many milliseconds `conversation` may be marked read: 0 for now, `None` when
+    /// there is nothing to mark. A chat read live while messages pour in is marked now and
+    /// then, not once per message: servers limit the commands a connection may send.
+    pub fn mark_read_due(&self, conversation: ConversationId, now: Timestamp) -> Option<i64> {
+        self.mark_read_target(conversation)?;
+        Some(
+            self.marked_at
+                .get(&conversation)
+                .map_or(0, |at| (at + MARK_READ_EVERY_MS - now).max(0)),
+        )
     }
 
     fn mark_read_target(&self, conversation: ConversationId) -> Option<MessageId> {
@@ -721,7 +743,7 @@ mod tests {
     fn mark_read_clears_unread_locally_once() {
         let mut s = online();
         assert_eq!(s.state.total_unread(), 3);
-        let f = s.mark_read(10).unwrap();
+        let f = s.mark_read(10, 0).unwrap();
         assert!(matches!(
             f,
             ClientFrame::MarkRead {
@@ -731,7 +753,7 @@ mod tests {
             }
         ));
         assert_eq!(s.state.total_unread(), 1);
-        assert!(s.mark_read(10).is_none(), "not sent twice");
+        assert!(s.mark_read(10, 0).is_none(), "not sent twice");
         // A new message from Bob: marked again.
         s.receive(
             ServerFrame::Event {
@@ -743,7 +765,7 @@ mod tests {
             Some(10),
         );
         assert_eq!(s.state.total_unread(), 2);
-        assert!(s.mark_read(10).is_some());
+        assert!(s.mark_read(10, 0).is_some());
         assert_eq!(s.state.total_unread(), 1);
     }
 
@@ -900,7 +922,7 @@ mod tests {
     fn open_mark_keeps_the_read_position_from_before_mark_read() {
         let mut s = online();
         s.opened(10);
-        s.mark_read(10).unwrap();
+        s.mark_read(10, 0).unwrap();
         let mark = s.open_mark(10);
         assert_eq!(mark.read_up_to, Some(3));
         assert_eq!(mark.unread, 2);
@@ -954,10 +976,39 @@ mod tests {
     }
 
     #[test]
+    fn a_chat_read_live_is_marked_now_and_then_not_per_message() {
+        let mut s = online();
+        assert_eq!(s.mark_read_due(10, 5_000), Some(0));
+        s.mark_read(10, 5_000).unwrap();
+        assert_eq!(s.mark_read_due(10, 5_100), None, "nothing new to mark");
+        s.receive(
+            ServerFrame::Event {
+                seq: 11,
+                event: Event::MessageCreated {
+                    message: msg(6, 10, 2, "more"),
+                },
+            },
+            Some(10),
+        );
+        assert_eq!(
+            s.mark_read_due(10, 5_300),
+            Some(700),
+            "waits out the interval"
+        );
+        assert_eq!(s.mark_read_due(10, 6_000), Some(0));
+        assert!(s.mark_read(10, 6_000).is_some());
+        assert_eq!(
+            s.mark_read_due(11, 6_000),
+            Some(0),
+            "each conversation on its own"
+        );
+    }
+
+    #[test]
     fn replying_removes_the_new_messages_divider() {
         let mut s = online();
         s.opened(10);
-        s.mark_read(10).unwrap();
+        s.mark_read(10, 0).unwrap();
         assert_eq!(s.open_mark(10).unread, 2);
         // A message to another conversation leaves this one's divider alone.
         s.send_text(11, "elsewhere", 1).unwrap();

@@ -25,8 +25,8 @@ pub struct Ctx {
     pub drafted: RwSignal<Vec<ConversationId>>,
     /// The redraw waiting for the next animation frame, if one is scheduled.
     pub redraw: StoredValue<Option<Redraw>, LocalStorage>,
-    /// The debounced draft save, if one is waiting.
-    pub draft_timer: StoredValue<Option<PendingDraft>, LocalStorage>,
+    /// Draft writes not done yet.
+    pub draft_queue: StoredValue<DraftQueue, LocalStorage>,
     /// The user id known before the welcome (from the login answer).
     pub known_user: Option<UserId>,
 }
@@ -71,7 +71,8 @@ impl Ctx {
 
     pub fn me_id(&self) -> Option<UserId> {
         self.session
-            .with_untracked(|s| s.state.me_id())
+            .try_with_untracked(|s| s.state.me_id())
+            .flatten()
             .or(self.known_user)
     }
 
@@ -112,35 +113,45 @@ impl Ctx {
         self.send(frame);
     }
 
-    /// Saves the draft of `conversation` now, replacing a save still waiting for its delay.
-    pub fn save_draft_now(&self, conversation: ConversationId, text: String) {
-        // Dropping the pending timer cancels it: this text is newer.
-        self.draft_timer.try_update_value(|t| t.take());
-        let (Some(store), Some(user)) = (self.drafts.get_value(), self.me_id()) else {
-            return;
-        };
-        let ctx = *self;
-        leptos::task::spawn_local(async move {
-            match store.save(user, conversation, &text).await {
-                Ok(()) => ctx.mark_drafted(conversation, !text.trim().is_empty()),
-                Err(e) => web_sys::console::warn_1(&format!("messenger: {e}").into()),
+    /// Saves the draft of `conversation` (an empty text deletes it). Writes go out one at a
+    /// time as fast as IndexedDB takes them; a text typed meanwhile replaces the one still
+    /// waiting for that conversation, so a burst of keystrokes costs a few writes, and the
+    /// newest text is never more than one write behind.
+    pub fn save_draft(&self, conversation: ConversationId, text: String) {
+        let start = self.draft_queue.try_update_value(|q| {
+            match q.waiting.iter_mut().find(|(c, _)| *c == conversation) {
+                Some(waiting) => waiting.1 = text,
+                None => q.waiting.push((conversation, text)),
             }
+            !std::mem::replace(&mut q.writing, true)
         });
+        if start == Some(true) {
+            let ctx = *self;
+            leptos::task::spawn_local(async move { ctx.write_drafts().await });
+        }
     }
 
-    /// Saves the draft of `conversation` after ~200 ms without typing.
-    pub fn save_draft_debounced(&self, conversation: ConversationId, text: String) {
-        let ctx = *self;
-        let pending = text.clone();
-        let timer = Timeout::new(DRAFT_DELAY_MS, move || {
-            ctx.save_draft_now(conversation, text)
-        });
-        // Replacing the previous timer drops (cancels) it.
-        self.draft_timer.try_set_value(Some(PendingDraft {
-            conversation,
-            text: pending,
-            _timer: timer,
-        }));
+    async fn write_drafts(self) {
+        loop {
+            let (Some(store), Some(user)) = (self.drafts.try_get_value().flatten(), self.me_id())
+            else {
+                // Not open yet (or gone): what waits is written with the next keystroke.
+                self.draft_queue.try_update_value(|q| q.writing = false);
+                return;
+            };
+            let next = self.draft_queue.try_update_value(|q| {
+                let next = (!q.waiting.is_empty()).then(|| q.waiting.remove(0));
+                q.writing = next.is_some();
+                next
+            });
+            let Some(Some((conversation, text))) = next else {
+                return;
+            };
+            match store.save(user, conversation, &text).await {
+                Ok(()) => self.mark_drafted(conversation, !text.trim().is_empty()),
+                Err(e) => web_sys::console::warn_1(&format!("messenger: {e}").into()),
+            }
+        }
     }
 
     /// Records whether `conversation` holds a saved draft.
@@ -155,13 +166,6 @@ impl Ctx {
             },
         );
     }
-
-    /// Saves at once a draft still waiting for its delay (the page is being hidden or left).
-    pub fn flush_draft(&self) {
-        if let Some(Some(p)) = self.draft_timer.try_update_value(|t| t.take()) {
-            self.save_draft_now(p.conversation, p.text);
-        }
-    }
 }
 
 /// A scheduled redraw; dropping it cancels it.
@@ -170,12 +174,9 @@ pub enum Redraw {
     Timer(Timeout),
 }
 
-/// Quiet time after the last keystroke before a draft is written.
-const DRAFT_DELAY_MS: u32 = 200;
-
-/// A draft save waiting for the typing to pause; dropping it cancels the save.
-pub struct PendingDraft {
-    conversation: ConversationId,
-    text: String,
-    _timer: Timeout,
+/// Drafts waiting to be written: the newest text per conversation, in order.
+#[derive(Default)]
+pub struct DraftQueue {
+    writing: bool,
+    waiting: Vec<(ConversationId, String)>,
 }

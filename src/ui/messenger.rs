@@ -2,6 +2,7 @@
 //! and the page's visibility into it, then draws the [`Shell`].
 
 use gloo_events::EventListener;
+use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 use messenger_protocol::UserId;
 
@@ -47,7 +48,7 @@ pub fn Messenger() -> impl IntoView {
         drafts_ready: RwSignal::new(false),
         drafted: RwSignal::new(Vec::new()),
         redraw: StoredValue::new_local(None),
-        draft_timer: StoredValue::new_local(None),
+        draft_queue: StoredValue::new_local(Default::default()),
         known_user: stored.user_id,
     };
     provide_context(ctx);
@@ -67,18 +68,13 @@ pub fn Messenger() -> impl IntoView {
     view! { <Shell /> }
 }
 
-/// Tracks whether the page is visible (mark-read waits for it) and writes a pending draft
-/// at once when the page is hidden: a closed tab must not lose the last keystrokes.
+/// Tracks whether the page is visible: mark-read waits for it.
 fn watch_visibility(ctx: Ctx) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
     let listener = EventListener::new(&doc, "visibilitychange", move |_| {
-        let visible = document_visible();
-        ctx.visible.set(visible);
-        if !visible {
-            ctx.flush_draft();
-        }
+        ctx.visible.set(document_visible());
     });
     // Dropped, and so removed from the document, when the messenger unmounts.
     let listener = StoredValue::new_local(Some(listener));
@@ -101,7 +97,6 @@ fn open_drafts(ctx: Ctx, db_name: String) {
         }
     });
     on_cleanup(move || {
-        ctx.flush_draft();
         if let Some(Some(store)) = ctx.drafts.try_get_value() {
             store.close();
         }
@@ -157,7 +152,7 @@ fn follow_selection(ctx: Ctx, me_id: Memo<Option<UserId>>) {
         let current = ctx.selected.get();
         if let Some(Some(prev)) = prev {
             if Some(prev) != current {
-                ctx.save_draft_now(prev, ctx.compose.get_untracked());
+                ctx.save_draft(prev, ctx.compose.get_untracked());
                 ctx.compose.set(String::new());
                 ctx.compose_error.set(None);
             }
@@ -246,7 +241,8 @@ fn remember_open_conversation(ctx: Ctx) {
     });
 }
 
-/// Marks read while the conversation is open and the page visible.
+/// Marks read while the conversation is open and the page visible; while messages pour in,
+/// now and then (see [`Session::mark_read_due`]), with a timer for the rest.
 fn mark_read_while_shown(ctx: Ctx) {
     let mark_key = Memo::new(move |_| {
         let c = ctx.selected.get()?;
@@ -256,18 +252,26 @@ fn mark_read_while_shown(ctx: Ctx) {
             Some((c, conv.newest_from_others(me), conv.unread, s.online))
         })
     });
+    // Bumped by the timer when a throttled mark is due.
+    let due = RwSignal::new(0u32);
+    let timer = StoredValue::new_local(None::<Timeout>);
     Effect::new(move |_| {
+        due.track();
         let key = mark_key.get();
         let visible = ctx.visible.get();
-        let Some((c, _, _, true)) = key else {
+        let (Some((c, _, _, true)), true) = (key, visible) else {
             return;
         };
-        if !visible {
-            return;
-        }
-        if ctx.session.with_untracked(|s| s.needs_mark_read(c)) {
-            let frame = ctx.session.try_update(|s| s.mark_read(c)).flatten();
-            ctx.send(frame);
+        let now = js_sys::Date::now() as i64;
+        match ctx.session.with_untracked(|s| s.mark_read_due(c, now)) {
+            Some(0) => {
+                let frame = ctx.session.try_update(|s| s.mark_read(c, now)).flatten();
+                ctx.send(frame);
+            }
+            Some(wait) => timer.set_value(Some(Timeout::new(wait as u32, move || {
+                let _ = due.try_update(|n| *n += 1);
+            }))),
+            None => {}
         }
     });
 }

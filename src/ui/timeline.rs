@@ -462,8 +462,9 @@ pub fn Timeline() -> impl IntoView {
         let Some(el) = scroller.get_untracked() else {
             return;
         };
-        // A scroll event queued before the rows changed (our own correction, say) arrives
-        // after they rendered: its position is stale, so put the anchor back first.
+        // The rows changed since the position was last put in place (rows added above,
+        // heights measured): put the anchor back first, then move by what the user
+        // scrolled since, so a scroll during a re-layout is kept, not undone.
         let current = layout.get_untracked();
         let stale = cache
             .get_value()
@@ -472,7 +473,11 @@ pub fn Timeline() -> impl IntoView {
             .as_ref()
             .is_none_or(|p| !Arc::ptr_eq(p, &current));
         if stale {
+            let moved = f64::from(el.scroll_top()) - scroll_top.get_untracked();
             place();
+            if moved != 0.0 {
+                el.set_scroll_top((f64::from(el.scroll_top()) + moved).round() as i32);
+            }
         }
         let top = f64::from(el.scroll_top());
         let vh = f64::from(el.client_height());

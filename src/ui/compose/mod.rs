@@ -98,7 +98,7 @@ fn MessageInput() -> impl IntoView {
         app.compose.set(value.clone());
         if let Some(c) = app.selected.get_untracked() {
             app.notify_typing(c);
-            app.save_draft_debounced(c, value);
+            app.save_draft(c, value);
         }
     };
     let on_keydown = move |ev: web_sys::KeyboardEvent| {

@@ -135,7 +135,7 @@ impl ComposeCtx {
         self.caret.set(units);
         self.app.compose.set(text.clone());
         if let Some(c) = self.app.selected.get_untracked() {
-            self.app.save_draft_debounced(c, text);
+            self.app.save_draft(c, text);
         }
     }
 
@@ -198,7 +198,7 @@ impl ComposeCtx {
                 app.send(frames);
                 app.compose.set(String::new());
                 app.compose_error.set(None);
-                app.save_draft_now(c, String::new());
+                app.save_draft(c, String::new());
                 files.iter().for_each(|p| revoke(&p.preview));
                 self.picks.update(|p| p.retain(|p| p.conversation != c));
                 self.high.set(None);
