@@ -414,11 +414,9 @@ async fn channels_empty_state_offers_to_create_one() {
     click_in(&host, "[data-testid=channels-counter]");
     settle().await;
     assert_eq!(text_of("[data-testid=channels-empty]"), "Loading channels…");
-    assert_eq!(
-        qa("[data-testid=channel-create-first]"),
-        0,
-        "not before the answer"
-    );
+    // Shown: the button in an element that is not hidden.
+    let offered = || qa(":not([hidden]) > [data-testid=channel-create-first]");
+    assert_eq!(offered(), 0, "not before the answer");
     let list = sent_of_type("list_channels");
     server_send(
         json!({"type": "ack", "id": list[0]["id"], "result": {"kind": "channels", "channels": []}}),
@@ -428,11 +426,12 @@ async fn channels_empty_state_offers_to_create_one() {
         text_of("[data-testid=channels-empty]"),
         "No open channels yet."
     );
+    assert_eq!(offered(), 1);
 
     click_in(&host, "[data-testid=channel-create-first]");
     settle().await;
     assert_eq!(qa("[data-testid=channel-form]"), 1);
-    assert_eq!(qa("[data-testid=channel-create-first]"), 0);
+    assert_eq!(offered(), 0, "the form is open");
     assert_eq!(focused_testid().as_deref(), Some("channel-title-input"));
     // A blank name is refused here, with the reason; nothing is sent.
     click_in(&host, "[data-testid=channel-create]");
@@ -471,7 +470,7 @@ async fn channels_empty_state_offers_to_create_one() {
         support::attr(&host, "[data-channel-id='50']", "data-joined").as_deref(),
         Some("true")
     );
-    assert_eq!(qa("[data-testid=channels-empty]"), 0);
+    assert_eq!(qa("[data-testid=channels-empty]:not([hidden])"), 0);
 
     // The header's action opens the form again; the server's refusal is shown in it.
     click_in(&host, "[data-testid=channel-new]");

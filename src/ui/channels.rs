@@ -6,7 +6,6 @@ use messenger_protocol::ConversationId;
 
 use super::ctx::Ctx;
 use super::nav::roving::{Roving, RowKey};
-use super::nav::rows::Rows;
 use super::nav::{NavCtx, Panel, PanelHeader};
 use crate::core::nav::MAX_CHANNEL_TITLE_CHARS;
 
@@ -45,6 +44,7 @@ pub fn ChannelList() -> impl IntoView {
         ids.with(|ids| ids.iter().map(|id| RowKey::Item(*id)).collect())
     }));
     let form_open = RwSignal::new(false);
+    let empty = Signal::derive(move || ids.with(Vec::is_empty));
     view! {
         <section class="mw-navpanel" data-testid="channel-list">
             <PanelHeader title="Channels">
@@ -52,41 +52,50 @@ pub fn ChannelList() -> impl IntoView {
                     type="button"
                     class="mw-link"
                     data-testid="channel-new"
-                    aria-expanded=move || form_open.get().to_string()
+                    aria-expanded=Signal::derive(move || form_open.get().to_string())
                     on:click=move |_| form_open.update(|o| *o = !*o)
                 >
                     "New channel"
                 </button>
             </PanelHeader>
             <div class="mw-navpanel-body">
-                <Show when=move || form_open.get()>
-                    <NewChannelForm on_close=Callback::new(move |_| form_open.set(false)) />
-                </Show>
+                {move || {
+                    form_open
+                        .get()
+                        .then(|| {
+                            view! {
+                                <NewChannelForm on_close=Callback::new(move |_| form_open.set(false)) />
+                            }
+                        })
+                }}
                 <ul class="mw-channels">
-                    <Rows
-                        ids=ids.into()
-                        row=Callback::new(move |id| view! { <ChannelRow id=id roving=roving /> }.into_any())
-                    />
-                    <Show when=move || ids.with(Vec::is_empty)>
-                        <li class="mw-empty" data-testid="channels-empty">
-                            {move || {
-                                if loaded.get() { "No open channels yet." } else { "Loading channels…" }
-                            }}
-                        </li>
-                    </Show>
+                    <For each=move || ids.get() key=|id| *id let:id>
+                        <ChannelRow id=id roving=roving />
+                    </For>
+                    <li
+                        class="mw-empty"
+                        data-testid="channels-empty"
+                        hidden=Signal::derive(move || !empty.get())
+                    >
+                        {Signal::derive(move || {
+                            if loaded.get() { "No open channels yet." } else { "Loading channels…" }
+                                .to_string()
+                        })}
+                    </li>
                 </ul>
-                <Show when=move || loaded.get() && ids.with(Vec::is_empty) && !form_open.get()>
-                    <p class="mw-navpanel-offer">
-                        <button
-                            type="button"
-                            class="mw-chip mw-chip-primary"
-                            data-testid="channel-create-first"
-                            on:click=move |_| form_open.set(true)
-                        >
-                            "Create a channel"
-                        </button>
-                    </p>
-                </Show>
+                <p
+                    class="mw-navpanel-offer"
+                    hidden=Signal::derive(move || !(loaded.get() && empty.get()) || form_open.get())
+                >
+                    <button
+                        type="button"
+                        class="mw-chip mw-chip-primary"
+                        data-testid="channel-create-first"
+                        on:click=move |_| form_open.set(true)
+                    >
+                        "Create a channel"
+                    </button>
+                </p>
             </div>
         </section>
     }

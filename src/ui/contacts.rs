@@ -166,8 +166,8 @@ pub fn ContactsTree() -> impl IntoView {
 }
 
 /// Keys of the tree besides ArrowUp/ArrowDown/Home/End: ArrowRight opens a department (or
-/// goes to its first line), ArrowLeft folds it (or goes to the department above), Enter on
-/// a person opens the conversation. True when handled.
+/// goes to its first line), ArrowLeft folds it (or goes to the department above), Enter (or
+/// Space on a department) does what a click does. True when handled.
 fn tree_key(
     ev: &KeyboardEvent,
     key: RowKey,
@@ -189,153 +189,117 @@ fn tree_key(
             let Some(parent) = parent else { return false };
             roving.move_to(parent);
         }
+        ("Enter" | " ", RowKey::Dept(id)) => nav.toggle_department(id),
         ("Enter", RowKey::Item(id)) => ctx.open_direct(id),
         _ => return roving.arrow(key, ev),
     }
     true
 }
 
+/// One line of the tree, a department or a person: the focusable `treeitem` itself.
 #[component]
 fn TreeLine(key: RowKey, tree: Memo<Tree>, roving: Roving) -> impl IntoView {
-    let line = Memo::new(move |_| tree.with(|t| t.lines.iter().find(|l| l.key() == key).cloned()));
-    // Handlers run outside the component's owner: contexts are read now.
-    let ctxs = (expect_context::<Ctx>(), expect_context::<NavCtx>());
-    let on_key = move |ev: KeyboardEvent| {
-        if tree_key(&ev, key, tree, roving, ctxs) {
-            ev.prevent_default();
-        }
-    };
-    match key {
-        RowKey::Dept(id) => {
-            view! { <DeptLine id=id line=line roving=roving on_key=on_key /> }.into_any()
-        }
-        RowKey::Item(id) => {
-            view! { <PersonLine id=id line=line roving=roving on_key=on_key /> }.into_any()
-        }
-    }
-}
-
-#[component]
-fn DeptLine(
-    id: DepartmentId,
-    line: Memo<Option<Line>>,
-    roving: Roving,
-    on_key: impl Fn(KeyboardEvent) + 'static,
-) -> impl IntoView {
-    let nav = expect_context::<NavCtx>();
-    let key = RowKey::Dept(id);
-    let button = NodeRef::<html::Button>::new();
-    roving.follow(key, Box::new(move || button.get().map(Into::into)));
-    let expanded =
-        Signal::derive(move || line.with(|l| matches!(l, Some(Line::Dept { expanded: true, .. }))));
-    let expanded_text = Signal::derive(move || expanded.get().to_string());
-    view! {
-        <li role="treeitem" aria-expanded=expanded_text>
-            <button
-                node_ref=button
-                type="button"
-                class="mw-dept-toggle"
-                data-testid="department"
-                data-department-id=id.to_string()
-                data-expanded=expanded_text
-                tabindex=roving.tab_index(key)
-                style=Signal::derive(move || {
-                    line.with(|l| match l {
-                        Some(Line::Dept { depth, .. }) => indent(*depth),
-                        _ => String::new(),
-                    })
-                })
-                on:click=move |_| nav.toggle_department(id)
-                on:focus=move |_| roving.focused(key)
-                on:keydown=on_key
-            >
-                {move || {
-                    line.with(|l| {
-                        let Some(Line::Dept { name, expanded, count, .. }) = l else {
-                            return None;
-                        };
-                        Some(
-                            view! {
-                                <span class="mw-chevron" class:mw-chevron-open=*expanded>
-                                    "›"
-                                </span>
-                                <span class="mw-dept-name">{name.clone()}</span>
-                                // A zero count says nothing: it stays empty.
-                                <span class="mw-dept-count">
-                                    {(*count > 0).then(|| count.to_string())}
-                                </span>
-                            },
-                        )
-                    })
-                }}
-            </button>
-        </li>
-    }
-}
-
-#[component]
-fn PersonLine(
-    id: UserId,
-    line: Memo<Option<Line>>,
-    roving: Roving,
-    on_key: impl Fn(KeyboardEvent) + 'static,
-) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let key = RowKey::Item(id);
+    let nav = expect_context::<NavCtx>();
+    let line = Memo::new(move |_| tree.with(|t| t.lines.iter().find(|l| l.key() == key).cloned()));
     let li = NodeRef::<html::Li>::new();
     roving.follow(key, Box::new(move || li.get().map(Into::into)));
-    let field = move |f: fn(&Line) -> String| {
-        Signal::derive(move || line.with(|l| l.as_ref().map(f).unwrap_or_default()))
+    let attr = move |f: fn(&Line) -> Option<String>| {
+        Signal::derive(move || line.with(|l| l.as_ref().and_then(f)))
     };
+    let expanded = attr(|l| match l {
+        Line::Dept { expanded, .. } => Some(expanded.to_string()),
+        Line::Person { .. } => None,
+    });
+    let dept = matches!(key, RowKey::Dept(_));
     view! {
         <li
             node_ref=li
-            class="mw-contact"
-            data-testid="contact"
-            data-username=field(|l| match l {
-                Line::Person { username, .. } => username.clone(),
-                _ => String::new(),
+            class=if dept { "mw-dept-toggle" } else { "mw-contact" }
+            data-testid=if dept { "department" } else { "contact" }
+            data-department-id=attr(|l| match l {
+                Line::Dept { id, .. } => Some(id.to_string()),
+                Line::Person { .. } => None,
             })
-            data-presence=field(|l| match l {
-                Line::Person { presence, .. } => presence.to_string(),
-                _ => String::new(),
+            data-expanded=expanded
+            aria-expanded=expanded
+            data-username=attr(|l| match l {
+                Line::Person { username, .. } => Some(username.clone()),
+                Line::Dept { .. } => None,
+            })
+            data-presence=attr(|l| match l {
+                Line::Person { presence, .. } => Some(presence.to_string()),
+                Line::Dept { .. } => None,
             })
             role="treeitem"
+            attr:aria-level=attr(|l| Some((l.shape().0 + 1).to_string()))
             tabindex=roving.tab_index(key)
-            style=field(|l| indent(l.shape().0))
-            on:click=move |_| ctx.open_direct(id)
+            style=attr(|l| Some(indent(l.shape().0)))
+            on:click=move |_| match key {
+                RowKey::Dept(id) => nav.toggle_department(id),
+                RowKey::Item(id) => ctx.open_direct(id),
+            }
             on:focus=move |_| roving.focused(key)
-            on:keydown=on_key
+            on:keydown=move |ev| {
+                if tree_key(&ev, key, tree, roving, (ctx, nav)) {
+                    ev.prevent_default();
+                }
+            }
         >
-            {move || {
-                line.with(|l| {
-                    let Some(Line::Person { name, presence, detail, .. }) = l else {
-                        return None;
-                    };
-                    Some(
-                        view! {
-                            <span
-                                class="mw-avatar"
-                                style=format!("background:{}", participant_color(id))
-                            >
-                                {initials(name)}
-                                <span class="mw-presence" data-presence=*presence title=*presence></span>
-                            </span>
-                            <span class="mw-conv-body">
-                                <span class="mw-contact-name">{name.clone()}</span>
-                                {(!detail.is_empty())
-                                    .then(|| {
-                                        view! {
-                                            <span class="mw-contact-detail" data-testid="contact-detail">
-                                                {detail.clone()}
-                                            </span>
-                                        }
-                                    })}
-                            </span>
-                        },
-                    )
-                })
-            }}
+            {dept.then_some(move || line.with(dept_content))}
+            {(!dept).then_some(move || line.with(|l| person_content(key, l)))}
         </li>
     }
+}
+
+fn dept_content(line: &Option<Line>) -> impl IntoView {
+    let Some(Line::Dept {
+        name,
+        expanded,
+        count,
+        ..
+    }) = line
+    else {
+        return None;
+    };
+    Some(view! {
+        <span class="mw-chevron" class:mw-chevron-open=*expanded>
+            "›"
+        </span>
+        <span class="mw-dept-name">{name.clone()}</span>
+        // A zero count says nothing: it stays empty.
+        <span class="mw-dept-count">{(*count > 0).then(|| count.to_string())}</span>
+    })
+}
+
+fn person_content(key: RowKey, line: &Option<Line>) -> impl IntoView {
+    let (
+        RowKey::Item(id),
+        Some(Line::Person {
+            name,
+            presence,
+            detail,
+            ..
+        }),
+    ) = (key, line)
+    else {
+        return None;
+    };
+    Some(view! {
+        <span class="mw-avatar" style=format!("background:{}", participant_color(id))>
+            {initials(name)}
+            <span class="mw-presence" data-presence=*presence title=*presence></span>
+        </span>
+        <span class="mw-conv-body">
+            <span class="mw-contact-name">{name.clone()}</span>
+            {(!detail.is_empty())
+                .then(|| {
+                    view! {
+                        <span class="mw-contact-detail" data-testid="contact-detail">
+                            {detail.clone()}
+                        </span>
+                    }
+                })}
+        </span>
+    })
 }

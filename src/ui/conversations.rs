@@ -6,7 +6,6 @@ use messenger_protocol::ConversationId;
 
 use super::ctx::Ctx;
 use super::nav::roving::{Roving, RowKey};
-use super::nav::rows::Rows;
 use crate::core::color::participant_color;
 use crate::core::format::{initials, unread_label};
 use crate::core::listing::conversation_preview;
@@ -63,10 +62,9 @@ pub fn ConversationList() -> impl IntoView {
                 "No conversations yet. Pick someone below."
             </p>
             <ul class="mw-conversations">
-                <Rows
-                    ids=ids.into()
-                    row=Callback::new(move |id| view! { <ConversationRow id=id roving=roving /> }.into_any())
-                />
+                <For each=move || ids.get() key=|id| *id let:id>
+                    <ConversationRow id=id roving=roving />
+                </For>
             </ul>
         </div>
     }

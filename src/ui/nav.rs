@@ -2,7 +2,6 @@
 //! settings) in their place; and the per-session view state they share ([`NavCtx`]).
 
 pub mod roving;
-pub mod rows;
 
 use leptos::prelude::*;
 use messenger_protocol::DepartmentId;
@@ -116,12 +115,11 @@ pub fn ListColumn() -> impl IntoView {
                 <ConversationList />
                 <ContactsTree />
             </div>
-            {move || match panel.get() {
-                Panel::Home => ().into_any(),
-                Panel::Channels => view! { <ChannelList /> }.into_any(),
-                Panel::Notifications => view! { <NotificationCenter /> }.into_any(),
-                Panel::Settings => view! { <SettingsPanel /> }.into_any(),
-            }}
+            // One closure per panel rather than one match: no type-erased view of each
+            // panel's whole tree, which costs more wasm than the two extra effects.
+            {move || (panel.get() == Panel::Channels).then(|| view! { <ChannelList /> })}
+            {move || (panel.get() == Panel::Notifications).then(|| view! { <NotificationCenter /> })}
+            {move || (panel.get() == Panel::Settings).then(|| view! { <SettingsPanel /> })}
             <Toasts />
             <ImportanceDialog />
         </div>

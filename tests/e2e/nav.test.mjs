@@ -92,7 +92,7 @@ test('no channel yet: the panel offers to create one, and the new channel opens'
   assert.equal(await mine.getAttribute('data-joined'), 'true');
   assert.match(await mine.textContent(), /1 member · joined/);
   assert.equal(await page.getByTestId('channel-form').count(), 0, 'the form closed');
-  assert.equal(await page.getByTestId('channels-empty').count(), 0);
+  assert.equal(await page.getByTestId('channels-empty').isVisible(), false);
   await page.getByTestId('system-line').filter({ hasText: /Alice Martin created/ }).waitFor();
 
   // With channels listed, the header's action creates another.

@@ -9,7 +9,6 @@ use crate::core::format::preview;
 use crate::core::org::when_label;
 use crate::ui::ctx::Ctx;
 use crate::ui::nav::roving::{Roving, RowKey};
-use crate::ui::nav::rows::Rows;
 use crate::ui::nav::{now_and_offset, NavCtx, PanelHeader};
 
 #[component]
@@ -57,35 +56,33 @@ pub fn NotificationCenter() -> impl IntoView {
             </PanelHeader>
             <div class="mw-navpanel-body">
                 <ul class="mw-notifications">
-                    <Rows
-                        ids=ids.into()
-                        row=Callback::new(move |id| view! { <NotificationRow id=id roving=roving /> }.into_any())
-                    />
-                    <Show when=move || ids.with(Vec::is_empty)>
-                        <li class="mw-empty" data-testid="notifications-empty">
-                            {move || {
-                                if status.with(|s| s.0) {
-                                    "No notifications yet."
-                                } else {
-                                    "Loading notifications…"
-                                }
-                            }}
-                        </li>
-                    </Show>
-                    <Show when=move || status.with(|s| s.1)>
-                        <li class="mw-older">
-                            <button
-                                type="button"
-                                class="mw-link"
-                                data-testid="notifications-older"
-                                on:click=move |_| {
-                                    send(ctx.session.try_update(|s| s.list_notifications(true)).flatten())
-                                }
-                            >
-                                {move || if status.with(|s| s.2) { "Loading…" } else { "Show older" }}
-                            </button>
-                        </li>
-                    </Show>
+                    <For each=move || ids.get() key=|id| *id let:id>
+                        <NotificationRow id=id roving=roving />
+                    </For>
+                    <li
+                        class="mw-empty"
+                        data-testid="notifications-empty"
+                        hidden=Signal::derive(move || !ids.with(Vec::is_empty))
+                    >
+                        {Signal::derive(move || {
+                            if status.with(|s| s.0) { "No notifications yet." } else { "Loading notifications…" }
+                                .to_string()
+                        })}
+                    </li>
+                    <li class="mw-older" hidden=Signal::derive(move || !status.with(|s| s.1))>
+                        <button
+                            type="button"
+                            class="mw-link"
+                            data-testid="notifications-older"
+                            on:click=move |_| {
+                                send(ctx.session.try_update(|s| s.list_notifications(true)).flatten())
+                            }
+                        >
+                            {Signal::derive(move || {
+                                if status.with(|s| s.2) { "Loading…" } else { "Show older" }.to_string()
+                            })}
+                        </button>
+                    </li>
                 </ul>
             </div>
         </section>

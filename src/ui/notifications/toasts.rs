@@ -10,7 +10,6 @@ use send_wrapper::SendWrapper;
 use super::{dismiss, open_notification};
 use crate::core::format::preview;
 use crate::ui::ctx::Ctx;
-use crate::ui::nav::rows::Rows;
 use crate::ui::nav::NavCtx;
 
 /// How long a toast stays.
@@ -32,7 +31,9 @@ pub fn Toasts() -> impl IntoView {
     });
     view! {
         <div class="mw-toasts" aria-live="polite">
-            <Rows ids=ids.into() row=Callback::new(|id| view! { <Toast id=id /> }.into_any()) />
+            <For each=move || ids.get() key=|id| *id let:id>
+                <Toast id=id />
+            </For>
         </div>
     }
 }
