@@ -15,30 +15,37 @@ pub enum RowKey {
 pub struct Roving {
     /// The rows, in display order.
     order: Signal<Vec<RowKey>>,
-    /// The row Tab reaches (the last one focused).
+    /// The row last focused.
     current: RwSignal<Option<RowKey>>,
+    /// The row Tab reaches: the current one while listed, else the first.
+    reached: Memo<Option<RowKey>>,
     /// A row the keyboard moved to, until its element took the focus.
     pending: RwSignal<Option<RowKey>>,
 }
 
 impl Roving {
     pub fn new(order: Signal<Vec<RowKey>>) -> Self {
+        let current = RwSignal::new(None);
+        // Once per change of the list, not once per row.
+        let reached = Memo::new(move |_| {
+            let current = current.get();
+            order.with(|o| match current {
+                Some(c) if o.contains(&c) => Some(c),
+                _ => o.first().copied(),
+            })
+        });
         Roving {
             order,
-            current: RwSignal::new(None),
+            current,
+            reached,
             pending: RwSignal::new(None),
         }
     }
 
-    /// `tabindex` of a row: 0 for the current row (the first while none is), else -1.
+    /// `tabindex` of a row: 0 for the row Tab reaches, else -1.
     pub fn tab_index(self, key: RowKey) -> Signal<i32> {
         Signal::derive(move || {
-            let current = self.current.get();
-            let reached = self.order.with(|o| match current {
-                Some(c) if o.contains(&c) => c == key,
-                _ => o.first() == Some(&key),
-            });
-            if reached {
+            if self.reached.get() == Some(key) {
                 0
             } else {
                 -1
