@@ -296,6 +296,20 @@ async fn counters_panels_popups_and_tree() {
     assert_eq!(qa("[data-testid=notification][data-read=false]"), 0);
     assert_eq!(qa("[data-testid=notification-toast]"), 0, "read: no toast");
     assert_eq!(text_of("[data-testid=chat-title]"), "Bob Nguyen");
+    // Opening it went back to the conversations (no trap in the panel).
+    assert_eq!(qa("[data-testid=notification-center]"), 0);
+    assert_eq!(qa("[hidden] [data-testid=contact-search]"), 0);
+    click("[data-testid=notifications-counter]");
+    settle().await;
+    assert_eq!(
+        sent_of_type("list_notifications").len(),
+        2,
+        "the list is kept, not asked for again"
+    );
+    assert_eq!(
+        attr("[data-notification-id='41']", "data-read").as_deref(),
+        Some("true")
+    );
     // Live while open: on top.
     server_send(
         json!({"type": "event", "seq": 4, "event": {"kind": "notification_created",
@@ -356,4 +370,280 @@ async fn counters_panels_popups_and_tree() {
     settle().await;
     assert_eq!(sent_of_type("update_settings").len(), 1);
     assert!(text_of("[data-testid=settings-panel]").contains("from 1 to 1440"));
+}
+
+/// A widget signed in against a fresh fake socket (`__mwSockets[0]`), welcomed.
+async fn welcomed_widget(id: &str) -> HtmlElement {
+    js(FAKE_WS);
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    storage.set_item("messenger.token", "tok-nav").unwrap();
+    storage.set_item("messenger.user_id", "1").unwrap();
+    let host = fresh_host();
+    host.set_id(id);
+    messenger_widget::mount(
+        host.clone(),
+        Config {
+            server: Some("http://chat.test:8080/".into()),
+            db_name: Some(unique("nav")),
+            ..Config::default()
+        },
+    );
+    wait_for("hello", || {
+        js("window.__mwSockets.length").as_f64() == Some(1.0) && !sent_of_type("hello").is_empty()
+    })
+    .await;
+    server_send(welcome());
+    settle().await;
+    host
+}
+
+fn click_in(host: &HtmlElement, sel: &str) {
+    let el: HtmlElement = host
+        .query_selector(sel)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {sel}"))
+        .unchecked_into();
+    el.click();
+}
+
+fn focused_testid() -> Option<String> {
+    js("document.activeElement && document.activeElement.dataset.testid").as_string()
+}
+
+#[wasm_bindgen_test]
+async fn channels_empty_state_offers_to_create_one() {
+    let host = welcomed_widget("nav-channels").await;
+    let qa = |sel: &str| count(&host, sel);
+    let text_of = |sel: &str| text(&host, sel).unwrap_or_default();
+    click_in(&host, "[data-testid=channels-counter]");
+    settle().await;
+    assert_eq!(text_of("[data-testid=channels-empty]"), "Loading channels…");
+    // Shown: the button in an element that is not hidden.
+    let offered = || qa(":not([hidden]) > [data-testid=channel-create-first]");
+    assert_eq!(offered(), 0, "not before the answer");
+    let list = sent_of_type("list_channels");
+    server_send(
+        json!({"type": "ack", "id": list[0]["id"], "result": {"kind": "channels", "channels": []}}),
+    );
+    settle().await;
+    assert_eq!(
+        text_of("[data-testid=channels-empty]"),
+        "No open channels yet."
+    );
+    assert_eq!(offered(), 1);
+
+    click_in(&host, "[data-testid=channel-create-first]");
+    settle().await;
+    assert_eq!(qa("[data-testid=channel-form]"), 1);
+    assert_eq!(offered(), 0, "the form is open");
+    assert_eq!(focused_testid().as_deref(), Some("channel-title-input"));
+    // A blank name is refused here, with the reason; nothing is sent.
+    click_in(&host, "[data-testid=channel-create]");
+    settle().await;
+    assert_eq!(
+        text_of("[data-testid=channel-create-error]"),
+        "Give the channel a name."
+    );
+    assert!(sent_of_type("create_channel").is_empty());
+
+    js("(() => { const t = document.querySelector('#nav-channels [data-testid=channel-title-input]'); \
+        t.value = '  Design reviews '; t.dispatchEvent(new Event('input', {bubbles: true})); })()");
+    click_in(&host, "[data-testid=channel-create]");
+    settle().await;
+    let create = sent_of_type("create_channel");
+    assert_eq!(create.len(), 1);
+    assert_eq!(create[0]["title"], "Design reviews");
+    assert_eq!(text_of("[data-testid=channel-create-error]"), "");
+    assert_eq!(text_of("[data-testid=channel-create]"), "Creating…");
+    server_send(
+        json!({"type": "event", "seq": 2, "event": {"kind": "channel_created", "channel":
+        {"id": 50, "title": "Design reviews", "member_count": 1, "joined": true, "created_at": 1}}}),
+    );
+    server_send(
+        json!({"type": "ack", "id": create[0]["id"], "result": {"kind": "conversation", "conversation":
+        {"id": 50, "kind": "channel", "title": "Design reviews", "members": [1], "unread": 0}}}),
+    );
+    settle().await;
+    assert_eq!(
+        text_of("[data-testid=chat-title]"),
+        "Design reviews",
+        "the new channel opens"
+    );
+    assert_eq!(qa("[data-testid=channel-form]"), 0, "the form closed");
+    assert_eq!(
+        support::attr(&host, "[data-channel-id='50']", "data-joined").as_deref(),
+        Some("true")
+    );
+    assert_eq!(qa("[data-testid=channels-empty]:not([hidden])"), 0);
+
+    // The header's action opens the form again; the server's refusal is shown in it.
+    click_in(&host, "[data-testid=channel-new]");
+    settle().await;
+    js("(() => { const t = document.querySelector('#nav-channels [data-testid=channel-title-input]'); \
+        t.value = 'Design reviews'; t.dispatchEvent(new Event('input', {bubbles: true})); })()");
+    click_in(&host, "[data-testid=channel-create]");
+    settle().await;
+    let create = sent_of_type("create_channel");
+    assert_eq!(create.len(), 2);
+    server_send(
+        json!({"type": "error", "id": create[1]["id"], "code": "invalid_argument",
+        "message": "title is longer than 100 characters"}),
+    );
+    settle().await;
+    assert_eq!(
+        qa("[data-testid=channel-form]"),
+        1,
+        "kept open to fix the name"
+    );
+    assert_eq!(
+        text_of("[data-testid=channel-create-error]"),
+        "title is longer than 100 characters"
+    );
+    assert_eq!(text_of("[data-testid=channel-create]"), "Create");
+    click_in(&host, "[data-testid=panel-back]");
+    settle().await;
+}
+
+/// Counts the 6 s timers the page starts and the timers it clears.
+const TIMER_SPY: &str = r#"
+(function () {
+  if (window.__mwTimers) { window.__mwTimers.toasts = []; window.__mwTimers.cleared = []; return; }
+  const t = window.__mwTimers = { toasts: [], cleared: [], errors: [] };
+  const set = window.setTimeout, clear = window.clearTimeout, error = console.error;
+  window.setTimeout = function (fn, ms, ...rest) {
+    const id = set.call(window, fn, ms, ...rest);
+    if (ms === 6000) t.toasts.push(id);
+    return id;
+  };
+  window.clearTimeout = function (id) { t.cleared.push(id); return clear.call(window, id); };
+  console.error = function (...args) { t.errors.push(args.join(' ')); return error.apply(console, args); };
+})();
+"#;
+
+/// 6 s timers started and not cleared.
+fn running_toast_timers() -> u32 {
+    js("window.__mwTimers.toasts.filter((id) => !window.__mwTimers.cleared.includes(id)).length")
+        .as_f64()
+        .unwrap() as u32
+}
+
+#[wasm_bindgen_test]
+async fn a_toast_owns_its_timer() {
+    js(TIMER_SPY);
+    let host = welcomed_widget("nav-toasts").await;
+    let qa = |sel: &str| count(&host, sel);
+    server_send(
+        json!({"type": "event", "seq": 2, "event": {"kind": "notification_created",
+        "notification": notification(61, "normal", false)}}),
+    );
+    server_send(
+        json!({"type": "event", "seq": 3, "event": {"kind": "notification_created",
+        "notification": notification(62, "normal", false)}}),
+    );
+    settle().await;
+    assert_eq!(qa("[data-testid=notification-toast]"), 2);
+    assert_eq!(running_toast_timers(), 2, "one timer per toast");
+    // Closed by hand: its timer goes with it, and it stays unread.
+    click_in(&host, "[data-testid=notification-toast-close]");
+    settle().await;
+    assert_eq!(qa("[data-testid=notification-toast]"), 1);
+    assert_eq!(running_toast_timers(), 1);
+    assert!(sent_of_type("mark_notification_read").is_empty());
+    assert_eq!(
+        text(&host, "[data-testid=notifications-counter]").as_deref(),
+        Some("5")
+    );
+
+    // Signing out while a toast shows leaves no timer behind, and nothing complains.
+    click_in(&host, "[data-testid=sign-out]");
+    settle().await;
+    assert_eq!(qa("[data-testid=login-username]"), 1);
+    assert_eq!(qa("[data-testid=notification-toast]"), 0);
+    assert_eq!(running_toast_timers(), 0);
+    assert_eq!(js("window.__mwTimers.errors.length").as_f64(), Some(0.0));
+}
+
+fn press(key: &str, shift: bool) {
+    js(&format!(
+        "document.activeElement.dispatchEvent(new KeyboardEvent('keydown', \
+         {{key: '{key}', shiftKey: {shift}, bubbles: true, cancelable: true}}))"
+    ));
+}
+
+#[wasm_bindgen_test]
+async fn the_dialog_keeps_and_returns_the_focus() {
+    let host = welcomed_widget("nav-dialog").await;
+    let qa = |sel: &str| count(&host, sel);
+    let search: HtmlElement = host
+        .query_selector("[data-testid=contact-search]")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    search.focus().unwrap();
+    server_send(
+        json!({"type": "event", "seq": 2, "event": {"kind": "notification_created",
+        "notification": notification(71, "high", false)}}),
+    );
+    server_send(
+        json!({"type": "event", "seq": 3, "event": {"kind": "notification_created",
+        "notification": notification(72, "high", false)}}),
+    );
+    settle().await;
+    assert_eq!(qa("[data-testid=notification-dialog]"), 1, "one at a time");
+    assert_eq!(focused_testid().as_deref(), Some("notification-open"));
+    // Tab past the last button and Shift+Tab before the first go round, never out of the
+    // dialog (between the two, the browser's own Tab order applies). A focus lost outside
+    // comes back on Tab.
+    press("Tab", false);
+    assert_eq!(focused_testid().as_deref(), Some("notification-dismiss"));
+    press("Tab", true);
+    assert_eq!(focused_testid().as_deref(), Some("notification-open"));
+    js("document.activeElement.blur()");
+    assert_eq!(focused_testid(), None);
+    press("Tab", false);
+    assert_eq!(focused_testid().as_deref(), Some("notification-dismiss"));
+    js("document.activeElement.blur()");
+    press("Tab", true);
+    assert_eq!(focused_testid().as_deref(), Some("notification-open"));
+
+    // Escape: the next one shows and has the focus; neither is marked read.
+    press("Escape", false);
+    settle().await;
+    assert!(text(&host, "[data-testid=notification-dialog]")
+        .unwrap()
+        .contains("(72)"));
+    assert_eq!(focused_testid().as_deref(), Some("notification-open"));
+    press("Escape", false);
+    settle().await;
+    assert_eq!(qa("[data-testid=notification-dialog]"), 0);
+    assert!(sent_of_type("mark_notification_read").is_empty());
+    assert_eq!(
+        text(&host, "[data-testid=notifications-counter]").as_deref(),
+        Some("5")
+    );
+    assert_eq!(
+        focused_testid().as_deref(),
+        Some("contact-search"),
+        "back where it was"
+    );
+
+    // Open marks it read, shows the conversation, and leaves a panel for the list.
+    click_in(&host, "[data-testid=settings-button]");
+    settle().await;
+    server_send(
+        json!({"type": "event", "seq": 4, "event": {"kind": "notification_created",
+        "notification": notification(73, "high", false)}}),
+    );
+    settle().await;
+    click_in(&host, "[data-testid=notification-open]");
+    settle().await;
+    let marks = sent_of_type("mark_notification_read");
+    assert_eq!(marks.len(), 1);
+    assert_eq!(marks[0]["notification_id"], 73);
+    assert_eq!(
+        text(&host, "[data-testid=chat-title]").as_deref(),
+        Some("Bob Nguyen")
+    );
+    assert_eq!(qa("[data-testid=settings-panel]"), 0);
+    assert_eq!(qa("[hidden] [data-testid=contact-search]"), 0);
 }

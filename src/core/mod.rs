@@ -17,6 +17,7 @@ pub mod notifications;
 pub mod org;
 pub mod outbox;
 pub mod session;
+pub mod settings_form;
 pub mod sms;
 pub mod state;
 pub mod timeline;

@@ -17,6 +17,7 @@ use super::state::AppState;
 enum Pending {
     ListChannels,
     JoinChannel(ConversationId),
+    CreateChannel,
     MarkChannelsSeen(ConversationId),
     ListNotifications { older: bool },
     MarkNotificationRead,
@@ -34,7 +35,13 @@ pub struct Nav {
     seen_sent: Option<ConversationId>,
     /// Why the last settings change was refused.
     pub settings_error: Option<String>,
+    /// Why the last channel could not be created.
+    pub channel_error: Option<String>,
 }
+
+/// A channel title the server takes: 1 to 100 characters once trimmed (see `create_channel`
+/// in docs/protocol.md).
+pub const MAX_CHANNEL_TITLE_CHARS: usize = 100;
 
 /// What a frame asks of the session besides the state change.
 #[derive(Default)]
@@ -62,6 +69,10 @@ impl Nav {
             .any(|p| matches!(p, Pending::ListNotifications { .. }))
     }
 
+    pub fn is_creating_channel(&self) -> bool {
+        self.waiting(&Pending::CreateChannel)
+    }
+
     pub fn is_saving_settings(&self) -> bool {
         self.waiting(&Pending::UpdateSettings)
     }
@@ -85,6 +96,11 @@ impl Nav {
                     self.channels.joined(c);
                     out.open = Some(conversation.id);
                 }
+                // The list learns of it from `channel_created`, which every user gets.
+                (Some(Pending::CreateChannel), AckResult::Conversation { conversation }) => {
+                    self.channel_error = None;
+                    out.open = Some(conversation.id);
+                }
                 (Some(Pending::MarkChannelsSeen(up_to)), _) => {
                     // No event follows: the count is what the server now holds as new.
                     state.new_channels = self.channels.unseen_after(up_to);
@@ -106,12 +122,11 @@ impl Nav {
                 id: Some(id),
                 message,
                 ..
-            } => {
-                let was = self.pending.remove(id);
-                if was == Some(Pending::UpdateSettings) {
-                    self.settings_error = Some(message.clone());
-                }
-            }
+            } => match self.pending.remove(id) {
+                Some(Pending::UpdateSettings) => self.settings_error = Some(message.clone()),
+                Some(Pending::CreateChannel) => self.channel_error = Some(message.clone()),
+                _ => {}
+            },
             ServerFrame::Event { seq, event } => {
                 if state.epoch.is_some() && *seq <= state.seq {
                     return out; // already applied
@@ -209,6 +224,38 @@ impl Session {
         Some(ClientFrame::JoinChannel {
             id,
             conversation_id: channel,
+        })
+    }
+
+    /// Creates an open channel titled `title` (trimmed); the ack opens it. A title the
+    /// server would refuse, or no connection, sends nothing and says why in
+    /// `nav.channel_error`.
+    pub fn create_channel(&mut self, title: &str) -> Option<ClientFrame> {
+        let title = title.trim();
+        let refused = if title.is_empty() {
+            Some("Give the channel a name.".to_string())
+        } else if title.chars().count() > MAX_CHANNEL_TITLE_CHARS {
+            Some(format!(
+                "A channel name has at most {MAX_CHANNEL_TITLE_CHARS} characters."
+            ))
+        } else if self.nav.is_creating_channel() {
+            return None;
+        } else {
+            None
+        };
+        if refused.is_some() {
+            self.nav.channel_error = refused;
+            return None;
+        }
+        let Some(id) = self.nav_command(Pending::CreateChannel) else {
+            self.nav.channel_error =
+                Some("Offline: channels can be created once connected.".into());
+            return None;
+        };
+        self.nav.channel_error = None;
+        Some(ClientFrame::CreateChannel {
+            id,
+            title: title.to_string(),
         })
     }
 
@@ -417,6 +464,64 @@ mod tests {
         assert_eq!(out.open, Some(12));
         assert!(s.nav.channels.items.iter().any(|c| c.id == 12 && c.joined));
         assert!(s.state.conversations.contains_key(&12));
+    }
+
+    #[test]
+    fn create_channel_checks_the_title_and_opens_the_answer() {
+        let mut offline = Session::new("t");
+        assert!(offline.create_channel("Releases").is_none());
+        assert!(offline
+            .nav
+            .channel_error
+            .as_deref()
+            .unwrap()
+            .contains("Offline"));
+
+        let mut s = online();
+        assert!(s.create_channel("   ").is_none());
+        assert_eq!(
+            s.nav.channel_error.as_deref(),
+            Some("Give the channel a name.")
+        );
+        assert!(s.create_channel(&"x".repeat(101)).is_none());
+        assert!(s.nav.channel_error.as_deref().unwrap().contains("100"));
+        // 100 characters, not bytes.
+        let f = s.create_channel(&format!(" {} ", "é".repeat(100))).unwrap();
+        let ClientFrame::CreateChannel { title, .. } = &f else {
+            panic!("{f:?}")
+        };
+        assert_eq!(title.chars().count(), 100, "trimmed");
+        assert_eq!(s.nav.channel_error, None);
+        assert!(s.nav.is_creating_channel());
+        assert!(s.create_channel("Another").is_none(), "one at a time");
+        assert_eq!(s.nav.channel_error, None);
+
+        let mut conv = direct(40, 1, 1, 0);
+        conv.kind = ConversationKind::Channel;
+        let out = s.receive(
+            ack(&f, AckResult::Conversation { conversation: conv }),
+            None,
+        );
+        assert_eq!(out.open, Some(40));
+        assert!(!s.nav.is_creating_channel());
+        assert!(s.state.conversations.contains_key(&40));
+
+        // The server's refusal is kept for the form.
+        let f = s.create_channel("Releases").unwrap();
+        s.receive(
+            ServerFrame::Error {
+                id: f.command_id().map(str::to_string),
+                code: ErrorCode::InvalidArgument,
+                message: "title is empty".into(),
+            },
+            None,
+        );
+        assert!(!s.nav.is_creating_channel());
+        assert_eq!(s.nav.channel_error.as_deref(), Some("title is empty"));
+        // A lost connection forgets what was in flight.
+        s.create_channel("Later").unwrap();
+        s.disconnected();
+        assert!(!s.nav.is_creating_channel());
     }
 
     #[test]

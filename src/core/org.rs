@@ -218,6 +218,30 @@ pub fn visible_rows(tree: &[DeptNode], collapsed: &[DepartmentId]) -> Vec<Row> {
     out
 }
 
+/// Where a line of the tree sits: its depth, and whether it is a department.
+pub fn line_shape(row: &Row) -> (usize, bool) {
+    match row {
+        Row::Dept { depth, .. } => (*depth, true),
+        Row::Person { depth, .. } => (*depth, false),
+    }
+}
+
+/// The department line that holds line `at` (the nearest department line above it one
+/// level up), for moving left in the tree; `shapes` are the lines' [`line_shape`]s. None
+/// for a top-level line.
+pub fn parent_line(shapes: &[(usize, bool)], at: usize) -> Option<usize> {
+    let (mine, _) = *shapes.get(at)?;
+    let mut i = at;
+    while i > 0 {
+        i -= 1;
+        let (depth, dept) = shapes[i];
+        if dept && depth < mine {
+            return Some(i);
+        }
+    }
+    None
+}
+
 /// Every department id of the tree (to fold everything).
 pub fn all_ids(tree: &[DeptNode]) -> Vec<DepartmentId> {
     fn walk(n: &DeptNode, out: &mut Vec<DepartmentId>) {
@@ -400,6 +424,31 @@ mod tests {
         assert_eq!(head.total_people(), 4);
         assert_eq!(tree[1].id, OTHER);
         assert_eq!(tree[1].people, vec![7, 6], "sorted by name: Lost, Nomad");
+    }
+
+    #[test]
+    fn parent_line_is_the_department_one_level_up() {
+        let (d, u) = org();
+        let tree = build_tree(&d, &u, Some(1));
+        let rows = visible_rows(&tree, &[]);
+        let shapes: Vec<(usize, bool)> = rows.iter().map(line_shape).collect();
+        let parent_row = |_: &Vec<Row>, at| parent_line(&shapes, at);
+        let at = |want: &Row| rows.iter().position(|r| r == want).unwrap();
+        let dept_row = |id| {
+            rows.iter()
+                .position(|r| matches!(r, Row::Dept { id: d, .. } if *d == id))
+                .unwrap()
+        };
+        // Émile (Backend, under Engineering): Backend; Backend: Engineering.
+        let emile = at(&Row::Person { id: 3, depth: 3 });
+        assert_eq!(parent_row(&rows, emile), Some(dept_row(4)));
+        assert_eq!(parent_row(&rows, dept_row(4)), Some(dept_row(2)));
+        // Dave sits below Backend's lines but belongs to Engineering.
+        let dave = at(&Row::Person { id: 4, depth: 2 });
+        assert_eq!(parent_row(&rows, dave), Some(dept_row(2)));
+        assert_eq!(parent_row(&rows, dept_row(1)), None, "a root");
+        assert_eq!(parent_row(&rows, dept_row(OTHER)), None);
+        assert_eq!(parent_row(&rows, rows.len()), None);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 
 use std::ops::RangeInclusive;
 
+use crate::core::settings_form::{DEFAULT_TEXT_SIZE, TEXT_SIZES};
+
 use messenger_protocol::{ConversationId, UserId};
 
 /// Key prefix of the last open conversation; the user id follows.
@@ -10,8 +12,8 @@ pub const LAST_CONVERSATION_KEY: &str = "messenger.last_conversation.";
 pub const TEXT_ZOOM_KEY: &str = "messenger.text_zoom";
 
 /// Text zoom in percent.
-pub const TEXT_ZOOM_RANGE: RangeInclusive<u16> = 80..=150;
-pub const TEXT_ZOOM_DEFAULT: u16 = 100;
+pub const TEXT_ZOOM_RANGE: RangeInclusive<u16> = TEXT_SIZES[0]..=TEXT_SIZES[TEXT_SIZES.len() - 1];
+pub const TEXT_ZOOM_DEFAULT: u16 = DEFAULT_TEXT_SIZE;
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()

@@ -1,68 +1,16 @@
-//! The open-channel list: join a channel, or open one already joined. Rendered into the
-//! list column's panel (see `nav::PanelView`).
+//! The open-channel list: join a channel, open one already joined, or create one.
 
+use leptos::html;
 use leptos::prelude::*;
-use messenger_protocol::{ChannelInfo, ConversationId};
-use web_sys::Element;
+use messenger_protocol::ConversationId;
 
 use super::ctx::Ctx;
-use super::dom::{add, el, set};
-use super::nav::{NavCtx, Panel};
-
-fn row(c: &ChannelInfo, joining: bool) -> Element {
-    let li = el("li", "mw-channel");
-    set(&li, "data-testid", "channel");
-    set(&li, "data-channel-id", &c.id.to_string());
-    set(&li, "data-joined", &c.joined.to_string());
-    add(&li, "span", "mw-avatar mw-channel-mark", "#");
-    let body = add(&li, "span", "mw-conv-body", "");
-    let title = add(&body, "span", "mw-conv-title", &c.title);
-    set(&title, "data-testid", "channel-title");
-    let members = match c.member_count {
-        1 => "1 member".to_string(),
-        n => format!("{n} members"),
-    };
-    let joined = if c.joined { " · joined" } else { "" };
-    add(
-        &body,
-        "span",
-        "mw-conv-preview",
-        &format!("{members}{joined}"),
-    );
-    let (class, testid, label) = if c.joined {
-        ("mw-chip", "channel-open", "Open")
-    } else {
-        ("mw-chip mw-chip-primary", "channel-join", "Join")
-    };
-    let b = add(&li, "button", class, label);
-    set(&b, "type", "button");
-    set(&b, "data-testid", testid);
-    set(&b, "data-act", "channel");
-    set(&b, "data-id", &c.id.to_string());
-    if joining {
-        set(&b, "disabled", "");
-    }
-    li
-}
-
-/// The list into `body`; `joining[i]` tells whether `items[i]` is being joined.
-pub fn render(body: &Element, items: &[ChannelInfo], loaded: bool, joining: &[bool]) {
-    let ul = add(body, "ul", "mw-channels", "");
-    for (i, c) in items.iter().enumerate() {
-        let _ = ul.append_child(&row(c, joining.get(i).copied().unwrap_or(false)));
-    }
-    if items.is_empty() {
-        let text = if loaded {
-            "No open channels yet."
-        } else {
-            "Loading channels…"
-        };
-        add(&ul, "li", "mw-empty", text);
-    }
-}
+use super::nav::roving::{Roving, RowKey};
+use super::nav::{NavCtx, Panel, PanelHeader};
+use crate::core::nav::MAX_CHANNEL_TITLE_CHARS;
 
 /// Opens a joined channel, or joins it (the ack opens it, see `Session::join_channel`).
-pub fn open_or_join(ctx: Ctx, nav: NavCtx, id: ConversationId) {
+fn open_or_join(ctx: Ctx, nav: NavCtx, id: ConversationId) {
     let (joined, known) = ctx.session.with_untracked(|s| {
         (
             s.nav.channels.items.iter().any(|c| c.id == id && c.joined),
@@ -75,5 +23,216 @@ pub fn open_or_join(ctx: Ctx, nav: NavCtx, id: ConversationId) {
     } else {
         let frame = ctx.session.try_update(|s| s.join_channel(id)).flatten();
         ctx.send(frame);
+    }
+}
+
+#[component]
+pub fn ChannelList() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let ids = Memo::new(move |_| {
+        ctx.session.with(|s| {
+            s.nav
+                .channels
+                .items
+                .iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>()
+        })
+    });
+    let loaded = Memo::new(move |_| ctx.session.with(|s| s.nav.channels.loaded));
+    let roving = Roving::new(Signal::derive(move || {
+        ids.with(|ids| ids.iter().map(|id| RowKey::Item(*id)).collect())
+    }));
+    let form_open = RwSignal::new(false);
+    let empty = Signal::derive(move || ids.with(Vec::is_empty));
+    view! {
+        <section class="mw-navpanel" data-testid="channel-list">
+            <PanelHeader title="Channels">
+                <button
+                    type="button"
+                    class="mw-link"
+                    data-testid="channel-new"
+                    aria-expanded=Signal::derive(move || form_open.get().to_string())
+                    on:click=move |_| form_open.update(|o| *o = !*o)
+                >
+                    "New channel"
+                </button>
+            </PanelHeader>
+            <div class="mw-navpanel-body">
+                {move || {
+                    form_open
+                        .get()
+                        .then(|| {
+                            view! {
+                                <NewChannelForm on_close=Callback::new(move |_| form_open.set(false)) />
+                            }
+                        })
+                }}
+                <ul class="mw-channels">
+                    <For each=move || ids.get() key=|id| *id let:id>
+                        <ChannelRow id=id roving=roving />
+                    </For>
+                    <li
+                        class="mw-empty"
+                        data-testid="channels-empty"
+                        hidden=Signal::derive(move || !empty.get())
+                    >
+                        {Signal::derive(move || {
+                            if loaded.get() { "No open channels yet." } else { "Loading channels…" }
+                                .to_string()
+                        })}
+                    </li>
+                </ul>
+                <p
+                    class="mw-navpanel-offer"
+                    hidden=Signal::derive(move || !(loaded.get() && empty.get()) || form_open.get())
+                >
+                    <button
+                        type="button"
+                        class="mw-chip mw-chip-primary"
+                        data-testid="channel-create-first"
+                        on:click=move |_| form_open.set(true)
+                    >
+                        "Create a channel"
+                    </button>
+                </p>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn ChannelRow(id: ConversationId, roving: Roving) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let nav = expect_context::<NavCtx>();
+    let channel = Memo::new(move |_| {
+        ctx.session.with(|s| {
+            let c = s.nav.channels.items.iter().find(|c| c.id == id)?;
+            Some((
+                c.title.clone(),
+                c.member_count,
+                c.joined,
+                s.nav.is_joining(id),
+            ))
+        })
+    });
+    let joined = Signal::derive(move || channel.with(|c| c.as_ref().is_some_and(|c| c.2)));
+    let text = move |yes: &'static str, no: &'static str| {
+        Signal::derive(move || if joined.get() { yes } else { no }.to_string())
+    };
+    let key = RowKey::Item(id);
+    let button = NodeRef::<html::Button>::new();
+    roving.follow(key, Box::new(move || button.get().map(Into::into)));
+    view! {
+        <li class="mw-channel" data-testid="channel" data-channel-id=id.to_string() data-joined=text("true", "false")>
+            <span class="mw-avatar mw-channel-mark">"#"</span>
+            {move || {
+                channel
+                    .with(|c| {
+                        let (title, members, joined, _) = c.clone().unwrap_or_default();
+                        let members = match members {
+                            1 => "1 member".to_string(),
+                            n => format!("{n} members"),
+                        };
+                        let joined = if joined { " · joined" } else { "" };
+                        view! {
+                            <span class="mw-conv-body">
+                                <span class="mw-conv-title" data-testid="channel-title">
+                                    {title}
+                                </span>
+                                <span class="mw-conv-preview">{format!("{members}{joined}")}</span>
+                            </span>
+                        }
+                    })
+            }}
+            <button
+                node_ref=button
+                type="button"
+                class="mw-chip"
+                class:mw-chip-primary=Signal::derive(move || !joined.get())
+                data-testid=text("channel-open", "channel-join")
+                disabled=Signal::derive(move || channel.with(|c| c.as_ref().is_some_and(|c| c.3)))
+                tabindex=roving.tab_index(key)
+                on:click=move |_| open_or_join(ctx, nav, id)
+                on:focus=move |_| roving.focused(key)
+                on:keydown=move |ev| {
+                    if roving.arrow(key, &ev) {
+                        ev.prevent_default();
+                    }
+                }
+            >
+                {text("Open", "Join")}
+            </button>
+        </li>
+    }
+}
+
+/// A title, sent as `create_channel`; the answer opens the new channel and closes the form.
+#[component]
+fn NewChannelForm(on_close: Callback<()>) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    // What the last form was told does not belong to this one.
+    ctx.session.update_untracked(|s| s.nav.channel_error = None);
+    let title = RwSignal::new(String::new());
+    let creating = Memo::new(move |_| ctx.session.with(|s| s.nav.is_creating_channel()));
+    let error = Memo::new(move |_| ctx.session.with(|s| s.nav.channel_error.clone()));
+    // Closes once the server said yes: creating went from true to false without an error.
+    Effect::new(move |was: Option<bool>| {
+        let now = creating.get();
+        if was == Some(true) && !now && error.get_untracked().is_none() {
+            on_close.run(());
+        }
+        now
+    });
+    let input = NodeRef::<html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(i) = input.get() {
+            let _ = i.focus();
+        }
+    });
+    let submit = move |ev: web_sys::SubmitEvent| {
+        ev.prevent_default();
+        let text = title.get_untracked();
+        let frame = ctx
+            .session
+            .try_update(|s| s.create_channel(&text))
+            .flatten();
+        ctx.send(frame);
+    };
+    view! {
+        <form class="mw-channel-form" data-testid="channel-form" on:submit=submit>
+            <label class="mw-field">
+                "Channel name"
+                <input
+                    node_ref=input
+                    type="text"
+                    data-testid="channel-title-input"
+                    maxlength=MAX_CHANNEL_TITLE_CHARS.to_string()
+                    prop:value=move || title.get()
+                    on:input=move |ev| title.set(event_target_value(&ev))
+                    on:keydown=move |ev| {
+                        if ev.key() == "Escape" {
+                            on_close.run(());
+                        }
+                    }
+                />
+            </label>
+            <p class="mw-setting-error" data-testid="channel-create-error" role="alert">
+                {move || error.get()}
+            </p>
+            <div class="mw-channel-form-actions">
+                <button type="button" class="mw-chip" on:click=move |_| on_close.run(())>
+                    "Cancel"
+                </button>
+                <button
+                    type="submit"
+                    class="mw-chip mw-chip-primary"
+                    data-testid="channel-create"
+                    disabled=move || creating.get()
+                >
+                    {move || if creating.get() { "Creating…" } else { "Create" }}
+                </button>
+            </div>
+        </form>
     }
 }

@@ -1,21 +1,23 @@
 //! The organisation: a collapsible tree of departments with their people, and a name search.
 
+use leptos::html;
 use leptos::prelude::*;
-use messenger_protocol::{Timestamp, UserId};
+use messenger_protocol::{DepartmentId, UserId};
+use web_sys::KeyboardEvent;
 
 use super::ctx::Ctx;
-use super::dom::{add, el, set};
+use super::nav::roving::{Roving, RowKey};
 use super::nav::{now_and_offset, NavCtx};
 use crate::core::color::participant_color;
 use crate::core::format::initials;
-use crate::core::org::{build_tree, last_seen_label, search, visible_rows, Row};
+use crate::core::org::{build_tree, last_seen_label, parent_line, search, visible_rows, Row};
 
 pub use crate::core::org::presence_str;
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Line {
+enum Line {
     Dept {
-        id: i64,
+        id: DepartmentId,
         name: String,
         depth: usize,
         expanded: bool,
@@ -26,36 +28,64 @@ pub enum Line {
         name: String,
         username: String,
         presence: &'static str,
-        last_seen: Option<Timestamp>,
+        /// Department path (search results), last seen (offline) or "away".
+        detail: String,
         depth: usize,
-        /// The department path, in search results.
-        path: Option<String>,
     },
-    /// A search that found nobody.
-    NoMatch(String),
 }
 
-fn lines(ctx: Ctx, nav: NavCtx) -> Vec<Line> {
+impl Line {
+    fn key(&self) -> RowKey {
+        match self {
+            Line::Dept { id, .. } => RowKey::Dept(*id),
+            Line::Person { id, .. } => RowKey::Item(*id),
+        }
+    }
+
+    fn shape(&self) -> (usize, bool) {
+        match self {
+            Line::Dept { depth, .. } => (*depth, true),
+            Line::Person { depth, .. } => (*depth, false),
+        }
+    }
+}
+
+/// What the tree shows: its lines, or the query that found nobody.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Tree {
+    lines: Vec<Line>,
+    no_match: Option<String>,
+}
+
+fn tree(ctx: Ctx, nav: NavCtx) -> Tree {
     let query = nav.search.get();
     let collapsed = nav.collapsed.get();
+    let (now, offset) = now_and_offset();
     ctx.session.with(|s| {
         let st = &s.state;
-        let tree = build_tree(&st.departments, &st.users, st.me_id());
+        let org = build_tree(&st.departments, &st.users, st.me_id());
         let person = |id: UserId, depth: usize, path: Option<String>| {
-            st.users.get(&id).map(|u| Line::Person {
+            let u = st.users.get(&id)?;
+            let presence = presence_str(u.presence);
+            let detail = match (path, presence, u.last_seen) {
+                (Some(path), _, _) => path,
+                (None, "offline", Some(t)) => last_seen_label(t, now, offset),
+                (None, "away", _) => "away".into(),
+                _ => String::new(),
+            };
+            Some(Line::Person {
                 id,
                 name: st.display_name(id),
                 username: u.username.clone(),
-                presence: presence_str(u.presence),
-                last_seen: u.last_seen,
+                presence,
+                detail,
                 depth,
-                path,
             })
         };
         let query = query.trim();
-        let mut out = Vec::new();
+        let mut out = Tree::default();
         if query.is_empty() {
-            for r in visible_rows(&tree, &collapsed) {
+            for r in visible_rows(&org, &collapsed) {
                 match r {
                     Row::Dept {
                         id,
@@ -63,22 +93,22 @@ fn lines(ctx: Ctx, nav: NavCtx) -> Vec<Line> {
                         depth,
                         expanded,
                         count,
-                    } => out.push(Line::Dept {
+                    } => out.lines.push(Line::Dept {
                         id,
                         name,
                         depth,
                         expanded,
                         count,
                     }),
-                    Row::Person { id, depth } => out.extend(person(id, depth, None)),
+                    Row::Person { id, depth } => out.lines.extend(person(id, depth, None)),
                 }
             }
         } else {
-            for h in search(&tree, &st.users, query) {
-                out.extend(person(h.id, 0, Some(h.path)));
+            for h in search(&org, &st.users, query) {
+                out.lines.extend(person(h.id, 0, Some(h.path)));
             }
-            if out.is_empty() {
-                out.push(Line::NoMatch(query.to_string()));
+            if out.lines.is_empty() {
+                out.no_match = Some(query.to_string());
             }
         }
         out
@@ -89,104 +119,14 @@ fn indent(depth: usize) -> String {
     format!("padding-left:{}px", 12 + depth.min(8) * 14)
 }
 
-fn render(line: &Line, now: i64, offset: i32) -> web_sys::Element {
-    match line {
-        Line::Dept {
-            id,
-            name,
-            depth,
-            expanded,
-            count,
-        } => {
-            let li = el("li", "");
-            set(&li, "role", "treeitem");
-            set(&li, "aria-expanded", &expanded.to_string());
-            let b = add(&li, "button", "mw-dept-toggle", "");
-            set(&b, "type", "button");
-            set(&b, "data-testid", "department");
-            set(&b, "data-department-id", &id.to_string());
-            set(&b, "data-act", "dept");
-            set(&b, "data-id", &id.to_string());
-            set(&b, "data-expanded", &expanded.to_string());
-            set(&b, "style", &indent(*depth));
-            let chevron = if *expanded {
-                "mw-chevron mw-chevron-open"
-            } else {
-                "mw-chevron"
-            };
-            add(&b, "span", chevron, "›");
-            add(&b, "span", "mw-dept-name", name);
-            add(&b, "span", "mw-dept-count", &count.to_string());
-            li
-        }
-        Line::Person {
-            id,
-            name,
-            username,
-            presence,
-            last_seen,
-            depth,
-            path,
-        } => {
-            let li = el("li", "mw-contact");
-            set(&li, "data-testid", "contact");
-            set(&li, "data-act", "person");
-            set(&li, "data-id", &id.to_string());
-            set(&li, "data-username", username);
-            set(&li, "data-presence", presence);
-            set(&li, "role", "treeitem");
-            set(&li, "tabindex", "0");
-            set(&li, "style", &indent(*depth));
-            let avatar = add(&li, "span", "mw-avatar", &initials(name));
-            set(
-                &avatar,
-                "style",
-                &format!("background:{}", participant_color(*id)),
-            );
-            let dot = add(&avatar, "span", "mw-presence", "");
-            set(&dot, "data-presence", presence);
-            set(&dot, "title", presence);
-            let body = add(&li, "span", "mw-conv-body", "");
-            add(&body, "span", "mw-contact-name", name);
-            let detail = match (path, *presence, last_seen) {
-                (Some(path), _, _) => path.clone(),
-                (None, "offline", Some(t)) => last_seen_label(*t, now, offset),
-                (None, "away", _) => "away".into(),
-                _ => String::new(),
-            };
-            if !detail.is_empty() {
-                let d = add(&body, "span", "mw-contact-detail", &detail);
-                set(&d, "data-testid", "contact-detail");
-            }
-            li
-        }
-        Line::NoMatch(q) => {
-            let li = el("li", "mw-empty");
-            set(&li, "data-testid", "contact-search-empty");
-            li.set_text_content(Some(&format!("No one matches “{q}”.")));
-            li
-        }
-    }
-}
-
-/// The tree (or the search results) into `ul`, when the lines differ from `prev`.
-pub fn draw(ctx: Ctx, nav: NavCtx, ul: &web_sys::Element, prev: &mut Option<Vec<Line>>) {
-    let now = lines(ctx, nav);
-    if prev.as_ref() == Some(&now) {
-        return;
-    }
-    let (t, offset) = now_and_offset();
-    ul.set_text_content(None);
-    for l in &now {
-        let _ = ul.append_child(&render(l, t, offset));
-    }
-    *prev = Some(now);
-}
-
-/// The section and its search box; the list is drawn by `nav::ListColumn`.
+/// The search box and the tree (or the search results).
 #[component]
-pub fn Contacts() -> impl IntoView {
+pub fn ContactsTree() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
     let nav = expect_context::<NavCtx>();
+    let tree = Memo::new(move |_| tree(ctx, nav));
+    let keys = Memo::new(move |_| tree.with(|t| t.lines.iter().map(Line::key).collect::<Vec<_>>()));
+    let roving = Roving::new(keys.into());
     view! {
         <div class="mw-section mw-people">
             <h2 class="mw-section-title">"People"</h2>
@@ -197,10 +137,169 @@ pub fn Contacts() -> impl IntoView {
                     placeholder="Search people"
                     aria-label="Search people"
                     data-testid="contact-search"
+                    prop:value=move || nav.search.get()
                     on:input=move |ev| nav.search.set(event_target_value(&ev))
+                    on:keydown=move |ev| {
+                        if ev.key() == "ArrowDown" && roving.to_first() {
+                            ev.prevent_default();
+                        }
+                    }
                 />
             </div>
-            <ul class="mw-tree" role="tree" data-contacts></ul>
+            <ul class="mw-tree" role="tree" aria-label="People">
+                <For each=move || keys.get() key=|k| *k let:key>
+                    <TreeLine key=key tree=tree roving=roving />
+                </For>
+                {move || {
+                    tree.with(|t| t.no_match.clone())
+                        .map(|q| {
+                            view! {
+                                <li class="mw-empty" data-testid="contact-search-empty">
+                                    {format!("No one matches “{q}”.")}
+                                </li>
+                            }
+                        })
+                }}
+            </ul>
         </div>
     }
+}
+
+/// Keys of the tree besides ArrowUp/ArrowDown/Home/End: ArrowRight opens a department (or
+/// goes to its first line), ArrowLeft folds it (or goes to the department above), Enter (or
+/// Space on a department) does what a click does. True when handled.
+fn tree_key(
+    ev: &KeyboardEvent,
+    key: RowKey,
+    tree: Memo<Tree>,
+    roving: Roving,
+    (ctx, nav): (Ctx, NavCtx),
+) -> bool {
+    let folded = |id| nav.collapsed.with_untracked(|c| c.contains(&id));
+    match (ev.key().as_str(), key) {
+        ("ArrowRight", RowKey::Dept(id)) if folded(id) => nav.toggle_department(id),
+        ("ArrowRight", RowKey::Dept(_)) => return roving.go(key, "ArrowDown"),
+        ("ArrowLeft", RowKey::Dept(id)) if !folded(id) => nav.toggle_department(id),
+        ("ArrowLeft", _) => {
+            let parent = tree.with_untracked(|t| {
+                let at = t.lines.iter().position(|l| l.key() == key)?;
+                let shapes: Vec<(usize, bool)> = t.lines.iter().map(Line::shape).collect();
+                parent_line(&shapes, at).map(|p| t.lines[p].key())
+            });
+            let Some(parent) = parent else { return false };
+            roving.move_to(parent);
+        }
+        ("Enter" | " ", RowKey::Dept(id)) => nav.toggle_department(id),
+        ("Enter", RowKey::Item(id)) => ctx.open_direct(id),
+        _ => return roving.arrow(key, ev),
+    }
+    true
+}
+
+/// One line of the tree, a department or a person: the focusable `treeitem` itself.
+#[component]
+fn TreeLine(key: RowKey, tree: Memo<Tree>, roving: Roving) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let nav = expect_context::<NavCtx>();
+    let line = Memo::new(move |_| tree.with(|t| t.lines.iter().find(|l| l.key() == key).cloned()));
+    let li = NodeRef::<html::Li>::new();
+    roving.follow(key, Box::new(move || li.get().map(Into::into)));
+    let attr = move |f: fn(&Line) -> Option<String>| {
+        Signal::derive(move || line.with(|l| l.as_ref().and_then(f)))
+    };
+    let expanded = attr(|l| match l {
+        Line::Dept { expanded, .. } => Some(expanded.to_string()),
+        Line::Person { .. } => None,
+    });
+    let dept = matches!(key, RowKey::Dept(_));
+    view! {
+        <li
+            node_ref=li
+            class=if dept { "mw-dept-toggle" } else { "mw-contact" }
+            data-testid=if dept { "department" } else { "contact" }
+            data-department-id=attr(|l| match l {
+                Line::Dept { id, .. } => Some(id.to_string()),
+                Line::Person { .. } => None,
+            })
+            data-expanded=expanded
+            aria-expanded=expanded
+            data-username=attr(|l| match l {
+                Line::Person { username, .. } => Some(username.clone()),
+                Line::Dept { .. } => None,
+            })
+            data-presence=attr(|l| match l {
+                Line::Person { presence, .. } => Some(presence.to_string()),
+                Line::Dept { .. } => None,
+            })
+            role="treeitem"
+            attr:aria-level=attr(|l| Some((l.shape().0 + 1).to_string()))
+            tabindex=roving.tab_index(key)
+            style=attr(|l| Some(indent(l.shape().0)))
+            on:click=move |_| match key {
+                RowKey::Dept(id) => nav.toggle_department(id),
+                RowKey::Item(id) => ctx.open_direct(id),
+            }
+            on:focus=move |_| roving.focused(key)
+            on:keydown=move |ev| {
+                if tree_key(&ev, key, tree, roving, (ctx, nav)) {
+                    ev.prevent_default();
+                }
+            }
+        >
+            {dept.then_some(move || line.with(dept_content))}
+            {(!dept).then_some(move || line.with(|l| person_content(key, l)))}
+        </li>
+    }
+}
+
+fn dept_content(line: &Option<Line>) -> impl IntoView {
+    let Some(Line::Dept {
+        name,
+        expanded,
+        count,
+        ..
+    }) = line
+    else {
+        return None;
+    };
+    Some(view! {
+        <span class="mw-chevron" class:mw-chevron-open=*expanded>
+            "›"
+        </span>
+        <span class="mw-dept-name">{name.clone()}</span>
+        // A zero count says nothing: it stays empty.
+        <span class="mw-dept-count">{(*count > 0).then(|| count.to_string())}</span>
+    })
+}
+
+fn person_content(key: RowKey, line: &Option<Line>) -> impl IntoView {
+    let (
+        RowKey::Item(id),
+        Some(Line::Person {
+            name,
+            presence,
+            detail,
+            ..
+        }),
+    ) = (key, line)
+    else {
+        return None;
+    };
+    Some(view! {
+        <span class="mw-avatar" style=format!("background:{}", participant_color(id))>
+            {initials(name)}
+            <span class="mw-presence" data-presence=*presence title=*presence></span>
+        </span>
+        <span class="mw-conv-body">
+            <span class="mw-contact-name">{name.clone()}</span>
+            {(!detail.is_empty())
+                .then(|| {
+                    view! {
+                        <span class="mw-contact-detail" data-testid="contact-detail">
+                            {detail.clone()}
+                        </span>
+                    }
+                })}
+        </span>
+    })
 }

@@ -1,16 +1,18 @@
 //! Conversations, most recent activity first.
 
+use leptos::html;
 use leptos::prelude::*;
 use messenger_protocol::ConversationId;
 
 use super::ctx::Ctx;
+use super::nav::roving::{Roving, RowKey};
 use crate::core::color::participant_color;
 use crate::core::format::{initials, unread_label};
 use crate::core::listing::conversation_preview;
+use crate::core::session::Session;
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Row {
-    id: ConversationId,
     title: String,
     preview: String,
     system: bool,
@@ -18,88 +20,112 @@ struct Row {
     color_of: i64,
 }
 
+fn row_of(s: &Session, id: ConversationId) -> Row {
+    let st = &s.state;
+    let Some(c) = st.conversations.get(&id) else {
+        return Row::default();
+    };
+    let me = st.me_id().unwrap_or_default();
+    let last = c.messages.last().or(c.last_message.as_ref());
+    let (preview, system) = last
+        .map(|m| conversation_preview(m, me))
+        .unwrap_or_default();
+    Row {
+        title: st.title(id),
+        preview,
+        system,
+        unread: c.unread,
+        color_of: c.other_member(me).unwrap_or(id),
+    }
+}
+
 #[component]
 pub fn ConversationList() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let rows = Memo::new(move |_| {
+    // The order only: each row follows its own conversation.
+    let ids = Memo::new(move |_| {
         ctx.session.with(|s| {
-            let st = &s.state;
-            let me = st.me_id().unwrap_or_default();
-            st.conversations_by_activity()
-                .into_iter()
-                .map(|c| {
-                    let last = c.messages.last().or(c.last_message.as_ref());
-                    let (preview, system) = last
-                        .map(|m| conversation_preview(m, me))
-                        .unwrap_or_default();
-                    Row {
-                        id: c.id,
-                        title: st.title(c.id),
-                        preview,
-                        system,
-                        unread: c.unread,
-                        color_of: c.other_member(me).unwrap_or(c.id),
-                    }
-                })
-                .collect::<Vec<_>>()
+            let mut ids = Vec::new();
+            for c in s.state.conversations_by_activity() {
+                ids.push(c.id);
+            }
+            ids
         })
     });
+    let roving = Roving::new(Signal::derive(move || {
+        ids.with(|ids| ids.iter().map(|id| RowKey::Item(*id)).collect())
+    }));
     view! {
         <div class="mw-section">
             <h2 class="mw-section-title">"Conversations"</h2>
-            <Show when=move || rows.with(Vec::is_empty)>
-                <p class="mw-empty">"No conversations yet. Pick someone below."</p>
-            </Show>
+            <p class="mw-empty" hidden=Signal::derive(move || !ids.with(Vec::is_empty))>
+                "No conversations yet. Pick someone below."
+            </p>
             <ul class="mw-conversations">
-                <For
-                    each=move || rows.get()
-                    key=|r| r.clone()
-                    children=move |r| {
-                        let id = r.id;
-                        view! {
-                            <li
-                                class="mw-conversation"
-                                class:mw-active=move || ctx.selected.get() == Some(id)
-                                data-testid="conversation"
-                                data-conversation-id=id.to_string()
-                                role="button"
-                                tabindex="0"
-                                on:click=move |_| ctx.open(id)
-                                on:keydown=move |ev: web_sys::KeyboardEvent| {
-                                    if ev.key() == "Enter" {
-                                        ctx.open(id);
-                                    }
-                                }
-                            >
-                                <span
-                                    class="mw-avatar"
-                                    style=format!("background:{}", participant_color(r.color_of))
-                                >
-                                    {initials(&r.title)}
-                                </span>
-                                <span class="mw-conv-body">
-                                    <span class="mw-conv-title">{r.title.clone()}</span>
-                                    <span
-                                        class="mw-conv-preview"
-                                        class:mw-conv-system=r.system
-                                        data-testid="conversation-preview"
-                                    >
-                                        {r.preview.clone()}
-                                    </span>
-                                </span>
-                                {(r.unread > 0)
-                                    .then(|| {
-                                        view! {
-                                            <span class="mw-badge" data-testid="conversation-unread">
-                                                {unread_label(r.unread)}
-                                            </span>
-                                        }
-                                    })}
-                            </li>
-                        }
-                    }
-                />
+                <For each=move || ids.get() key=|id| *id let:id>
+                    <ConversationRow id=id roving=roving />
+                </For>
             </ul>
         </div>
+    }
+}
+
+#[component]
+fn ConversationRow(id: ConversationId, roving: Roving) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let row = Memo::new(move |_| ctx.session.with(|s| row_of(s, id)));
+    let key = RowKey::Item(id);
+    let li = NodeRef::<html::Li>::new();
+    roving.follow(key, Box::new(move || li.get().map(Into::into)));
+    view! {
+        <li
+            node_ref=li
+            class="mw-conversation"
+            class:mw-active=Signal::derive(move || ctx.selected.get() == Some(id))
+            data-testid="conversation"
+            data-conversation-id=id.to_string()
+            role="button"
+            tabindex=roving.tab_index(key)
+            on:click=move |_| ctx.open(id)
+            on:focus=move |_| roving.focused(key)
+            on:keydown=move |ev| {
+                if ev.key() == "Enter" {
+                    ctx.open(id);
+                } else if roving.arrow(key, &ev) {
+                    ev.prevent_default();
+                }
+            }
+        >
+            {move || {
+                row.with(|r| {
+                    view! {
+                        <span
+                            class="mw-avatar"
+                            style=format!("background:{}", participant_color(r.color_of))
+                        >
+                            {initials(&r.title)}
+                        </span>
+                        <span class="mw-conv-body">
+                            <span class="mw-conv-title">{r.title.clone()}</span>
+                            <span
+                                class="mw-conv-preview"
+                                class:mw-conv-system=r.system
+                                data-testid="conversation-preview"
+                            >
+                                {r.preview.clone()}
+                            </span>
+                        </span>
+                        {(r.unread > 0)
+                            .then(|| {
+                                view! {
+                                    <span class="mw-badge" data-testid="conversation-unread">
+                                        {unread_label(r.unread)}
+                                    </span>
+                                }
+                            })}
+                    }
+                })
+            }}
+        </li>
     }
 }

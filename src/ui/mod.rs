@@ -7,7 +7,6 @@ mod compose;
 mod contacts;
 mod conversations;
 mod ctx;
-mod dom;
 mod login;
 pub mod message;
 mod messenger;

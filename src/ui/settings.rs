@@ -1,168 +1,240 @@
-//! The settings panel: send key, notification e-mail, forwarding. Values are the server's;
-//! a change is sent as a patch and shown once the server confirms it.
+//! The settings panel: send key, notification e-mail, forwarding (the server's values: a
+//! change is sent as a patch and shown once the server confirms it), and the text size
+//! (kept on this device).
 
-use messenger_protocol::{EmailMode, SendKey, Settings, SettingsPatch};
-use wasm_bindgen::JsCast;
+use leptos::prelude::*;
+use messenger_protocol::{EmailMode, Settings};
 
-use super::dom::{add, set};
+use super::ctx::Ctx;
+use super::nav::PanelHeader;
+use super::TextZoom;
+use crate::core::settings_form::{
+    email_mode_value, patch, send_key_value, text_size, Control, TEXT_SIZES,
+};
 
-/// A `<select>` inside a labelled field; options are `(value, label)`.
-fn select(parent: &web_sys::Element, label: &str, key: &str, options: &[(&str, &str)]) {
-    let field = add(parent, "label", "mw-field", label);
-    let s = add(&field, "select", "", "");
-    set(&s, "data-testid", &format!("settings-{key}"));
-    set(&s, "data-setting", key);
-    for (value, text) in options {
-        let o = add(&s, "option", "", text);
-        set(&o, "value", value);
+const SEND_KEYS: [(&str, &str); 2] = [
+    ("enter", "Enter (Shift+Enter for a new line)"),
+    ("ctrl_enter", "Ctrl+Enter (Enter for a new line)"),
+];
+const EMAIL_MODES: [(&str, &str); 3] = [
+    ("off", "Never"),
+    ("immediately", "Immediately, one per message"),
+    ("digest", "As a digest"),
+];
+
+#[component]
+pub fn SettingsPanel() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    // With the server's error: a refused change puts the controls back to what it holds.
+    let server = Memo::new(move |_| {
+        ctx.session
+            .with(|s| (s.state.settings.clone(), s.nav.settings_error.clone()))
+    });
+    let saving = Memo::new(move |_| ctx.session.with(|s| s.nav.is_saving_settings()));
+    let forwarding = Memo::new(move |_| ctx.session.with(|s| s.state.features.forwarding));
+    let local_error = RwSignal::new(None::<&'static str>);
+    let change =
+        move |control: Control, value: String, checked: bool| match patch(control, &value, checked)
+        {
+            Ok(p) => {
+                local_error.set(None);
+                let frame = ctx.session.try_update(|s| s.update_settings(p)).flatten();
+                ctx.send(frame);
+            }
+            Err(e) => local_error.set(Some(e)),
+        };
+    let setting =
+        move |f: fn(&Settings) -> String| Signal::derive(move || server.with(|s| f(&s.0)));
+    let error = Signal::derive(move || match local_error.get() {
+        Some(e) => e.to_string(),
+        None => server.with(|s| s.1.clone().unwrap_or_default()),
+    });
+    view! {
+        <section class="mw-navpanel" data-testid="settings-panel">
+            <PanelHeader title="Settings">
+                <span class="mw-saving">
+                    {Signal::derive(move || if saving.get() { "Saving…" } else { "" }.to_string())}
+                </span>
+            </PanelHeader>
+            <div class="mw-navpanel-body mw-settings">
+                <section class="mw-setting">
+                    <h3 class="mw-setting-title">"Sending messages"</h3>
+                    <Choice
+                        label="Send with"
+                        testid="settings-send-key"
+                        options=SEND_KEYS.iter().map(|(v, t)| (v.to_string(), t.to_string())).collect()
+                        value=setting(|s| send_key_value(s.send_key).into())
+                        on_pick=Callback::new(move |v| change(Control::SendKey, v, false))
+                    />
+                </section>
+                <section class="mw-setting">
+                    <h3 class="mw-setting-title">"E-mail notifications"</h3>
+                    <Choice
+                        label="Send e-mail"
+                        testid="settings-email-mode"
+                        options=EMAIL_MODES.iter().map(|(v, t)| (v.to_string(), t.to_string())).collect()
+                        value=setting(|s| email_mode_value(s.email_mode).into())
+                        on_pick=Callback::new(move |v| change(Control::EmailMode, v, false))
+                    />
+                    <label
+                        class="mw-field"
+                        hidden=Signal::derive(move || {
+                            server.with(|s| s.0.email_mode != EmailMode::Digest)
+                        })
+                    >
+                        "Digest every (minutes)"
+                        <input
+                            type="number"
+                            min="1"
+                            max="1440"
+                            data-testid="settings-digest-minutes"
+                            prop:value=setting(|s| s.digest_minutes.to_string())
+                            on:change=move |ev| {
+                                change(Control::DigestMinutes, event_target_value(&ev), false)
+                            }
+                        />
+                    </label>
+                </section>
+                <section class="mw-setting">
+                    <h3 class="mw-setting-title">"Offline recipients"</h3>
+                    <label class="mw-check">
+                        <input
+                            type="checkbox"
+                            data-testid="settings-forward-offline"
+                            prop:checked=Signal::derive(move || {
+                                server.with(|s| s.0.always_forward_offline)
+                            })
+                            on:change=move |ev| {
+                                change(Control::ForwardOffline, String::new(), event_target_checked(&ev))
+                            }
+                        />
+                        <span>"Always forward messages to offline people without asking"</span>
+                    </label>
+                    <p class="mw-setting-note" hidden=forwarding>
+                        "This server does not store messages for offline people."
+                    </p>
+                </section>
+                <TextSize />
+                <p class="mw-setting-error" data-testid="settings-error" role="alert">
+                    {error}
+                </p>
+            </div>
+        </section>
     }
 }
 
-fn section(parent: &web_sys::Element, title: &str) -> web_sys::Element {
-    let s = add(parent, "section", "mw-setting", "");
-    add(&s, "h3", "mw-setting-title", title);
-    s
-}
-
-/// The form, built once; [`show`] puts the server's values in.
-fn build(root: &web_sys::Element) {
-    let sending = section(root, "Sending messages");
-    select(
-        &sending,
-        "Send with",
-        "send-key",
-        &[
-            ("enter", "Enter (Shift+Enter for a new line)"),
-            ("ctrl_enter", "Ctrl+Enter (Enter for a new line)"),
-        ],
-    );
-    let mail = section(root, "E-mail notifications");
-    select(
-        &mail,
-        "Send e-mail",
-        "email-mode",
-        &[
-            ("off", "Never"),
-            ("immediately", "Immediately, one per message"),
-            ("digest", "As a digest"),
-        ],
-    );
-    let field = add(&mail, "label", "mw-field", "Digest every (minutes)");
-    set(&field, "data-digest-field", "");
-    let n = add(&field, "input", "", "");
-    for (k, v) in [
-        ("type", "number"),
-        ("min", "1"),
-        ("max", "1440"),
-        ("data-testid", "settings-digest-minutes"),
-        ("data-setting", "digest-minutes"),
-    ] {
-        set(&n, k, v);
-    }
-    let offline = section(root, "Offline recipients");
-    let check = add(&offline, "label", "mw-check", "");
-    let c = add(&check, "input", "", "");
-    set(&c, "type", "checkbox");
-    set(&c, "data-testid", "settings-forward-offline");
-    set(&c, "data-setting", "forward-offline");
-    add(
-        &check,
-        "span",
-        "",
-        "Always forward messages to offline people without asking",
-    );
-    let note = add(
-        &offline,
-        "p",
-        "mw-setting-note",
-        "This server does not store messages for offline people.",
-    );
-    set(&note, "data-forwarding-note", "");
-    let error = add(root, "p", "mw-setting-error", "");
-    set(&error, "data-testid", "settings-error");
-}
-
-fn find<T: JsCast>(root: &web_sys::Element, selector: &str) -> Option<T> {
-    root.query_selector(selector).ok()??.dyn_into().ok()
-}
-
-fn show(root: &web_sys::Element, s: &Settings, forwarding: bool, error: &str) {
-    let send_key = match s.send_key {
-        SendKey::Enter => "enter",
-        SendKey::CtrlEnter => "ctrl_enter",
-    };
-    let email = match s.email_mode {
-        EmailMode::Off => "off",
-        EmailMode::Immediately => "immediately",
-        EmailMode::Digest => "digest",
-    };
-    // `<select>.value` through the input element binding: both have a `value` property.
-    for (key, value) in [("send-key", send_key), ("email-mode", email)] {
-        if let Some(sel) = find::<web_sys::Element>(root, &format!("[data-setting={key}]")) {
-            set(&sel, "data-value", value);
-            sel.unchecked_into::<web_sys::HtmlInputElement>()
-                .set_value(value);
-        }
-    }
-    if let Some(i) = find::<web_sys::HtmlInputElement>(root, "[data-setting=digest-minutes]") {
-        i.set_value(&s.digest_minutes.to_string());
-    }
-    if let Some(i) = find::<web_sys::HtmlInputElement>(root, "[data-setting=forward-offline]") {
-        i.set_checked(s.always_forward_offline);
-    }
-    let toggle = |selector: &str, hidden: bool| {
-        if let Some(e) = find::<web_sys::HtmlElement>(root, selector) {
-            e.set_hidden(hidden);
-        }
-    };
-    toggle("[data-digest-field]", s.email_mode != EmailMode::Digest);
-    toggle("[data-forwarding-note]", forwarding);
-    if let Some(e) = find::<web_sys::Element>(root, "[data-testid=settings-error]") {
-        e.set_text_content(Some(error));
+/// The text size of the widget on this device ([`TextZoom`]).
+#[component]
+fn TextSize() -> impl IntoView {
+    let zoom = expect_context::<TextZoom>().0;
+    let options = TEXT_SIZES
+        .iter()
+        .map(|z| (z.to_string(), format!("{z} %")))
+        .collect();
+    view! {
+        <section class="mw-setting">
+            <h3 class="mw-setting-title">"Display"</h3>
+            <Choice
+                label="Text size"
+                testid="settings-zoom"
+                options=options
+                value=Signal::derive(move || zoom.get().to_string())
+                on_pick=Callback::new(move |v: String| {
+                    if let Some(z) = text_size(&v) {
+                        zoom.set(z);
+                    }
+                })
+            />
+        </section>
     }
 }
 
-/// The patch a changed control asks for, or why its value is refused.
-fn patch_for(key: &str, value: &str, checked: bool) -> Result<SettingsPatch, &'static str> {
-    let mut p = SettingsPatch::default();
-    match key {
-        "send-key" => {
-            p.send_key = Some(if value == "ctrl_enter" {
-                SendKey::CtrlEnter
-            } else {
-                SendKey::Enter
-            })
-        }
-        "email-mode" => {
-            p.email_mode = Some(match value {
-                "immediately" => EmailMode::Immediately,
-                "digest" => EmailMode::Digest,
-                _ => EmailMode::Off,
-            })
-        }
-        "digest-minutes" => match value.trim().parse::<u32>() {
-            Ok(m) if (1..=1440).contains(&m) => p.digest_minutes = Some(m),
-            _ => return Err("Enter a number of minutes from 1 to 1440."),
-        },
-        "forward-offline" => p.always_forward_offline = Some(checked),
-        _ => return Err(""),
+/// A labelled `<select>` showing `value`; `on_pick` gets the value picked.
+#[component]
+fn Choice(
+    label: &'static str,
+    testid: &'static str,
+    options: Vec<(String, String)>,
+    value: Signal<String>,
+    on_pick: Callback<String>,
+) -> impl IntoView {
+    view! {
+        <label class="mw-field">
+            {label}
+            <select
+                data-testid=testid
+                data-value=move || value.get()
+                on:change=move |ev| on_pick.run(event_target_value(&ev))
+            >
+                {options
+                    .into_iter()
+                    .map(|(v, text)| {
+                        let selected = v.clone();
+                        // Per option: the select's own value would be set before its options exist.
+                        view! {
+                            <option value=v prop:selected=move || value.with(|x| *x == selected)>
+                                {text}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </label>
     }
-    Ok(p)
 }
 
-/// The settings form into `body` with the server's values (see `nav::PanelView`).
-pub fn render(body: &web_sys::Element, s: &Settings, forwarding: bool, error: &str) {
-    let form = add(body, "div", "mw-settings", "");
-    build(&form);
-    show(&form, s, forwarding, error);
-}
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
 
-/// A control changed: the patch to send, or why the value is refused.
-pub fn changed(ev: &web_sys::Event) -> Option<Result<SettingsPatch, &'static str>> {
-    let t: web_sys::Element = ev.target()?.dyn_into().ok()?;
-    let key = t.get_attribute("data-setting")?;
-    // A `<select>` too: `value` is read by name, so the input binding serves both.
-    let input = t.unchecked_into::<web_sys::HtmlInputElement>();
-    let checked = key == "forward-offline" && input.checked();
-    Some(patch_for(&key, &input.value(), checked))
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::*;
+
+    use super::*;
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    fn js(code: &str) -> wasm_bindgen::JsValue {
+        js_sys::eval(code).unwrap_or_else(|e| panic!("eval failed: {code}: {e:?}"))
+    }
+
+    const SELECT: &str = "document.querySelector('#zoom-host [data-testid=settings-zoom]')";
+
+    #[wasm_bindgen_test]
+    async fn text_size_control_sets_the_zoom() {
+        let doc = web_sys::window().unwrap().document().unwrap();
+        let host: web_sys::HtmlElement = doc.create_element("div").unwrap().unchecked_into();
+        host.set_id("zoom-host");
+        doc.body().unwrap().append_child(&host).unwrap();
+        let zoom = RwSignal::new(100);
+        let handle = leptos::mount::mount_to(host.clone(), move || {
+            provide_context(TextZoom(zoom));
+            view! { <TextSize /> }
+        });
+        let value = || js(&format!("{SELECT}.value")).as_string().unwrap();
+        assert_eq!(zoom.get_untracked(), 100);
+        assert_eq!(value(), "100");
+        assert_eq!(
+            js(&format!("[...{SELECT}.options].map((o) => o.value).join()")).as_string(),
+            Some("80,90,100,110,125,150".into())
+        );
+
+        js(&format!(
+            "(() => {{ const s = {SELECT}; s.value = '125'; \
+             s.dispatchEvent(new Event('change', {{bubbles: true}})); }})()"
+        ));
+        assert_eq!(zoom.get_untracked(), 125);
+
+        // Set elsewhere (a preference kept on the device): the control follows.
+        zoom.set(80);
+        leptos::task::tick().await;
+        assert_eq!(value(), "80");
+        assert_eq!(
+            js(&format!("{SELECT}.dataset.value"))
+                .as_string()
+                .as_deref(),
+            Some("80")
+        );
+        drop(handle);
+        assert_eq!(host.child_element_count(), 0, "unmounted");
+    }
 }

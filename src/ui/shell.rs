@@ -10,6 +10,7 @@ use super::attachments::ImageViewer;
 use super::chat::ChatPane;
 use super::ctx::Ctx;
 use super::nav::ListColumn;
+use super::notifications::{ImportanceDialog, Toasts};
 use super::sidebar::Sidebar;
 use crate::net::socket::Status;
 
@@ -43,6 +44,9 @@ pub fn Shell() -> impl IntoView {
                 <ListColumn />
             </section>
             <ChatPane />
+            // Overlays, positioned against the whole widget (whatever column is shown).
+            <Toasts />
+            <ImportanceDialog />
             <ImageViewer />
         </div>
     }

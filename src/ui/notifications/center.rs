@@ -1,0 +1,159 @@
+//! The notification center: newest first, a page at a time; a row opens its conversation.
+
+use leptos::html;
+use leptos::prelude::*;
+use messenger_protocol::{Importance, NotificationId};
+
+use super::open_notification;
+use crate::core::format::preview;
+use crate::core::org::when_label;
+use crate::ui::ctx::Ctx;
+use crate::ui::nav::roving::{Roving, RowKey};
+use crate::ui::nav::{now_and_offset, NavCtx, PanelHeader};
+
+#[component]
+pub fn NotificationCenter() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let ids = Memo::new(move |_| {
+        ctx.session.with(|s| {
+            let mut ids = Vec::new();
+            for n in &s.nav.notifications.items {
+                ids.push(n.id);
+            }
+            ids
+        })
+    });
+    // (loaded, has_more, loading, unread)
+    let status = Memo::new(move |_| {
+        ctx.session.with(|s| {
+            let n = &s.nav.notifications;
+            (
+                n.loaded,
+                n.has_more,
+                s.nav.is_loading_notifications(),
+                s.state.unread_notifications,
+            )
+        })
+    });
+    let roving = Roving::new(Signal::derive(move || {
+        ids.with(|ids| ids.iter().map(|id| RowKey::Item(*id)).collect())
+    }));
+    let send = move |frame| ctx.send(frame);
+    view! {
+        <section class="mw-navpanel" data-testid="notification-center">
+            <PanelHeader title="Notifications">
+                <button
+                    type="button"
+                    class="mw-link"
+                    data-testid="mark-all-read"
+                    disabled=Signal::derive(move || status.with(|s| s.3 == 0))
+                    on:click=move |_| {
+                        send(ctx.session.try_update(|s| s.mark_all_notifications_read()).flatten())
+                    }
+                >
+                    "Mark all read"
+                </button>
+            </PanelHeader>
+            <div class="mw-navpanel-body">
+                <ul class="mw-notifications">
+                    <For each=move || ids.get() key=|id| *id let:id>
+                        <NotificationRow id=id roving=roving />
+                    </For>
+                    <li
+                        class="mw-empty"
+                        data-testid="notifications-empty"
+                        hidden=Signal::derive(move || !ids.with(Vec::is_empty))
+                    >
+                        {Signal::derive(move || {
+                            if status.with(|s| s.0) { "No notifications yet." } else { "Loading notifications…" }
+                                .to_string()
+                        })}
+                    </li>
+                    <li class="mw-older" hidden=Signal::derive(move || !status.with(|s| s.1))>
+                        <button
+                            type="button"
+                            class="mw-link"
+                            data-testid="notifications-older"
+                            on:click=move |_| {
+                                send(ctx.session.try_update(|s| s.list_notifications(true)).flatten())
+                            }
+                        >
+                            {Signal::derive(move || {
+                                if status.with(|s| s.2) { "Loading…" } else { "Show older" }.to_string()
+                            })}
+                        </button>
+                    </li>
+                </ul>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn NotificationRow(id: NotificationId, roving: Roving) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let nav = expect_context::<NavCtx>();
+    let n = Memo::new(move |_| {
+        ctx.session.with(|s| {
+            s.nav
+                .notifications
+                .items
+                .iter()
+                .find(|n| n.id == id)
+                .cloned()
+        })
+    });
+    let read = Signal::derive(move || n.with(|n| n.as_ref().is_none_or(|n| n.read)));
+    let high = Signal::derive(move || {
+        n.with(|n| n.as_ref().is_some_and(|n| n.importance == Importance::High))
+    });
+    let key = RowKey::Item(id);
+    let li = NodeRef::<html::Li>::new();
+    roving.follow(key, Box::new(move || li.get().map(Into::into)));
+    view! {
+        <li
+            node_ref=li
+            class="mw-notification"
+            class:mw-notification-unread=Signal::derive(move || !read.get())
+            class:mw-notification-high=high
+            data-testid="notification"
+            data-notification-id=id.to_string()
+            data-read=Signal::derive(move || read.get().to_string())
+            data-importance=Signal::derive(move || {
+                if high.get() { "high" } else { "normal" }.to_string()
+            })
+            role="button"
+            tabindex=roving.tab_index(key)
+            on:click=move |_| open_notification(ctx, nav, id)
+            on:focus=move |_| roving.focused(key)
+            on:keydown=move |ev| {
+                if ev.key() == "Enter" {
+                    open_notification(ctx, nav, id);
+                } else if roving.arrow(key, &ev) {
+                    ev.prevent_default();
+                }
+            }
+        >
+            <span class="mw-notification-dot"></span>
+            {move || {
+                n.with(|n| {
+                    let n = n.as_ref()?;
+                    let (now, offset) = now_and_offset();
+                    Some(
+                        view! {
+                            <span class="mw-conv-body">
+                                <span class="mw-notification-title" data-testid="notification-title">
+                                    {n.title.clone()}
+                                </span>
+                                <span class="mw-conv-preview">{preview(&n.body, 120)}</span>
+                            </span>
+                            <span class="mw-notification-time">
+                                {when_label(n.created_at, now, offset)}
+                            </span>
+                        },
+                    )
+                })
+            }}
+        </li>
+    }
+}

@@ -1,0 +1,89 @@
+//! Toasts: notifications of normal importance arriving live, bottom right, each gone after
+//! a few seconds. A toast owns its timer: unmounting it (dismissed, opened, signed out)
+//! cancels the timer.
+
+use gloo_timers::callback::Timeout;
+use leptos::prelude::*;
+use messenger_protocol::{Importance, NotificationId};
+use send_wrapper::SendWrapper;
+
+use super::{dismiss, open_notification};
+use crate::core::format::preview;
+use crate::ui::ctx::Ctx;
+use crate::ui::nav::NavCtx;
+
+/// How long a toast stays.
+const TOAST_MS: u32 = 6_000;
+
+#[component]
+pub fn Toasts() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let ids = Memo::new(move |_| {
+        ctx.session.with(|s| {
+            let mut ids = Vec::new();
+            for n in &s.nav.notifications.popups {
+                if n.importance == Importance::Normal {
+                    ids.push(n.id);
+                }
+            }
+            ids
+        })
+    });
+    view! {
+        <div class="mw-toasts" aria-live="polite">
+            <For each=move || ids.get() key=|id| *id let:id>
+                <Toast id=id />
+            </For>
+        </div>
+    }
+}
+
+#[component]
+fn Toast(id: NotificationId) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let nav = expect_context::<NavCtx>();
+    // What a toast says does not change.
+    let (title, body) = ctx.session.with_untracked(|s| {
+        s.nav
+            .notifications
+            .get(id)
+            .map(|n| (n.title.clone(), preview(&n.body, 90)))
+            .unwrap_or_default()
+    });
+    // The callback outlives no toast: dropping the Timeout clears it.
+    let timer = SendWrapper::new(Timeout::new(TOAST_MS, move || dismiss(ctx, id)));
+    on_cleanup(move || drop(timer));
+    view! {
+        <div
+            class="mw-toast"
+            data-testid="notification-toast"
+            role="button"
+            tabindex="0"
+            on:click=move |_| open_notification(ctx, nav, id)
+            on:keydown=move |ev| {
+                if ev.key() == "Enter" {
+                    open_notification(ctx, nav, id);
+                }
+            }
+        >
+            <span class="mw-conv-body">
+                <span class="mw-notification-title">{title}</span>
+                <span class="mw-conv-preview">{body}</span>
+            </span>
+            <button
+                type="button"
+                class="mw-toast-close"
+                aria-label="Dismiss"
+                data-testid="notification-toast-close"
+                // Enter here dismisses; it must not reach the toast, which would open it.
+                on:keydown=|ev| ev.stop_propagation()
+                on:click=move |ev| {
+                    ev.stop_propagation();
+                    dismiss(ctx, id);
+                }
+            >
+                "×"
+            </button>
+        </div>
+    }
+}
