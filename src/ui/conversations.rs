@@ -74,6 +74,10 @@ pub fn ConversationList() -> impl IntoView {
 fn ConversationRow(id: ConversationId, roving: Roving) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let row = Memo::new(move |_| ctx.session.with(|s| row_of(s, id)));
+    // A draft waits here (the open conversation's shows in its compose box).
+    let draft = Memo::new(move |_| {
+        ctx.selected.get() != Some(id) && ctx.drafted.with(|d| d.binary_search(&id).is_ok())
+    });
     let key = RowKey::Item(id);
     let li = NodeRef::<html::Li>::new();
     roving.follow(key, Box::new(move || li.get().map(Into::into)));
@@ -107,6 +111,13 @@ fn ConversationRow(id: ConversationId, roving: Roving) -> impl IntoView {
                         </span>
                         <span class="mw-conv-body">
                             <span class="mw-conv-title">{r.title.clone()}</span>
+                            <span
+                                class="mw-conv-draft"
+                                data-testid="conversation-draft"
+                                hidden=move || !draft.get()
+                            >
+                                "✎ Draft"
+                            </span>
                             <span
                                 class="mw-conv-preview"
                                 class:mw-conv-system=r.system

@@ -221,3 +221,47 @@ test('being offline shows at a glance, and goes away once reconnected', async ()
     await alice.context.close();
   }
 });
+
+test('the widget remembers: the open chat after a reload, drafts marked in the list, the text size', async () => {
+  const alice = await signIn(env.browser, env.server.url, 'alice');
+  const { page } = alice;
+  try {
+    // A draft left in Engineering is marked in the list once Alice is elsewhere.
+    const engineering = page.locator('[data-testid="conversation"]').filter({ hasText: 'Engineering' });
+    await engineering.click();
+    await page.getByTestId('compose-input').fill('half-written thought');
+    const mark = engineering.getByTestId('conversation-draft');
+    assert.equal(await mark.isVisible(), false, 'not on the open conversation: its box shows it');
+    await openChatWith(page, 'dave');
+    await mark.waitFor({ state: 'visible' });
+
+    // A reload reopens the conversation that was open, and the mark is still there.
+    await page.reload();
+    await waitOnline(page);
+    await eventually(async () => assert.equal(await page.getByTestId('chat-title').textContent(), 'Dave Ivanov'));
+    await mark.waitFor({ state: 'visible' });
+
+    // Sending the draft clears the mark.
+    await engineering.click();
+    await eventually(async () => assert.equal(await page.getByTestId('compose-input').inputValue(), 'half-written thought'));
+    await page.getByTestId('compose-input').press('Enter');
+    await page.getByTestId('message').filter({ hasText: 'half-written thought' }).waitFor();
+    await openChatWith(page, 'dave');
+    await eventually(async () => assert.equal(await mark.isVisible(), false));
+
+    // Text size: bigger text at once, kept on this device across a reload.
+    const size = () => page.getByTestId('chat-title').evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+    const before = await size();
+    await page.getByTestId('settings-button').click();
+    await page.getByTestId('settings-zoom').selectOption('150');
+    await eventually(async () => assert.ok(Math.abs(await size() - before * 1.5) < 0.6, `${await size()} vs ${before}`));
+    await page.reload();
+    await waitOnline(page);
+    await eventually(async () => assert.ok(Math.abs(await size() - before * 1.5) < 0.6, 'kept after a reload'));
+    await page.getByTestId('settings-button').click();
+    await page.getByTestId('settings-zoom').selectOption('100');
+    await eventually(async () => assert.ok(Math.abs(await size() - before) < 0.6));
+  } finally {
+    await alice.context.close();
+  }
+});
