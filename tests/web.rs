@@ -598,9 +598,13 @@ async fn full_flow_against_a_fake_server() {
     assert!(host.query_selector("img").unwrap().is_none());
     if visible {
         assert_eq!(text_of("[data-testid=unread-counter]"), "0");
-        assert!(sent_of_type(0, "mark_read")
-            .iter()
-            .any(|m| m["message_id"] == 9));
+        // The server hears of it within a second (one mark_read a second at most).
+        wait_for("mark_read of message 9", || {
+            sent_of_type(0, "mark_read")
+                .iter()
+                .any(|m| m["message_id"] == 9)
+        })
+        .await;
     }
     // A message in the other conversation counts.
     server_send(

@@ -43,6 +43,17 @@ pub struct Outcome {
     pub unsupported: bool,
 }
 
+/// What reading a conversation asks of the connection.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReadSync {
+    /// Send this `mark_read` now.
+    Send(ClientFrame),
+    /// Call again in this many milliseconds.
+    Wait(i64),
+    /// Nothing to tell the server.
+    Idle,
+}
+
 /// Why the compose box refused a text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ComposeError {
@@ -112,7 +123,8 @@ pub struct Session {
     id_prefix: String,
     counter: u64,
     pending: BTreeMap<CommandId, Pending>,
-    /// Last `mark_read` sent per conversation on this connection.
+    /// The read position the server knows per conversation: from the welcome, our own
+    /// `mark_read`s and reads in other tabs.
     marked: BTreeMap<ConversationId, MessageId>,
     /// When the last `mark_read` of each conversation went out.
     marked_at: BTreeMap<ConversationId, Timestamp>,
@@ -167,12 +179,37 @@ impl Session {
             }
             _ => {}
         }
+        let server_reads: BTreeMap<ConversationId, MessageId> = match &frame {
+            ServerFrame::Welcome(w) => w
+                .conversations
+                .iter()
+                .filter_map(|c| Some((c.id, c.last_read_message_id?)))
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        if let ServerFrame::Event {
+            event:
+                Event::ReadUpTo {
+                    conversation_id,
+                    user_id,
+                    message_id,
+                },
+            ..
+        } = &frame
+        {
+            // Read in another tab: the server knows it already.
+            if self.state.me_id() == Some(*user_id) {
+                let known = self.marked.entry(*conversation_id).or_default();
+                *known = (*known).max(*message_id);
+            }
+        }
         let nav = self.nav.receive(&frame, &mut self.state);
         self.state.apply(frame);
         self.after_nav(nav, &mut out);
         if out.welcomed {
             self.online = true;
-            self.marked.clear();
+            // What the server already knows needs no mark_read.
+            self.marked = server_reads;
             out.send.extend(self.outbox.take_sendable());
             if let Some(conv) = open.filter(|c| self.state.conversations.contains_key(c)) {
                 out.send.extend(self.load_history(conv, None));
@@ -376,53 +413,52 @@ impl Session {
         self.load_history(conversation, before)
     }
 
-    /// `mark_read` up to the newest message from others, when that moves the read position.
-    /// Applies it locally at once so the counters drop without waiting for the server.
-    pub fn mark_read(
-        &mut self,
-        conversation: ConversationId,
-        now: Timestamp,
-    ) -> Option<ClientFrame> {
-        let newest = self.mark_read_target(conversation)?;
-        let me = self.state.me_id()?;
-        self.marked.insert(conversation, newest);
+    /// Reads `conversation` up to its newest message from others: on screen at once (the
+    /// counters drop), and to the server now, or after a wait when the last `mark_read` of
+    /// this conversation went out less than [`MARK_READ_EVERY_MS`] ago: a chat read live
+    /// while messages pour in is marked now and then, not once per message, since servers
+    /// limit the commands a connection may send.
+    pub fn read_conversation(&mut self, conversation: ConversationId, now: Timestamp) -> ReadSync {
+        let Some(me) = self.state.me_id() else {
+            return ReadSync::Idle;
+        };
+        if let Some(newest) = self.unread_target(conversation, me) {
+            self.state.read_up_to(conversation, me, newest);
+        }
+        let Some(read) = self
+            .state
+            .conversations
+            .get(&conversation)
+            .and_then(|c| c.my_read)
+        else {
+            return ReadSync::Idle;
+        };
+        if !self.online || self.marked.get(&conversation).is_some_and(|m| *m >= read) {
+            return ReadSync::Idle;
+        }
+        let wait = self
+            .marked_at
+            .get(&conversation)
+            .map_or(0, |at| at + MARK_READ_EVERY_MS - now);
+        if wait > 0 {
+            return ReadSync::Wait(wait);
+        }
+        self.marked.insert(conversation, read);
         self.marked_at.insert(conversation, now);
-        self.state.read_up_to(conversation, me, newest);
         let id = self.next_id();
         self.pending.insert(id.clone(), Pending::MarkRead);
-        Some(ClientFrame::MarkRead {
+        ReadSync::Send(ClientFrame::MarkRead {
             id,
             conversation_id: conversation,
-            message_id: newest,
+            message_id: read,
         })
     }
 
-    /// Whether [`Session::mark_read`] would send something.
-    pub fn needs_mark_read(&self, conversation: ConversationId) -> bool {
-        self.mark_read_target(conversation).is_some()
-    }
-
-    /// In how many milliseconds `conversation` may be marked read: 0 for now, `None` when
-    /// there is nothing to mark. A chat read live while messages pour in is marked now and
-    /// then, not once per message: servers limit the commands a connection may send.
-    pub fn mark_read_due(&self, conversation: ConversationId, now: Timestamp) -> Option<i64> {
-        self.mark_read_target(conversation)?;
-        Some(
-            self.marked_at
-                .get(&conversation)
-                .map_or(0, |at| (at + MARK_READ_EVERY_MS - now).max(0)),
-        )
-    }
-
-    fn mark_read_target(&self, conversation: ConversationId) -> Option<MessageId> {
-        let me = self.state.me_id()?;
+    /// The newest message from others when it is not read yet.
+    fn unread_target(&self, conversation: ConversationId, me: UserId) -> Option<MessageId> {
         let c = self.state.conversations.get(&conversation)?;
         let newest = c.newest_from_others(me)?;
-        let moves = c.my_read.is_none_or(|r| newest > r) || c.unread > 0;
-        if !moves || !self.online || self.marked.get(&conversation) == Some(&newest) {
-            return None;
-        }
-        Some(newest)
+        (c.my_read.is_none_or(|r| newest > r) || c.unread > 0).then_some(newest)
     }
 
     /// Whether `conversation` is known to hold nothing yet: its history was loaded and came
@@ -739,11 +775,19 @@ mod tests {
         assert!(s.outbox.is_empty());
     }
 
+    /// The frame a read sends now, if any.
+    fn mark(s: &mut Session, c: ConversationId, now: Timestamp) -> Option<ClientFrame> {
+        match s.read_conversation(c, now) {
+            ReadSync::Send(f) => Some(f),
+            _ => None,
+        }
+    }
+
     #[test]
     fn mark_read_clears_unread_locally_once() {
         let mut s = online();
         assert_eq!(s.state.total_unread(), 3);
-        let f = s.mark_read(10, 0).unwrap();
+        let f = mark(&mut s, 10, 0).unwrap();
         assert!(matches!(
             f,
             ClientFrame::MarkRead {
@@ -753,7 +797,11 @@ mod tests {
             }
         ));
         assert_eq!(s.state.total_unread(), 1);
-        assert!(s.mark_read(10, 0).is_none(), "not sent twice");
+        assert_eq!(
+            s.read_conversation(10, 5_000),
+            ReadSync::Idle,
+            "not sent twice"
+        );
         // A new message from Bob: marked again.
         s.receive(
             ServerFrame::Event {
@@ -765,8 +813,38 @@ mod tests {
             Some(10),
         );
         assert_eq!(s.state.total_unread(), 2);
-        assert!(s.mark_read(10, 0).is_some());
+        assert!(mark(&mut s, 10, 5_000).is_some());
         assert_eq!(s.state.total_unread(), 1);
+    }
+
+    #[test]
+    fn reading_offline_drops_the_counter_and_tells_the_server_once_back() {
+        let mut s = online();
+        s.disconnected();
+        assert_eq!(s.read_conversation(10, 0), ReadSync::Idle);
+        assert_eq!(s.state.total_unread(), 1, "read on screen at once");
+        s.receive(welcome(), None);
+        assert!(
+            mark(&mut s, 10, 10).is_some(),
+            "the server learns it after the welcome"
+        );
+    }
+
+    #[test]
+    fn a_read_in_another_tab_needs_no_mark_read() {
+        let mut s = online();
+        s.receive(
+            ServerFrame::Event {
+                seq: 11,
+                event: Event::ReadUpTo {
+                    conversation_id: 10,
+                    user_id: 1,
+                    message_id: 5,
+                },
+            },
+            Some(10),
+        );
+        assert_eq!(s.read_conversation(10, 0), ReadSync::Idle);
     }
 
     #[test]
@@ -922,7 +1000,7 @@ mod tests {
     fn open_mark_keeps_the_read_position_from_before_mark_read() {
         let mut s = online();
         s.opened(10);
-        s.mark_read(10, 0).unwrap();
+        mark(&mut s, 10, 0).unwrap();
         let mark = s.open_mark(10);
         assert_eq!(mark.read_up_to, Some(3));
         assert_eq!(mark.unread, 2);
@@ -978,9 +1056,12 @@ mod tests {
     #[test]
     fn a_chat_read_live_is_marked_now_and_then_not_per_message() {
         let mut s = online();
-        assert_eq!(s.mark_read_due(10, 5_000), Some(0));
-        s.mark_read(10, 5_000).unwrap();
-        assert_eq!(s.mark_read_due(10, 5_100), None, "nothing new to mark");
+        assert!(mark(&mut s, 10, 5_000).is_some());
+        assert_eq!(
+            s.read_conversation(10, 5_100),
+            ReadSync::Idle,
+            "nothing new"
+        );
         s.receive(
             ServerFrame::Event {
                 seq: 11,
@@ -990,16 +1071,14 @@ mod tests {
             },
             Some(10),
         );
+        assert_eq!(s.read_conversation(10, 5_300), ReadSync::Wait(700));
         assert_eq!(
-            s.mark_read_due(10, 5_300),
-            Some(700),
-            "waits out the interval"
+            s.state.conversations[&10].unread, 0,
+            "the counter drops at once, only the server waits"
         );
-        assert_eq!(s.mark_read_due(10, 6_000), Some(0));
-        assert!(s.mark_read(10, 6_000).is_some());
-        assert_eq!(
-            s.mark_read_due(11, 6_000),
-            Some(0),
+        assert!(mark(&mut s, 10, 6_000).is_some());
+        assert!(
+            mark(&mut s, 11, 6_000).is_some(),
             "each conversation on its own"
         );
     }
@@ -1008,7 +1087,7 @@ mod tests {
     fn replying_removes_the_new_messages_divider() {
         let mut s = online();
         s.opened(10);
-        s.mark_read(10, 0).unwrap();
+        mark(&mut s, 10, 0).unwrap();
         assert_eq!(s.open_mark(10).unread, 2);
         // A message to another conversation leaves this one's divider alone.
         s.send_text(11, "elsewhere", 1).unwrap();

@@ -12,7 +12,7 @@ use super::nav::NavCtx;
 use super::shell::Shell;
 use super::Auth;
 use crate::config::ws_url;
-use crate::core::session::Session;
+use crate::core::session::{ReadSync, Session};
 use crate::net::socket::{Closed, Handlers, Socket, Status};
 use crate::storage::drafts::DraftStore;
 use crate::storage::prefs;
@@ -241,8 +241,8 @@ fn remember_open_conversation(ctx: Ctx) {
     });
 }
 
-/// Marks read while the conversation is open and the page visible; while messages pour in,
-/// now and then (see [`Session::mark_read_due`]), with a timer for the rest.
+/// Reads the open conversation while the page is visible; while messages pour in the server
+/// is told now and then (see [`Session::read_conversation`]), with a timer for the rest.
 fn mark_read_while_shown(ctx: Ctx) {
     let mark_key = Memo::new(move |_| {
         let c = ctx.selected.get()?;
@@ -263,15 +263,14 @@ fn mark_read_while_shown(ctx: Ctx) {
             return;
         };
         let now = js_sys::Date::now() as i64;
-        match ctx.session.with_untracked(|s| s.mark_read_due(c, now)) {
-            Some(0) => {
-                let frame = ctx.session.try_update(|s| s.mark_read(c, now)).flatten();
-                ctx.send(frame);
+        match ctx.session.try_update(|s| s.read_conversation(c, now)) {
+            Some(ReadSync::Send(frame)) => ctx.send([frame]),
+            Some(ReadSync::Wait(wait)) => {
+                timer.set_value(Some(Timeout::new(wait as u32, move || {
+                    let _ = due.try_update(|n| *n += 1);
+                })))
             }
-            Some(wait) => timer.set_value(Some(Timeout::new(wait as u32, move || {
-                let _ = due.try_update(|n| *n += 1);
-            }))),
-            None => {}
+            _ => {}
         }
     });
 }
