@@ -637,9 +637,11 @@ async fn the_dialog_keeps_and_returns_the_focus() {
     settle().await;
     click_in(&host, "[data-testid=notification-open]");
     settle().await;
-    let marks = sent_of_type("mark_notification_read");
+    // Every notification about that conversation is read with it, the dismissed ones too.
+    let marks = sent_of_type("mark_conversation_notifications_read");
     assert_eq!(marks.len(), 1);
-    assert_eq!(marks[0]["notification_id"], 73);
+    assert_eq!(marks[0]["conversation_id"], 10);
+    assert!(sent_of_type("mark_notification_read").is_empty());
     assert_eq!(
         text(&host, "[data-testid=chat-title]").as_deref(),
         Some("Bob Nguyen")

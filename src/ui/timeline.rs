@@ -300,90 +300,222 @@ fn arrived_since(entries: &[Entry], since: MessageId) -> usize {
         .count()
 }
 
-/// The state the timeline's parts share.
+/// What the timeline derives from the session: the layout of the whole history and the
+/// rows on screen.
+#[derive(Clone, Copy)]
+struct Model {
+    entries: Memo<Arc<Vec<Entry>>>,
+    rows: Memo<Arc<Vec<RowMeta>>>,
+    layout: Memo<Arc<Layout>>,
+    window: Memo<Window>,
+    shown: Memo<Vec<Row>>,
+    /// Bumped when a measurement changed.
+    measured: RwSignal<u64>,
+    scroll_top: RwSignal<f64>,
+    viewport: RwSignal<f64>,
+    cache: StoredValue<Rc<RefCell<Cache>>, LocalStorage>,
+}
+
+impl Model {
+    fn new(ctx: Ctx) -> Model {
+        let cache = StoredValue::new_local(Rc::new(RefCell::new(Cache::default())));
+        let entries = Memo::new(move |_| {
+            let c = ctx.selected.get();
+            Arc::new(
+                ctx.session
+                    .with(|s| c.map(|c| s.timeline_entries(c)).unwrap_or_default()),
+            )
+        });
+        let rows = Memo::new(move |_| {
+            let entries = entries.get();
+            let mark = ctx
+                .selected
+                .get()
+                .map(|c| ctx.session.with(|s| s.open_mark(c)));
+            let cache = cache.get_value();
+            let mut cache = cache.borrow_mut();
+            Arc::new(layout_rows(&entries, mark.unwrap_or_default(), |ms| {
+                cache.day_of(ms)
+            }))
+        });
+        let measured = RwSignal::new(0u64);
+        let layout = Memo::new(move |_| {
+            measured.track();
+            let rows = rows.get();
+            let cache = cache.get_value();
+            let c = cache.borrow();
+            Arc::new(Layout::new(rows.iter().map(|r| {
+                c.heights
+                    .get(&r.key)
+                    .map_or(r.estimate, |q| *q as f64 / 4.0)
+            })))
+        });
+        let scroll_top = RwSignal::new(0.0f64);
+        let viewport = RwSignal::new(800.0f64);
+        let window = Memo::new(move |_| {
+            layout
+                .get()
+                .window(scroll_top.get(), viewport.get(), OVERSCAN_PX, MAX_ROWS)
+        });
+        let shown = Memo::new(move |_| {
+            let (Some(c), entries, rows, w) =
+                (ctx.selected.get(), entries.get(), rows.get(), window.get())
+            else {
+                return Vec::new();
+            };
+            let today = cache
+                .get_value()
+                .borrow_mut()
+                .day_of(js_sys::Date::now() as i64);
+            ctx.session
+                .with(|s| build_shown(s, c, &entries, &rows, w, today))
+        });
+        Model {
+            entries,
+            rows,
+            layout,
+            window,
+            shown,
+            measured,
+            scroll_top,
+            viewport,
+            cache,
+        }
+    }
+}
+
+/// Keeps the view where the reader expects it: at the newest message while they follow it,
+/// else on the row they were reading while rows above it change; pages back near the top.
 #[derive(Clone, Copy)]
 struct Scroll {
+    ctx: Ctx,
+    model: Model,
     /// Whether the view follows the newest message (else the anchor stays put).
     stick: RwSignal<bool>,
     /// The newest message when the user scrolled away from the bottom.
     left_at: RwSignal<Option<MessageId>>,
-    entries: Memo<Arc<Vec<Entry>>>,
     scroller: NodeRef<html::Div>,
+    list: NodeRef<html::Ol>,
+}
+
+impl Scroll {
+    fn load_older(self) {
+        let ctx = self.ctx;
+        if let (Some(c), (true, false)) = (ctx.selected.get_untracked(), untrack(|| paging(ctx))) {
+            let frame = ctx.session.try_update(|s| s.load_older(c)).flatten();
+            ctx.send(frame);
+        }
+    }
+
+    /// Puts the scroll position where it belongs for the layout the DOM shows now.
+    fn place(self) {
+        let Some(el) = self.scroller.get_untracked() else {
+            return;
+        };
+        let m = self.model;
+        let anchor = m.cache.get_value().borrow().anchor;
+        let target = if self.stick.get_untracked() {
+            Some(f64::from(el.scroll_height()))
+        } else {
+            anchor.and_then(|(key, offset)| {
+                let i = m.rows.get_untracked().iter().position(|r| r.key == key)?;
+                Some(m.layout.get_untracked().top(i) + offset)
+            })
+        };
+        if let Some(target) = target {
+            if (f64::from(el.scroll_top()) - target).abs() >= 1.0 {
+                el.set_scroll_top(target.round() as i32);
+            }
+        }
+        m.cache.get_value().borrow_mut().placed = Some(m.layout.get_untracked());
+        let top = f64::from(el.scroll_top());
+        let vh = f64::from(el.client_height());
+        if m.scroll_top.get_untracked() != top {
+            m.scroll_top.set(top);
+        }
+        if vh > 0.0 && m.viewport.get_untracked() != vh {
+            m.viewport.set(vh);
+        }
+        if top < LOAD_OLDER_PX {
+            self.load_older();
+        }
+    }
+
+    /// After every render: position, then measure what rendered. A changed height moves the
+    /// rows below it, so position again once the DOM shows the new layout (a task queued now
+    /// runs after the render effects the change schedules, before the next paint).
+    fn settle(self) {
+        self.place();
+        let Some(ol) = self.list.get_untracked() else {
+            return;
+        };
+        let m = self.model;
+        let changed = m
+            .shown
+            .with_untracked(|shown| measure(&ol, shown, &mut m.cache.get_value().borrow_mut()));
+        if changed {
+            m.measured.update(|n| *n += 1);
+            leptos::task::spawn_local(async move { self.place() });
+        }
+    }
+
+    fn on_scroll(self) {
+        let Some(el) = self.scroller.get_untracked() else {
+            return;
+        };
+        let m = self.model;
+        // The rows changed since the position was last put in place (rows added above,
+        // heights measured): put the anchor back first, then move by what the user
+        // scrolled since, so a scroll during a re-layout is kept, not undone.
+        let current = m.layout.get_untracked();
+        let stale = m
+            .cache
+            .get_value()
+            .borrow()
+            .placed
+            .as_ref()
+            .is_none_or(|p| !Arc::ptr_eq(p, &current));
+        if stale {
+            let moved = f64::from(el.scroll_top()) - m.scroll_top.get_untracked();
+            self.place();
+            if moved != 0.0 {
+                el.set_scroll_top((f64::from(el.scroll_top()) + moved).round() as i32);
+            }
+        }
+        let top = f64::from(el.scroll_top());
+        let vh = f64::from(el.client_height());
+        m.scroll_top.set(top);
+        let bottom = at_bottom(top, vh, f64::from(el.scroll_height()), BOTTOM_SLACK_PX);
+        if bottom != self.stick.get_untracked() {
+            self.stick.set(bottom);
+            self.left_at.set(if bottom {
+                None
+            } else {
+                newest(&m.entries.get_untracked()).0
+            });
+        }
+        let anchor = current.anchor(top).and_then(|(i, offset)| {
+            m.rows
+                .with_untracked(|rows| rows.get(i).map(|r| (r.key, offset)))
+        });
+        m.cache.get_value().borrow_mut().anchor = anchor;
+        if top < LOAD_OLDER_PX {
+            self.load_older();
+        }
+    }
 }
 
 #[component]
 pub fn Timeline() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let scroller = NodeRef::<html::Div>::new();
-    let list = NodeRef::<html::Ol>::new();
-    let cache = StoredValue::new_local(Rc::new(RefCell::new(Cache::default())));
-
-    let entries = Memo::new(move |_| {
-        let c = ctx.selected.get();
-        Arc::new(
-            ctx.session
-                .with(|s| c.map(|c| s.timeline_entries(c)).unwrap_or_default()),
-        )
-    });
-    let rows = Memo::new(move |_| {
-        let entries = entries.get();
-        let mark = ctx
-            .selected
-            .get()
-            .map(|c| ctx.session.with(|s| s.open_mark(c)));
-        let cache = cache.get_value();
-        let mut cache = cache.borrow_mut();
-        Arc::new(layout_rows(&entries, mark.unwrap_or_default(), |ms| {
-            cache.day_of(ms)
-        }))
-    });
-    // Bumped when a measurement changed.
-    let measured = RwSignal::new(0u64);
-    let layout = Memo::new(move |_| {
-        measured.track();
-        let rows = rows.get();
-        let cache = cache.get_value();
-        let c = cache.borrow();
-        Arc::new(Layout::new(rows.iter().map(|r| {
-            c.heights
-                .get(&r.key)
-                .map_or(r.estimate, |q| *q as f64 / 4.0)
-        })))
-    });
-    let scroll_top = RwSignal::new(0.0f64);
-    let viewport = RwSignal::new(800.0f64);
-    let window = Memo::new(move |_| {
-        layout
-            .get()
-            .window(scroll_top.get(), viewport.get(), OVERSCAN_PX, MAX_ROWS)
-    });
-    let shown = Memo::new(move |_| {
-        let (Some(c), entries, rows, w) =
-            (ctx.selected.get(), entries.get(), rows.get(), window.get())
-        else {
-            return Vec::new();
-        };
-        let today = cache
-            .get_value()
-            .borrow_mut()
-            .day_of(js_sys::Date::now() as i64);
-        ctx.session
-            .with(|s| build_shown(s, c, &entries, &rows, w, today))
-    });
-
+    let model = Model::new(ctx);
     let state = Scroll {
+        ctx,
+        model,
         stick: RwSignal::new(true),
         left_at: RwSignal::new(None),
-        entries,
-        scroller,
-    };
-    let Scroll { stick, left_at, .. } = state;
-
-    let load_older = move || {
-        if let (Some(c), (true, false)) = (ctx.selected.get_untracked(), untrack(|| paging(ctx))) {
-            let frame = ctx.session.try_update(|s| s.load_older(c)).flatten();
-            ctx.send(frame);
-        }
+        scroller: NodeRef::new(),
+        list: NodeRef::new(),
     };
     let retry = Callback::new(move |cid: String| {
         let frames = ctx
@@ -392,136 +524,49 @@ pub fn Timeline() -> impl IntoView {
             .unwrap_or_default();
         ctx.send(frames);
     });
-
-    // Puts the scroll position where it belongs for the layout the DOM shows now.
-    let place = move || {
-        let Some(el) = scroller.get_untracked() else {
-            return;
-        };
-        let anchor = cache.get_value().borrow().anchor;
-        let target = if stick.get_untracked() {
-            Some(f64::from(el.scroll_height()))
-        } else {
-            anchor.and_then(|(key, offset)| {
-                let i = rows.get_untracked().iter().position(|r| r.key == key)?;
-                Some(layout.get_untracked().top(i) + offset)
-            })
-        };
-        if let Some(target) = target {
-            if (f64::from(el.scroll_top()) - target).abs() >= 1.0 {
-                el.set_scroll_top(target.round() as i32);
-            }
-        }
-        cache.get_value().borrow_mut().placed = Some(layout.get_untracked());
-        let top = f64::from(el.scroll_top());
-        let vh = f64::from(el.client_height());
-        if scroll_top.get_untracked() != top {
-            scroll_top.set(top);
-        }
-        if vh > 0.0 && viewport.get_untracked() != vh {
-            viewport.set(vh);
-        }
-        if top < LOAD_OLDER_PX {
-            load_older();
-        }
-    };
-    // After every render: position, then measure what rendered. A changed height moves the
-    // rows below it, so position again once the DOM shows the new layout (a task queued now
-    // runs after the render effects the change schedules, before the next paint).
-    let settle = move || {
-        place();
-        let Some(ol) = list.get_untracked() else {
-            return;
-        };
-        let changed =
-            shown.with_untracked(|shown| measure(&ol, shown, &mut cache.get_value().borrow_mut()));
-        if changed {
-            measured.update(|n| *n += 1);
-            leptos::task::spawn_local(async move { place() });
-        }
-    };
-    // Also: a newly opened conversation starts at its newest message, and sending follows
-    // the message down wherever the user was.
+    // A newly opened conversation starts at its newest message, and sending follows the
+    // message down wherever the user was; then the rows rendered are measured.
     Effect::new(move |prev: Option<(Option<ConversationId>, Option<i64>)>| {
-        shown.track();
+        model.shown.track();
         let open = ctx.selected.get();
-        let (_, pending) = newest(&entries.get());
+        let (_, pending) = newest(&model.entries.get());
         let (was_open, was_pending) = prev.unwrap_or_default();
         if was_open != open || (pending.is_some() && pending != was_pending) {
-            stick.set(true);
+            state.stick.set(true);
             if was_open != open {
-                left_at.set(None);
-                cache.get_value().borrow_mut().anchor = None;
+                state.left_at.set(None);
+                model.cache.get_value().borrow_mut().anchor = None;
             }
         }
-        request_animation_frame(settle);
+        request_animation_frame(move || state.settle());
         (open, pending)
     });
-
-    let on_scroll = move |_| {
-        let Some(el) = scroller.get_untracked() else {
-            return;
-        };
-        // The rows changed since the position was last put in place (rows added above,
-        // heights measured): put the anchor back first, then move by what the user
-        // scrolled since, so a scroll during a re-layout is kept, not undone.
-        let current = layout.get_untracked();
-        let stale = cache
-            .get_value()
-            .borrow()
-            .placed
-            .as_ref()
-            .is_none_or(|p| !Arc::ptr_eq(p, &current));
-        if stale {
-            let moved = f64::from(el.scroll_top()) - scroll_top.get_untracked();
-            place();
-            if moved != 0.0 {
-                el.set_scroll_top((f64::from(el.scroll_top()) + moved).round() as i32);
-            }
-        }
-        let top = f64::from(el.scroll_top());
-        let vh = f64::from(el.client_height());
-        scroll_top.set(top);
-        let bottom = at_bottom(top, vh, f64::from(el.scroll_height()), BOTTOM_SLACK_PX);
-        if bottom != stick.get_untracked() {
-            stick.set(bottom);
-            left_at.set(if bottom {
-                None
-            } else {
-                newest(&entries.get_untracked()).0
-            });
-        }
-        let anchor = current.anchor(top).and_then(|(i, offset)| {
-            rows.with_untracked(|rows| rows.get(i).map(|r| (r.key, offset)))
-        });
-        cache.get_value().borrow_mut().anchor = anchor;
-        if top < LOAD_OLDER_PX {
-            load_older();
-        }
-    };
 
     view! {
         <div class="mw-timeline">
             <div
                 class="mw-messages mw-tl-scroll"
                 data-testid="timeline"
-                data-rows=move || rows.with(|r| r.len().to_string())
-                node_ref=scroller
-                on:scroll=on_scroll
+                data-rows=move || model.rows.with(|r| r.len().to_string())
+                node_ref=state.scroller
+                on:scroll=move |_| state.on_scroll()
             >
                 <ol
                     class="mw-message-list mw-tl-list"
-                    style=move || padding(window.get())
-                    node_ref=list
+                    style=move || padding(model.window.get())
+                    node_ref=state.list
                 >
                     <For
-                        each=move || shown.get()
+                        each=move || model.shown.get()
                         key=|row| row.render.clone()
                         children=move |row| render_row(row, retry)
                     />
                 </ol>
             </div>
-            <LoadOlder paging=Signal::derive(move || paging(ctx)) on_load=Callback::new(move |()| load_older()) />
+            <LoadOlder
+                paging=Signal::derive(move || paging(ctx))
+                on_load=Callback::new(move |()| state.load_older())
+            />
             <JumpToLatest state=state />
             <TypingLine />
         </div>

@@ -32,7 +32,7 @@ pub(super) fn JumpToLatest(state: Scroll) -> impl IntoView {
         let arrived = state
             .left_at
             .get()
-            .map_or(0, |since| arrived_since(&state.entries.get(), since));
+            .map_or(0, |since| arrived_since(&state.model.entries.get(), since));
         match arrived {
             0 => "↓ Latest".to_string(),
             1 => "↓ 1 new message".to_string(),
