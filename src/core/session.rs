@@ -443,11 +443,26 @@ impl Session {
         if wait > 0 {
             return ReadSync::Wait(wait);
         }
+        self.flush_read(conversation, now)
+            .map_or(ReadSync::Idle, ReadSync::Send)
+    }
+
+    /// Tells the server at once what was read in `conversation` and it has not heard of: the
+    /// page is being hidden or closed, so a waiting `mark_read` must not be left behind.
+    pub fn flush_read(
+        &mut self,
+        conversation: ConversationId,
+        now: Timestamp,
+    ) -> Option<ClientFrame> {
+        let read = self.state.conversations.get(&conversation)?.my_read?;
+        if !self.online || self.marked.get(&conversation).is_some_and(|m| *m >= read) {
+            return None;
+        }
         self.marked.insert(conversation, read);
         self.marked_at.insert(conversation, now);
         let id = self.next_id();
         self.pending.insert(id.clone(), Pending::MarkRead);
-        ReadSync::Send(ClientFrame::MarkRead {
+        Some(ClientFrame::MarkRead {
             id,
             conversation_id: conversation,
             message_id: read,

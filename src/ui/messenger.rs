@@ -259,10 +259,16 @@ fn mark_read_while_shown(ctx: Ctx) {
         due.track();
         let key = mark_key.get();
         let visible = ctx.visible.get();
-        let (Some((c, _, _, true)), true) = (key, visible) else {
+        let Some((c, _, _, true)) = key else {
             return;
         };
         let now = js_sys::Date::now() as i64;
+        if !visible {
+            // Hidden or being closed: what was read goes out now, not after the wait.
+            let frame = ctx.session.try_update(|s| s.flush_read(c, now)).flatten();
+            ctx.send(frame);
+            return;
+        }
         match ctx.session.try_update(|s| s.read_conversation(c, now)) {
             Some(ReadSync::Send(frame)) => ctx.send([frame]),
             Some(ReadSync::Wait(wait)) => {
