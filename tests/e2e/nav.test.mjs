@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  eventually, openChatWith, signIn, waitOnline, useServerAndBrowser,
+  asUser, eventually, openChatWith, sendDirect, signIn, waitOnline, useServerAndBrowser,
 } from './harness.mjs';
 
 let alice;
@@ -17,57 +17,8 @@ const env = useServerAndBrowser('mw-e2e-nav', {
   },
 });
 
-/**
- * Runs `body` in `page` with `cmd(frame)` (sends a command on a fresh connection with the
- * page's token and resolves with its ack result) and `welcome`.
- */
-async function raw(page, body, arg = null) {
-  return page.evaluate(async ({ body, arg }) => {
-    const token = localStorage.getItem('messenger.token');
-    const ws = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/ws`);
-    const frames = [];
-    const waiters = new Set();
-    ws.onmessage = (e) => {
-      frames.push(JSON.parse(e.data));
-      for (const w of waiters) w();
-    };
-    await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
-    const wait = (pred) => new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no answer')), 10_000);
-      const check = () => {
-        const f = frames.find(pred);
-        if (f) { clearTimeout(timer); waiters.delete(check); resolve(f); }
-      };
-      waiters.add(check);
-      check();
-    });
-    ws.send(JSON.stringify({ type: 'hello', protocol_version: 1, token }));
-    const welcome = await wait((f) => f.type === 'welcome');
-    let n = 0;
-    const cmd = async (frame) => {
-      const id = `e2e-${Date.now()}-${n++}`;
-      ws.send(JSON.stringify({ ...frame, id }));
-      const answer = await wait((f) => f.id === id);
-      if (answer.type !== 'ack') throw new Error(JSON.stringify(answer));
-      return answer.result;
-    };
-    try {
-      const fn = new Function('cmd', 'welcome', 'arg', `return (async () => { ${body} })();`);
-      return await fn(cmd, welcome, arg);
-    } finally {
-      ws.close();
-    }
-  }, { body, arg });
-}
-
 /** Bob sends `text` to Alice in their direct conversation, with `importance`. */
-async function bobTellsAlice(text, importance = 'normal') {
-  return raw(bob.page, `
-    const aliceId = welcome.users.find((u) => u.username === 'alice').id;
-    const { conversation } = await cmd({ type: 'open_direct', user_id: aliceId });
-    await cmd({ type: 'send_message', conversation_id: conversation.id, text: arg.text, importance: arg.importance });
-  `, { text, importance });
-}
+const bobTellsAlice = (text, importance = 'normal') => sendDirect(bob.page, 'alice', text, importance);
 
 const count = async (page, testid) => (await page.getByTestId(testid).textContent()).trim();
 
@@ -113,7 +64,7 @@ test('no channel yet: the panel offers to create one, and the new channel opens'
 test('a new channel shows on the counter live; the list clears it; joining opens it', async () => {
   const page = alice.page;
   assert.equal(await count(page, 'channels-counter'), '0');
-  await raw(bob.page, `await cmd({ type: 'create_channel', title: 'Releases' });`);
+  await asUser(bob.page, `await cmd({ type: 'create_channel', title: 'Releases' });`);
   await eventually(async () => assert.equal(await count(page, 'channels-counter'), '1'));
 
   await page.getByTestId('channels-counter').click();
@@ -303,7 +254,7 @@ test('at 420×700 the settings panel fills the column and scrolls to its last co
   try {
     await page.setViewportSize({ width: 420, height: 700 });
     // A long name stays on one line, cut short.
-    await raw(page, `await cmd({ type: 'create_channel', title: arg });`,
+    await asUser(page, `await cmd({ type: 'create_channel', title: arg });`,
       'Quarterly planning of the customer support and engineering teams, all offices');
     await page.getByTestId('channels-counter').click();
     const title = page.getByTestId('channel-title').filter({ hasText: 'Quarterly' });
