@@ -146,21 +146,25 @@ pub fn ContactsTree() -> impl IntoView {
                     }
                 />
             </div>
-            <ul class="mw-tree" role="tree" aria-label="People">
+            <ul
+                class="mw-tree"
+                role="tree"
+                aria-label="People"
+            >
                 <For each=move || keys.get() key=|k| *k let:key>
                     <TreeLine key=key tree=tree roving=roving />
                 </For>
-                {move || {
-                    tree.with(|t| t.no_match.clone())
-                        .map(|q| {
-                            view! {
-                                <li class="mw-empty" data-testid="contact-search-empty">
-                                    {format!("No one matches “{q}”.")}
-                                </li>
-                            }
-                        })
-                }}
             </ul>
+            {move || {
+                tree.with(|t| t.no_match.clone())
+                    .map(|q| {
+                        view! {
+                            <p class="mw-empty" data-testid="contact-search-empty">
+                                {format!("No one matches “{q}”.")}
+                            </p>
+                        }
+                    })
+            }}
         </div>
     }
 }
@@ -263,7 +267,7 @@ fn dept_content(line: &Option<Line>) -> impl IntoView {
         return None;
     };
     Some(view! {
-        <span class="mw-chevron" class:mw-chevron-open=*expanded>
+        <span class="mw-chevron" class:mw-chevron-open=*expanded aria-hidden="true">
             "›"
         </span>
         <span class="mw-dept-name">{name.clone()}</span>
@@ -286,7 +290,11 @@ fn person_content(key: RowKey, line: &Option<Line>) -> impl IntoView {
         return None;
     };
     Some(view! {
-        <span class="mw-avatar" style=format!("background:{}", participant_color(id))>
+        <span
+            class="mw-avatar"
+            aria-hidden="true"
+            style=format!("background:{}", participant_color(id))
+        >
             {initials(name)}
             <span class="mw-presence" data-presence=*presence title=*presence></span>
         </span>

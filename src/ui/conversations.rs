@@ -61,7 +61,11 @@ pub fn ConversationList() -> impl IntoView {
             <p class="mw-empty" hidden=Signal::derive(move || !ids.with(Vec::is_empty))>
                 "No conversations yet. Pick someone below."
             </p>
-            <ul class="mw-conversations">
+            <ul
+                class="mw-conversations"
+                role="listbox"
+                aria-label="Conversations"
+            >
                 <For each=move || ids.get() key=|id| *id let:id>
                     <ConversationRow id=id roving=roving />
                 </For>
@@ -78,6 +82,7 @@ fn ConversationRow(id: ConversationId, roving: Roving) -> impl IntoView {
     let draft = Memo::new(move |_| {
         ctx.selected.get() != Some(id) && ctx.drafted.with(|d| d.binary_search(&id).is_ok())
     });
+    let active = Signal::derive(move || ctx.selected.get() == Some(id));
     let key = RowKey::Item(id);
     let li = NodeRef::<html::Li>::new();
     roving.follow(key, Box::new(move || li.get().map(Into::into)));
@@ -85,10 +90,11 @@ fn ConversationRow(id: ConversationId, roving: Roving) -> impl IntoView {
         <li
             node_ref=li
             class="mw-conversation"
-            class:mw-active=Signal::derive(move || ctx.selected.get() == Some(id))
+            class:mw-active=active
             data-testid="conversation"
             data-conversation-id=id.to_string()
-            role="button"
+            role="option"
+            aria-selected=move || active.get().to_string()
             tabindex=roving.tab_index(key)
             on:click=move |_| ctx.open(id)
             on:focus=move |_| roving.focused(key)
@@ -105,6 +111,7 @@ fn ConversationRow(id: ConversationId, roving: Roving) -> impl IntoView {
                     view! {
                         <span
                             class="mw-avatar"
+                            aria-hidden="true"
                             style=format!("background:{}", participant_color(r.color_of))
                         >
                             {initials(&r.title)}

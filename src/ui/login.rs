@@ -50,7 +50,7 @@ pub fn LoginForm() -> impl IntoView {
     };
 
     view! {
-        <div class="mw-login">
+        <main class="mw-login">
             <form class="mw-login-card" on:submit=submit>
                 <div class="mw-brand mw-brand-lg" aria-hidden="true">
                     "M"
@@ -98,6 +98,6 @@ pub fn LoginForm() -> impl IntoView {
                     {move || if busy.get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </form>
-        </div>
+        </main>
     }
 }

@@ -547,6 +547,10 @@ pub fn Timeline() -> impl IntoView {
             <div
                 class="mw-messages mw-tl-scroll"
                 data-testid="timeline"
+                // Reached by Tab, so the arrow keys and Page Up scroll the history.
+                tabindex="0"
+                role="region"
+                aria-label="Messages"
                 data-rows=move || model.rows.with(|r| r.len().to_string())
                 node_ref=state.scroller
                 on:scroll=move |_| state.on_scroll()

@@ -55,22 +55,27 @@ pub fn NotificationCenter() -> impl IntoView {
                 </button>
             </PanelHeader>
             <div class="mw-navpanel-body">
-                <ul class="mw-notifications">
+                <ul
+                    class="mw-notifications"
+                    role="listbox"
+                    aria-label="Notifications"
+                >
                     <For each=move || ids.get() key=|id| *id let:id>
                         <NotificationRow id=id roving=roving />
                     </For>
-                    <li
-                        class="mw-empty"
-                        data-testid="notifications-empty"
-                        hidden=Signal::derive(move || !ids.with(Vec::is_empty))
-                    >
-                        {Signal::derive(move || {
-                            if status.with(|s| s.0) { "No notifications yet." } else { "Loading notifications…" }
-                                .to_string()
-                        })}
-                    </li>
-                    <li class="mw-older" hidden=Signal::derive(move || !status.with(|s| s.1))>
-                        <button
+                </ul>
+                <p
+                    class="mw-empty"
+                    data-testid="notifications-empty"
+                    hidden=Signal::derive(move || !ids.with(Vec::is_empty))
+                >
+                    {Signal::derive(move || {
+                        if status.with(|s| s.0) { "No notifications yet." } else { "Loading notifications…" }
+                            .to_string()
+                    })}
+                </p>
+                <p class="mw-older" hidden=Signal::derive(move || !status.with(|s| s.1))>
+                    <button
                             type="button"
                             class="mw-link"
                             data-testid="notifications-older"
@@ -81,9 +86,8 @@ pub fn NotificationCenter() -> impl IntoView {
                             {Signal::derive(move || {
                                 if status.with(|s| s.2) { "Loading…" } else { "Show older" }.to_string()
                             })}
-                        </button>
-                    </li>
-                </ul>
+                    </button>
+                </p>
             </div>
         </section>
     }
@@ -122,7 +126,7 @@ fn NotificationRow(id: NotificationId, roving: Roving) -> impl IntoView {
             data-importance=Signal::derive(move || {
                 if high.get() { "high" } else { "normal" }.to_string()
             })
-            role="button"
+            role="option"
             tabindex=roving.tab_index(key)
             on:click=move |_| open_notification(ctx, nav, id)
             on:focus=move |_| roving.focused(key)
