@@ -42,6 +42,18 @@ pub fn preview(text: &str, max_chars: usize) -> String {
     out
 }
 
+/// What a screen reader says when a message arrives: who wrote, where (a group's title; a
+/// direct chat is the sender's own) and the message's first line.
+pub fn arrival_sentence(sender: &str, group: Option<&str>, text: &str) -> String {
+    let text = preview(text, 200);
+    match (group, text.is_empty()) {
+        (None, true) => format!("New message from {sender}"),
+        (None, false) => format!("New message from {sender}: {text}"),
+        (Some(group), true) => format!("New message from {sender} in {group}"),
+        (Some(group), false) => format!("New message from {sender} in {group}: {text}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +81,23 @@ mod tests {
     fn preview_is_one_line() {
         assert_eq!(preview("\nhello\nworld", 10), "hello");
         assert_eq!(preview("abcdefghijkl", 5), "abcde…");
+    }
+
+    #[test]
+    fn arrival_sentence_says_who_where_and_what() {
+        assert_eq!(
+            arrival_sentence("Bob", None, "hi\nthere"),
+            "New message from Bob: hi"
+        );
+        assert_eq!(
+            arrival_sentence("Bob", Some("Releases"), "ship it"),
+            "New message from Bob in Releases: ship it"
+        );
+        // An image alone has no text.
+        assert_eq!(arrival_sentence("Bob", None, ""), "New message from Bob");
+        assert_eq!(
+            arrival_sentence("Bob", Some("Releases"), " "),
+            "New message from Bob in Releases"
+        );
     }
 }

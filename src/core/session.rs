@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use messenger_protocol::{
     AckResult, Attachment, ClientFrame, CommandId, ConversationId, ErrorCode, Event, Importance,
-    MessageId, ServerFrame, SystemEvent, Timestamp, UserId,
+    Message, MessageId, ServerFrame, SystemEvent, Timestamp, UserId,
 };
 
 use super::outbox::{Outbox, PendingState};
@@ -114,6 +114,15 @@ pub struct TimelineItem {
     pub attachments: Vec<Attachment>,
 }
 
+/// The newest message someone else wrote that arrived live (not a history page, not one's
+/// own, not a system line): what a screen reader announces. `seq` counts them, so the same
+/// text twice is two announcements.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Heard {
+    pub seq: u64,
+    pub message: Message,
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Session {
     pub state: AppState,
@@ -136,6 +145,7 @@ pub struct Session {
     open_mark: Option<(ConversationId, OpenMark)>,
     /// Channel list, notification center and settings requests.
     pub nav: super::nav::Nav,
+    pub heard: Option<Heard>,
 }
 
 impl Session {
@@ -204,7 +214,32 @@ impl Session {
             }
         }
         let nav = self.nav.receive(&frame, &mut self.state);
+        let newest = |st: &AppState, c: ConversationId| {
+            st.conversations
+                .get(&c)
+                .and_then(|c| c.last_message.as_ref())
+                .map(|m| m.id)
+        };
+        let heard = match &frame {
+            ServerFrame::Event {
+                event: Event::MessageCreated { message },
+                ..
+            } if message.system.is_none()
+                && Some(message.sender_id) != self.state.me_id()
+                && newest(&self.state, message.conversation_id) != Some(message.id) =>
+            {
+                Some(message.clone())
+            }
+            _ => None,
+        };
         self.state.apply(frame);
+        // News only if the state took it as its newest message (not a replay or a duplicate).
+        if let Some(message) =
+            heard.filter(|m| newest(&self.state, m.conversation_id) == Some(m.id))
+        {
+            let seq = self.heard.as_ref().map_or(1, |h| h.seq + 1);
+            self.heard = Some(Heard { seq, message });
+        }
         self.after_nav(nav, &mut out);
         if out.welcomed {
             self.online = true;
@@ -1123,6 +1158,49 @@ mod tests {
             None,
         );
         assert!(out.unauthorized);
+    }
+
+    #[test]
+    fn only_live_messages_from_others_are_heard() {
+        let mut s = online();
+        let created = |seq, m: Message| ServerFrame::Event {
+            seq,
+            event: Event::MessageCreated { message: m },
+        };
+        // A history page is not news.
+        let f = s.load_history(10, None).unwrap();
+        s.receive(
+            ServerFrame::Ack {
+                id: f.command_id().unwrap().to_string(),
+                result: AckResult::History {
+                    conversation_id: 10,
+                    messages: vec![msg(4, 10, 2, "old"), msg(5, 10, 2, "hi")],
+                    has_more: false,
+                },
+            },
+            Some(10),
+        );
+        assert_eq!(s.heard, None);
+        // Bob writes: heard, and counted.
+        s.receive(created(11, msg(6, 10, 2, "news")), None);
+        let heard = s.heard.clone().unwrap();
+        assert_eq!((heard.seq, heard.message.text.as_str()), (1, "news"));
+        // One's own message (from another tab too) is not.
+        s.receive(created(12, msg(7, 10, 1, "mine")), None);
+        assert_eq!(s.heard.as_ref().unwrap().seq, 1);
+        // Nor a replay of one already shown, nor a system line.
+        s.receive(created(13, msg(6, 10, 2, "news")), None);
+        let mut joined = msg(8, 11, 3, "Carol joined");
+        joined.system = Some(SystemEvent::Joined { user_id: 3 });
+        s.receive(created(14, joined), None);
+        assert_eq!(s.heard.as_ref().unwrap().seq, 1);
+        // The same words again are a second announcement; importance is kept.
+        let mut again = msg(9, 11, 3, "news");
+        again.importance = Importance::High;
+        s.receive(created(15, again), None);
+        let heard = s.heard.clone().unwrap();
+        assert_eq!((heard.seq, heard.message.conversation_id), (2, 11));
+        assert_eq!(heard.message.importance, Importance::High);
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! The breakpoint is a CSS container query on the widget's own width, not the window's: a
 //! portal may give the widget a narrow box on a wide screen.
 
+use leptos::html;
 use leptos::prelude::*;
+use messenger_protocol::{ConversationKind, Importance};
 
 use super::attachments::ImageViewer;
 use super::chat::ChatPane;
@@ -12,6 +14,7 @@ use super::ctx::Ctx;
 use super::nav::ListColumn;
 use super::notifications::{ImportanceDialog, Toasts};
 use super::sidebar::Sidebar;
+use crate::core::format::arrival_sentence;
 use crate::net::socket::Status;
 
 /// The height of the chat's footer (the compose box), so pop-ups can stay above it.
@@ -48,7 +51,51 @@ pub fn Shell() -> impl IntoView {
             <Toasts />
             <ImportanceDialog />
             <ImageViewer />
+            <Announcer />
         </div>
+    }
+}
+
+/// Says each new message from someone else to screen readers: politely, or at once when it
+/// is of high importance. The text goes in as a new text node each time, so the same words
+/// twice are read twice (an unchanged node would be skipped).
+#[component]
+fn Announcer() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let regions = [NodeRef::<html::Div>::new(), NodeRef::<html::Div>::new()];
+    Effect::new(move |was: Option<Option<u64>>| {
+        let seq = ctx.session.with(|s| s.heard.as_ref().map(|h| h.seq));
+        if seq.is_none() || was == Some(seq) {
+            return seq;
+        }
+        let said = ctx.session.with_untracked(|s| {
+            let m = &s.heard.as_ref()?.message;
+            let st = &s.state;
+            let group = st
+                .conversations
+                .get(&m.conversation_id)
+                .is_some_and(|c| c.kind != ConversationKind::Direct)
+                .then(|| st.title(m.conversation_id));
+            let text = arrival_sentence(&st.display_name(m.sender_id), group.as_deref(), &m.text);
+            Some((usize::from(m.importance == Importance::High), text))
+        });
+        if let Some((high, text)) = said {
+            for (i, region) in regions.iter().enumerate() {
+                if let Some(el) = region.get_untracked() {
+                    el.set_text_content((i == high).then_some(text.as_str()));
+                }
+            }
+        }
+        seq
+    });
+    view! {
+        <div class="mw-sr" aria-live="polite" data-testid="announce-polite" node_ref=regions[0]></div>
+        <div
+            class="mw-sr"
+            aria-live="assertive"
+            data-testid="announce-assertive"
+            node_ref=regions[1]
+        ></div>
     }
 }
 
