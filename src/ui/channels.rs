@@ -44,11 +44,20 @@ pub fn ChannelList() -> impl IntoView {
         ids.with(|ids| ids.iter().map(|id| RowKey::Item(*id)).collect())
     }));
     let form_open = RwSignal::new(false);
+    let new_button = NodeRef::<html::Button>::new();
+    // Closed (Escape, Cancel, created): the keyboard goes back to the button that opens it.
+    let close_form = Callback::new(move |()| {
+        form_open.set(false);
+        if let Some(b) = new_button.get_untracked() {
+            let _ = b.focus();
+        }
+    });
     let empty = Signal::derive(move || ids.with(Vec::is_empty));
     view! {
         <section class="mw-navpanel" data-testid="channel-list">
             <PanelHeader title="Channels">
                 <button
+                    node_ref=new_button
                     type="button"
                     class="mw-link"
                     data-testid="channel-new"
@@ -64,7 +73,7 @@ pub fn ChannelList() -> impl IntoView {
                         .get()
                         .then(|| {
                             view! {
-                                <NewChannelForm on_close=Callback::new(move |_| form_open.set(false)) />
+                                <NewChannelForm on_close=close_form />
                             }
                         })
                 }}

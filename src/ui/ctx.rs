@@ -76,12 +76,15 @@ impl Ctx {
             .or(self.known_user)
     }
 
-    /// Shows a conversation (draft handling follows from the selection change).
+    /// Shows a conversation (draft handling follows from the selection change). Opening the
+    /// one already shown still tells its followers: the message box takes the keyboard.
     pub fn open(&self, conversation: ConversationId) {
         if self.selected.get_untracked() != Some(conversation) {
             // Before the selection changes, so mark-read cannot move the read position first.
             self.session.update(|s| s.opened(conversation));
             self.selected.set(Some(conversation));
+        } else {
+            self.selected.notify();
         }
     }
 

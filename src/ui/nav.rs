@@ -3,8 +3,10 @@
 
 pub mod roving;
 
+use leptos::html;
 use leptos::prelude::*;
-use messenger_protocol::DepartmentId;
+use messenger_protocol::{ConversationId, DepartmentId};
+use wasm_bindgen::JsCast;
 
 use super::channels::ChannelList;
 use super::contacts::ContactsTree;
@@ -70,6 +72,17 @@ pub fn now_and_offset() -> (i64, i32) {
     (d.get_time() as i64, -(d.get_timezone_offset() as i32))
 }
 
+/// Nothing has the keyboard focus: the element that had it was removed or hidden.
+pub fn focus_lost() -> bool {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return false;
+    };
+    match doc.active_element() {
+        Some(el) => doc.body().is_some_and(|b| el == *b),
+        None => true,
+    }
+}
+
 /// Requests what the shown panel needs, again after a reconnect.
 fn load_panel(ctx: Ctx, nav: NavCtx) {
     let online = Memo::new(move |_| ctx.session.with(|s| s.online));
@@ -103,9 +116,31 @@ pub fn ListColumn() -> impl IntoView {
     let nav = expect_context::<NavCtx>();
     load_panel(ctx, nav);
     let panel = Memo::new(move |_| nav.panel.get());
+    let home = NodeRef::<html::Div>::new();
+    // Back to the list, from a panel whose back button is gone with it, or from a chat that
+    // filled the widget (one column): the keyboard goes to that chat's row, else to the row
+    // Tab reaches in the list.
+    Effect::new(move |was: Option<(Panel, Option<ConversationId>)>| {
+        let now = (panel.get(), ctx.selected.get());
+        let selector = match (was, now) {
+            (Some((_, Some(c))), (_, None)) => format!("[data-conversation-id='{c}']"),
+            (Some((from, _)), (Panel::Home, _)) if from != Panel::Home && focus_lost() => {
+                "[tabindex='0'],input".to_string()
+            }
+            _ => return now,
+        };
+        let row = home
+            .get_untracked()
+            .and_then(|el| el.query_selector(&selector).ok().flatten())
+            .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(row) = row {
+            let _ = row.focus();
+        }
+        now
+    });
     view! {
         <div class="mw-list-body">
-            <div class="mw-list-scroll" prop:hidden=move || panel.get() != Panel::Home>
+            <div class="mw-list-scroll" node_ref=home prop:hidden=move || panel.get() != Panel::Home>
                 <ConversationList />
                 <ContactsTree />
             </div>

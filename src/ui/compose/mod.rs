@@ -29,11 +29,13 @@ pub fn Compose() -> impl IntoView {
     let cc = ComposeCtx::new(app, use_context::<Auth>());
     provide_context(cc);
     lists::load_when_ready(cc);
-    // Another conversation's text (or a restored draft) has the caret at its end.
+    // Another conversation's text (or a restored draft) has the caret at its end, and the
+    // keyboard is there to answer (the row that opened it may be gone: one column hides it).
     Effect::new(move |_| {
         app.selected.track();
         cc.caret.set(usize::MAX);
         cc.dismissed.set(false);
+        cc.focus();
     });
     let panel = move || {
         cc.panel
@@ -46,6 +48,16 @@ pub fn Compose() -> impl IntoView {
             on:submit=move |ev| {
                 ev.prevent_default();
                 cc.send();
+            }
+            // Escape closes the open panel (the suggestions take it first, see `popup_key`).
+            on:keydown=move |ev| {
+                if ev.key() == "Escape" && !ev.default_prevented()
+                    && cc.panel.get_untracked().is_some()
+                {
+                    ev.prevent_default();
+                    cc.panel.set(None);
+                    cc.focus();
+                }
             }
         >
             <ComposeError />

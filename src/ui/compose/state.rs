@@ -123,6 +123,13 @@ impl ComposeCtx {
         }
     }
 
+    /// Puts the keyboard in the message box.
+    pub fn focus(self) {
+        if let Some(el) = self.input.get_untracked() {
+            let _ = el.focus();
+        }
+    }
+
     /// Replaces the text and puts the caret at `at` (a byte offset), in the box and the draft.
     pub fn set_text(self, text: String, at: usize) {
         let units = canned::byte_to_utf16(&text, at);
