@@ -191,13 +191,64 @@ pub fn unread_by_label(names: &[String]) -> String {
 }
 
 /// A row of the timeline as the layout sees it: a key that stays the same while the row
-/// shows the same thing, what it is, and its height before it is measured.
+/// shows the same thing, what it is, and what its height before measuring depends on.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RowMeta {
     pub key: i64,
     /// `Line::Item(i)` is `entries[i]`.
     pub line: Line,
-    pub estimate: f64,
+    pub class: RowClass,
+    /// Lines of text beyond the first, roughly (for the height estimate).
+    pub extra_lines: u32,
+}
+
+/// Rows of one class share a base height.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowClass {
+    /// A centred line: day, divider, system line.
+    Line = 0,
+    Other = 1,
+    /// Own messages carry a delivery line.
+    Own = 2,
+}
+
+/// Height estimates of rows not measured yet: per class, the smallest height measured so
+/// far (less its extra lines), so estimates follow the real styles and text size. They err
+/// on the low side: a row that renders taller than estimated only makes the list longer,
+/// while one that renders shorter shrinks it and makes the browser pull the scroll position
+/// up, which would read as the reader leaving the newest message.
+#[derive(Clone, Debug)]
+pub struct Estimates {
+    base: [f64; 3],
+    measured: [bool; 3],
+}
+
+/// One more line of message text.
+const LINE_PX: f64 = 20.0;
+
+impl Default for Estimates {
+    fn default() -> Self {
+        Estimates {
+            base: [24.0, 40.0, 54.0],
+            measured: [false; 3],
+        }
+    }
+}
+
+impl Estimates {
+    pub fn height(&self, row: &RowMeta) -> f64 {
+        self.base[row.class as usize] + LINE_PX * f64::from(row.extra_lines)
+    }
+
+    /// A row of this class and extra lines measured `height` pixels.
+    pub fn measured(&mut self, row: &RowMeta, height: f64) {
+        let base = height - LINE_PX * f64::from(row.extra_lines);
+        let i = row.class as usize;
+        if base > 0.0 && (!self.measured[i] || base < self.base[i]) {
+            self.base[i] = base;
+            self.measured[i] = true;
+        }
+    }
 }
 
 /// Row keys: message ids are positive, local echoes far negative, the divider -1 and day
@@ -227,30 +278,27 @@ pub fn layout_rows(
     let days: Vec<i64> = entries.iter().map(|e| day_of(e.created_at)).collect();
     lines(&days, divider)
         .into_iter()
-        .map(|line| match line {
-            Line::Day(day) => RowMeta {
-                key: day_key(day),
-                line,
-                estimate: 36.0,
-            },
-            Line::NewMessages => RowMeta {
-                key: NEW_MESSAGES_KEY,
-                line,
-                estimate: 36.0,
-            },
-            Line::Item(i) => {
-                let e = &entries[i];
-                let estimate = if e.system {
-                    36.0
-                } else {
-                    let lines = 1 + e.text_len / 60;
-                    46.0 + 20.0 * lines as f64 + if e.own { 16.0 } else { 0.0 }
-                };
-                RowMeta {
-                    key: e.key,
-                    line,
-                    estimate,
+        .map(|line| {
+            let (key, class, extra_lines) = match line {
+                Line::Day(day) => (day_key(day), RowClass::Line, 0),
+                Line::NewMessages => (NEW_MESSAGES_KEY, RowClass::Line, 0),
+                Line::Item(i) => {
+                    let e = &entries[i];
+                    let class = match (e.system, e.own) {
+                        (true, _) => RowClass::Line,
+                        (false, true) => RowClass::Own,
+                        (false, false) => RowClass::Other,
+                    };
+                    // A line holds 100 bytes or more at most widths: fewer lines, lower.
+                    let extra = if e.system { 0 } else { e.text_len / 100 };
+                    (e.key, class, extra as u32)
                 }
+            };
+            RowMeta {
+                key,
+                line,
+                class,
+                extra_lines,
             }
         })
         .collect()
@@ -488,9 +536,40 @@ mod tests {
             "lines never meet message ids"
         );
         assert_ne!(keys[0], keys[2], "each day its own key");
+        let estimates = Estimates::default();
         assert!(
-            rows[1].estimate > rows[3].estimate,
+            estimates.height(&rows[1]) > estimates.height(&rows[3]),
             "own messages carry a state line"
+        );
+    }
+
+    #[test]
+    fn estimates_follow_the_smallest_measured_row_of_each_class() {
+        let mut e = Estimates::default();
+        let row = |class, extra_lines| RowMeta {
+            key: 1,
+            line: Line::Item(0),
+            class,
+            extra_lines,
+        };
+        let one_line = row(RowClass::Other, 0);
+        assert_eq!(e.height(&one_line), 40.0);
+        e.measured(&one_line, 58.0);
+        assert_eq!(
+            e.height(&one_line),
+            58.0,
+            "the real height replaces the guess"
+        );
+        e.measured(&row(RowClass::Other, 2), 120.0);
+        assert_eq!(e.height(&one_line), 58.0, "a taller row does not raise it");
+        e.measured(&one_line, 56.0);
+        assert_eq!(e.height(&row(RowClass::Other, 1)), 76.0);
+        assert_eq!(e.height(&row(RowClass::Own, 0)), 54.0, "classes apart");
+        e.measured(&one_line, 0.0);
+        assert_eq!(
+            e.height(&one_line),
+            56.0,
+            "a row not laid out yet says nothing"
         );
     }
 }

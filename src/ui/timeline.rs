@@ -21,7 +21,7 @@ use super::ctx::Ctx;
 use super::message::{MessageView, TimeLabel};
 use crate::core::color::participant_color;
 use crate::core::session::{Entry, Session, TimelineItem};
-use crate::core::timeline::{self as tl, layout_rows, Line, RowMeta};
+use crate::core::timeline::{self as tl, layout_rows, Estimates, Line, RowMeta};
 use crate::core::viewport::{at_bottom, Layout, Window};
 
 mod parts;
@@ -58,6 +58,7 @@ enum RowKind {
 struct Row {
     /// The row's key in the layout: its measured height is stored under it.
     key: i64,
+    meta: RowMeta,
     /// Changes whenever the row must be rendered again.
     render: String,
     kind: RowKind,
@@ -79,6 +80,11 @@ struct Cache {
     anchor: Option<(i64, f64)>,
     /// The layout the scroll position was last put in place for.
     placed: Option<Arc<Layout>>,
+    /// The list's scroll height when the position was last read: a position that dropped
+    /// while the list shrank is the browser clamping it, not the reader scrolling up.
+    height: i32,
+    /// Heights of rows not measured yet.
+    estimates: Estimates,
     /// The zone's offset (minutes, as `getTimezoneOffset`) per UTC hour: one call into
     /// JavaScript per hour of history instead of one per message and redraw.
     offsets: HashMap<i64, i64>,
@@ -103,10 +109,12 @@ impl Cache {
     }
 }
 
-fn line_row(key: i64, class: &'static str, testid: &'static str, text: String) -> Row {
+fn line_row(meta: RowMeta, class: &'static str, testid: &'static str, text: String) -> Row {
+    let key = meta.key;
     Row {
         render: format!("{key}{text}"),
         key,
+        meta,
         kind: RowKind::Line {
             class,
             testid,
@@ -118,12 +126,14 @@ fn line_row(key: i64, class: &'static str, testid: &'static str, text: String) -
 }
 
 /// The row of an entry, in full: names, receipts, text.
-fn item_row(s: &Session, c: ConversationId, key: i64, item: TimelineItem) -> Row {
+fn item_row(s: &Session, c: ConversationId, meta: RowMeta, item: TimelineItem) -> Row {
+    let key = meta.key;
     if let Some(event) = &item.system {
         let text = tl::system_text(event, |u| s.state.display_name(u));
         return Row {
             render: format!("{key}{text}"),
             key,
+            meta,
             kind: RowKind::Line {
                 class: "mw-tl-system",
                 testid: "system-line",
@@ -159,6 +169,7 @@ fn item_row(s: &Session, c: ConversationId, key: i64, item: TimelineItem) -> Row
             item.error.as_deref().unwrap_or("")
         ),
         key,
+        meta,
         kind: RowKind::Message {
             color: participant_color(item.sender_id),
             item: Box::new(item),
@@ -182,20 +193,20 @@ fn build_shown(
         .iter()
         .filter_map(|r| match r.line {
             Line::Day(day) => Some(line_row(
-                r.key,
+                *r,
                 "mw-tl-day",
                 "day-separator",
                 tl::day_label(day, today),
             )),
             Line::NewMessages => Some(line_row(
-                r.key,
+                *r,
                 "mw-tl-new",
                 "new-messages-divider",
                 "New messages".into(),
             )),
             Line::Item(i) => {
                 let item = s.timeline_item(c, entries.get(i)?.at)?;
-                Some(item_row(s, c, r.key, item))
+                Some(item_row(s, c, *r, item))
             }
         })
         .collect()
@@ -249,6 +260,7 @@ fn measure(list: &web_sys::HtmlElement, shown: &[Row], cache: &mut Cache) -> boo
         if !h.is_finite() {
             continue;
         }
+        cache.estimates.measured(&row.meta, h);
         let quarters = (h * 4.0).round() as i64;
         if cache.heights.get(&row.key) != Some(&quarters) {
             cache.heights.insert(row.key, quarters);
@@ -347,7 +359,7 @@ impl Model {
             Arc::new(Layout::new(rows.iter().map(|r| {
                 c.heights
                     .get(&r.key)
-                    .map_or(r.estimate, |q| *q as f64 / 4.0)
+                    .map_or_else(|| c.estimates.height(r), |q| *q as f64 / 4.0)
             })))
         });
         let scroll_top = RwSignal::new(0.0f64);
@@ -399,6 +411,44 @@ struct Scroll {
 }
 
 impl Scroll {
+    /// Whether the reader moved the view up since the position was last read (and not the
+    /// browser, clamping it to a list that got shorter).
+    fn reader_scrolled_up(self, el: &web_sys::HtmlElement) -> bool {
+        let m = self.model;
+        let was = m.cache.get_value().borrow().height;
+        f64::from(el.scroll_top()) < m.scroll_top.get_untracked() - 1.0 && el.scroll_height() >= was
+    }
+
+    /// Records the position as read.
+    fn remember(self, el: &web_sys::HtmlElement) {
+        let m = self.model;
+        let top = f64::from(el.scroll_top());
+        if m.scroll_top.get_untracked() != top {
+            m.scroll_top.set(top);
+        }
+        m.cache.get_value().borrow_mut().height = el.scroll_height();
+    }
+
+    /// The row the view holds still while rows change: the first one in view whose height
+    /// is known. A row that only now renders (a jump further than the overscan) still has
+    /// an estimated height; holding it would let the rows the reader was looking at move
+    /// by the estimate's error once it is measured.
+    fn anchor_at(self, top: f64, viewport: f64) -> Option<(i64, f64)> {
+        let m = self.model;
+        let layout = m.layout.get_untracked();
+        let (first, _) = layout.anchor(top)?;
+        let cache = m.cache.get_value();
+        let cache = cache.borrow();
+        m.rows.with_untracked(|rows| {
+            let key_at = |i: usize| rows.get(i).map(|r| r.key);
+            let measured = (first..rows.len())
+                .take_while(|&i| layout.top(i) < top + viewport)
+                .find(|&i| key_at(i).is_some_and(|k| cache.heights.contains_key(&k)))
+                .unwrap_or(first);
+            key_at(measured).map(|k| (k, top - layout.top(measured)))
+        })
+    }
+
     fn load_older(self) {
         let ctx = self.ctx;
         if let (Some(c), (true, false)) = (ctx.selected.get_untracked(), untrack(|| paging(ctx))) {
@@ -407,19 +457,35 @@ impl Scroll {
         }
     }
 
-    /// Puts the scroll position where it belongs for the layout the DOM shows now.
+    /// Puts the scroll position where it belongs for the layout the DOM shows now: at the
+    /// bottom while following the newest message, else on the anchor row; plus whatever the
+    /// user scrolled since the position was last read, so their scroll is never undone.
     fn place(self) {
         let Some(el) = self.scroller.get_untracked() else {
             return;
         };
         let m = self.model;
+        let moved = f64::from(el.scroll_top()) - m.scroll_top.get_untracked();
+        let shown_bottom = at_bottom(
+            f64::from(el.scroll_top()),
+            f64::from(el.client_height()),
+            f64::from(el.scroll_height()),
+            BOTTOM_SLACK_PX,
+        );
+        if self.stick.get_untracked() && self.reader_scrolled_up(&el) && !shown_bottom {
+            // The reader scrolls up (its scroll event is still on its way): stop following.
+            self.stick.set(false);
+            self.left_at.set(newest(&m.entries.get_untracked()).0);
+        }
+        // Following: the bottom, however the rows grew. Else the anchor row where it was,
+        // moved by the reader's own scroll.
         let anchor = m.cache.get_value().borrow().anchor;
         let target = if self.stick.get_untracked() {
-            Some(f64::from(el.scroll_height()))
+            Some(f64::from(el.scroll_height() - el.client_height()))
         } else {
             anchor.and_then(|(key, offset)| {
                 let i = m.rows.get_untracked().iter().position(|r| r.key == key)?;
-                Some(m.layout.get_untracked().top(i) + offset)
+                Some(m.layout.get_untracked().top(i) + offset + moved)
             })
         };
         if let Some(target) = target {
@@ -428,15 +494,13 @@ impl Scroll {
             }
         }
         m.cache.get_value().borrow_mut().placed = Some(m.layout.get_untracked());
+        self.remember(&el);
         let top = f64::from(el.scroll_top());
         let vh = f64::from(el.client_height());
-        if m.scroll_top.get_untracked() != top {
-            m.scroll_top.set(top);
-        }
         if vh > 0.0 && m.viewport.get_untracked() != vh {
             m.viewport.set(vh);
         }
-        if top < LOAD_OLDER_PX {
+        if top <= LOAD_OLDER_PX {
             self.load_older();
         }
     }
@@ -465,8 +529,7 @@ impl Scroll {
         };
         let m = self.model;
         // The rows changed since the position was last put in place (rows added above,
-        // heights measured): put the anchor back first, then move by what the user
-        // scrolled since, so a scroll during a re-layout is kept, not undone.
+        // heights measured): put it in place first, keeping what the user scrolled.
         let current = m.layout.get_untracked();
         let stale = m
             .cache
@@ -475,18 +538,20 @@ impl Scroll {
             .placed
             .as_ref()
             .is_none_or(|p| !Arc::ptr_eq(p, &current));
+        let scrolled_up = self.reader_scrolled_up(&el);
         if stale {
-            let moved = f64::from(el.scroll_top()) - m.scroll_top.get_untracked();
             self.place();
-            if moved != 0.0 {
-                el.set_scroll_top((f64::from(el.scroll_top()) + moved).round() as i32);
-            }
         }
+        self.remember(&el);
         let top = f64::from(el.scroll_top());
         let vh = f64::from(el.client_height());
-        m.scroll_top.set(top);
         let bottom = at_bottom(top, vh, f64::from(el.scroll_height()), BOTTOM_SLACK_PX);
-        if bottom != self.stick.get_untracked() {
+        if self.stick.get_untracked() && !bottom && !scrolled_up {
+            // Rows below grew as they rendered (their height was only estimated): still
+            // following, so back to the newest message. Only the reader scrolling up
+            // stops following.
+            self.place();
+        } else if bottom != self.stick.get_untracked() {
             self.stick.set(bottom);
             self.left_at.set(if bottom {
                 None
@@ -494,12 +559,10 @@ impl Scroll {
                 newest(&m.entries.get_untracked()).0
             });
         }
-        let anchor = current.anchor(top).and_then(|(i, offset)| {
-            m.rows
-                .with_untracked(|rows| rows.get(i).map(|r| (r.key, offset)))
-        });
+        let top = f64::from(el.scroll_top());
+        let anchor = self.anchor_at(top, vh);
         m.cache.get_value().borrow_mut().anchor = anchor;
-        if top < LOAD_OLDER_PX {
+        if top <= LOAD_OLDER_PX {
             self.load_older();
         }
     }
