@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import {
-  asUser, eventually, openChatWith, sendDirect, signIn, useServerAndBrowser, waitOnline,
+  asUser, eventually, openChatWith, sendDirect, signIn, startServer, useServerAndBrowser, waitOnline,
 } from './harness.mjs';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -367,4 +367,21 @@ test('every Tab stop shows a focus ring in contrast with what is around it', asy
   const weak = [...seen.values()].filter((r) => r.style === 'none' || r.width < 2 || contrast(r.color, r.bg) < 3)
     .map((r) => `${r.id}: ${r.style} ${r.width}px ${r.color} on ${r.bg}`);
   assert.deepEqual(weak, [], 'rings at least 2 px wide with a 3:1 contrast');
+});
+
+test('axe: offline, with a message waiting to be sent', async (t) => {
+  const { page } = alice;
+  await openChatWith(page, 'bob');
+  await env.server.stop();
+  try {
+    await page.getByTestId('offline-banner').waitFor();
+    await page.getByTestId('compose-input').pressSequentially('Sent once we are back');
+    await page.getByTestId('compose-input').press('Enter');
+    await page.locator('[data-testid="message"][data-state="pending"]').waitFor();
+    await audit(t, page, 'offline, a message waiting');
+  } finally {
+    env.server = await startServer({ port: env.port, db: env.db });
+  }
+  await waitOnline(page);
+  await page.locator('[data-testid="message"][data-state="pending"]').waitFor({ state: 'detached' });
 });

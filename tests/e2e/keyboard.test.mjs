@@ -110,6 +110,32 @@ test('a whole conversation with the keyboard only', async () => {
       await page.getByTestId('announce-polite').textContent(), 'New message from Bob Nguyen: Hi Alice! Got it.'));
     assert.equal(await focusedId(page), 'compose-input', 'an arriving message leaves the focus alone');
 
+    // Bob sends a picture: Alice reaches it from the message box, opens the viewer, which
+    // keeps the focus until Escape gives it back to the thumbnail.
+    const png = await bob.page.evaluate(() => {
+      const c = document.createElement('canvas');
+      c.width = 40;
+      c.height = 30;
+      c.getContext('2d').fillRect(0, 0, 40, 30);
+      return c.toDataURL('image/png').split(',')[1];
+    });
+    await bob.page.getByTestId('compose-file').setInputFiles({ name: 'map.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') });
+    await bob.page.locator('[data-testid="compose-attachment"][data-state="ready"]').waitFor();
+    await bob.page.getByTestId('compose-send').click();
+    await page.getByTestId('attachment-thumb').waitFor();
+    await pressUntil(page, 'Shift+Tab', 'attachment-thumb', 4);
+    await k.press('Enter');
+    await page.getByTestId('attachment-viewer').waitFor();
+    await eventually(async () => assert.equal(await focusedId(page), 'viewer-close'));
+    await k.press('Tab');
+    assert.equal(await focusedId(page), 'viewer-download');
+    await k.press('Tab');
+    assert.equal(await focusedId(page), 'viewer-close', 'Tab stays in the viewer');
+    await k.press('Escape');
+    await page.getByTestId('attachment-viewer').waitFor({ state: 'detached' });
+    assert.equal(await focusedId(page), 'attachment-thumb');
+    await pressUntil(page, 'Tab', 'compose-input', 4);
+
     // A canned reply pop-up closes with Escape, the text stays.
     await k.type('/tha');
     await page.getByTestId('canned-suggestion').first().waitFor();
