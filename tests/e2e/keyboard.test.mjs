@@ -136,13 +136,26 @@ test('a whole conversation with the keyboard only', async () => {
     assert.equal(await focusedId(page), 'attachment-thumb');
     await pressUntil(page, 'Tab', 'compose-input', 4);
 
-    // A canned reply pop-up closes with Escape, the text stays.
-    await k.type('/tha');
-    await page.getByTestId('canned-suggestion').first().waitFor();
+    // The canned replies offered on "/": the arrows move the highlight, which the message
+    // box names as its active option (what a screen reader reads); Escape closes the pop-up
+    // and leaves the text.
+    const box = page.getByTestId('compose-input');
+    const active = () => page.evaluate(() => {
+      const id = document.activeElement.getAttribute('aria-activedescendant');
+      const option = id && document.getElementById(id);
+      return option ? `${option.getAttribute('aria-selected')} ${option.textContent}` : null;
+    });
+    await k.type('/');
+    await page.getByTestId('canned-suggestion').nth(1).waitFor();
+    const options = await page.getByTestId('canned-suggestion').allTextContents();
+    assert.equal(await active(), `true ${options[0]}`);
+    await k.press('ArrowDown');
+    assert.equal(await active(), `true ${options[1]}`);
     await k.press('Escape');
     await eventually(async () => assert.equal(await page.getByTestId('canned-suggestion').count(), 0));
-    assert.equal(await page.getByTestId('compose-input').inputValue(), '/tha');
-    for (let i = 0; i < 4; i += 1) await k.press('Backspace');
+    assert.equal(await active(), null);
+    assert.equal(await box.inputValue(), '/');
+    await k.press('Backspace');
 
     // The saved messages panel: opened from its button, closed with Escape.
     await pressUntil(page, 'Tab', 'compose-saved-toggle', 8);

@@ -7,6 +7,17 @@ use leptos::prelude::*;
 use super::state::ComposeCtx;
 use crate::core::canned::Canned;
 
+/// The ids of the suggestions, one per row the popup shows at most (`POPUP_ROWS`): the
+/// message box names the highlighted one as its active descendant.
+pub const OPTION_IDS: [&str; 6] = [
+    "mw-canned-0",
+    "mw-canned-1",
+    "mw-canned-2",
+    "mw-canned-3",
+    "mw-canned-4",
+    "mw-canned-5",
+];
+
 /// Handles a key of the textarea while the popup shows; `true` if it was the popup's.
 pub fn popup_key(cc: ComposeCtx, key: &str) -> bool {
     let list = cc.suggestions.get_untracked();
@@ -36,6 +47,7 @@ pub fn CannedPopup() -> impl IntoView {
     let empty = move || cc.suggestions.with(Vec::is_empty);
     view! {
         <ul
+            id="mw-canned"
             class="mw-canned-popup"
             role="listbox"
             aria-label="Canned replies"
@@ -59,6 +71,7 @@ fn Suggestion(index: usize, reply: Canned, highlighted: Memo<usize>) -> impl Int
     let picked = text.clone();
     view! {
         <li
+            id=OPTION_IDS.get(index).copied()
             role="option"
             aria-selected=move || if highlighted.get() == index { "true" } else { "false" }
             data-testid="canned-suggestion"

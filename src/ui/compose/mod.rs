@@ -18,7 +18,7 @@ use super::ctx::Ctx;
 use super::Auth;
 use crate::core::compose::{key_action, KeyAction, KeyPress};
 use attach::{AttachButton, AttachmentTray};
-use canned_popup::{popup_key, CannedPopup};
+use canned_popup::{popup_key, CannedPopup, OPTION_IDS};
 use panel::ListPanel;
 use state::{ComposeCtx, PanelKind};
 use tools::{ComposeError, ImportanceToggle, PanelToggle, SendHint, SmsCounter};
@@ -142,6 +142,14 @@ fn MessageInput() -> impl IntoView {
             placeholder="Write a message…"
             aria-label="Message"
             aria-autocomplete="list"
+            // The highlighted suggestion, which a screen reader reads as the arrows move it.
+            aria-controls="mw-canned"
+            aria-activedescendant=move || {
+                cc.suggestions.with(|l| {
+                    let last = l.len().checked_sub(1)?;
+                    OPTION_IDS.get(cc.active.get().min(last)).copied()
+                })
+            }
             node_ref=cc.input
             prop:value=app.compose
             on:input=on_input

@@ -28,7 +28,7 @@ pub enum PanelKind {
     Canned = 1,
 }
 
-/// Suggestions shown at most.
+/// Suggestions shown at most (as many as `canned_popup::OPTION_IDS`).
 const POPUP_ROWS: usize = 6;
 
 pub fn revoke(url: &str) {
