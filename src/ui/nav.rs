@@ -74,11 +74,25 @@ pub fn now_and_offset() -> (i64, i32) {
 
 /// Nothing has the keyboard focus: the element that had it was removed or hidden.
 pub fn focus_lost() -> bool {
+    focus_is(false)
+}
+
+/// The focus is lost, or the keyboard put it where it is: the place to type next may take
+/// it. (After a click or a tap it stays: on a phone, focusing a text box would bring up the
+/// on-screen keyboard.)
+pub fn keyboard_focus() -> bool {
+    focus_is(true)
+}
+
+fn focus_is(or_visible: bool) -> bool {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return false;
     };
     match doc.active_element() {
-        Some(el) => doc.body().is_some_and(|b| el == *b),
+        Some(el) => {
+            doc.body().is_some_and(|b| el == *b)
+                || (or_visible && el.matches(":focus-visible").unwrap_or(false))
+        }
         None => true,
     }
 }

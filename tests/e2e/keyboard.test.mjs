@@ -313,3 +313,22 @@ test('arrow keys in the channel list; Escape closes the new-channel form', async
     await context.close();
   }
 });
+
+test('a tap opens the chat without focusing the message box (no on-screen keyboard pops up)', async () => {
+  const context = await env.browser.newContext({ viewport: { width: 360, height: 640 }, hasTouch: true });
+  const page = await context.newPage();
+  try {
+    await page.goto(env.server.url);
+    await page.getByTestId('login-username').fill('erin');
+    await page.getByTestId('login-password').fill('demo');
+    await page.getByTestId('login-submit').tap();
+    await waitOnline(page);
+    await page.locator('[data-testid="contact"][data-username="bob"]').tap();
+    await eventually(async () => assert.equal(await page.getByTestId('chat-title').textContent(), 'Bob Nguyen'));
+    await page.getByTestId('compose-input').waitFor();
+    await page.waitForTimeout(200);
+    assert.notEqual(await focusedId(page), 'compose-input');
+  } finally {
+    await context.close();
+  }
+});

@@ -15,6 +15,7 @@ mod tools;
 use leptos::prelude::*;
 
 use super::ctx::Ctx;
+use super::nav::keyboard_focus;
 use super::Auth;
 use crate::core::compose::{key_action, KeyAction, KeyPress};
 use attach::{AttachButton, AttachmentTray};
@@ -29,13 +30,16 @@ pub fn Compose() -> impl IntoView {
     let cc = ComposeCtx::new(app, use_context::<Auth>());
     provide_context(cc);
     lists::load_when_ready(cc);
-    // Another conversation's text (or a restored draft) has the caret at its end, and the
-    // keyboard is there to answer (the row that opened it may be gone: one column hides it).
+    // Another conversation's text (or a restored draft) has the caret at its end; opened
+    // from the keyboard, the keyboard is there to answer (the row that opened it may be
+    // gone: one column hides it).
     Effect::new(move |_| {
         app.selected.track();
         cc.caret.set(usize::MAX);
         cc.dismissed.set(false);
-        cc.focus();
+        if keyboard_focus() {
+            cc.focus();
+        }
     });
     let panel = move || {
         cc.panel
