@@ -125,8 +125,9 @@ fn ensure_wasm_opt() -> Result {
 
 fn ensure_e2e_packages() -> Result {
     let dir = root().join("tests/e2e");
-    // `ws` is the benchmark's proxy; a checkout that installed before it came needs `npm ci`.
-    let installed = ["playwright-core", "ws"].iter().all(|p| {
+    // `ws` is the benchmark's proxy, `axe-core` the accessibility checker: a checkout that
+    // installed before they came needs `npm ci`.
+    let installed = ["playwright-core", "ws", "axe-core"].iter().all(|p| {
         dir.join("node_modules")
             .join(p)
             .join("package.json")
