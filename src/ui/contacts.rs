@@ -1,5 +1,6 @@
 //! The organisation: a collapsible tree of departments with their people, and a name search.
 
+use leptos::attr::custom::custom_attribute;
 use leptos::html;
 use leptos::prelude::*;
 use messenger_protocol::{DepartmentId, UserId};
@@ -216,6 +217,7 @@ fn TreeLine(key: RowKey, tree: Memo<Tree>, roving: Roving) -> impl IntoView {
         Line::Person { .. } => None,
     });
     let dept = matches!(key, RowKey::Dept(_));
+    let level = attr(|l| Some((l.shape().0 + 1).to_string()));
     view! {
         <li
             node_ref=li
@@ -236,7 +238,8 @@ fn TreeLine(key: RowKey, tree: Memo<Tree>, roving: Roving) -> impl IntoView {
                 Line::Dept { .. } => None,
             })
             role="treeitem"
-            attr:aria-level=attr(|l| Some((l.shape().0 + 1).to_string()))
+            // `aria-level` has no typed setter (and `attr:` is taken literally on an element).
+            {..custom_attribute("aria-level", level)}
             tabindex=roving.tab_index(key)
             style=attr(|l| Some(indent(l.shape().0)))
             on:click=move |_| match key {
