@@ -9,11 +9,6 @@ pub fn unread_label(count: u32) -> String {
     }
 }
 
-/// `HH:MM`, zero padded.
-pub fn hhmm(hours: u32, minutes: u32) -> String {
-    format!("{hours:02}:{minutes:02}")
-}
-
 /// Up to two initials for an avatar ("Bob Smith" → "BS").
 pub fn initials(name: &str) -> String {
     let first: String = name
@@ -57,8 +52,6 @@ mod tests {
 
     #[test]
     fn time_and_initials() {
-        assert_eq!(hhmm(9, 5), "09:05");
-        assert_eq!(hhmm(23, 59), "23:59");
         assert_eq!(initials("bob smith jr"), "BS");
         assert_eq!(initials("  "), "?");
         assert_eq!(initials("émile"), "É");

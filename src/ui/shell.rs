@@ -6,6 +6,9 @@
 
 use leptos::prelude::*;
 
+use super::i18n::{text, use_i18n};
+use crate::core::i18n::K;
+
 use super::attachments::ImageViewer;
 use super::chat::ChatPane;
 use super::ctx::Ctx;
@@ -39,7 +42,7 @@ pub fn Shell() -> impl IntoView {
         >
             <ConnectionBanner />
             <Sidebar />
-            <section class="mw-list" aria-label="Conversations and people">
+            <section class="mw-list" aria-label=text(K::ShellList)>
                 <ListHeader />
                 <ListColumn />
             </section>
@@ -71,7 +74,8 @@ fn ListHeader() -> impl IntoView {
                 .unwrap_or_default()
         })
     });
-    let status = move || ctx.status.get();
+    let i18n = use_i18n();
+    let status = move || i18n.t(status_text(ctx.status.get()));
     view! {
         <header class="mw-list-head">
             <span class="mw-avatar mw-avatar-me" aria-hidden="true">
@@ -81,21 +85,21 @@ fn ListHeader() -> impl IntoView {
             <span
                 class="mw-status"
                 data-testid="connection-status"
-                data-state=move || status().as_str()
-                title=move || status_text(status())
+                data-state=move || ctx.status.get().as_str()
+                title=status
             >
-                {move || status_text(status())}
+                {status}
             </span>
         </header>
     }
 }
 
-fn status_text(status: Status) -> &'static str {
+fn status_text(status: Status) -> K {
     match status {
-        Status::Online => "Online",
-        Status::Connecting => "Connecting…",
-        Status::Reconnecting => "Reconnecting…",
-        Status::Offline => "Offline",
+        Status::Online => K::StatusOnline,
+        Status::Connecting => K::StatusConnecting,
+        Status::Reconnecting => K::StatusReconnecting,
+        Status::Offline => K::StatusOffline,
     }
 }
 
@@ -104,14 +108,11 @@ fn status_text(status: Status) -> &'static str {
 #[component]
 fn ConnectionBanner() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    let i18n = use_i18n();
     let text = move || match ctx.status.get() {
-        Status::Offline => {
-            "You are offline. Messages you write now are kept and sent once connected."
-        }
-        Status::Reconnecting => {
-            "Reconnecting… Messages you write now are kept and sent once connected."
-        }
-        Status::Connecting | Status::Online => "",
+        Status::Offline => i18n.t(K::BannerOffline),
+        Status::Reconnecting => i18n.t(K::BannerReconnecting),
+        Status::Connecting | Status::Online => String::new(),
     };
     view! {
         <div class="mw-offline" data-testid="offline-banner" role="status" hidden=move || text().is_empty()>

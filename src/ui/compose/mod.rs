@@ -15,8 +15,10 @@ mod tools;
 use leptos::prelude::*;
 
 use super::ctx::Ctx;
+use super::i18n::text;
 use super::Auth;
 use crate::core::compose::{key_action, KeyAction, KeyPress};
+use crate::core::i18n::K;
 use attach::{AttachButton, AttachmentTray};
 use canned_popup::{popup_key, CannedPopup};
 use panel::ListPanel;
@@ -60,14 +62,14 @@ pub fn Compose() -> impl IntoView {
                     data-testid="compose-send"
                     disabled=move || cc.uploading()
                 >
-                    "Send"
+                    {text(K::ComposeSend)}
                 </button>
             </div>
             <div class="mw-compose-tools">
                 <AttachButton />
                 <ImportanceToggle />
-                <PanelToggle kind=PanelKind::Saved testid="compose-saved-toggle" label="Saved" />
-                <PanelToggle kind=PanelKind::Canned testid="compose-canned-toggle" label="Replies" />
+                <PanelToggle kind=PanelKind::Saved testid="compose-saved-toggle" label=K::ComposeSavedToggle />
+                <PanelToggle kind=PanelKind::Canned testid="compose-canned-toggle" label=K::ComposeCannedToggle />
                 <SendHint />
                 <SmsCounter />
             </div>
@@ -127,8 +129,8 @@ fn MessageInput() -> impl IntoView {
             class="mw-compose-input"
             data-testid="compose-input"
             rows="1"
-            placeholder="Write a message…"
-            aria-label="Message"
+            placeholder=text(K::ComposePlaceholder)
+            aria-label=text(K::ComposeLabel)
             aria-autocomplete="list"
             node_ref=cc.input
             prop:value=app.compose

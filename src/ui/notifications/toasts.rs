@@ -9,7 +9,9 @@ use send_wrapper::SendWrapper;
 
 use super::{dismiss, open_notification};
 use crate::core::format::preview;
+use crate::core::i18n::K;
 use crate::ui::ctx::Ctx;
+use crate::ui::i18n::text;
 use crate::ui::nav::NavCtx;
 
 /// How long a toast stays.
@@ -73,7 +75,7 @@ fn Toast(id: NotificationId) -> impl IntoView {
             <button
                 type="button"
                 class="mw-toast-close"
-                aria-label="Dismiss"
+                aria-label=text(K::NotificationsDismiss)
                 data-testid="notification-toast-close"
                 // Enter here dismisses; it must not reach the toast, which would open it.
                 on:keydown=|ev| ev.stop_propagation()
