@@ -655,6 +655,34 @@ pub struct HttpError {
     pub message: String,
 }
 
+// By hand: see [`by_tag`]. The wire form is the tagged one written by `Serialize`.
+impl<'de> Deserialize<'de> for ServerFrame {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        by_tag::deserialize(d, "type", |r| mirror::ServerFrameDef::deserialize(r))
+    }
+}
+
+// By hand: see [`by_tag`]. The wire form is the tagged one written by `Serialize`.
+impl<'de> Deserialize<'de> for AckResult {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        by_tag::deserialize(d, "kind", |r| mirror::AckResultDef::deserialize(r))
+    }
+}
+
+// By hand: see [`by_tag`]. The wire form is the tagged one written by `Serialize`.
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        by_tag::deserialize(d, "kind", |r| mirror::EventDef::deserialize(r))
+    }
+}
+
+// By hand: see [`by_tag`]. The wire form is the tagged one written by `Serialize`.
+impl<'de> Deserialize<'de> for SystemEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        by_tag::deserialize(d, "action", |r| mirror::SystemEventDef::deserialize(r))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -791,33 +819,5 @@ mod tests {
     fn unknown_frame_type_is_a_parse_error_not_a_panic() {
         assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"launch_rockets"}"#).is_err());
         assert!(serde_json::from_str::<ClientFrame>("not json").is_err());
-    }
-}
-
-// By hand: see [`by_tag`]. The wire form is the tagged one written by `Serialize`.
-impl<'de> Deserialize<'de> for ServerFrame {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        by_tag::deserialize(d, "type", |r| mirror::ServerFrameDef::deserialize(r))
-    }
-}
-
-// By hand: see [`by_tag`]. The wire form is the tagged one written by `Serialize`.
-impl<'de> Deserialize<'de> for AckResult {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        by_tag::deserialize(d, "kind", |r| mirror::AckResultDef::deserialize(r))
-    }
-}
-
-// By hand: see [`by_tag`]. The wire form is the tagged one written by `Serialize`.
-impl<'de> Deserialize<'de> for Event {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        by_tag::deserialize(d, "kind", |r| mirror::EventDef::deserialize(r))
-    }
-}
-
-// By hand: see [`by_tag`]. The wire form is the tagged one written by `Serialize`.
-impl<'de> Deserialize<'de> for SystemEvent {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        by_tag::deserialize(d, "action", |r| mirror::SystemEventDef::deserialize(r))
     }
 }

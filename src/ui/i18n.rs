@@ -117,3 +117,11 @@ pub fn initial_locale(configured: Option<&str>) -> Locale {
         .unwrap_or_default();
     Locale::negotiate(languages.iter().map(String::as_str))
 }
+
+/// Provides English texts, for views mounted on their own (tests, a host drawing one part).
+pub fn provide_english() -> I18n {
+    let i18n = I18n::new(String::new());
+    i18n.ready.set(true);
+    provide_context(i18n);
+    i18n
+}
