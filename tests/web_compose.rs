@@ -77,6 +77,7 @@ async fn attachments_show_as_thumbnails_and_open_in_a_viewer() {
     let item = message_with(picture());
     let host = fresh_host();
     let handle = leptos::mount::mount_to(host.clone(), move || {
+        messenger_widget::ui::i18n::provide_english();
         ViewerCtx::provide();
         view! {
             <ul><MessageView item sender_name="Bob".to_string() color="red".to_string() /></ul>
@@ -170,6 +171,7 @@ async fn the_viewer_traps_the_focus_and_leaves_no_listener_behind() {
     let shown = RwSignal::new(true);
     let host = fresh_host();
     let handle = leptos::mount::mount_to(host.clone(), move || {
+        messenger_widget::ui::i18n::provide_english();
         ViewerCtx::provide();
         view! {
             <Show when=move || shown.get()>

@@ -18,6 +18,10 @@ wasm_bindgen_test_configure!(run_in_browser);
 mod support;
 use support::*;
 
+fn defaults() -> Vec<Canned> {
+    canned::defaults(&messenger_widget::core::i18n::Catalog::english())
+}
+
 /// Databases written with plain `web_sys` IndexedDB calls, the way earlier versions of the
 /// widget wrote them, independent of the code under test.
 mod raw {
@@ -300,11 +304,11 @@ async fn v2_database_of_an_existing_user_reads_back_unchanged() {
     let lists = Lists::from(&store);
     assert_eq!(lists.saved(1).await.unwrap(), own_saved);
     // Seeded before: the deleted defaults do not come back.
-    assert_eq!(lists.canned(1).await.unwrap(), own_canned);
+    assert_eq!(lists.canned(1, &defaults()).await.unwrap(), own_canned);
     // A user who never opened the lists still gets the defaults.
     assert_eq!(
-        lists.canned(2).await.unwrap().len(),
-        canned::defaults().len()
+        lists.canned(2, &defaults()).await.unwrap().len(),
+        defaults().len()
     );
     store.close();
     assert_eq!(raw::version(&name).await, f64::from(DB_VERSION));
@@ -344,8 +348,8 @@ async fn v1_database_upgrades_and_keeps_its_drafts() {
     lists.put_saved(4, &entry).await.unwrap();
     assert_eq!(lists.saved(4).await.unwrap(), [entry]);
     assert_eq!(
-        lists.canned(4).await.unwrap().len(),
-        canned::defaults().len()
+        lists.canned(4, &defaults()).await.unwrap().len(),
+        defaults().len()
     );
     store.close();
     assert_eq!(raw::version(&name).await, 2.0);
@@ -506,8 +510,8 @@ async fn canned_defaults_are_seeded_once_then_edited_and_kept() {
     let name = unique("canned");
     let store = DraftStore::open(&name).await.unwrap();
     let lists = Lists::from(&store);
-    let first = lists.canned(5).await.unwrap();
-    assert_eq!(first.len(), canned::defaults().len());
+    let first = lists.canned(5, &defaults()).await.unwrap();
+    assert_eq!(first.len(), defaults().len());
     assert!(first.iter().any(|c| c.shortcut == "thanks"));
 
     let thanks = first.iter().find(|c| c.shortcut == "thanks").unwrap();
@@ -531,15 +535,18 @@ async fn canned_defaults_are_seeded_once_then_edited_and_kept() {
 
     let store = DraftStore::open(&name).await.unwrap();
     let lists = Lists::from(&store);
-    assert_eq!(lists.canned(5).await.unwrap(), [added.clone(), changed]);
+    assert_eq!(
+        lists.canned(5, &defaults()).await.unwrap(),
+        [added.clone(), changed]
+    );
     // Deleting everything does not bring the defaults back.
     lists.delete_canned(5, &thanks.id).await.unwrap();
     lists.delete_canned(5, &added.id).await.unwrap();
-    assert_eq!(lists.canned(5).await.unwrap(), []);
+    assert_eq!(lists.canned(5, &defaults()).await.unwrap(), []);
     // Another user gets their own defaults.
     assert_eq!(
-        lists.canned(6).await.unwrap().len(),
-        canned::defaults().len()
+        lists.canned(6, &defaults()).await.unwrap().len(),
+        defaults().len()
     );
     store.close();
 }

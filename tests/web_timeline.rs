@@ -33,6 +33,7 @@ fn own(delivery: Delivery, importance: Importance) -> TimelineItem {
 async fn direct_message_shows_delivered_and_group_message_who_has_read_it() {
     let host = fresh_host();
     let handle = leptos::mount::mount_to(host.clone(), move || {
+        messenger_widget::ui::i18n::provide_english();
         view! {
             <ul class="direct">
                 <MessageView
@@ -90,6 +91,7 @@ async fn a_message_not_sent_yet_says_so_even_in_a_group() {
     let mut item = own(Delivery::Pending, Importance::Normal);
     item.message_id = None;
     let handle = leptos::mount::mount_to(host.clone(), move || {
+        messenger_widget::ui::i18n::provide_english();
         view! {
             <ul>
                 <MessageView

@@ -5,6 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod by_tag;
+mod mirror;
+
 /// The protocol version this crate speaks. A server refuses a `hello` with any other version.
 pub const PROTOCOL_VERSION: u32 = 1;
 
@@ -193,7 +196,7 @@ impl ClientFrame {
 }
 
 /// Frames a server sends.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
     /// Answer to a `hello` without a usable resume position: the whole state the client needs.
@@ -310,7 +313,7 @@ impl Default for Features {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AckResult {
     /// `send_message`: the stored message (with its server id and time).
@@ -339,7 +342,7 @@ pub enum AckResult {
     Done,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Event {
     /// A new message (system lines included) in one of the user's conversations. Also sent
@@ -532,7 +535,7 @@ pub struct Message {
 /// A membership change shown as a line in the conversation.
 ///
 /// On the wire an object tagged by `action`, e.g. `{"action":"added","user_id":3,"by":1}`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum SystemEvent {
     Joined { user_id: UserId },
@@ -650,6 +653,34 @@ pub struct LoginResponse {
 pub struct HttpError {
     pub code: String,
     pub message: String,
+}
+
+// By hand: see [`by_tag`]. The wire form is the tagged one written by `Serialize`.
+impl<'de> Deserialize<'de> for ServerFrame {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        by_tag::deserialize(d, "type", |r| mirror::ServerFrameDef::deserialize(r))
+    }
+}
+
+// By hand: see [`by_tag`]. The wire form is the tagged one written by `Serialize`.
+impl<'de> Deserialize<'de> for AckResult {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        by_tag::deserialize(d, "kind", |r| mirror::AckResultDef::deserialize(r))
+    }
+}
+
+// By hand: see [`by_tag`]. The wire form is the tagged one written by `Serialize`.
+impl<'de> Deserialize<'de> for Event {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        by_tag::deserialize(d, "kind", |r| mirror::EventDef::deserialize(r))
+    }
+}
+
+// By hand: see [`by_tag`]. The wire form is the tagged one written by `Serialize`.
+impl<'de> Deserialize<'de> for SystemEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        by_tag::deserialize(d, "action", |r| mirror::SystemEventDef::deserialize(r))
+    }
 }
 
 #[cfg(test)]

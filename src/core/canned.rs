@@ -3,6 +3,8 @@
 //! Positions are byte offsets into the text; [`utf16_to_byte`] and [`byte_to_utf16`] convert
 //! from and to a textarea's `selectionStart` (UTF-16 code units).
 
+use super::i18n::{Catalog, K};
+
 /// A stored text: a canned response (with a shortcut) or a saved message (shortcut empty).
 /// One type for both keeps one set of serde and view code in the wasm.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,28 +37,20 @@ impl Canned {
     }
 }
 
-/// Offered on first use; the user may edit or delete them.
-pub fn defaults() -> Vec<Canned> {
+/// Offered on first use, in the interface language of that moment; the user may edit or
+/// delete them.
+pub fn defaults(tr: &Catalog) -> Vec<Canned> {
     [
-        (
-            "thanks",
-            "Thank you for your message, I will get back to you shortly.",
-        ),
-        (
-            "meeting",
-            "I am in a meeting right now and will reply as soon as it ends.",
-        ),
-        (
-            "received",
-            "Received, thanks. I will take care of it today.",
-        ),
+        ("thanks", K::CannedThanks),
+        ("meeting", K::CannedMeeting),
+        ("received", K::CannedReceived),
     ]
     .into_iter()
     .enumerate()
     .map(|(i, (shortcut, text))| Canned {
         id: format!("default-{i}"),
         shortcut: shortcut.into(),
-        text: text.into(),
+        text: tr.t(text),
     })
     .collect()
 }
@@ -127,11 +121,11 @@ pub enum EntryError {
 }
 
 impl EntryError {
-    pub fn message(self) -> &'static str {
+    pub fn text(self) -> K {
         match self {
-            EntryError::Shortcut => "A shortcut is one word: letters, digits, - or _.",
-            EntryError::EmptyText => "Write the text first.",
-            EntryError::ShortcutTaken => "That shortcut is already used.",
+            EntryError::Shortcut => K::EntryShortcut,
+            EntryError::EmptyText => K::EntryEmptyText,
+            EntryError::ShortcutTaken => K::EntryShortcutTaken,
         }
     }
 }
@@ -283,7 +277,9 @@ mod tests {
             check_entry(&list, "new", None, ""),
             Err(EntryError::EmptyText)
         );
-        assert!(EntryError::Shortcut.message().contains("one word"));
+        assert!(Catalog::english()
+            .t(EntryError::Shortcut.text())
+            .contains("one word"));
     }
 
     #[test]
@@ -314,7 +310,7 @@ mod tests {
 
     #[test]
     fn defaults_are_valid() {
-        let d = defaults();
+        let d = defaults(&Catalog::english());
         assert!(d.len() >= 2);
         for c in &d {
             assert_eq!(

@@ -3,6 +3,7 @@
 
 use messenger_protocol::{SendKey, ATTACHMENT_TYPES};
 
+use super::i18n::{Catalog, Locale, K};
 use super::sms;
 
 /// The fields of a `keydown` that matter for sending.
@@ -53,10 +54,10 @@ pub fn fit(width: u32, height: u32, max: u32) -> (u32, u32) {
     }
 }
 
-pub fn send_hint(mode: SendKey) -> &'static str {
+pub fn send_hint(mode: SendKey) -> K {
     match mode {
-        SendKey::Enter => "Enter to send, Shift+Enter for a new line",
-        SendKey::CtrlEnter => "Ctrl+Enter to send, Enter for a new line",
+        SendKey::Enter => K::ComposeHintEnter,
+        SendKey::CtrlEnter => K::ComposeHintCtrl,
     }
 }
 
@@ -71,25 +72,33 @@ pub enum AttachError {
 /// The server takes at most this many attachments per message.
 pub const MAX_ATTACHMENTS: usize = 10;
 
-fn megabytes(bytes: u64) -> String {
+/// A size in megabytes with one decimal, rounded up, with the language's decimal mark.
+fn megabytes(bytes: u64, tr: &Catalog) -> String {
     let tenths = (bytes * 10).div_ceil(1024 * 1024);
-    format!("{}.{} MB", tenths / 10, tenths % 10)
+    let mark = if matches!(tr.locale, Locale::En) {
+        "."
+    } else {
+        ","
+    };
+    let value = format!("{}{mark}{}", tr.locale.count(tenths / 10), tenths % 10);
+    tr.f(K::AttachMegabytes, &[("value", &value)])
 }
 
-impl std::fmt::Display for AttachError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl AttachError {
+    pub fn text(&self, tr: &Catalog) -> String {
         match self {
-            AttachError::TooBig { name, size, max } => write!(
-                f,
-                "“{name}” is too big ({}): images up to {} can be sent.",
-                megabytes(*size),
-                megabytes(*max)
+            AttachError::TooBig { name, size, max } => tr.f(
+                K::AttachTooBig,
+                &[
+                    ("name", name),
+                    ("size", &megabytes(*size, tr)),
+                    ("max", &megabytes(*max, tr)),
+                ],
             ),
-            AttachError::WrongType { name } => write!(
-                f,
-                "“{name}” cannot be sent: only PNG, JPEG, GIF and WebP images are accepted."
-            ),
-            AttachError::TooMany { max } => write!(f, "At most {max} images per message."),
+            AttachError::WrongType { name } => tr.f(K::AttachWrongType, &[("name", name)]),
+            AttachError::TooMany { max } => {
+                tr.f(K::AttachTooMany, &[("max", &tr.locale.count(*max as u64))])
+            }
         }
     }
 }
@@ -140,32 +149,25 @@ pub struct SmsLabel {
 /// (GSM-7 septets, or UTF-16 code units once a character outside the GSM alphabet makes it
 /// Unicode), for the current SMS: a 161st character starts SMS 2 at `8/153`, since every
 /// part of a longer message holds 153 (67 in Unicode). Empty text is `0/160 · 0 SMS`.
-pub fn sms_counter(text: &str) -> SmsLabel {
+pub fn sms_counter(text: &str, tr: &Catalog) -> SmsLabel {
     let count = sms::count(text);
     // The capacities in the texts are the constants of `sms` (fixed by 3GPP TS 23.040).
-    let (unicode, tooltip) = match count.first_non_gsm {
-        None => (
-            "",
-            "Counted in GSM characters: 160 fit in one SMS, 153 in each SMS of a longer \
-             message. ^ { } [ ] ~ \\ | € and a form feed count as two."
-                .to_string(),
-        ),
+    let (label, tooltip) = match count.first_non_gsm {
+        None => (K::SmsCounter, tr.t(K::SmsGsm)),
         Some(c) => (
-            " (Unicode)",
-            format!(
-                "Counted in Unicode (UCS-2) units, because {} is not in the GSM alphabet: \
-                 70 fit in one SMS, 67 in each SMS of a longer message. Emoji and other \
-                 characters beyond the Basic Multilingual Plane count as two.",
-                describe(c)
-            ),
+            K::SmsCounterUnicode,
+            tr.f(K::SmsUnicode, &[("char", &describe(c))]),
         ),
     };
+    let n = |v: usize| tr.locale.count(v as u64);
     SmsLabel {
-        text: format!(
-            "{}/{} · {} SMS{unicode}",
-            count.used_in_segment(),
-            count.per_segment,
-            count.segments
+        text: tr.f(
+            label,
+            &[
+                ("used", &n(count.used_in_segment())),
+                ("capacity", &n(count.per_segment)),
+                ("count", &n(count.segments)),
+            ],
         ),
         tooltip,
     }
@@ -256,8 +258,9 @@ mod tests {
             ..ctrl
         };
         assert_eq!(key_action(shift, m), KeyAction::Default);
-        assert!(send_hint(m).starts_with("Ctrl+Enter"));
-        assert!(send_hint(SendKey::Enter).starts_with("Enter"));
+        let en = Catalog::english();
+        assert!(en.t(send_hint(m)).starts_with("Ctrl+Enter"));
+        assert!(en.t(send_hint(SendKey::Enter)).starts_with("Enter"));
     }
 
     #[test]
@@ -271,7 +274,7 @@ mod tests {
         let big = check_attachment("big.png", "image/png", max as u64 + 1, max, 0).unwrap_err();
         assert!(matches!(big, AttachError::TooBig { .. }));
         assert_eq!(
-            big.to_string(),
+            big.text(&Catalog::english()),
             "“big.png” is too big (5.1 MB): images up to 5.0 MB can be sent."
         );
         let pdf = check_attachment("doc.pdf", "application/pdf", 10, max, 0).unwrap_err();
@@ -281,11 +284,13 @@ mod tests {
                 name: "doc.pdf".into()
             }
         );
-        assert!(pdf.to_string().contains("only PNG, JPEG, GIF and WebP"));
+        assert!(pdf
+            .text(&Catalog::english())
+            .contains("only PNG, JPEG, GIF and WebP"));
         assert!(check_attachment("x.svg", "image/svg+xml", 10, max, 0).is_err());
         assert!(check_attachment("", "", 10, max, 0)
             .unwrap_err()
-            .to_string()
+            .text(&Catalog::english())
             .contains("“image”"));
         assert_eq!(
             check_attachment("a.png", "image/png", 1, max, 10),
@@ -295,6 +300,10 @@ mod tests {
 
     fn counter(text: &str) -> String {
         sms_counter(text).text
+    }
+
+    fn sms_counter(text: &str) -> SmsLabel {
+        super::sms_counter(text, &Catalog::english())
     }
 
     fn a(n: usize) -> String {

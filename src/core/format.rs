@@ -1,5 +1,7 @@
 //! Small pure text helpers used by the views.
 
+use super::i18n::{Catalog, K};
+
 /// The unread counter's text: the exact number, or "99+" above 99.
 pub fn unread_label(count: u32) -> String {
     if count > 99 {
@@ -7,11 +9,6 @@ pub fn unread_label(count: u32) -> String {
     } else {
         count.to_string()
     }
-}
-
-/// `HH:MM`, zero padded.
-pub fn hhmm(hours: u32, minutes: u32) -> String {
-    format!("{hours:02}:{minutes:02}")
 }
 
 /// Up to two initials for an avatar ("Bob Smith" → "BS").
@@ -42,16 +39,21 @@ pub fn preview(text: &str, max_chars: usize) -> String {
     out
 }
 
-/// What a screen reader says when a message arrives: who wrote, where (a group's title; a
-/// direct chat is the sender's own) and the message's first line.
-pub fn arrival_sentence(sender: &str, group: Option<&str>, text: &str) -> String {
+/// What a screen reader says when a message arrives, in the catalog's language: who wrote,
+/// where (a group's title; a direct chat is the sender's own) and the message's first line.
+pub fn arrival_sentence(c: &Catalog, sender: &str, group: Option<&str>, text: &str) -> String {
     let text = preview(text, 200);
-    match (group, text.is_empty()) {
-        (None, true) => format!("New message from {sender}"),
-        (None, false) => format!("New message from {sender}: {text}"),
-        (Some(group), true) => format!("New message from {sender} in {group}"),
-        (Some(group), false) => format!("New message from {sender} in {group}: {text}"),
-    }
+    let key = match (group.is_some(), text.is_empty()) {
+        (false, true) => K::AnnounceFrom,
+        (false, false) => K::AnnounceFromText,
+        (true, true) => K::AnnounceFromIn,
+        (true, false) => K::AnnounceFromInText,
+    };
+    let group = group.unwrap_or_default();
+    c.f(
+        key,
+        &[("sender", sender), ("group", group), ("text", &text)],
+    )
 }
 
 #[cfg(test)]
@@ -69,8 +71,6 @@ mod tests {
 
     #[test]
     fn time_and_initials() {
-        assert_eq!(hhmm(9, 5), "09:05");
-        assert_eq!(hhmm(23, 59), "23:59");
         assert_eq!(initials("bob smith jr"), "BS");
         assert_eq!(initials("  "), "?");
         assert_eq!(initials("émile"), "É");
@@ -85,18 +85,22 @@ mod tests {
 
     #[test]
     fn arrival_sentence_says_who_where_and_what() {
+        let en = Catalog::english();
         assert_eq!(
-            arrival_sentence("Bob", None, "hi\nthere"),
+            arrival_sentence(&en, "Bob", None, "hi\nthere"),
             "New message from Bob: hi"
         );
         assert_eq!(
-            arrival_sentence("Bob", Some("Releases"), "ship it"),
+            arrival_sentence(&en, "Bob", Some("Releases"), "ship it"),
             "New message from Bob in Releases: ship it"
         );
         // An image alone has no text.
-        assert_eq!(arrival_sentence("Bob", None, ""), "New message from Bob");
         assert_eq!(
-            arrival_sentence("Bob", Some("Releases"), " "),
+            arrival_sentence(&en, "Bob", None, ""),
+            "New message from Bob"
+        );
+        assert_eq!(
+            arrival_sentence(&en, "Bob", Some("Releases"), " "),
             "New message from Bob in Releases"
         );
     }

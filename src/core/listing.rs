@@ -3,26 +3,30 @@
 use messenger_protocol::{Message, UserId};
 
 use super::format::preview;
+use super::i18n::{Catalog, K};
+use super::timeline::system_text;
 
-/// What the preview line shows, and whether it is a system line (styled apart).
-pub fn conversation_preview(m: &Message, me: UserId) -> (String, bool) {
-    if m.system.is_some() {
-        return (preview(&m.text, 80), true);
+/// What the preview line shows, and whether it is a system line (styled apart). `name`
+/// gives a user's display name, for system lines.
+pub fn conversation_preview(
+    m: &Message,
+    me: UserId,
+    tr: &Catalog,
+    name: impl Fn(UserId) -> String,
+) -> (String, bool) {
+    if let Some(event) = &m.system {
+        return (preview(&system_text(event, name, tr), 80), true);
     }
     let mut text = preview(&m.text, 80);
     if !m.attachments.is_empty() {
-        let what = match m.attachments.len() {
-            1 => "image".to_string(),
-            n => format!("{n} images"),
-        };
         text = if text.is_empty() {
-            format!("📎 {what}")
+            tr.n(K::PreviewImage, m.attachments.len() as u64, &[])
         } else {
-            format!("📎 {text}")
+            tr.f(K::PreviewAttached, &[("text", &text)])
         };
     }
     if m.sender_id == me {
-        text = format!("You: {text}");
+        text = tr.f(K::PreviewYou, &[("text", &text)]);
     }
     (text, false)
 }
@@ -46,6 +50,11 @@ mod tests {
         }
     }
 
+    fn conversation_preview(m: &Message, me: UserId) -> (String, bool) {
+        let name = |u: UserId| ["?", "Alice", "Bob"][u as usize].to_string();
+        super::conversation_preview(m, me, &Catalog::english(), name)
+    }
+
     #[test]
     fn own_system_and_attachment_previews() {
         assert_eq!(
@@ -65,7 +74,7 @@ mod tests {
         );
         let mut photo = msg(3, 7, 2, " ");
         photo.attachments = vec![pic()];
-        assert_eq!(conversation_preview(&photo, 1).0, "📎 image");
+        assert_eq!(conversation_preview(&photo, 1).0, "📎 1 image");
         photo.attachments.push(pic());
         photo.text = "the whiteboard".into();
         photo.sender_id = 1;

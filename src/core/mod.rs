@@ -10,6 +10,7 @@ pub mod channels;
 pub mod color;
 pub mod compose;
 pub mod format;
+pub mod i18n;
 pub mod linkify;
 pub mod listing;
 pub mod nav;

@@ -9,6 +9,7 @@ use messenger_protocol::{
 };
 
 use super::channels::ChannelList;
+use super::i18n::{Notice, K};
 use super::notifications::{NotificationList, NOTIFICATION_PAGE};
 use super::session::Session;
 use super::state::AppState;
@@ -34,9 +35,9 @@ pub struct Nav {
     /// Newest channel id sent in `mark_channels_seen` on this connection.
     seen_sent: Option<ConversationId>,
     /// Why the last settings change was refused.
-    pub settings_error: Option<String>,
+    pub settings_error: Option<Notice>,
     /// Why the last channel could not be created.
-    pub channel_error: Option<String>,
+    pub channel_error: Option<Notice>,
 }
 
 /// A channel title the server takes: 1 to 100 characters once trimmed (see `create_channel`
@@ -123,8 +124,12 @@ impl Nav {
                 message,
                 ..
             } => match self.pending.remove(id) {
-                Some(Pending::UpdateSettings) => self.settings_error = Some(message.clone()),
-                Some(Pending::CreateChannel) => self.channel_error = Some(message.clone()),
+                Some(Pending::UpdateSettings) => {
+                    self.settings_error = Some(Notice::Server(message.clone()))
+                }
+                Some(Pending::CreateChannel) => {
+                    self.channel_error = Some(Notice::Server(message.clone()))
+                }
                 _ => {}
             },
             ServerFrame::Event { seq, event } => {
@@ -233,10 +238,11 @@ impl Session {
     pub fn create_channel(&mut self, title: &str) -> Option<ClientFrame> {
         let title = title.trim();
         let refused = if title.is_empty() {
-            Some("Give the channel a name.".to_string())
+            Some(Notice::Text(K::ChannelsNameMissing))
         } else if title.chars().count() > MAX_CHANNEL_TITLE_CHARS {
-            Some(format!(
-                "A channel name has at most {MAX_CHANNEL_TITLE_CHARS} characters."
+            Some(Notice::With(
+                K::ChannelsNameTooLong,
+                vec![("max", MAX_CHANNEL_TITLE_CHARS.to_string())],
             ))
         } else if self.nav.is_creating_channel() {
             return None;
@@ -248,8 +254,7 @@ impl Session {
             return None;
         }
         let Some(id) = self.nav_command(Pending::CreateChannel) else {
-            self.nav.channel_error =
-                Some("Offline: channels can be created once connected.".into());
+            self.nav.channel_error = Some(Notice::Text(K::ChannelsOffline));
             return None;
         };
         self.nav.channel_error = None;
@@ -350,8 +355,7 @@ impl Session {
     /// Changes settings on the server; the state shows them once the server answers.
     pub fn update_settings(&mut self, patch: SettingsPatch) -> Option<ClientFrame> {
         let Some(id) = self.nav_command(Pending::UpdateSettings) else {
-            self.nav.settings_error =
-                Some("Offline: settings can be changed once connected.".into());
+            self.nav.settings_error = Some(Notice::Text(K::SettingsOfflineError));
             return None;
         };
         self.nav.settings_error = None;
@@ -470,21 +474,26 @@ mod tests {
     fn create_channel_checks_the_title_and_opens_the_answer() {
         let mut offline = Session::new("t");
         assert!(offline.create_channel("Releases").is_none());
-        assert!(offline
-            .nav
-            .channel_error
-            .as_deref()
-            .unwrap()
-            .contains("Offline"));
+        assert_eq!(
+            offline.nav.channel_error,
+            Some(Notice::Text(K::ChannelsOffline))
+        );
 
         let mut s = online();
         assert!(s.create_channel("   ").is_none());
         assert_eq!(
-            s.nav.channel_error.as_deref(),
-            Some("Give the channel a name.")
+            s.nav.channel_error,
+            Some(Notice::Text(K::ChannelsNameMissing))
         );
         assert!(s.create_channel(&"x".repeat(101)).is_none());
-        assert!(s.nav.channel_error.as_deref().unwrap().contains("100"));
+        let en = crate::core::i18n::Catalog::english();
+        assert!(s
+            .nav
+            .channel_error
+            .as_ref()
+            .unwrap()
+            .render(&en)
+            .contains("100"));
         // 100 characters, not bytes.
         let f = s.create_channel(&format!(" {} ", "é".repeat(100))).unwrap();
         let ClientFrame::CreateChannel { title, .. } = &f else {
@@ -517,7 +526,10 @@ mod tests {
             None,
         );
         assert!(!s.nav.is_creating_channel());
-        assert_eq!(s.nav.channel_error.as_deref(), Some("title is empty"));
+        assert_eq!(
+            s.nav.channel_error,
+            Some(Notice::Server("title is empty".into()))
+        );
         // A lost connection forgets what was in flight.
         s.create_channel("Later").unwrap();
         s.disconnected();
@@ -841,8 +853,8 @@ mod tests {
             None,
         );
         assert_eq!(
-            s.nav.settings_error.as_deref(),
-            Some("digest_minutes must be 1–1440")
+            s.nav.settings_error,
+            Some(Notice::Server("digest_minutes must be 1–1440".into()))
         );
         assert_eq!(s.state.settings, settings);
     }

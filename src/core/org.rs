@@ -335,37 +335,33 @@ pub fn presence_str(p: Presence) -> &'static str {
 }
 
 const DAY_MS: i64 = 86_400_000;
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
 
-/// A past time, short: "14:05" today, "yesterday", "3 Nov" this year, else "3 Nov 2025".
-/// `utc_offset_min` is the local zone's offset east of UTC (JS's `-getTimezoneOffset()`).
-/// A time in the future (clock skew) counts as today.
-pub fn when_label(at: Timestamp, now: Timestamp, utc_offset_min: i32) -> String {
-    let off = i64::from(utc_offset_min) * 60_000;
-    let local = at.saturating_add(off);
-    let day = local.div_euclid(DAY_MS);
-    let today = now.saturating_add(off).div_euclid(DAY_MS);
-    if day >= today {
-        let mins = local.rem_euclid(DAY_MS) / 60_000;
-        return super::format::hhmm((mins / 60) as u32, (mins % 60) as u32);
-    }
-    if day == today - 1 {
-        return "yesterday".into();
-    }
-    let (y, m, d) = civil_from_days(day);
-    let month = MONTHS[(m as usize).saturating_sub(1).min(11)];
-    if y == civil_from_days(today).0 {
-        format!("{d} {month}")
-    } else {
-        format!("{d} {month} {y}")
-    }
+/// How a past time is named, short: its time today ("14:05"), "yesterday", its date this
+/// year ("3 Nov"), else with the year ("3 Nov 2025"). The words and digits are the
+/// browser's (`Intl`), in the interface language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    Today,
+    Yesterday,
+    ThisYear,
+    WithYear,
 }
 
-/// "last seen 14:05" / "last seen yesterday" / "last seen 3 Nov": see [`when_label`].
-pub fn last_seen_label(last_seen: Timestamp, now: Timestamp, utc_offset_min: i32) -> String {
-    format!("last seen {}", when_label(last_seen, now, utc_offset_min))
+/// `utc_offset_min` is the local zone's offset east of UTC (JS's `-getTimezoneOffset()`).
+/// A time in the future (clock skew) counts as today.
+pub fn when(at: Timestamp, now: Timestamp, utc_offset_min: i32) -> When {
+    let off = i64::from(utc_offset_min) * 60_000;
+    let day = at.saturating_add(off).div_euclid(DAY_MS);
+    let today = now.saturating_add(off).div_euclid(DAY_MS);
+    if day >= today {
+        When::Today
+    } else if day == today - 1 {
+        When::Yesterday
+    } else if civil_from_days(day).0 == civil_from_days(today).0 {
+        When::ThisYear
+    } else {
+        When::WithYear
+    }
 }
 
 #[cfg(test)]
@@ -533,27 +529,16 @@ mod tests {
         // 2026-11-25 15:00 UTC
         let now = 1_795_618_800_000;
         let h = 3_600_000;
-        assert_eq!(last_seen_label(now - h, now, 0), "last seen 14:00");
-        assert_eq!(
-            last_seen_label(now - h + 5 * 60_000, now, 60),
-            "last seen 15:05"
-        );
-        assert_eq!(last_seen_label(now - 16 * h, now, 0), "last seen yesterday");
-        assert_eq!(when_label(now - 16 * h, now, 0), "yesterday");
-        assert_eq!(last_seen_label(now - 15 * h, now, 0), "last seen 00:00");
+        assert_eq!(when(now - h, now, 0), When::Today);
+        assert_eq!(when(now - 16 * h, now, 0), When::Yesterday);
+        assert_eq!(when(now - 15 * h, now, 0), When::Today, "00:00 is today");
         // Midnight in UTC+2 is already the next day.
-        assert_eq!(last_seen_label(now - 16 * h, now, 120), "last seen 01:00");
-        assert_eq!(
-            last_seen_label(now - 3 * 24 * h, now, 0),
-            "last seen 22 Nov"
-        );
-        assert_eq!(
-            last_seen_label(now - 400 * 24 * h, now, 0),
-            "last seen 21 Oct 2025"
-        );
-        assert_eq!(last_seen_label(now + h, now, 0), "last seen 16:00");
+        assert_eq!(when(now - 16 * h, now, 120), When::Today);
+        assert_eq!(when(now - 3 * 24 * h, now, 0), When::ThisYear);
+        assert_eq!(when(now - 400 * 24 * h, now, 0), When::WithYear);
+        assert_eq!(when(now + h, now, 0), When::Today);
         // Absurd values never panic.
-        let _ = last_seen_label(i64::MIN, i64::MAX, i32::MAX);
-        let _ = last_seen_label(i64::MAX, 0, i32::MIN);
+        let _ = when(i64::MIN, i64::MAX, i32::MAX);
+        let _ = when(i64::MAX, 0, i32::MIN);
     }
 }

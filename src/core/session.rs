@@ -10,6 +10,7 @@ use messenger_protocol::{
     Message, MessageId, ServerFrame, SystemEvent, Timestamp, UserId,
 };
 
+use super::i18n::{Catalog, K};
 use super::outbox::{Outbox, PendingState};
 use super::state::AppState;
 use super::timeline::{receipt, OpenMark};
@@ -61,13 +62,16 @@ pub enum ComposeError {
     TooLong { bytes: usize, max: usize },
 }
 
-impl std::fmt::Display for ComposeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl ComposeError {
+    pub fn text(&self, tr: &Catalog) -> String {
         match self {
-            ComposeError::Empty => write!(f, "Type a message first."),
-            ComposeError::TooLong { bytes, max } => write!(
-                f,
-                "Message is too long: {bytes} bytes, the limit is {max}. Shorten it to send."
+            ComposeError::Empty => tr.t(K::ComposeEmpty),
+            ComposeError::TooLong { bytes, max } => tr.f(
+                K::ComposeTooLong,
+                &[
+                    ("bytes", &tr.locale.count(*bytes as u64)),
+                    ("max", &tr.locale.count(*max as u64)),
+                ],
             ),
         }
     }

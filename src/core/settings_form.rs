@@ -4,6 +4,8 @@
 
 use messenger_protocol::{EmailMode, SendKey, SettingsPatch};
 
+use super::i18n::K;
+
 /// Text sizes offered, in percent of the widget's normal size.
 pub const TEXT_SIZES: [u16; 6] = [80, 90, 100, 110, 125, 150];
 pub const DEFAULT_TEXT_SIZE: u16 = 100;
@@ -34,14 +36,14 @@ pub fn email_mode_value(mode: EmailMode) -> &'static str {
 
 /// The patch a changed control asks for (`checked` is the checkbox's state), or why its
 /// value is refused.
-pub fn patch(control: Control, value: &str, checked: bool) -> Result<SettingsPatch, &'static str> {
+pub fn patch(control: Control, value: &str, checked: bool) -> Result<SettingsPatch, K> {
     let mut p = SettingsPatch::default();
     match control {
         Control::SendKey => {
             p.send_key = Some(match value {
                 "enter" => SendKey::Enter,
                 "ctrl_enter" => SendKey::CtrlEnter,
-                _ => return Err("Pick a key to send with."),
+                _ => return Err(K::SettingsPickKey),
             })
         }
         Control::EmailMode => {
@@ -49,12 +51,12 @@ pub fn patch(control: Control, value: &str, checked: bool) -> Result<SettingsPat
                 "off" => EmailMode::Off,
                 "immediately" => EmailMode::Immediately,
                 "digest" => EmailMode::Digest,
-                _ => return Err("Pick when to send e-mail."),
+                _ => return Err(K::SettingsPickEmail),
             })
         }
         Control::DigestMinutes => match value.trim().parse::<u32>() {
             Ok(m) if (1..=1440).contains(&m) => p.digest_minutes = Some(m),
-            _ => return Err("Enter a number of minutes from 1 to 1440."),
+            _ => return Err(K::SettingsMinutesRange),
         },
         Control::ForwardOffline => p.always_forward_offline = Some(checked),
     }
@@ -99,7 +101,7 @@ mod tests {
         assert!(patch(Control::DigestMinutes, "1440", false).is_ok());
         for bad in ["0", "1441", "", "ten", "-5", "2.5"] {
             let e = patch(Control::DigestMinutes, bad, false).unwrap_err();
-            assert!(e.contains("from 1 to 1440"), "{bad}: {e}");
+            assert_eq!(e, K::SettingsMinutesRange, "{bad}");
         }
         assert!(patch(Control::SendKey, "shift", false).is_err());
         assert!(patch(Control::EmailMode, "weekly", false).is_err());

@@ -3,6 +3,7 @@
 
 use messenger_protocol::{MessageId, SystemEvent, Timestamp, UserId};
 
+use super::i18n::{Catalog, K};
 use super::session::Entry;
 use super::state::Conversation;
 
@@ -29,44 +30,23 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const WEEKDAYS: [&str; 7] = [
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-];
+/// How a day separator names its day: "Today", "Yesterday", else the date, with its
+/// weekday this year ("Monday 23 November") or with its year before ("23 November 2025").
+/// The date's words are the browser's (`Intl`), in the interface language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DayName {
+    Today,
+    Yesterday,
+    ThisYear,
+    WithYear,
+}
 
-/// "Today", "Yesterday", "Monday 23 November" (this year) or "23 November 2025".
-pub fn day_label(day: i64, today: i64) -> String {
+pub fn day_name(day: i64, today: i64) -> DayName {
     match today - day {
-        0 => return "Today".into(),
-        1 => return "Yesterday".into(),
-        _ => {}
-    }
-    let (y, m, d) = civil_from_days(day);
-    let month = MONTHS[(m as usize - 1) % 12];
-    if y == civil_from_days(today).0 {
-        let weekday = WEEKDAYS[day.rem_euclid(7) as usize];
-        format!("{weekday} {d} {month}")
-    } else {
-        format!("{d} {month} {y}")
+        0 => DayName::Today,
+        1 => DayName::Yesterday,
+        _ if civil_from_days(day).0 == civil_from_days(today).0 => DayName::ThisYear,
+        _ => DayName::WithYear,
     }
 }
 
@@ -125,12 +105,15 @@ pub fn first_unread(items: impl IntoIterator<Item = Seen>, mark: OpenMark) -> Op
 }
 
 /// The readable sentence of a system line.
-pub fn system_text(event: &SystemEvent, name: impl Fn(UserId) -> String) -> String {
+pub fn system_text(event: &SystemEvent, name: impl Fn(UserId) -> String, tr: &Catalog) -> String {
     match event {
-        SystemEvent::Joined { user_id } => format!("{} joined", name(*user_id)),
-        SystemEvent::Left { user_id } => format!("{} left", name(*user_id)),
-        SystemEvent::Added { user_id, by } => format!("{} added {}", name(*by), name(*user_id)),
-        SystemEvent::Created { by } => format!("{} created the conversation", name(*by)),
+        SystemEvent::Joined { user_id } => tr.f(K::SystemJoined, &[("name", &name(*user_id))]),
+        SystemEvent::Left { user_id } => tr.f(K::SystemLeft, &[("name", &name(*user_id))]),
+        SystemEvent::Added { user_id, by } => tr.f(
+            K::SystemAdded,
+            &[("by", &name(*by)), ("name", &name(*user_id))],
+        ),
+        SystemEvent::Created { by } => tr.f(K::SystemCreated, &[("by", &name(*by))]),
     }
 }
 
@@ -177,16 +160,17 @@ pub fn receipt(conv: &Conversation, id: MessageId, sender: UserId) -> Receipt {
 }
 
 /// "Read by 1 of 3".
-pub fn read_by_label(r: &Receipt) -> String {
-    format!("Read by {} of {}", r.read, r.of)
+pub fn read_by_label(r: &Receipt, tr: &Catalog) -> String {
+    let (read, of) = (tr.locale.count(r.read as u64), tr.locale.count(r.of as u64));
+    tr.f(K::ReadBy, &[("read", &read), ("of", &of)])
 }
 
 /// "Not yet read by: Carol, Dave", or "Read by everyone".
-pub fn unread_by_label(names: &[String]) -> String {
+pub fn unread_by_label(names: &[String], tr: &Catalog) -> String {
     if names.is_empty() {
-        "Read by everyone".into()
+        tr.t(K::ReadByEveryone)
     } else {
-        format!("Not yet read by: {}", names.join(", "))
+        tr.f(K::NotYetReadBy, &[("names", &names.join(", "))])
     }
 }
 
@@ -334,11 +318,11 @@ mod tests {
     #[test]
     fn day_labels() {
         let today = local_day(1_764_113_400_000, 0); // Tuesday 25 November 2025
-        assert_eq!(day_label(today, today), "Today");
-        assert_eq!(day_label(today - 1, today), "Yesterday");
-        assert_eq!(day_label(today - 2, today), "Sunday 23 November");
-        assert_eq!(day_label(today - 365, today), "25 November 2024");
-        assert_eq!(day_label(today + 1, today), "Wednesday 26 November");
+        assert_eq!(day_name(today, today), DayName::Today);
+        assert_eq!(day_name(today - 1, today), DayName::Yesterday);
+        assert_eq!(day_name(today - 2, today), DayName::ThisYear);
+        assert_eq!(day_name(today - 365, today), DayName::WithYear);
+        assert_eq!(day_name(today + 1, today), DayName::ThisYear);
     }
 
     #[test]
@@ -411,20 +395,21 @@ mod tests {
     #[test]
     fn system_lines_read_as_sentences() {
         let name = |u: UserId| ["?", "Alice", "Bob", "Carol"][u as usize].to_string();
+        let en = Catalog::english();
         assert_eq!(
-            system_text(&SystemEvent::Joined { user_id: 2 }, name),
+            system_text(&SystemEvent::Joined { user_id: 2 }, name, &en),
             "Bob joined"
         );
         assert_eq!(
-            system_text(&SystemEvent::Left { user_id: 3 }, name),
+            system_text(&SystemEvent::Left { user_id: 3 }, name, &en),
             "Carol left"
         );
         assert_eq!(
-            system_text(&SystemEvent::Added { user_id: 3, by: 1 }, name),
+            system_text(&SystemEvent::Added { user_id: 3, by: 1 }, name, &en),
             "Alice added Carol"
         );
         assert_eq!(
-            system_text(&SystemEvent::Created { by: 1 }, name),
+            system_text(&SystemEvent::Created { by: 1 }, name, &en),
             "Alice created the conversation"
         );
     }
@@ -473,7 +458,7 @@ mod tests {
                 unread_by: vec![2, 3]
             }
         );
-        assert_eq!(read_by_label(&r), "Read by 1 of 3");
+        assert_eq!(read_by_label(&r, &Catalog::english()), "Read by 1 of 3");
         assert!(!r.all_read() && !r.all_delivered());
         let r = receipt(&conv, 5, 1);
         assert_eq!((r.read, r.delivered, r.unread_by), (2, 3, vec![3]));
@@ -481,10 +466,13 @@ mod tests {
         assert!(r.all_delivered());
         assert_eq!(r.unread_by, vec![3]);
         assert_eq!(
-            unread_by_label(&["Carol".into(), "Dave".into()]),
+            unread_by_label(&["Carol".into(), "Dave".into()], &Catalog::english()),
             "Not yet read by: Carol, Dave"
         );
-        assert_eq!(unread_by_label(&[]), "Read by everyone");
+        assert_eq!(
+            unread_by_label(&[], &Catalog::english()),
+            "Read by everyone"
+        );
         // Alone in a conversation: nobody to read it, never "read".
         let mut solo = group(Vec::new());
         solo.members = vec![1];

@@ -2,6 +2,8 @@
 
 use messenger_protocol::{ConversationId, Timestamp, UserId};
 
+use super::i18n::{Catalog, K};
+
 /// How long an indicator stays without a new `typing` frame.
 pub const SHOWN_FOR_MS: Timestamp = 5_000;
 /// At most one `typing` frame per conversation this often while the user types.
@@ -80,13 +82,13 @@ impl Typing {
 }
 
 /// "Bob is typing…", "Bob and Carol are typing…", "Bob, Carol and 2 others are typing…".
-pub fn typing_text(names: &[String]) -> Option<String> {
+pub fn typing_text(names: &[String], tr: &Catalog) -> Option<String> {
     Some(match names {
         [] => return None,
-        [one] => format!("{one} is typing…"),
-        [a, b] => format!("{a} and {b} are typing…"),
-        [a, b, c] => format!("{a}, {b} and {c} are typing…"),
-        [a, b, rest @ ..] => format!("{a}, {b} and {} others are typing…", rest.len()),
+        [a] => tr.f(K::TypingOne, &[("a", a)]),
+        [a, b] => tr.f(K::TypingTwo, &[("a", a), ("b", b)]),
+        [a, b, c] => tr.f(K::TypingThree, &[("a", a), ("b", b), ("c", c)]),
+        [a, b, rest @ ..] => tr.n(K::TypingMore, rest.len() as u64, &[("a", a), ("b", b)]),
     })
 }
 
@@ -151,6 +153,8 @@ mod tests {
     #[test]
     fn text_names_who_is_typing() {
         let n = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let en = Catalog::english();
+        let typing_text = |names: &[String]| typing_text(names, &en);
         assert_eq!(typing_text(&[]), None);
         assert_eq!(typing_text(&n(&["Bob"])).unwrap(), "Bob is typing…");
         assert_eq!(

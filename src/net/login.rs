@@ -1,7 +1,6 @@
 //! `POST {server}/api/login` with `{username, password}` → `{token, user_id}`.
 
-use std::fmt;
-
+use crate::core::i18n::{Notice, K};
 use messenger_protocol::{HttpError, LoginRequest, LoginResponse};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -19,17 +18,21 @@ pub enum LoginError {
     BadResponse,
 }
 
-impl fmt::Display for LoginError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl LoginError {
+    /// What the sign-in form says; for a refusal other than wrong credentials, with the
+    /// server's own words.
+    pub fn notice(&self) -> Notice {
         match self {
-            LoginError::Rejected(m) if !m.is_empty() => write!(f, "{m}"),
-            LoginError::Rejected(_) => write!(f, "Wrong username or password."),
-            LoginError::Http(status, m) if !m.is_empty() => {
-                write!(f, "Sign-in failed ({status}): {m}")
+            LoginError::Rejected(_) => Notice::Text(K::LoginRejected),
+            LoginError::Http(status, m) if !m.is_empty() => Notice::With(
+                K::LoginFailed,
+                vec![("status", status.to_string()), ("message", m.clone())],
+            ),
+            LoginError::Http(status, _) => {
+                Notice::With(K::LoginHttp, vec![("status", status.to_string())])
             }
-            LoginError::Http(status, _) => write!(f, "Sign-in failed (HTTP {status})."),
-            LoginError::Network(_) => write!(f, "Cannot reach the server. Check your connection."),
-            LoginError::BadResponse => write!(f, "The server sent an unexpected answer."),
+            LoginError::Network(_) => Notice::Text(K::LoginNetwork),
+            LoginError::BadResponse => Notice::Text(K::LoginBadResponse),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Thin browser network adapters: the WebSocket connection and the login request.
 
+pub mod locale;
 pub mod login;
 pub mod socket;
 pub mod upload;

@@ -1,13 +1,16 @@
 //! `POST {server}/api/attachments`: the raw image bytes, the session token as a bearer.
 
 use messenger_protocol::{Attachment, HttpError};
+
+use crate::core::i18n::{Notice, K};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{File, Request, RequestInit, Response};
 
-/// Uploads `file`; `Err` is a message for the user (the server's own when it sent one).
-pub async fn upload(server: &str, token: &str, file: &File) -> Result<Attachment, String> {
-    let network = |_| "The image could not be uploaded: the server is unreachable.".to_string();
+/// Uploads `file`; `Err` is a message for the user (with the server's own words when it
+/// sent some).
+pub async fn upload(server: &str, token: &str, file: &File) -> Result<Attachment, Notice> {
+    let network = |_| Notice::Text(K::UploadUnreachable);
     let init = RequestInit::new();
     init.set_method("POST");
     init.set_body(file);
@@ -22,7 +25,7 @@ pub async fn upload(server: &str, token: &str, file: &File) -> Result<Attachment
     ] {
         headers.set(k, &v).map_err(network)?;
     }
-    let window = web_sys::window().ok_or("no window")?;
+    let window = web_sys::window().ok_or(Notice::Text(K::UploadUnreachable))?;
     let resp: Response = JsFuture::from(window.fetch_with_request(&request))
         .await
         .map_err(network)?
@@ -35,14 +38,14 @@ pub async fn upload(server: &str, token: &str, file: &File) -> Result<Attachment
     .unwrap_or_default();
     if resp.ok() {
         return serde_json::from_str::<Attachment>(&text)
-            .map_err(|_| "The server sent an unexpected answer to the upload.".to_string());
+            .map_err(|_| Notice::Text(K::UploadBadAnswer));
     }
     let message = serde_json::from_str::<HttpError>(&text)
         .ok()
         .map(|e| e.message)
         .filter(|m| !m.is_empty());
     Err(match message {
-        Some(m) => format!("Upload refused: {m}"),
-        None => format!("Upload failed (HTTP {}).", resp.status()),
+        Some(m) => Notice::With(K::UploadRefused, vec![("message", m)]),
+        None => Notice::With(K::UploadFailed, vec![("status", resp.status().to_string())]),
     })
 }

@@ -1,8 +1,10 @@
-//! Per-device preferences in `localStorage`: the last open conversation of each user and the
-//! text zoom. Reads never fail: a missing, unreadable or foreign value reads as "no preference".
+//! Per-device preferences in `localStorage`: the last open conversation of each user, the
+//! text zoom and the interface language. Reads never fail: a missing, unreadable or foreign
+//! value reads as "no preference".
 
 use std::ops::RangeInclusive;
 
+use crate::core::i18n::Locale;
 use crate::core::settings_form::{DEFAULT_TEXT_SIZE, TEXT_SIZES};
 
 use messenger_protocol::{ConversationId, UserId};
@@ -10,6 +12,8 @@ use messenger_protocol::{ConversationId, UserId};
 /// Key prefix of the last open conversation; the user id follows.
 pub const LAST_CONVERSATION_KEY: &str = "messenger.last_conversation.";
 pub const TEXT_ZOOM_KEY: &str = "messenger.text_zoom";
+/// The interface language the user picked in the settings, as its code.
+pub const LOCALE_KEY: &str = "messenger.locale";
 
 /// Text zoom in percent.
 pub const TEXT_ZOOM_RANGE: RangeInclusive<u16> = TEXT_SIZES[0]..=TEXT_SIZES[TEXT_SIZES.len() - 1];
@@ -74,6 +78,15 @@ pub fn set_text_zoom(percent: i64) -> u16 {
     let zoom = clamp_text_zoom(percent);
     set(TEXT_ZOOM_KEY, &zoom.to_string());
     zoom
+}
+
+/// The language the user picked on this device, if any.
+pub fn locale() -> Option<Locale> {
+    Locale::from_tag(&get(LOCALE_KEY)?)
+}
+
+pub fn set_locale(locale: Locale) {
+    set(LOCALE_KEY, locale.code());
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use super::connection::Connection;
 use super::drafts::DraftStore;
 use super::error::{self, DraftError};
 use super::keys::{canned_seeded_key, entry_key, user_range};
-use crate::core::canned::{self, Canned};
+use crate::core::canned::Canned;
 
 pub use super::schema::{CANNED_STORE, META_STORE, SAVED_STORE, V2_STORES};
 
@@ -138,9 +138,13 @@ impl Lists {
         self.delete(SAVED_STORE, user, id).await
     }
 
-    /// The user's canned responses; on the very first call the defaults are stored and
+    /// The user's canned responses; on the very first call `defaults` are stored and
     /// returned (one transaction: two tabs cannot both seed).
-    pub async fn canned(&self, user: UserId) -> Result<Vec<Canned>, StoreError> {
+    pub async fn canned(
+        &self,
+        user: UserId,
+        defaults: &[Canned],
+    ) -> Result<Vec<Canned>, StoreError> {
         let tx = self
             .conn
             .transaction(&[CANNED_STORE, META_STORE], TransactionMode::Readwrite)?;
@@ -151,8 +155,8 @@ impl Lists {
             .await
             .map_err(error::request)?;
         if seeded.is_none() {
-            for c in canned::defaults() {
-                put_entry(&store, user, &c.id, &c).await?;
+            for c in defaults {
+                put_entry(&store, user, &c.id, c).await?;
             }
             meta.put(true)
                 .with_key(canned_seeded_key(user))

@@ -220,7 +220,7 @@ fn ViewerOverlay(item: ViewerItem, viewer: ViewerCtx) -> impl IntoView {
                     download=name
                     node_ref=save
                 >
-                    "Save"
+                    {crate::ui::i18n::text(crate::core::i18n::K::ViewerSave)}
                 </a>
                 <button
                     type="button"
@@ -229,7 +229,7 @@ fn ViewerOverlay(item: ViewerItem, viewer: ViewerCtx) -> impl IntoView {
                     node_ref=close_button
                     on:click=move |_| close()
                 >
-                    "Close"
+                    {crate::ui::i18n::text(crate::core::i18n::K::ViewerClose)}
                 </button>
             </div>
         </div>

@@ -5,8 +5,10 @@ use leptos::prelude::*;
 use messenger_protocol::ConversationId;
 
 use super::ctx::Ctx;
+use super::i18n::{text, use_i18n};
 use super::nav::roving::{Roving, RowKey};
 use super::nav::{NavCtx, Panel, PanelHeader};
+use crate::core::i18n::K;
 use crate::core::nav::MAX_CHANNEL_TITLE_CHARS;
 
 /// Opens a joined channel, or joins it (the ack opens it, see `Session::join_channel`).
@@ -52,10 +54,11 @@ pub fn ChannelList() -> impl IntoView {
             let _ = b.focus();
         }
     });
+    let i18n = use_i18n();
     let empty = Signal::derive(move || ids.with(Vec::is_empty));
     view! {
         <section class="mw-navpanel" data-testid="channel-list">
-            <PanelHeader title="Channels">
+            <PanelHeader title=K::ChannelsTitle>
                 <button
                     node_ref=new_button
                     type="button"
@@ -64,7 +67,7 @@ pub fn ChannelList() -> impl IntoView {
                     aria-expanded=Signal::derive(move || form_open.get().to_string())
                     on:click=move |_| form_open.update(|o| *o = !*o)
                 >
-                    "New channel"
+                    {text(K::ChannelsNew)}
                 </button>
             </PanelHeader>
             <div class="mw-navpanel-body">
@@ -87,8 +90,7 @@ pub fn ChannelList() -> impl IntoView {
                         hidden=Signal::derive(move || !empty.get())
                     >
                         {Signal::derive(move || {
-                            if loaded.get() { "No open channels yet." } else { "Loading channels…" }
-                                .to_string()
+                            i18n.t(if loaded.get() { K::ChannelsEmpty } else { K::ChannelsLoading })
                         })}
                     </li>
                 </ul>
@@ -102,7 +104,7 @@ pub fn ChannelList() -> impl IntoView {
                         data-testid="channel-create-first"
                         on:click=move |_| form_open.set(true)
                     >
-                        "Create a channel"
+                        {text(K::ChannelsCreateFirst)}
                     </button>
                 </p>
             </div>
@@ -126,24 +128,22 @@ fn ChannelRow(id: ConversationId, roving: Roving) -> impl IntoView {
         })
     });
     let joined = Signal::derive(move || channel.with(|c| c.as_ref().is_some_and(|c| c.2)));
-    let text = move |yes: &'static str, no: &'static str| {
+    let pick = move |yes: &'static str, no: &'static str| {
         Signal::derive(move || if joined.get() { yes } else { no }.to_string())
     };
+    let i18n = use_i18n();
     let key = RowKey::Item(id);
     let button = NodeRef::<html::Button>::new();
     roving.follow(key, Box::new(move || button.get().map(Into::into)));
     view! {
-        <li class="mw-channel" data-testid="channel" data-channel-id=id.to_string() data-joined=text("true", "false")>
+        <li class="mw-channel" data-testid="channel" data-channel-id=id.to_string() data-joined=pick("true", "false")>
             <span class="mw-avatar mw-channel-mark">"#"</span>
             {move || {
                 channel
                     .with(|c| {
                         let (title, members, joined, _) = c.clone().unwrap_or_default();
-                        let members = match members {
-                            1 => "1 member".to_string(),
-                            n => format!("{n} members"),
-                        };
-                        let joined = if joined { " · joined" } else { "" };
+                        let members = i18n.n(K::ChannelsMembers, u64::from(members), &[]);
+                        let joined = if joined { i18n.t(K::ChannelsJoined) } else { String::new() };
                         view! {
                             <span class="mw-conv-body">
                                 <span class="mw-conv-title" data-testid="channel-title">
@@ -159,7 +159,7 @@ fn ChannelRow(id: ConversationId, roving: Roving) -> impl IntoView {
                 type="button"
                 class="mw-chip"
                 class:mw-chip-primary=Signal::derive(move || !joined.get())
-                data-testid=text("channel-open", "channel-join")
+                data-testid=pick("channel-open", "channel-join")
                 disabled=Signal::derive(move || channel.with(|c| c.as_ref().is_some_and(|c| c.3)))
                 tabindex=roving.tab_index(key)
                 on:click=move |_| open_or_join(ctx, nav, id)
@@ -170,7 +170,7 @@ fn ChannelRow(id: ConversationId, roving: Roving) -> impl IntoView {
                     }
                 }
             >
-                {text("Open", "Join")}
+                {move || i18n.t(if joined.get() { K::ChannelsOpen } else { K::ChannelsJoin })}
             </button>
         </li>
     }
@@ -180,6 +180,7 @@ fn ChannelRow(id: ConversationId, roving: Roving) -> impl IntoView {
 #[component]
 fn NewChannelForm(on_close: Callback<()>) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    let i18n = use_i18n();
     // What the last form was told does not belong to this one.
     ctx.session.update_untracked(|s| s.nav.channel_error = None);
     let title = RwSignal::new(String::new());
@@ -211,7 +212,7 @@ fn NewChannelForm(on_close: Callback<()>) -> impl IntoView {
     view! {
         <form class="mw-channel-form" data-testid="channel-form" on:submit=submit>
             <label class="mw-field">
-                "Channel name"
+                {text(K::ChannelsName)}
                 <input
                     node_ref=input
                     type="text"
@@ -227,11 +228,11 @@ fn NewChannelForm(on_close: Callback<()>) -> impl IntoView {
                 />
             </label>
             <p class="mw-setting-error" data-testid="channel-create-error" role="alert">
-                {move || error.get()}
+                {move || error.get().map(|e| i18n.with(|tr| e.render(tr)))}
             </p>
             <div class="mw-channel-form-actions">
                 <button type="button" class="mw-chip" on:click=move |_| on_close.run(())>
-                    "Cancel"
+                    {text(K::ChannelsCancel)}
                 </button>
                 <button
                     type="submit"
@@ -239,7 +240,7 @@ fn NewChannelForm(on_close: Callback<()>) -> impl IntoView {
                     data-testid="channel-create"
                     disabled=move || creating.get()
                 >
-                    {move || if creating.get() { "Creating…" } else { "Create" }}
+                    {move || i18n.t(if creating.get() { K::ChannelsCreating } else { K::ChannelsCreate })}
                 </button>
             </div>
         </form>

@@ -4,24 +4,26 @@ use leptos::html;
 use leptos::prelude::*;
 
 use super::compose::Compose;
-use super::contacts::presence_str;
+use super::contacts::{presence_str, presence_text};
 use super::ctx::Ctx;
+use super::i18n::{text, use_i18n};
 use super::resize::HeightWatch;
 use super::shell::ChatFoot;
 use super::timeline::Timeline;
 use crate::core::format::unread_label;
+use crate::core::i18n::K;
 
 #[component]
 pub fn ChatPane() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     view! {
-        <main class="mw-chat" aria-label="Chat">
+        <main class="mw-chat" aria-label=text(K::ChatRegion)>
             <Show
                 when=move || ctx.selected.with(Option::is_some)
                 fallback=|| {
                     view! {
                         <div class="mw-chat-empty" data-testid="no-chat">
-                            <p>"Select a conversation or a person to start chatting."</p>
+                            <p>{text(K::ChatNone)}</p>
                         </div>
                     }
                 }
@@ -66,10 +68,12 @@ fn ChatHeader() -> impl IntoView {
             s.state.total_unread().saturating_sub(open_unread)
         })
     });
+    let i18n = use_i18n();
     let back_label = move || match elsewhere.get() {
-        0 => "Back to conversations".to_string(),
-        n => format!("Back to conversations, {} unread", unread_label(n)),
+        0 => i18n.t(K::ChatBack),
+        n => i18n.f(K::ChatBackUnread, &[("count", &unread_label(n))]),
     };
+    let presence_text = move || presence.get().map(|p| i18n.t(presence_text(p)));
     view! {
         <header class="mw-chat-head">
             <button
@@ -93,7 +97,7 @@ fn ChatHeader() -> impl IntoView {
                 data-presence=move || presence.get()
                 hidden=move || presence.get().is_none()
             >
-                {move || presence.get()}
+                {presence_text}
             </span>
         </header>
     }
@@ -108,12 +112,11 @@ fn EmptyChatHint() -> impl IntoView {
         ctx.session
             .with(|s| c.is_some_and(|c| s.is_empty_conversation(c)))
     });
+    let i18n = use_i18n();
     let hint = move || {
         let mode = ctx.session.with(|s| s.state.settings.send_key);
-        format!(
-            "No messages yet. Write the first one below ({}).",
-            crate::core::compose::send_hint(mode)
-        )
+        let how = i18n.t(crate::core::compose::send_hint(mode));
+        i18n.f(K::ChatEmpty, &[("hint", &how)])
     };
     view! {
         <p class="mw-chat-hint" data-testid="chat-empty-hint" hidden=move || !empty.get()>

@@ -7,13 +7,25 @@ use messenger_protocol::{DepartmentId, UserId};
 use web_sys::KeyboardEvent;
 
 use super::ctx::Ctx;
+use super::i18n::{text, use_i18n, I18n};
+use super::intl::when_text;
 use super::nav::roving::{Roving, RowKey};
 use super::nav::{now_and_offset, NavCtx};
 use crate::core::color::participant_color;
 use crate::core::format::initials;
-use crate::core::org::{build_tree, last_seen_label, parent_line, search, visible_rows, Row};
+use crate::core::i18n::K;
+use crate::core::org::{build_tree, parent_line, search, visible_rows, Row};
 
 pub use crate::core::org::presence_str;
+
+/// The word for a presence (`presence_str`'s value).
+pub fn presence_text(presence: &str) -> K {
+    match presence {
+        "online" => K::PeopleOnline,
+        "away" => K::PeopleAway,
+        _ => K::PeopleOffline,
+    }
+}
 
 #[derive(Clone, Debug, PartialEq)]
 enum Line {
@@ -58,61 +70,66 @@ struct Tree {
     no_match: Option<String>,
 }
 
-fn tree(ctx: Ctx, nav: NavCtx) -> Tree {
+fn tree(ctx: Ctx, nav: NavCtx, i18n: I18n) -> Tree {
     let query = nav.search.get();
     let collapsed = nav.collapsed.get();
     let (now, offset) = now_and_offset();
-    ctx.session.with(|s| {
-        let st = &s.state;
-        let org = build_tree(&st.departments, &st.users, st.me_id());
-        let person = |id: UserId, depth: usize, path: Option<String>| {
-            let u = st.users.get(&id)?;
-            let presence = presence_str(u.presence);
-            let detail = match (path, presence, u.last_seen) {
-                (Some(path), _, _) => path,
-                (None, "offline", Some(t)) => last_seen_label(t, now, offset),
-                (None, "away", _) => "away".into(),
-                _ => String::new(),
+    i18n.with(|tr| {
+        ctx.session.with(|s| {
+            let st = &s.state;
+            let org = build_tree(&st.departments, &st.users, st.me_id());
+            let person = |id: UserId, depth: usize, path: Option<String>| {
+                let u = st.users.get(&id)?;
+                let presence = presence_str(u.presence);
+                let detail = match (path, presence, u.last_seen) {
+                    (Some(path), _, _) => path,
+                    (None, "offline", Some(t)) => tr.f(
+                        K::PeopleLastSeen,
+                        &[("when", &when_text(tr, t, now, offset))],
+                    ),
+                    (None, "away", _) => tr.t(K::PeopleAway),
+                    _ => String::new(),
+                };
+                Some(Line::Person {
+                    id,
+                    name: st.display_name(id),
+                    username: u.username.clone(),
+                    presence,
+                    detail,
+                    depth,
+                })
             };
-            Some(Line::Person {
-                id,
-                name: st.display_name(id),
-                username: u.username.clone(),
-                presence,
-                detail,
-                depth,
-            })
-        };
-        let query = query.trim();
-        let mut out = Tree::default();
-        if query.is_empty() {
-            for r in visible_rows(&org, &collapsed) {
-                match r {
-                    Row::Dept {
-                        id,
-                        name,
-                        depth,
-                        expanded,
-                        count,
-                    } => out.lines.push(Line::Dept {
-                        id,
-                        name,
-                        depth,
-                        expanded,
-                        count,
-                    }),
-                    Row::Person { id, depth } => out.lines.extend(person(id, depth, None)),
+            let query = query.trim();
+            let mut out = Tree::default();
+            if query.is_empty() {
+                for r in visible_rows(&org, &collapsed) {
+                    match r {
+                        Row::Dept {
+                            id,
+                            name,
+                            depth,
+                            expanded,
+                            count,
+                        } => out.lines.push(Line::Dept {
+                            id,
+                            name,
+                            depth,
+                            expanded,
+                            count,
+                        }),
+                        Row::Person { id, depth } => out.lines.extend(person(id, depth, None)),
+                    }
+                }
+            } else {
+                for h in search(&org, &st.users, query) {
+                    out.lines.extend(person(h.id, 0, Some(h.path)));
+                }
+                if out.lines.is_empty() {
+                    out.no_match = Some(query.to_string());
                 }
             }
-        } else {
-            for h in search(&org, &st.users, query) {
-                out.lines.extend(person(h.id, 0, Some(h.path)));
-            }
-            if out.lines.is_empty() {
-                out.no_match = Some(query.to_string());
-            }
-        }
-        out
+            out
+        })
     })
 }
 
@@ -125,18 +142,19 @@ fn indent(depth: usize) -> String {
 pub fn ContactsTree() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let nav = expect_context::<NavCtx>();
-    let tree = Memo::new(move |_| tree(ctx, nav));
+    let i18n = use_i18n();
+    let tree = Memo::new(move |_| tree(ctx, nav, i18n));
     let keys = Memo::new(move |_| tree.with(|t| t.lines.iter().map(Line::key).collect::<Vec<_>>()));
     let roving = Roving::new(keys.into());
     view! {
         <div class="mw-section mw-people">
-            <h2 class="mw-section-title">"People"</h2>
+            <h2 class="mw-section-title">{text(K::PeopleTitle)}</h2>
             <div class="mw-search-row">
                 <input
                     type="search"
                     class="mw-search"
-                    placeholder="Search people"
-                    aria-label="Search people"
+                    placeholder=text(K::PeopleSearch)
+                    aria-label=text(K::PeopleSearch)
                     data-testid="contact-search"
                     prop:value=move || nav.search.get()
                     on:input=move |ev| nav.search.set(event_target_value(&ev))
@@ -147,11 +165,7 @@ pub fn ContactsTree() -> impl IntoView {
                     }
                 />
             </div>
-            <ul
-                class="mw-tree"
-                role="tree"
-                aria-label="People"
-            >
+            <ul class="mw-tree" role="tree" aria-label=text(K::PeopleTitle)>
                 <For each=move || keys.get() key=|k| *k let:key>
                     <TreeLine key=key tree=tree roving=roving />
                 </For>
@@ -161,7 +175,7 @@ pub fn ContactsTree() -> impl IntoView {
                     .map(|q| {
                         view! {
                             <p class="mw-empty" data-testid="contact-search-empty">
-                                {format!("No one matches “{q}”.")}
+                                {i18n.f(K::PeopleNoMatch, &[("query", &q)])}
                             </p>
                         }
                     })
@@ -299,7 +313,7 @@ fn person_content(key: RowKey, line: &Option<Line>) -> impl IntoView {
             style=format!("background:{}", participant_color(id))
         >
             {initials(name)}
-            <span class="mw-presence" data-presence=*presence title=*presence></span>
+            <span class="mw-presence" data-presence=*presence title=text(presence_text(presence))></span>
         </span>
         <span class="mw-conv-body">
             <span class="mw-contact-name">{name.clone()}</span>

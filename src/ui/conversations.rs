@@ -5,9 +5,11 @@ use leptos::prelude::*;
 use messenger_protocol::ConversationId;
 
 use super::ctx::Ctx;
+use super::i18n::{text, use_i18n};
 use super::nav::roving::{Roving, RowKey};
 use crate::core::color::participant_color;
 use crate::core::format::{initials, unread_label};
+use crate::core::i18n::{Catalog, K};
 use crate::core::listing::conversation_preview;
 use crate::core::session::Session;
 
@@ -20,7 +22,7 @@ struct Row {
     color_of: i64,
 }
 
-fn row_of(s: &Session, id: ConversationId) -> Row {
+fn row_of(s: &Session, id: ConversationId, tr: &Catalog) -> Row {
     let st = &s.state;
     let Some(c) = st.conversations.get(&id) else {
         return Row::default();
@@ -28,7 +30,7 @@ fn row_of(s: &Session, id: ConversationId) -> Row {
     let me = st.me_id().unwrap_or_default();
     let last = c.messages.last().or(c.last_message.as_ref());
     let (preview, system) = last
-        .map(|m| conversation_preview(m, me))
+        .map(|m| conversation_preview(m, me, tr, |u| st.display_name(u)))
         .unwrap_or_default();
     Row {
         title: st.title(id),
@@ -57,14 +59,14 @@ pub fn ConversationList() -> impl IntoView {
     }));
     view! {
         <div class="mw-section">
-            <h2 class="mw-section-title">"Conversations"</h2>
+            <h2 class="mw-section-title">{text(K::ConversationsTitle)}</h2>
             <p class="mw-empty" hidden=Signal::derive(move || !ids.with(Vec::is_empty))>
-                "No conversations yet. Pick someone below."
+                {text(K::ConversationsEmpty)}
             </p>
             <ul
                 class="mw-conversations"
                 role="listbox"
-                aria-label="Conversations"
+                aria-label=text(K::ConversationsTitle)
             >
                 <For each=move || ids.get() key=|id| *id let:id>
                     <ConversationRow id=id roving=roving />
@@ -77,7 +79,8 @@ pub fn ConversationList() -> impl IntoView {
 #[component]
 fn ConversationRow(id: ConversationId, roving: Roving) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let row = Memo::new(move |_| ctx.session.with(|s| row_of(s, id)));
+    let i18n = use_i18n();
+    let row = Memo::new(move |_| i18n.with(|tr| ctx.session.with(|s| row_of(s, id, tr))));
     // A draft waits here (the open conversation's shows in its compose box).
     let draft = Memo::new(move |_| {
         ctx.selected.get() != Some(id) && ctx.drafted.with(|d| d.binary_search(&id).is_ok())
@@ -123,7 +126,7 @@ fn ConversationRow(id: ConversationId, roving: Roving) -> impl IntoView {
                                 data-testid="conversation-draft"
                                 hidden=move || !draft.get()
                             >
-                                "✎ Draft"
+                                {text(K::ConversationsDraft)}
                             </span>
                             <span
                                 class="mw-conv-preview"

@@ -17,7 +17,7 @@ pub struct Ctx {
     pub visible: RwSignal<bool>,
     /// The compose box's text (for the selected conversation).
     pub compose: RwSignal<String>,
-    pub compose_error: RwSignal<Option<String>>,
+    pub compose_error: RwSignal<Option<crate::core::session::ComposeError>>,
     pub socket: StoredValue<Option<Socket>, LocalStorage>,
     pub drafts: StoredValue<Option<DraftStore>, LocalStorage>,
     pub drafts_ready: RwSignal<bool>,
@@ -29,6 +29,8 @@ pub struct Ctx {
     pub draft_queue: StoredValue<DraftQueue, LocalStorage>,
     /// The user id known before the welcome (from the login answer).
     pub known_user: Option<UserId>,
+    /// The interface language, for handlers that run outside a view.
+    pub i18n: super::i18n::I18n,
 }
 
 impl Ctx {

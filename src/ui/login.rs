@@ -2,13 +2,16 @@
 
 use leptos::prelude::*;
 
+use super::i18n::{text, use_i18n};
 use super::Auth;
+use crate::core::i18n::{Notice, K};
 use crate::net::login::login;
 use crate::storage::token::{self, StoredSession};
 
 #[component]
 pub fn LoginForm() -> impl IntoView {
     let auth = expect_context::<Auth>();
+    let i18n = use_i18n();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
@@ -23,7 +26,7 @@ pub fn LoginForm() -> impl IntoView {
         let user = username.get_untracked().trim().to_string();
         let pass = password.get_untracked();
         if user.is_empty() || pass.is_empty() {
-            error.set(Some("Enter your username and password.".into()));
+            error.set(Some(Notice::Text(K::LoginMissing)));
             return;
         }
         busy.set(true);
@@ -43,7 +46,7 @@ pub fn LoginForm() -> impl IntoView {
                     auth.session.set(Some(session));
                 }
                 Err(e) => {
-                    let _ = error.try_set(Some(e.to_string()));
+                    let _ = error.try_set(Some(e.notice()));
                 }
             }
         });
@@ -55,9 +58,9 @@ pub fn LoginForm() -> impl IntoView {
                 <div class="mw-brand mw-brand-lg" aria-hidden="true">
                     "M"
                 </div>
-                <h1 class="mw-login-title">"Sign in to Messenger"</h1>
+                <h1 class="mw-login-title">{text(K::LoginTitle)}</h1>
                 <label class="mw-field">
-                    <span>"Username"</span>
+                    <span>{text(K::LoginUsername)}</span>
                     <input
                         type="text"
                         name="username"
@@ -68,7 +71,7 @@ pub fn LoginForm() -> impl IntoView {
                     />
                 </label>
                 <label class="mw-field">
-                    <span>"Password"</span>
+                    <span>{text(K::LoginPassword)}</span>
                     <input
                         type="password"
                         name="password"
@@ -84,7 +87,7 @@ pub fn LoginForm() -> impl IntoView {
                         .map(|e| {
                             view! {
                                 <p class="mw-login-error" data-testid="login-error" role="alert">
-                                    {e}
+                                    {move || i18n.with(|tr| e.render(tr))}
                                 </p>
                             }
                         })
@@ -95,7 +98,7 @@ pub fn LoginForm() -> impl IntoView {
                     data-testid="login-submit"
                     disabled=move || busy.get()
                 >
-                    {move || if busy.get() { "Signing in…" } else { "Sign in" }}
+                    {move || i18n.t(if busy.get() { K::LoginBusy } else { K::LoginSubmit })}
                 </button>
             </form>
         </main>

@@ -3,36 +3,41 @@
 
 use leptos::prelude::*;
 
-use crate::core::format::hhmm;
+use super::i18n::use_i18n;
+use super::intl;
+use crate::core::i18n::{Locale, K};
 use crate::core::linkify::{segments, Segment};
 use crate::core::session::{Delivery, TimelineItem};
 
-/// `(ISO 8601 UTC, local HH:MM)` for a timestamp in milliseconds.
-pub fn format_time(ms: i64) -> (String, String) {
+/// `(ISO 8601 UTC, local time of day in the language's form)` for a timestamp in ms.
+pub fn format_time(ms: i64, locale: Locale) -> (String, String) {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
     if date.get_time().is_nan() {
         return (String::new(), String::new());
     }
     (
         String::from(date.to_iso_string()),
-        hhmm(date.get_hours(), date.get_minutes()),
+        intl::format(locale, intl::Style::Time, ms as f64),
     )
 }
 
 /// A time of day as `<time>`, with the full instant in `datetime`.
 #[component]
 pub fn TimeLabel(at: i64) -> impl IntoView {
-    let (iso, short) = format_time(at);
-    view! { <time datetime=iso>{short}</time> }
+    let i18n = use_i18n();
+    move || {
+        let (iso, short) = format_time(at, i18n.locale());
+        view! { <time datetime=iso>{short}</time> }
+    }
 }
 
-fn delivery_label(d: Delivery) -> &'static str {
+fn delivery_label(d: Delivery) -> K {
     match d {
-        Delivery::Pending => "Sending…",
-        Delivery::Sent => "Sent",
-        Delivery::Delivered => "Delivered",
-        Delivery::Read => "Read",
-        Delivery::Failed => "Not sent",
+        Delivery::Pending => K::DeliveryPending,
+        Delivery::Sent => K::DeliverySent,
+        Delivery::Delivered => K::DeliveryDelivered,
+        Delivery::Read => K::DeliveryRead,
+        Delivery::Failed => K::DeliveryFailed,
     }
 }
 
@@ -83,7 +88,7 @@ fn MessageLink(
                         class="mw-link-warning"
                         data-testid="link-warning"
                         dir="ltr"
-                        title="This link goes to another address than it may seem to"
+                        title=super::i18n::text(K::MessageLinkWarning)
                     >
                         {format!("⚠ {host}")}
                     </span>
@@ -103,8 +108,10 @@ pub fn MessageView(
     #[prop(default = None)]
     read_by: Option<(String, String)>,
 ) -> impl IntoView {
+    // Not tracked: the timeline draws its rows again when the language changes.
+    let tr = use_i18n();
     let important = item.importance == messenger_protocol::Importance::High;
-    let (iso, short) = format_time(item.created_at);
+    let (iso, short) = format_time(item.created_at, tr.with_untracked(|c| c.locale));
     let state = item.delivery.as_str();
     let retry = item
         .error
@@ -123,7 +130,7 @@ pub fn MessageView(
                                     class="mw-link"
                                     on:click=move |_| cb.run(cid.clone())
                                 >
-                                    "Retry"
+                                    {tr.with_untracked(|c| c.t(K::MessageRetry))}
                                 </button>
                             }
                         })}
@@ -147,7 +154,7 @@ pub fn MessageView(
                     </span>
                     {important.then(|| view! {
                         <span class="mw-msg-important" data-testid="message-important">
-                            "Important"
+                            {tr.with_untracked(|c| c.t(K::MessageImportant))}
                         </span>
                     })}
                     <time class="mw-msg-time" data-testid="message-time" datetime=iso>
@@ -162,8 +169,8 @@ pub fn MessageView(
                     // Groups say how many have read it, unless it is not sent yet.
                     let (label, title) = match (&read_by, item.delivery) {
                         (_, Delivery::Pending | Delivery::Failed) | (None, _) => {
-                            let l = delivery_label(item.delivery);
-                            (l.to_string(), l.to_string())
+                            let l = tr.with_untracked(|c| c.t(delivery_label(item.delivery)));
+                            (l.clone(), l)
                         }
                         (Some((label, title)), _) => (label.clone(), title.clone()),
                     };

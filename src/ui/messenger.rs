@@ -12,12 +12,11 @@ use super::nav::NavCtx;
 use super::shell::Shell;
 use super::Auth;
 use crate::config::ws_url;
+use crate::core::i18n::{Notice, K};
 use crate::core::session::{ReadSync, Session};
 use crate::net::socket::{Closed, Handlers, Socket, Status};
 use crate::storage::drafts::DraftStore;
 use crate::storage::prefs;
-
-const EXPIRED: &str = "Your session has expired or is no longer valid. Please sign in again.";
 
 fn document_visible() -> bool {
     web_sys::window()
@@ -50,6 +49,7 @@ pub fn Messenger() -> impl IntoView {
         redraw: StoredValue::new_local(None),
         draft_queue: StoredValue::new_local(Default::default()),
         known_user: stored.user_id,
+        i18n: super::i18n::use_i18n(),
     };
     provide_context(ctx);
     NavCtx::provide();
@@ -114,7 +114,7 @@ fn connect(ctx: Ctx, auth: Auth, token: String) {
                 return Vec::new();
             };
             if outcome.unauthorized {
-                auth.sign_out(Some(EXPIRED.to_string()));
+                auth.sign_out(Some(Notice::Text(K::SessionExpired)));
             }
             if let Some(c) = outcome.open {
                 ctx.open(c);
@@ -128,7 +128,7 @@ fn connect(ctx: Ctx, auth: Auth, token: String) {
             ctx.receive(Session::disconnected);
             match closed {
                 Closed::Lost => {}
-                Closed::Unauthorized => auth.sign_out(Some(EXPIRED.to_string())),
+                Closed::Unauthorized => auth.sign_out(Some(Notice::Text(K::SessionExpired))),
                 Closed::Unsupported => {
                     web_sys::console::error_1(
                         &"messenger: the server speaks another protocol version".into(),

@@ -7,6 +7,8 @@ mod compose;
 mod contacts;
 mod conversations;
 mod ctx;
+pub mod i18n;
+mod intl;
 mod login;
 pub mod message;
 mod messenger;
@@ -21,6 +23,7 @@ mod timeline;
 use leptos::prelude::*;
 
 use crate::config::Config;
+use crate::core::i18n::Notice;
 use crate::storage::token::{self, StoredSession};
 
 pub use ctx::Ctx;
@@ -32,14 +35,14 @@ pub use message::MessageView;
 pub struct Auth {
     pub session: RwSignal<Option<StoredSession>>,
     /// Why the login form is shown again (expired token...).
-    pub notice: RwSignal<Option<String>>,
+    pub notice: RwSignal<Option<Notice>>,
     pub server: StoredValue<String>,
     pub db_name: StoredValue<String>,
 }
 
 impl Auth {
     /// Forgets the token and returns to the login form.
-    pub fn sign_out(&self, notice: Option<String>) {
+    pub fn sign_out(&self, notice: Option<Notice>) {
         token::clear();
         self.notice.set(notice);
         self.session.set(None);
@@ -74,6 +77,9 @@ pub fn App(config: Config) -> impl IntoView {
         db_name: StoredValue::new(config.db_name()),
     };
     provide_context(auth);
+    let i18n = i18n::I18n::new(auth.server.get_value());
+    i18n.load(i18n::initial_locale(config.locale.as_deref()));
+    provide_context(i18n);
     let zoom = TextZoom(RwSignal::new(crate::storage::prefs::text_zoom()));
     provide_context(zoom);
     Effect::new(move |first: Option<()>| {
@@ -86,11 +92,15 @@ pub fn App(config: Config) -> impl IntoView {
     view! {
         <div
             class="mw-root"
-            lang=config.locale.clone()
+            lang=move || i18n.locale().code()
             style=move || format!("--mw-zoom:{}", zoom.0.get())
         >
-            <Show when=signed_in fallback=|| view! { <LoginForm /> }>
-                <messenger::Messenger />
+            // The first language file is awaited before anything is drawn, so the widget
+            // never flashes English before its own language.
+            <Show when=move || !i18n.starting()>
+                <Show when=signed_in fallback=|| view! { <LoginForm /> }>
+                    <messenger::Messenger />
+                </Show>
             </Show>
         </div>
     }

@@ -12,8 +12,10 @@ use super::channels::ChannelList;
 use super::contacts::ContactsTree;
 use super::conversations::ConversationList;
 use super::ctx::Ctx;
+use super::i18n::text;
 use super::notifications::NotificationCenter;
 use super::settings::SettingsPanel;
+use crate::core::i18n::K;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Panel {
@@ -169,7 +171,7 @@ pub fn ListColumn() -> impl IntoView {
 
 /// A panel's header: back to the conversations, the title, and the panel's own actions.
 #[component]
-pub fn PanelHeader(title: &'static str, children: Children) -> impl IntoView {
+pub fn PanelHeader(title: K, children: Children) -> impl IntoView {
     let nav = expect_context::<NavCtx>();
     view! {
         <header class="mw-navpanel-head">
@@ -177,13 +179,13 @@ pub fn PanelHeader(title: &'static str, children: Children) -> impl IntoView {
                 type="button"
                 class="mw-back"
                 data-testid="panel-back"
-                aria-label="Back to conversations"
-                title="Back"
+                aria-label=text(K::ChatBack)
+                title=text(K::PanelBack)
                 on:click=move |_| nav.panel.set(Panel::Home)
             >
                 "‹"
             </button>
-            <h2 class="mw-navpanel-title">{title}</h2>
+            <h2 class="mw-navpanel-title">{text(title)}</h2>
             {children()}
         </header>
     }

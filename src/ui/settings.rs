@@ -6,21 +6,37 @@ use leptos::prelude::*;
 use messenger_protocol::{EmailMode, Settings};
 
 use super::ctx::Ctx;
+use super::i18n::{text, use_i18n};
 use super::nav::PanelHeader;
 use super::TextZoom;
+use crate::core::i18n::{Locale, K};
 use crate::core::settings_form::{
     email_mode_value, patch, send_key_value, text_size, Control, TEXT_SIZES,
 };
 
-const SEND_KEYS: [(&str, &str); 2] = [
-    ("enter", "Enter (Shift+Enter for a new line)"),
-    ("ctrl_enter", "Ctrl+Enter (Enter for a new line)"),
+const SEND_KEYS: [(&str, K); 2] = [
+    ("enter", K::SettingsKeyEnter),
+    ("ctrl_enter", K::SettingsKeyCtrl),
 ];
-const EMAIL_MODES: [(&str, &str); 3] = [
-    ("off", "Never"),
-    ("immediately", "Immediately, one per message"),
-    ("digest", "As a digest"),
+const EMAIL_MODES: [(&str, K); 3] = [
+    ("off", K::SettingsEmailNever),
+    ("immediately", K::SettingsEmailImmediately),
+    ("digest", K::SettingsEmailDigest),
 ];
+
+/// An option's text: one of the interface's, or a name that stays as it is.
+#[derive(Clone)]
+enum Label {
+    Text(K),
+    Name(String),
+}
+
+fn keyed(options: &[(&str, K)]) -> Vec<(String, Label)> {
+    options
+        .iter()
+        .map(|(v, k)| (v.to_string(), Label::Text(*k)))
+        .collect()
+}
 
 #[component]
 pub fn SettingsPanel() -> impl IntoView {
@@ -32,7 +48,8 @@ pub fn SettingsPanel() -> impl IntoView {
     });
     let saving = Memo::new(move |_| ctx.session.with(|s| s.nav.is_saving_settings()));
     let forwarding = Memo::new(move |_| ctx.session.with(|s| s.state.features.forwarding));
-    let local_error = RwSignal::new(None::<&'static str>);
+    let local_error = RwSignal::new(None::<K>);
+    let i18n = use_i18n();
     let change =
         move |control: Control, value: String, checked: bool| match patch(control, &value, checked)
         {
@@ -46,33 +63,37 @@ pub fn SettingsPanel() -> impl IntoView {
     let setting =
         move |f: fn(&Settings) -> String| Signal::derive(move || server.with(|s| f(&s.0)));
     let error = Signal::derive(move || match local_error.get() {
-        Some(e) => e.to_string(),
-        None => server.with(|s| s.1.clone().unwrap_or_default()),
+        Some(e) => i18n.t(e),
+        None => server.with(|s| {
+            s.1.as_ref()
+                .map(|n| i18n.with(|tr| n.render(tr)))
+                .unwrap_or_default()
+        }),
     });
     view! {
         <section class="mw-navpanel" data-testid="settings-panel">
-            <PanelHeader title="Settings">
+            <PanelHeader title=K::SettingsTitle>
                 <span class="mw-saving">
-                    {Signal::derive(move || if saving.get() { "Saving…" } else { "" }.to_string())}
+                    {Signal::derive(move || if saving.get() { i18n.t(K::SettingsSaving) } else { String::new() })}
                 </span>
             </PanelHeader>
             <div class="mw-navpanel-body mw-settings">
                 <section class="mw-setting">
-                    <h3 class="mw-setting-title">"Sending messages"</h3>
+                    <h3 class="mw-setting-title">{text(K::SettingsSending)}</h3>
                     <Choice
-                        label="Send with"
+                        label=K::SettingsSendWith
                         testid="settings-send-key"
-                        options=SEND_KEYS.iter().map(|(v, t)| (v.to_string(), t.to_string())).collect()
+                        options=keyed(&SEND_KEYS)
                         value=setting(|s| send_key_value(s.send_key).into())
                         on_pick=Callback::new(move |v| change(Control::SendKey, v, false))
                     />
                 </section>
                 <section class="mw-setting">
-                    <h3 class="mw-setting-title">"E-mail notifications"</h3>
+                    <h3 class="mw-setting-title">{text(K::SettingsEmail)}</h3>
                     <Choice
-                        label="Send e-mail"
+                        label=K::SettingsSendEmail
                         testid="settings-email-mode"
-                        options=EMAIL_MODES.iter().map(|(v, t)| (v.to_string(), t.to_string())).collect()
+                        options=keyed(&EMAIL_MODES)
                         value=setting(|s| email_mode_value(s.email_mode).into())
                         on_pick=Callback::new(move |v| change(Control::EmailMode, v, false))
                     />
@@ -82,7 +103,7 @@ pub fn SettingsPanel() -> impl IntoView {
                             server.with(|s| s.0.email_mode != EmailMode::Digest)
                         })
                     >
-                        "Digest every (minutes)"
+                        {text(K::SettingsDigestMinutes)}
                         <input
                             type="number"
                             min="1"
@@ -96,7 +117,7 @@ pub fn SettingsPanel() -> impl IntoView {
                     </label>
                 </section>
                 <section class="mw-setting">
-                    <h3 class="mw-setting-title">"Offline recipients"</h3>
+                    <h3 class="mw-setting-title">{text(K::SettingsOffline)}</h3>
                     <label class="mw-check">
                         <input
                             type="checkbox"
@@ -108,13 +129,13 @@ pub fn SettingsPanel() -> impl IntoView {
                                 change(Control::ForwardOffline, String::new(), event_target_checked(&ev))
                             }
                         />
-                        <span>"Always forward messages to offline people without asking"</span>
+                        <span>{text(K::SettingsForward)}</span>
                     </label>
                     <p class="mw-setting-note" hidden=forwarding>
-                        "This server does not store messages for offline people."
+                        {text(K::SettingsNoOfflineStore)}
                     </p>
                 </section>
-                <TextSize />
+                <Display />
                 <p class="mw-setting-error" data-testid="settings-error" role="alert">
                     {error}
                 </p>
@@ -123,19 +144,49 @@ pub fn SettingsPanel() -> impl IntoView {
     }
 }
 
-/// The text size of the widget on this device ([`TextZoom`]).
+/// The interface language and the text size of the widget on this device ([`TextZoom`]).
 #[component]
-fn TextSize() -> impl IntoView {
+fn Display() -> impl IntoView {
     let zoom = expect_context::<TextZoom>().0;
+    let i18n = use_i18n();
     let options = TEXT_SIZES
         .iter()
-        .map(|z| (z.to_string(), format!("{z} %")))
+        .map(|z| (z.to_string(), Label::Name(format!("{z} %"))))
         .collect();
+    let languages = Locale::ALL
+        .iter()
+        .map(|l| {
+            (
+                l.code().to_string(),
+                Label::Name(l.native_name().to_string()),
+            )
+        })
+        .collect();
+    // The language picked shows at once, while its file is on its way.
+    let language = Signal::derive(move || {
+        i18n.loading
+            .get()
+            .unwrap_or_else(|| i18n.locale())
+            .code()
+            .to_string()
+    });
     view! {
         <section class="mw-setting">
-            <h3 class="mw-setting-title">"Display"</h3>
+            <h3 class="mw-setting-title">{text(K::SettingsDisplay)}</h3>
             <Choice
-                label="Text size"
+                label=K::SettingsLanguage
+                testid="settings-language"
+                options=languages
+                value=language
+                on_pick=Callback::new(move |v: String| {
+                    if let Some(l) = Locale::from_tag(&v) {
+                        crate::storage::prefs::set_locale(l);
+                        i18n.load(l);
+                    }
+                })
+            />
+            <Choice
+                label=K::SettingsTextSize
                 testid="settings-zoom"
                 options=options
                 value=Signal::derive(move || zoom.get().to_string())
@@ -152,15 +203,16 @@ fn TextSize() -> impl IntoView {
 /// A labelled `<select>` showing `value`; `on_pick` gets the value picked.
 #[component]
 fn Choice(
-    label: &'static str,
+    label: K,
     testid: &'static str,
-    options: Vec<(String, String)>,
+    options: Vec<(String, Label)>,
     value: Signal<String>,
     on_pick: Callback<String>,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <label class="mw-field">
-            {label}
+            {text(label)}
             <select
                 data-testid=testid
                 data-value=move || value.get()
@@ -168,12 +220,16 @@ fn Choice(
             >
                 {options
                     .into_iter()
-                    .map(|(v, text)| {
+                    .map(|(v, label)| {
                         let selected = v.clone();
+                        let shown = move || match &label {
+                            Label::Text(k) => i18n.t(*k),
+                            Label::Name(name) => name.clone(),
+                        };
                         // Per option: the select's own value would be set before its options exist.
                         view! {
                             <option value=v prop:selected=move || value.with(|x| *x == selected)>
-                                {text}
+                                {shown}
                             </option>
                         }
                     })
@@ -210,7 +266,8 @@ mod browser_tests {
             .unwrap();
         let handle = leptos::mount::mount_to(body, move || {
             provide_context(TextZoom(zoom));
-            view! { <TextSize /> }
+            provide_context(crate::ui::i18n::I18n::new(String::new()));
+            view! { <Display /> }
         });
         let value = || js(&format!("{SELECT}.value")).as_string().unwrap();
         assert_eq!(zoom.get_untracked(), 100);

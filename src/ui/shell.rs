@@ -8,6 +8,9 @@ use leptos::html;
 use leptos::prelude::*;
 use messenger_protocol::{ConversationKind, Importance};
 
+use super::i18n::{text, use_i18n};
+use crate::core::i18n::K;
+
 use super::attachments::ImageViewer;
 use super::chat::ChatPane;
 use super::ctx::Ctx;
@@ -42,7 +45,7 @@ pub fn Shell() -> impl IntoView {
         >
             <ConnectionBanner />
             <Sidebar />
-            <section class="mw-list" aria-label="Conversations and people">
+            <section class="mw-list" aria-label=text(K::ShellList)>
                 <ListHeader />
                 <ListColumn />
             </section>
@@ -62,6 +65,7 @@ pub fn Shell() -> impl IntoView {
 #[component]
 fn Announcer() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    let i18n = use_i18n();
     let regions = [NodeRef::<html::Div>::new(), NodeRef::<html::Div>::new()];
     Effect::new(move |was: Option<Option<u64>>| {
         let seq = ctx.session.with(|s| s.heard.as_ref().map(|h| h.seq));
@@ -76,7 +80,9 @@ fn Announcer() -> impl IntoView {
                 .get(&m.conversation_id)
                 .is_some_and(|c| c.kind != ConversationKind::Direct)
                 .then(|| st.title(m.conversation_id));
-            let text = arrival_sentence(&st.display_name(m.sender_id), group.as_deref(), &m.text);
+            let sender = st.display_name(m.sender_id);
+            let text =
+                i18n.with_untracked(|c| arrival_sentence(c, &sender, group.as_deref(), &m.text));
             Some((usize::from(m.importance == Importance::High), text))
         });
         if let Some((high, text)) = said {
@@ -118,7 +124,8 @@ fn ListHeader() -> impl IntoView {
                 .unwrap_or_default()
         })
     });
-    let status = move || ctx.status.get();
+    let i18n = use_i18n();
+    let status = move || i18n.t(status_text(ctx.status.get()));
     view! {
         <header class="mw-list-head">
             <span class="mw-avatar mw-avatar-me" aria-hidden="true">
@@ -128,21 +135,21 @@ fn ListHeader() -> impl IntoView {
             <span
                 class="mw-status"
                 data-testid="connection-status"
-                data-state=move || status().as_str()
-                title=move || status_text(status())
+                data-state=move || ctx.status.get().as_str()
+                title=status
             >
-                {move || status_text(status())}
+                {status}
             </span>
         </header>
     }
 }
 
-fn status_text(status: Status) -> &'static str {
+fn status_text(status: Status) -> K {
     match status {
-        Status::Online => "Online",
-        Status::Connecting => "Connecting…",
-        Status::Reconnecting => "Reconnecting…",
-        Status::Offline => "Offline",
+        Status::Online => K::StatusOnline,
+        Status::Connecting => K::StatusConnecting,
+        Status::Reconnecting => K::StatusReconnecting,
+        Status::Offline => K::StatusOffline,
     }
 }
 
@@ -151,14 +158,11 @@ fn status_text(status: Status) -> &'static str {
 #[component]
 fn ConnectionBanner() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    let i18n = use_i18n();
     let text = move || match ctx.status.get() {
-        Status::Offline => {
-            "You are offline. Messages you write now are kept and sent once connected."
-        }
-        Status::Reconnecting => {
-            "Reconnecting… Messages you write now are kept and sent once connected."
-        }
-        Status::Connecting | Status::Online => "",
+        Status::Offline => i18n.t(K::BannerOffline),
+        Status::Reconnecting => i18n.t(K::BannerReconnecting),
+        Status::Connecting | Status::Online => String::new(),
     };
     view! {
         <div class="mw-offline" data-testid="offline-banner" role="status" hidden=move || text().is_empty()>

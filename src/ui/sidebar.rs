@@ -10,9 +10,11 @@
 use leptos::prelude::*;
 
 use super::ctx::Ctx;
+use super::i18n::{text, use_i18n};
 use super::nav::{NavCtx, Panel};
 use super::Auth;
 use crate::core::format::unread_label;
+use crate::core::i18n::K;
 
 /// 20×20 outline icons (stroke paths).
 const ICON_CHAT: &str = "M4 5h12v8H9l-4 3v-3H4z";
@@ -35,16 +37,20 @@ fn Icon(path: &'static str) -> impl IntoView {
 fn RailButton(
     testid: &'static str,
     icon: &'static str,
-    label: &'static str,
+    label: K,
     panel: Panel,
     #[prop(optional)] count: Option<Memo<u32>>,
     on_click: Callback<()>,
 ) -> impl IntoView {
     let nav = expect_context::<NavCtx>();
     let n = move || count.map_or(0, |c| c.get());
+    let i18n = use_i18n();
     let name = move || match n() {
-        0 => label.to_string(),
-        n => format!("{label}: {}", unread_label(n)),
+        0 => i18n.t(label),
+        n => i18n.f(
+            K::RailWithCount,
+            &[("label", &i18n.t(label)), ("count", &unread_label(n))],
+        ),
     };
     view! {
         <button
@@ -84,14 +90,14 @@ pub fn Sidebar() -> impl IntoView {
     });
     let panel = |p: Panel| Callback::new(move |()| nav.toggle(p));
     view! {
-        <nav class="mw-sidebar" aria-label="Messenger">
+        <nav class="mw-sidebar" aria-label=text(K::RailNav)>
             <div class="mw-brand" aria-hidden="true">
                 "M"
             </div>
             <RailButton
                 testid="unread-counter"
                 icon=ICON_CHAT
-                label="Conversations, unread messages"
+                label=K::RailConversations
                 panel=Panel::Home
                 count=total
                 on_click=chats
@@ -99,7 +105,7 @@ pub fn Sidebar() -> impl IntoView {
             <RailButton
                 testid="channels-counter"
                 icon=ICON_HASH
-                label="Open channels"
+                label=K::RailChannels
                 panel=Panel::Channels
                 count=channels
                 on_click=panel(Panel::Channels)
@@ -107,7 +113,7 @@ pub fn Sidebar() -> impl IntoView {
             <RailButton
                 testid="notifications-counter"
                 icon=ICON_BELL
-                label="Notifications"
+                label=K::RailNotifications
                 panel=Panel::Notifications
                 count=notifications
                 on_click=panel(Panel::Notifications)
@@ -116,7 +122,7 @@ pub fn Sidebar() -> impl IntoView {
             <RailButton
                 testid="settings-button"
                 icon=ICON_GEAR
-                label="Settings"
+                label=K::RailSettings
                 panel=Panel::Settings
                 on_click=panel(Panel::Settings)
             />
@@ -124,10 +130,10 @@ pub fn Sidebar() -> impl IntoView {
                 type="button"
                 class="mw-signout"
                 data-testid="sign-out"
-                title="Sign out"
+                title=text(K::RailSignOut)
                 on:click=move |_| auth.sign_out(None)
             >
-                "Sign out"
+                {text(K::RailSignOut)}
             </button>
         </nav>
     }

@@ -18,10 +18,13 @@ use leptos::prelude::*;
 use messenger_protocol::{ConversationId, ConversationKind, MessageId};
 
 use super::ctx::Ctx;
+use super::i18n::use_i18n;
+use super::intl;
 use super::message::{MessageView, TimeLabel};
 use crate::core::color::participant_color;
+use crate::core::i18n::{Catalog, K};
 use crate::core::session::{Entry, Session, TimelineItem};
-use crate::core::timeline::{self as tl, layout_rows, Estimates, Line, RowMeta};
+use crate::core::timeline::{self as tl, layout_rows, DayName, Estimates, Line, RowMeta};
 use crate::core::viewport::{at_bottom, Layout, Window};
 
 mod parts;
@@ -126,10 +129,15 @@ fn line_row(meta: RowMeta, class: &'static str, testid: &'static str, text: Stri
 }
 
 /// The row of an entry, in full: names, receipts, text.
-fn item_row(s: &Session, c: ConversationId, meta: RowMeta, item: TimelineItem) -> Row {
+fn item_row(
+    (s, tr): (&Session, &Catalog),
+    c: ConversationId,
+    meta: RowMeta,
+    item: TimelineItem,
+) -> Row {
     let key = meta.key;
     if let Some(event) = &item.system {
-        let text = tl::system_text(event, |u| s.state.display_name(u));
+        let text = tl::system_text(event, |u| s.state.display_name(u), tr);
         return Row {
             render: format!("{key}{text}"),
             key,
@@ -158,12 +166,14 @@ fn item_row(s: &Session, c: ConversationId, meta: RowMeta, item: TimelineItem) -
                 .iter()
                 .map(|u| s.state.display_name(*u))
                 .collect();
-            (tl::read_by_label(&r), tl::unread_by_label(&names))
+            (tl::read_by_label(&r, tr), tl::unread_by_label(&names, tr))
         });
     Row {
+        // With the language: a message's own words (state, "Important") follow it.
         render: format!(
-            "{}|{name}|{}|{}|{}",
+            "{}|{}|{name}|{}|{}|{}",
             item.key,
+            tr.locale.code(),
             read_by.as_ref().map_or("", |r| r.0.as_str()),
             read_by.as_ref().map_or("", |r| r.1.as_str()),
             item.error.as_deref().unwrap_or("")
@@ -179,9 +189,19 @@ fn item_row(s: &Session, c: ConversationId, meta: RowMeta, item: TimelineItem) -
     }
 }
 
+/// A day separator's words, in the interface language.
+fn day_text(tr: &Catalog, day: i64, today: i64) -> String {
+    match tl::day_name(day, today) {
+        DayName::Today => tr.t(K::DayToday),
+        DayName::Yesterday => tr.t(K::DayYesterday),
+        DayName::ThisYear => intl::day(tr.locale, day, true),
+        DayName::WithYear => intl::day(tr.locale, day, false),
+    }
+}
+
 /// The rows of `window` in full.
 fn build_shown(
-    s: &Session,
+    (s, tr): (&Session, &Catalog),
     c: ConversationId,
     entries: &[Entry],
     rows: &[RowMeta],
@@ -196,17 +216,17 @@ fn build_shown(
                 *r,
                 "mw-tl-day",
                 "day-separator",
-                tl::day_label(day, today),
+                day_text(tr, day, today),
             )),
             Line::NewMessages => Some(line_row(
                 *r,
                 "mw-tl-new",
                 "new-messages-divider",
-                "New messages".into(),
+                tr.t(K::TimelineNewMessages),
             )),
             Line::Item(i) => {
                 let item = s.timeline_item(c, entries.get(i)?.at)?;
-                Some(item_row(s, c, *r, item))
+                Some(item_row((s, tr), c, *r, item))
             }
         })
         .collect()
@@ -330,6 +350,7 @@ struct Model {
 
 impl Model {
     fn new(ctx: Ctx) -> Model {
+        let i18n = use_i18n();
         let cache = StoredValue::new_local(Rc::new(RefCell::new(Cache::default())));
         let entries = Memo::new(move |_| {
             let c = ctx.selected.get();
@@ -379,8 +400,10 @@ impl Model {
                 .get_value()
                 .borrow_mut()
                 .day_of(js_sys::Date::now() as i64);
-            ctx.session
-                .with(|s| build_shown(s, c, &entries, &rows, w, today))
+            i18n.with(|tr| {
+                ctx.session
+                    .with(|s| build_shown((s, tr), c, &entries, &rows, w, today))
+            })
         });
         Model {
             entries,
@@ -613,7 +636,7 @@ pub fn Timeline() -> impl IntoView {
                 // Reached by Tab, so the arrow keys and Page Up scroll the history.
                 tabindex="0"
                 role="region"
-                aria-label="Messages"
+                aria-label=crate::ui::i18n::text(K::TimelineLabel)
                 data-rows=move || model.rows.with(|r| r.len().to_string())
                 node_ref=state.scroller
                 on:scroll=move |_| state.on_scroll()

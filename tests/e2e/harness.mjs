@@ -85,12 +85,13 @@ export async function launchBrowser() {
 /**
  * A fresh browser context (its own storage, like another person's browser), signed in.
  * `viewport` is the widget's size (the standalone page fills the window); `initScript` runs
- * in the page before the widget's own scripts (the benchmark's probes).
+ * in the page before the widget's own scripts (the benchmark's probes); `locale` is the
+ * browser's language (`navigator.languages`).
  */
 export async function signIn(browser, url, username, password = 'demo', {
-  viewport = { width: 1200, height: 800 }, initScript,
+  viewport = { width: 1200, height: 800 }, initScript, locale = 'en-US',
 } = {}) {
-  const context = await browser.newContext({ viewport });
+  const context = await browser.newContext({ viewport, locale });
   if (initScript) await context.addInitScript(initScript);
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error(`[${username}] page error: ${err.message}`));

@@ -110,6 +110,20 @@ try {
     await shot(small.page, `size-${size}-3-settings`);
     await small.context.close();
   }
+
+  // The same chat and settings in each interface language, picked by the browser's language
+  // as a user's browser would (420×700, a portal's usual box).
+  for (const locale of ['fr', 'ru', 'vi', 'pl']) {
+    const viewport = { width: 420, height: 700 };
+    const user = await signIn(browser, server.url, 'alice', 'demo', { viewport, locale });
+    await openChatWith(user.page, 'bob');
+    await user.page.getByTestId('attachment-thumb').first().waitFor();
+    await shot(user.page, `lang-${locale}-1-chat`);
+    await user.page.getByTestId('chat-back').click();
+    await user.page.getByTestId('settings-button').click();
+    await shot(user.page, `lang-${locale}-2-settings`);
+    await user.context.close();
+  }
   await bob.context.close();
 } finally {
   await browser.close();

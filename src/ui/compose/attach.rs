@@ -4,6 +4,8 @@ use leptos::prelude::*;
 
 use super::state::{revoke, ComposeCtx, Pick};
 use crate::core::compose::check_attachment;
+use crate::core::i18n::{Notice, K};
+use crate::ui::i18n::{text, use_i18n};
 
 /// Checks each file, then uploads the accepted ones in the background; each shows in the
 /// tray at once and becomes ready (or goes, with the server's refusal) when its upload ends.
@@ -28,7 +30,8 @@ pub fn add_files(cc: ComposeCtx, files: Vec<web_sys::File>) {
             .picks
             .with_untracked(|p| p.iter().filter(|p| p.conversation == c).count());
         if let Err(e) = check_attachment(&name, &file.type_(), file.size() as u64, max, already) {
-            cc.error.set(Some(e.to_string()));
+            let words = cc.app.i18n.with_untracked(|tr| e.text(tr));
+            cc.error.set(Some(Notice::Said(words)));
             continue;
         }
         let key = cc.next_key.get_value();
@@ -98,6 +101,7 @@ pub fn AttachmentTray() -> impl IntoView {
 #[component]
 fn AttachmentPreview(pick: Pick) -> impl IntoView {
     let cc = expect_context::<ComposeCtx>();
+    let i18n = use_i18n();
     let key = pick.key;
     let ready = pick.uploaded.is_some();
     view! {
@@ -107,12 +111,12 @@ fn AttachmentPreview(pick: Pick) -> impl IntoView {
             data-state=if ready { "ready" } else { "uploading" }
         >
             <img src=pick.preview alt=pick.name.clone() />
-            {(!ready).then(|| view! { <figcaption>"Uploading…"</figcaption> })}
+            {(!ready).then(|| view! { <figcaption>{text(K::AttachUploading)}</figcaption> })}
             <button
                 type="button"
                 class="mw-compose-file-remove"
                 data-testid="compose-attachment-remove"
-                aria-label=format!("Remove {}", pick.name)
+                aria-label=i18n.f(K::AttachRemove, &[("name", &pick.name)])
                 on:click=move |_| remove_pick(cc, key)
             >
                 "×"
@@ -137,8 +141,8 @@ pub fn AttachButton() -> impl IntoView {
         add_files(cc, files);
     };
     view! {
-        <label class="mw-tool" title="Attach an image">
-            "Image"
+        <label class="mw-tool" title=text(K::AttachLabel)>
+            {text(K::AttachButton)}
             <input
                 type="file"
                 class="mw-hidden-file"

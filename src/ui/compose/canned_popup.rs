@@ -50,7 +50,7 @@ pub fn CannedPopup() -> impl IntoView {
             id="mw-canned"
             class="mw-canned-popup"
             role="listbox"
-            aria-label="Canned replies"
+            aria-label=crate::ui::i18n::text(crate::core::i18n::K::CannedList)
             data-testid="canned-suggestions"
             hidden=empty
             // Keeps the focus (and the caret) in the textarea while a row is clicked.

@@ -27,7 +27,8 @@ pub fn load_when_ready(cc: ComposeCtx) {
             return false;
         };
         leptos::task::spawn_local(async move {
-            let canned = store.canned(user).await;
+            let defaults = app.i18n.with_untracked(crate::core::canned::defaults);
+            let canned = store.canned(user, &defaults).await;
             let saved = store.saved(user).await;
             let _ = cc
                 .list(PanelKind::Canned)

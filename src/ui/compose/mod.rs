@@ -15,9 +15,11 @@ mod tools;
 use leptos::prelude::*;
 
 use super::ctx::Ctx;
+use super::i18n::text;
 use super::nav::keyboard_focus;
 use super::Auth;
 use crate::core::compose::{key_action, KeyAction, KeyPress};
+use crate::core::i18n::K;
 use attach::{AttachButton, AttachmentTray};
 use canned_popup::{popup_key, CannedPopup, OPTION_IDS};
 use panel::ListPanel;
@@ -76,14 +78,14 @@ pub fn Compose() -> impl IntoView {
                     data-testid="compose-send"
                     disabled=move || cc.uploading()
                 >
-                    "Send"
+                    {text(K::ComposeSend)}
                 </button>
             </div>
             <div class="mw-compose-tools">
                 <AttachButton />
                 <ImportanceToggle />
-                <PanelToggle kind=PanelKind::Saved testid="compose-saved-toggle" label="Saved" />
-                <PanelToggle kind=PanelKind::Canned testid="compose-canned-toggle" label="Replies" />
+                <PanelToggle kind=PanelKind::Saved testid="compose-saved-toggle" label=K::ComposeSavedToggle />
+                <PanelToggle kind=PanelKind::Canned testid="compose-canned-toggle" label=K::ComposeCannedToggle />
                 <SendHint />
                 <SmsCounter />
             </div>
@@ -143,8 +145,8 @@ fn MessageInput() -> impl IntoView {
             class="mw-compose-input"
             data-testid="compose-input"
             rows="1"
-            placeholder="Write a message…"
-            aria-label="Message"
+            placeholder=text(K::ComposePlaceholder)
+            aria-label=text(K::ComposeLabel)
             aria-autocomplete="list"
             // The highlighted suggestion, which a screen reader reads as the arrows move it.
             aria-controls="mw-canned"

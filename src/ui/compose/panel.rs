@@ -6,7 +6,9 @@ use leptos::prelude::*;
 use super::lists;
 use super::state::{ComposeCtx, PanelKind};
 use crate::core::canned::{check_entry, Canned};
+use crate::core::i18n::K;
 use crate::storage::saved::{new_id, saved_message};
+use crate::ui::i18n::{text, use_i18n};
 
 /// The editor's fields (controlled inputs) and state.
 #[derive(Clone, Copy)]
@@ -15,7 +17,7 @@ struct Editor {
     text: RwSignal<String>,
     /// The entry being changed; `None` adds a new one.
     editing: RwSignal<Option<String>>,
-    error: RwSignal<&'static str>,
+    error: RwSignal<Option<K>>,
 }
 
 impl Editor {
@@ -24,7 +26,7 @@ impl Editor {
             shortcut: RwSignal::new(String::new()),
             text: RwSignal::new(String::new()),
             editing: RwSignal::new(None),
-            error: RwSignal::new(""),
+            error: RwSignal::new(None),
         }
     }
 
@@ -32,14 +34,14 @@ impl Editor {
         self.shortcut.set(String::new());
         self.text.set(String::new());
         self.editing.set(None);
-        self.error.set("");
+        self.error.set(None);
     }
 
     fn edit(self, entry: &Canned) {
         self.shortcut.set(entry.shortcut.clone());
         self.text.set(entry.text.clone());
         self.editing.set(Some(entry.id.clone()));
-        self.error.set("");
+        self.error.set(None);
     }
 
     /// Stores the entry in the editor (new or changed) if it is valid.
@@ -55,7 +57,7 @@ impl Editor {
                 lists::upsert(cc, kind, Canned { id, shortcut, text });
                 self.clear();
             }
-            Err(e) => self.error.set(e.message()),
+            Err(e) => self.error.set(Some(e.text())),
         }
     }
 }
@@ -73,11 +75,11 @@ pub fn ListPanel(kind: PanelKind) -> impl IntoView {
     let cc = expect_context::<ComposeCtx>();
     let editor = Editor::new();
     let saved = kind == PanelKind::Saved;
-    let title = if saved {
-        "Saved messages"
+    let title = text(if saved {
+        K::PanelSavedTitle
     } else {
-        "Canned replies: type / and the shortcut in the message"
-    };
+        K::PanelCannedTitle
+    });
     let list = cc.list(kind);
     view! {
         <div
@@ -96,7 +98,7 @@ pub fn ListPanel(kind: PanelKind) -> impl IntoView {
                                 data-testid="saved-add"
                                 on:click=move |_| save_current_text(cc)
                             >
-                                "Save current text"
+                                {text(K::PanelSaveCurrent)}
                             </button>
                         }
                     })}
@@ -121,25 +123,25 @@ pub fn ListPanel(kind: PanelKind) -> impl IntoView {
 fn PanelItem(entry: Canned, kind: PanelKind, editor: Editor) -> impl IntoView {
     let cc = expect_context::<ComposeCtx>();
     let shortcut = (!entry.shortcut.is_empty()).then(|| format!("/{} ", entry.shortcut));
-    let (text, inserted, id) = (entry.text.clone(), entry.text.clone(), entry.id.clone());
+    let (body, inserted, id) = (entry.text.clone(), entry.text.clone(), entry.id.clone());
     view! {
         <li class="mw-list-item" data-testid="panel-item">
             <span class="mw-list-text" data-testid="panel-item-text">
                 {shortcut.map(|s| view! { <b>{s}</b> })}
-                <span>{text}</span>
+                <span>{body}</span>
             </span>
             <button type="button" class="mw-tool" on:click=move |_| cc.insert(&inserted)>
-                "Insert"
+                {text(K::PanelInsert)}
             </button>
             <button type="button" class="mw-tool" on:click=move |_| editor.edit(&entry)>
-                "Edit"
+                {text(K::PanelEdit)}
             </button>
             <button
                 type="button"
                 class="mw-tool"
                 on:click=move |_| lists::remove(cc, kind, id.clone())
             >
-                "Delete"
+                {text(K::PanelDelete)}
             </button>
         </li>
     }
@@ -149,12 +151,13 @@ fn PanelItem(entry: Canned, kind: PanelKind, editor: Editor) -> impl IntoView {
 #[component]
 fn PanelEditor(kind: PanelKind, editor: Editor) -> impl IntoView {
     let cc = expect_context::<ComposeCtx>();
+    let i18n = use_i18n();
     let save_label = move || {
-        if editor.editing.with(Option::is_some) {
-            "Save changes"
+        i18n.t(if editor.editing.with(Option::is_some) {
+            K::PanelSaveChanges
         } else {
-            "Add"
-        }
+            K::PanelAdd
+        })
     };
     view! {
         <div class="mw-canned-form" data-testid="panel-editor">
@@ -164,8 +167,8 @@ fn PanelEditor(kind: PanelKind, editor: Editor) -> impl IntoView {
                         <input
                             class="mw-panel-input mw-panel-shortcut"
                             data-testid="panel-shortcut"
-                            placeholder="/shortcut"
-                            aria-label="Shortcut"
+                            placeholder=text(K::PanelShortcutPlaceholder)
+                            aria-label=text(K::PanelShortcut)
                             bind:value=editor.shortcut
                         />
                     }
@@ -173,7 +176,7 @@ fn PanelEditor(kind: PanelKind, editor: Editor) -> impl IntoView {
             <textarea
                 class="mw-panel-input"
                 data-testid="panel-text"
-                aria-label="Text"
+                aria-label=text(K::PanelText)
                 bind:value=editor.text
             ></textarea>
             <button
@@ -185,10 +188,10 @@ fn PanelEditor(kind: PanelKind, editor: Editor) -> impl IntoView {
                 {save_label}
             </button>
             <button type="button" class="mw-tool" on:click=move |_| editor.clear()>
-                "Clear"
+                {text(K::PanelClear)}
             </button>
             <p class="mw-compose-error" role="alert" data-testid="panel-error">
-                {editor.error}
+                {move || editor.error.get().map(|k| i18n.t(k))}
             </p>
         </div>
     }

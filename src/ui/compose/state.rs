@@ -7,6 +7,7 @@ use messenger_protocol::{Attachment, ConversationId, Importance};
 use super::super::ctx::Ctx;
 use super::super::Auth;
 use crate::core::canned::{self, Canned};
+use crate::core::i18n::{Notice, K};
 use crate::core::session::ComposeError;
 
 /// An image attached in the compose box.
@@ -47,7 +48,7 @@ pub struct ComposeCtx {
     pub picks: RwSignal<Vec<Pick>>,
     pub next_key: StoredValue<u32>,
     /// The last attachment problem, until the next pick, removal or send.
-    pub error: RwSignal<Option<String>>,
+    pub error: RwSignal<Option<Notice>>,
     /// High importance is set for one conversation at a time.
     pub high: RwSignal<Option<ConversationId>>,
     /// Escape closed the canned-reply popup until the next input.
@@ -186,8 +187,7 @@ impl ComposeCtx {
         let attachments: Option<Vec<Attachment>> =
             files.iter().map(|p| p.uploaded.clone()).collect();
         let Some(attachments) = attachments else {
-            self.error
-                .set(Some("Wait for the image upload to finish.".into()));
+            self.error.set(Some(Notice::Text(K::ComposeWaitUpload)));
             return;
         };
         let importance = if self.high.get_untracked() == Some(c) {
@@ -212,7 +212,7 @@ impl ComposeCtx {
                 self.error.set(None);
             }
             Some(Err(ComposeError::Empty)) | None => {}
-            Some(Err(e)) => app.compose_error.set(Some(e.to_string())),
+            Some(Err(e)) => app.compose_error.set(Some(e)),
         }
     }
 }

@@ -5,13 +5,19 @@ use leptos::prelude::*;
 
 use super::state::{ComposeCtx, PanelKind};
 use crate::core::compose::{send_hint, sms_counter};
+use crate::core::i18n::K;
+use crate::ui::i18n::{text, use_i18n};
 
 /// The message's problem (too long…) or the last attachment problem.
 #[component]
 pub fn ComposeError() -> impl IntoView {
     let cc = expect_context::<ComposeCtx>();
+    let i18n = use_i18n();
     move || {
-        let error = cc.app.compose_error.get().or_else(|| cc.error.get())?;
+        let error = i18n.with(|tr| match cc.app.compose_error.get() {
+            Some(e) => Some(e.text(tr)),
+            None => cc.error.get().map(|n| n.render(tr)),
+        })?;
         Some(view! {
             <p class="mw-compose-error" data-testid="compose-error" role="alert">
                 {error}
@@ -37,11 +43,11 @@ pub fn ImportanceToggle() -> impl IntoView {
             type="button"
             class="mw-tool"
             data-testid="compose-importance"
-            title="High importance"
+            title=text(K::ComposeImportance)
             aria-pressed=move || if pressed() { "true" } else { "false" }
             on:click=toggle
         >
-            "! High"
+            {text(K::ComposeImportanceShort)}
         </button>
     }
     .into_any()
@@ -49,7 +55,7 @@ pub fn ImportanceToggle() -> impl IntoView {
 
 /// Opens or closes the panel of `kind`.
 #[component]
-pub fn PanelToggle(kind: PanelKind, testid: &'static str, label: &'static str) -> impl IntoView {
+pub fn PanelToggle(kind: PanelKind, testid: &'static str, label: K) -> impl IntoView {
     let cc = expect_context::<ComposeCtx>();
     let open = move || cc.panel.get() == Some(kind);
     view! {
@@ -60,7 +66,7 @@ pub fn PanelToggle(kind: PanelKind, testid: &'static str, label: &'static str) -
             aria-expanded=move || if open() { "true" } else { "false" }
             on:click=move |_| cc.panel.update(|p| *p = if *p == Some(kind) { None } else { Some(kind) })
         >
-            {label}
+            {text(label)}
         </button>
     }
     .into_any()
@@ -70,7 +76,12 @@ pub fn PanelToggle(kind: PanelKind, testid: &'static str, label: &'static str) -
 #[component]
 pub fn SendHint() -> impl IntoView {
     let cc = expect_context::<ComposeCtx>();
-    let hint = Memo::new(move |_| send_hint(cc.app.session.with(|s| s.state.settings.send_key)));
+    let i18n = use_i18n();
+    let hint = Memo::new(move |_| {
+        i18n.t(send_hint(
+            cc.app.session.with(|s| s.state.settings.send_key),
+        ))
+    });
     view! { <span class="mw-compose-hint" data-testid="compose-hint">{hint}</span> }.into_any()
 }
 
@@ -85,7 +96,8 @@ pub fn SmsCounter() -> impl IntoView {
                 .is_some_and(|c| c.sms)
         })
     });
-    let label = Memo::new(move |_| cc.app.compose.with(|t| sms_counter(t)));
+    let i18n = use_i18n();
+    let label = Memo::new(move |_| i18n.with(|tr| cc.app.compose.with(|t| sms_counter(t, tr))));
     move || {
         sms.get().then(|| {
             view! {

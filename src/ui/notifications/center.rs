@@ -6,8 +6,10 @@ use messenger_protocol::{Importance, NotificationId};
 
 use super::open_notification;
 use crate::core::format::preview;
-use crate::core::org::when_label;
+use crate::core::i18n::K;
 use crate::ui::ctx::Ctx;
+use crate::ui::i18n::{text, use_i18n};
+use crate::ui::intl::when_text;
 use crate::ui::nav::roving::{Roving, RowKey};
 use crate::ui::nav::{now_and_offset, NavCtx, PanelHeader};
 
@@ -39,9 +41,10 @@ pub fn NotificationCenter() -> impl IntoView {
         ids.with(|ids| ids.iter().map(|id| RowKey::Item(*id)).collect())
     }));
     let send = move |frame| ctx.send(frame);
+    let i18n = use_i18n();
     view! {
         <section class="mw-navpanel" data-testid="notification-center">
-            <PanelHeader title="Notifications">
+            <PanelHeader title=K::NotificationsTitle>
                 <button
                     type="button"
                     class="mw-link"
@@ -51,14 +54,14 @@ pub fn NotificationCenter() -> impl IntoView {
                         send(ctx.session.try_update(|s| s.mark_all_notifications_read()).flatten())
                     }
                 >
-                    "Mark all read"
+                    {text(K::NotificationsMarkAll)}
                 </button>
             </PanelHeader>
             <div class="mw-navpanel-body">
                 <ul
                     class="mw-notifications"
                     role="listbox"
-                    aria-label="Notifications"
+                    aria-label=text(K::NotificationsTitle)
                 >
                     <For each=move || ids.get() key=|id| *id let:id>
                         <NotificationRow id=id roving=roving />
@@ -70,8 +73,7 @@ pub fn NotificationCenter() -> impl IntoView {
                     hidden=Signal::derive(move || !ids.with(Vec::is_empty))
                 >
                     {Signal::derive(move || {
-                        if status.with(|s| s.0) { "No notifications yet." } else { "Loading notifications…" }
-                            .to_string()
+                        i18n.t(if status.with(|s| s.0) { K::NotificationsEmpty } else { K::NotificationsLoading })
                     })}
                 </p>
                 <p class="mw-older" hidden=Signal::derive(move || !status.with(|s| s.1))>
@@ -84,7 +86,7 @@ pub fn NotificationCenter() -> impl IntoView {
                             }
                         >
                             {Signal::derive(move || {
-                                if status.with(|s| s.2) { "Loading…" } else { "Show older" }.to_string()
+                                i18n.t(if status.with(|s| s.2) { K::NotificationsLoadingMore } else { K::NotificationsOlder })
                             })}
                     </button>
                 </p>
@@ -96,6 +98,7 @@ pub fn NotificationCenter() -> impl IntoView {
 #[component]
 fn NotificationRow(id: NotificationId, roving: Roving) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    let i18n = use_i18n();
     let nav = expect_context::<NavCtx>();
     let n = Memo::new(move |_| {
         ctx.session.with(|s| {
@@ -152,7 +155,7 @@ fn NotificationRow(id: NotificationId, roving: Roving) -> impl IntoView {
                                 <span class="mw-conv-preview">{preview(&n.body, 120)}</span>
                             </span>
                             <span class="mw-notification-time">
-                                {when_label(n.created_at, now, offset)}
+                                {i18n.with(|tr| when_text(tr, n.created_at, now, offset))}
                             </span>
                         },
                     )

@@ -11,7 +11,9 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlElement;
 
 use super::{dismiss, open_notification};
+use crate::core::i18n::K;
 use crate::ui::ctx::Ctx;
+use crate::ui::i18n::text;
 use crate::ui::nav::NavCtx;
 
 fn active_element() -> Option<HtmlElement> {
@@ -109,7 +111,7 @@ fn DialogBox(n: Notification) -> impl IntoView {
                 data-testid="notification-dialog"
                 on:mousedown=|ev| ev.stop_propagation()
             >
-                <p class="mw-dialog-kicker">"High importance"</p>
+                <p class="mw-dialog-kicker">{text(K::NotificationsHigh)}</p>
                 <h2 class="mw-dialog-title">{n.title}</h2>
                 <p class="mw-dialog-body">{n.body}</p>
                 <div class="mw-dialog-actions">
@@ -120,7 +122,7 @@ fn DialogBox(n: Notification) -> impl IntoView {
                         data-testid="notification-dismiss"
                         on:click=move |_| dismiss(ctx, id)
                     >
-                        "Dismiss"
+                        {text(K::NotificationsDismiss)}
                     </button>
                     <button
                         node_ref=last
@@ -129,7 +131,7 @@ fn DialogBox(n: Notification) -> impl IntoView {
                         data-testid="notification-open"
                         on:click=move |_| open_notification(ctx, nav, id)
                     >
-                        "Open"
+                        {text(K::NotificationsOpen)}
                     </button>
                 </div>
             </div>

@@ -9,7 +9,9 @@ use send_wrapper::SendWrapper;
 
 use super::{dismiss, open_notification};
 use crate::core::format::preview;
+use crate::core::i18n::K;
 use crate::ui::ctx::Ctx;
+use crate::ui::i18n::text;
 use crate::ui::nav::NavCtx;
 
 /// How long a toast stays.
@@ -67,7 +69,7 @@ fn Toast(id: NotificationId) -> impl IntoView {
             <button
                 type="button"
                 class="mw-toast-close"
-                aria-label="Dismiss"
+                aria-label=text(K::NotificationsDismiss)
                 data-testid="notification-toast-close"
                 on:click=move |ev| {
                     ev.stop_propagation();

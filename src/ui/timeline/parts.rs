@@ -4,12 +4,15 @@ use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 
 use super::{arrived_since, Scroll};
+use crate::core::i18n::K;
 use crate::core::typing::typing_text;
 use crate::ui::ctx::Ctx;
+use crate::ui::i18n::use_i18n;
 
 /// Shown while older messages exist on the server; `paging` is (more exist, loading).
 #[component]
 pub(super) fn LoadOlder(paging: Signal<(bool, bool)>, on_load: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
     view! {
         <div class="mw-older mw-tl-older" hidden=move || !paging.get().0>
             <button
@@ -19,7 +22,7 @@ pub(super) fn LoadOlder(paging: Signal<(bool, bool)>, on_load: Callback<()>) -> 
                 disabled=move || paging.get().1
                 on:click=move |_| on_load.run(())
             >
-                {move || if paging.get().1 { "Loading…" } else { "Load older" }}
+                {move || i18n.t(if paging.get().1 { K::TimelineLoading } else { K::TimelineLoadOlder })}
             </button>
         </div>
     }
@@ -28,15 +31,15 @@ pub(super) fn LoadOlder(paging: Signal<(bool, bool)>, on_load: Callback<()>) -> 
 /// Shown once the user scrolled away from the newest message, with how many arrived since.
 #[component]
 pub(super) fn JumpToLatest(state: Scroll) -> impl IntoView {
+    let i18n = use_i18n();
     let label = move || {
         let arrived = state
             .left_at
             .get()
             .map_or(0, |since| arrived_since(&state.model.entries.get(), since));
         match arrived {
-            0 => "↓ Latest".to_string(),
-            1 => "↓ 1 new message".to_string(),
-            n => format!("↓ {n} new messages"),
+            0 => i18n.t(K::TimelineLatest),
+            n => i18n.n(K::TimelineNewCount, n as u64, &[]),
         }
     };
     let jump = move |_| {
@@ -52,6 +55,7 @@ pub(super) fn JumpToLatest(state: Scroll) -> impl IntoView {
             class="mw-tl-jump"
             data-testid="jump-latest"
             hidden=move || state.stick.get()
+            title=move || i18n.t(K::TimelineJump)
             on:click=jump
         >
             {label}
@@ -65,6 +69,7 @@ pub(super) fn JumpToLatest(state: Scroll) -> impl IntoView {
 #[component]
 pub(super) fn TypingLine() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    let i18n = use_i18n();
     let tick = RwSignal::new(0u64);
     let timer = StoredValue::new_local(None::<Timeout>);
     let text = move || {
@@ -78,7 +83,10 @@ pub(super) fn TypingLine() -> impl IntoView {
                 .into_iter()
                 .map(|u| s.state.display_name(u))
                 .collect();
-            (typing_text(&names), s.typing.next_expiry(c, now))
+            (
+                i18n.with(|tr| typing_text(&names, tr)),
+                s.typing.next_expiry(c, now),
+            )
         });
         let again = next.map(|at| {
             let wait = at.saturating_sub(now).clamp(0, 10_000) as u32 + 20;
