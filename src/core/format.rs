@@ -1,6 +1,6 @@
 //! Small pure text helpers used by the views.
 
-use super::i18n::{Catalog, K};
+use super::i18n::K;
 
 /// The unread counter's text: the exact number, or "99+" above 99.
 pub fn unread_label(count: u32) -> String {
@@ -39,21 +39,18 @@ pub fn preview(text: &str, max_chars: usize) -> String {
     out
 }
 
-/// What a screen reader says when a message arrives, in the catalog's language: who wrote,
-/// where (a group's title; a direct chat is the sender's own) and the message's first line.
-pub fn arrival_sentence(c: &Catalog, sender: &str, group: Option<&str>, text: &str) -> String {
+/// What a screen reader says when a message arrives: the text to say (who wrote, where: a
+/// group's title, a direct chat being the sender's own) and the message's first line to put
+/// in it as `{text}` (with `{sender}` and `{group}`).
+pub fn arrival(group: bool, text: &str) -> (K, String) {
     let text = preview(text, 200);
-    let key = match (group.is_some(), text.is_empty()) {
+    let key = match (group, text.is_empty()) {
         (false, true) => K::AnnounceFrom,
         (false, false) => K::AnnounceFromText,
         (true, true) => K::AnnounceFromIn,
         (true, false) => K::AnnounceFromInText,
     };
-    let group = group.unwrap_or_default();
-    c.f(
-        key,
-        &[("sender", sender), ("group", group), ("text", &text)],
-    )
+    (key, text)
 }
 
 #[cfg(test)]
@@ -84,23 +81,22 @@ mod tests {
     }
 
     #[test]
-    fn arrival_sentence_says_who_where_and_what() {
-        let en = Catalog::english();
+    fn arrival_says_who_where_and_what() {
+        let en = super::super::i18n::Catalog::english();
+        let say = |group: Option<&str>, text: &str| {
+            let (key, text) = arrival(group.is_some(), text);
+            let group = group.unwrap_or_default();
+            en.f(key, &[("sender", "Bob"), ("group", group), ("text", &text)])
+        };
+        assert_eq!(say(None, "hi\nthere"), "New message from Bob: hi");
         assert_eq!(
-            arrival_sentence(&en, "Bob", None, "hi\nthere"),
-            "New message from Bob: hi"
-        );
-        assert_eq!(
-            arrival_sentence(&en, "Bob", Some("Releases"), "ship it"),
+            say(Some("Releases"), "ship it"),
             "New message from Bob in Releases: ship it"
         );
         // An image alone has no text.
+        assert_eq!(say(None, ""), "New message from Bob");
         assert_eq!(
-            arrival_sentence(&en, "Bob", None, ""),
-            "New message from Bob"
-        );
-        assert_eq!(
-            arrival_sentence(&en, "Bob", Some("Releases"), " "),
+            say(Some("Releases"), " "),
             "New message from Bob in Releases"
         );
     }

@@ -17,7 +17,7 @@ use super::ctx::Ctx;
 use super::nav::ListColumn;
 use super::notifications::{ImportanceDialog, Toasts};
 use super::sidebar::Sidebar;
-use crate::core::format::arrival_sentence;
+use crate::core::format::arrival;
 use crate::net::socket::Status;
 
 /// The height of the chat's footer (the compose box), so pop-ups can stay above it.
@@ -80,9 +80,13 @@ fn Announcer() -> impl IntoView {
                 .get(&m.conversation_id)
                 .is_some_and(|c| c.kind != ConversationKind::Direct)
                 .then(|| st.title(m.conversation_id));
+            let (key, text) = arrival(group.is_some(), &m.text);
             let sender = st.display_name(m.sender_id);
-            let text =
-                i18n.with_untracked(|c| arrival_sentence(c, &sender, group.as_deref(), &m.text));
+            let group = group.unwrap_or_default();
+            let text = i18n.f(
+                key,
+                &[("sender", &sender), ("group", &group), ("text", &text)],
+            );
             Some((usize::from(m.importance == Importance::High), text))
         });
         if let Some((high, text)) = said {
