@@ -83,9 +83,6 @@ struct Cache {
     anchor: Option<(i64, f64)>,
     /// The layout the scroll position was last put in place for.
     placed: Option<Arc<Layout>>,
-    /// The list's scroll height when the position was last read: a position that dropped
-    /// while the list shrank is the browser clamping it, not the reader scrolling up.
-    height: i32,
     /// Heights of rows not measured yet.
     estimates: Estimates,
     /// The zone's offset (minutes, as `getTimezoneOffset`) per UTC hour: one call into
@@ -434,12 +431,14 @@ struct Scroll {
 }
 
 impl Scroll {
-    /// Whether the reader moved the view up since the position was last read (and not the
-    /// browser, clamping it to a list that got shorter).
+    /// Whether the reader moved the view up since the position was last read. The browser
+    /// also lowers the position when the list gets shorter, but then only down to the end of
+    /// the list: a position above the end is the reader's.
     fn reader_scrolled_up(self, el: &web_sys::HtmlElement) -> bool {
         let m = self.model;
-        let was = m.cache.get_value().borrow().height;
-        f64::from(el.scroll_top()) < m.scroll_top.get_untracked() - 1.0 && el.scroll_height() >= was
+        let top = el.scroll_top();
+        f64::from(top) < m.scroll_top.get_untracked() - 1.0
+            && top + el.client_height() < el.scroll_height() - 1
     }
 
     /// Records the position as read.
@@ -449,7 +448,6 @@ impl Scroll {
         if m.scroll_top.get_untracked() != top {
             m.scroll_top.set(top);
         }
-        m.cache.get_value().borrow_mut().height = el.scroll_height();
     }
 
     /// The row the view holds still while rows change: the first one in view whose height
@@ -520,6 +518,12 @@ impl Scroll {
         self.remember(&el);
         let top = f64::from(el.scroll_top());
         let vh = f64::from(el.client_height());
+        if moved.abs() >= 1.0 && !self.stick.get_untracked() {
+            // The reader's scroll is taken in here, before its scroll event: hold the row it
+            // brought into view, or the next placing would put the old one back.
+            let anchor = self.anchor_at(top, vh);
+            m.cache.get_value().borrow_mut().anchor = anchor;
+        }
         if vh > 0.0 && m.viewport.get_untracked() != vh {
             m.viewport.set(vh);
         }

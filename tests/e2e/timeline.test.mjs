@@ -258,3 +258,33 @@ test('Bob typing shows "Bob Nguyen is typing…" to Alice until it runs out or h
   await alice.context.close();
   await bob.context.close();
 });
+
+test('scrolling up a frame at a time is never undone, and older pages keep coming', async () => {
+  const { context, page } = await signIn(env.browser, env.server.url, 'alice');
+  await openChatWith(page, 'bob');
+  await eventually(async () => assert.ok(await inView(page, `History message ${HISTORY} of ${HISTORY} from Alice.`)));
+  const run = await page.evaluate(async () => {
+    const el = document.querySelector('[data-testid="timeline"]');
+    const start = Number(el.dataset.rows);
+    let undone = 0;
+    for (let i = 0; i < 240; i += 1) {
+      // A message in view: scrolling up by 200 px moves it 200 px down the screen.
+      const box = el.getBoundingClientRect();
+      const seen = [...el.querySelectorAll('[data-testid="message"]')]
+        .find((r) => r.getBoundingClientRect().top >= box.top);
+      const id = seen?.dataset.messageId;
+      const before = seen?.getBoundingClientRect().top;
+      el.scrollTop -= 200;
+      const moved = el.scrollTop !== 0 || before !== undefined;
+      await new Promise((done) => requestAnimationFrame(() => done()));
+      const after = id && el.querySelector(`[data-message-id="${id}"]`)?.getBoundingClientRect().top;
+      // At the top, waiting for the next page, there is nothing to scroll.
+      if (moved && after !== undefined && after !== null && after - before < 100 && el.scrollTop > 0) undone += 1;
+    }
+    return { undone, start, end: Number(el.dataset.rows) };
+  });
+  console.log(`timeline: 240 frames of -200 px: ${run.undone} undone, rows ${run.start} → ${run.end}`);
+  assert.ok(run.undone <= 2, `steps undone: ${run.undone}`);
+  assert.ok(run.end >= run.start + 100, `older pages loaded: ${run.start} → ${run.end}`);
+  await context.close();
+});
