@@ -37,6 +37,8 @@ const OVERSCAN_PX: f64 = 400.0;
 /// Older messages are fetched when the viewport's top is this close to the list's top.
 const LOAD_OLDER_PX: f64 = 1_000.0;
 const BOTTOM_SLACK_PX: f64 = 40.0;
+/// How long to wait before asking again for an older page that did not come.
+const RETRY_OLDER_MS: u32 = 500;
 
 /// A row on screen, built in full.
 #[derive(Clone)]
@@ -630,6 +632,27 @@ pub fn Timeline() -> impl IntoView {
         }
         request_animation_frame(move || state.settle());
         (open, pending)
+    });
+
+    // A page the server did not send (it refused it: rate limited, or the link dropped) is
+    // asked for again while the reader is still at the top: nothing else would ask, since
+    // the view does not move.
+    let again = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
+    Effect::new(move |was_loading: Option<bool>| {
+        let (more, loading) = paging(ctx);
+        if was_loading == Some(true) && !loading && more {
+            let retry = gloo_timers::callback::Timeout::new(RETRY_OLDER_MS, move || {
+                let near_top = state
+                    .scroller
+                    .get_untracked()
+                    .is_some_and(|el| f64::from(el.scroll_top()) <= LOAD_OLDER_PX);
+                if near_top {
+                    state.load_older();
+                }
+            });
+            again.set_value(Some(retry));
+        }
+        loading
     });
 
     view! {

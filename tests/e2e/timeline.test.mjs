@@ -288,3 +288,39 @@ test('scrolling up a frame at a time is never undone, and older pages keep comin
   assert.ok(run.end >= run.start + 100, `older pages loaded: ${run.start} → ${run.end}`);
   await context.close();
 });
+
+test('paging back as fast as the view allows reaches the first message, even past the server\'s rate limit', async () => {
+  const { context, page } = await signIn(env.browser, env.server.url, 'alice');
+  await openChatWith(page, 'bob');
+  await eventually(async () => assert.ok(await inView(page, `History message ${HISTORY} of ${HISTORY} from Alice.`)));
+  // To the top every frame: each page comes in a frame or two, so the server's limit of 20
+  // commands a second (burst 60) refuses some; a refused page must be asked for again.
+  const run = await page.evaluate(async () => {
+    const el = document.querySelector('[data-testid="timeline"]');
+    const t0 = performance.now();
+    let last = Number(el.dataset.rows);
+    let still = performance.now();
+    while (performance.now() - t0 < 90_000 && performance.now() - still < 5_000) {
+      el.scrollTop = 0;
+      await new Promise((done) => requestAnimationFrame(() => done()));
+      const rows = Number(el.dataset.rows);
+      if (rows !== last) {
+        last = rows;
+        still = performance.now();
+      }
+      if (document.querySelector('[data-testid="load-older"]')?.closest('[hidden]')) {
+        return { done: true, rows, ms: performance.now() - t0 };
+      }
+    }
+    return { done: false, rows: last, ms: performance.now() - t0 };
+  });
+  console.log(`timeline: paged back to the first message: ${run.done}, ${run.rows} rows in ${Math.round(run.ms)} ms`);
+  assert.ok(run.done, `stalled at ${run.rows} rows`);
+  // The very first message is at the top.
+  await eventually(async () => {
+    await page.getByTestId('timeline').evaluate((el) => { el.scrollTop = 0; });
+    assert.ok(await page.getByTestId('message')
+      .filter({ hasText: `History message 1 of ${HISTORY} from` }).count() > 0);
+  });
+  await context.close();
+});
