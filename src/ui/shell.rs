@@ -62,6 +62,11 @@ pub fn Shell() -> impl IntoView {
 /// Says each new message from someone else to screen readers: politely, or at once when it
 /// is of high importance. The text goes in as a new text node each time, so the same words
 /// twice are read twice (an unchanged node would be skipped).
+///
+/// The one direct DOM write in the views, kept for its size: the same regions as keyed
+/// `<For>`s of one `<span>` per message (a fresh element per message) measured 328,051 B
+/// brotli (two `<For>`s) and 328,728 B (one `LiveRegion` component), over the 327,680 B
+/// cap; this is 325,650 B (`cargo xtask build`).
 #[component]
 fn Announcer() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
