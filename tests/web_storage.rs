@@ -179,7 +179,7 @@ async fn drafts_survive_closing_and_reopening() {
     let again = DraftStore::open(&name).await.unwrap();
     assert_eq!(again.load(7, 3).await, Ok(Some("keep me".into())));
     again.close();
-    assert_eq!(DB_VERSION, 2);
+    assert_eq!(DB_VERSION, 3);
 }
 
 #[wasm_bindgen_test]
@@ -316,7 +316,7 @@ async fn v2_database_of_an_existing_user_reads_back_unchanged() {
 
 #[wasm_bindgen_test]
 async fn v1_database_upgrades_and_keeps_its_drafts() {
-    assert_eq!(DB_VERSION, 2);
+    assert_eq!(DB_VERSION, 3);
     let name = unique("upgrade");
     let db = raw::open(&name, 1, |db| raw::create_stores(db, &["drafts"]))
         .await

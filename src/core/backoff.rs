@@ -1,4 +1,4 @@
-//! Reconnect delays: exponential backoff with jitter, capped, reset after a good welcome.
+//! Reconnect delays: exponential backoff with full jitter, capped, reset after a good welcome.
 
 /// Default first delay, in milliseconds.
 pub const BASE_DELAY_MS: u32 = 500;
@@ -39,18 +39,17 @@ impl Backoff {
     }
 
     /// The next delay. `random01` is a uniform random number in `[0, 1)` (the adapter passes
-    /// `Math.random()`); the delay lands in `[ceiling / 2, ceiling]` ("equal jitter"), so clients
-    /// that lost the same server do not all come back at the same instant.
+    /// `Math.random()`); the delay lands anywhere in `[0, ceiling]` ("full jitter"), so the
+    /// clients a server restart dropped do not all come back at the same instant.
     pub fn next_delay(&mut self, random01: f64) -> u32 {
         let ceiling = self.ceiling();
         self.attempt = self.attempt.saturating_add(1);
-        let half = ceiling / 2;
         let r = if random01.is_finite() {
             random01.clamp(0.0, 1.0)
         } else {
-            0.0
+            1.0
         };
-        half + ((ceiling - half) as f64 * r) as u32
+        (ceiling as f64 * r) as u32
     }
 
     /// Called after a good welcome.
@@ -64,44 +63,53 @@ mod tests {
     use super::*;
 
     #[test]
-    fn grows_exponentially_within_jitter_bounds() {
+    fn ceiling_doubles_from_the_base_up_to_the_cap() {
         let mut b = Backoff::default();
-        let mut prev_ceiling = 0;
-        for attempt in 0..12 {
-            let ceiling = b.ceiling();
-            assert!(ceiling >= prev_ceiling, "attempt {attempt}");
-            let d = b.next_delay(0.5);
-            assert!(
-                d >= ceiling / 2 && d <= ceiling,
-                "attempt {attempt}: {d} vs {ceiling}"
-            );
-            prev_ceiling = ceiling;
+        let ceilings: Vec<u32> = (0..8)
+            .map(|_| {
+                let c = b.ceiling();
+                b.next_delay(0.5);
+                c
+            })
+            .collect();
+        assert_eq!(
+            ceilings,
+            [500, 1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000]
+        );
+        assert_eq!(b.attempt(), 8);
+    }
+
+    #[test]
+    fn delays_spread_over_the_whole_range() {
+        let mut low = Backoff::default();
+        let mut high = Backoff::default();
+        for _ in 0..5 {
+            low.next_delay(0.5);
+            high.next_delay(0.5);
         }
-        assert_eq!(b.attempt(), 12);
+        // The sixth attempt's ceiling is 16 s: anywhere from 0 to 16 s.
+        assert_eq!(low.next_delay(0.0), 0);
+        assert_eq!(high.next_delay(0.999_999), 15_999);
     }
 
     #[test]
     fn never_exceeds_cap_even_after_many_attempts() {
         let mut b = Backoff::default();
         for _ in 0..1000 {
-            let d = b.next_delay(0.999_999);
-            assert!(d <= MAX_DELAY_MS);
+            assert!(b.next_delay(0.999_999) <= MAX_DELAY_MS);
         }
         assert_eq!(b.ceiling(), MAX_DELAY_MS);
-        // Extreme random inputs are clamped.
+        // Out-of-range random inputs are clamped.
         assert!(b.next_delay(7.0) <= MAX_DELAY_MS);
-        assert!(b.next_delay(f64::NAN) >= MAX_DELAY_MS / 2);
+        assert_eq!(b.next_delay(f64::NAN), MAX_DELAY_MS);
     }
 
     #[test]
-    fn first_delay_is_short_and_reset_starts_over() {
+    fn reset_starts_over() {
         let mut b = Backoff::default();
-        let first = b.next_delay(0.0);
-        assert_eq!(first, BASE_DELAY_MS / 2);
         for _ in 0..10 {
             b.next_delay(1.0);
         }
-        assert!(b.ceiling() > BASE_DELAY_MS);
         b.reset();
         assert_eq!(b.attempt(), 0);
         assert!(b.next_delay(1.0) <= BASE_DELAY_MS);

@@ -1,26 +1,48 @@
 //! Messages the user sent that the server has not confirmed yet.
 //!
-//! Each is keyed by its client command id. It is shown as a local echo ("pending"), sent when
-//! connected, resent with the SAME id after every reconnect (the server dedups by id), and
-//! removed only when the server confirms it: an ack for that id, or a `message_created` whose
-//! `client_id` is that id. A disconnect never drops anything.
+//! Each is keyed by its client command id. It is shown as a local echo ("pending"), written to
+//! IndexedDB by the adapter before it shows, sent when connected, resent with the SAME id after
+//! every reconnect or reload (the server dedups by id), and removed only when the server
+//! confirms it: an ack for that id, or a `message_created` whose `client_id` is that id.
+//!
+//! At most [`WINDOW`] are in flight at once and the next goes out as each is acked, so on a
+//! link that drops every few frames the queue still advances, and a burst never meets the
+//! server's rate limit. A refusal that will not change by itself (too large, not a member)
+//! marks only that message failed; the rest of the queue goes on. A refusal that will
+//! (rate limited, server trouble) puts it back in the queue for a later try.
 
 use messenger_protocol::{
-    AckResult, Attachment, ClientFrame, CommandId, ConversationId, Event, Importance, Message,
-    ServerFrame, Timestamp,
+    AckResult, Attachment, ClientFrame, CommandId, ConversationId, ErrorCode, Event, Importance,
+    Message, ServerFrame, Timestamp,
 };
+use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Messages in flight at once on one connection.
+pub const WINDOW: usize = 8;
+
+/// Why a message waits for its recipient rather than going to the server now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Hold {
+    /// Goes out by itself when presence says the recipient is online.
+    WhenOnline,
+    /// Waits for the user to press Send (once the recipient is online).
+    Confirm,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PendingState {
-    /// Waiting for a connection.
+    /// Waiting for a connection (or for its turn in the window).
     Queued,
     /// Written to the current connection, waiting for the ack.
     InFlight,
-    /// The server refused it (too large, forbidden...): kept so the text is not lost.
+    /// The server refused it (too large, forbidden...): kept so the text is not lost, never
+    /// resent by itself.
     Failed(String),
+    /// Kept in the "Pending send" list for an offline recipient.
+    Held(Hold),
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PendingMessage {
     pub client_id: CommandId,
     pub conversation_id: ConversationId,
@@ -42,6 +64,40 @@ impl PendingMessage {
             attachments: self.attachments.iter().map(|a| a.id.clone()).collect(),
         }
     }
+
+    /// As stored: a message in flight when the page went away is queued again.
+    pub fn stored(&self) -> PendingMessage {
+        let mut p = self.clone();
+        if p.state == PendingState::InFlight {
+            p.state = PendingState::Queued;
+        }
+        p
+    }
+
+    pub fn is_failed(&self) -> bool {
+        matches!(self.state, PendingState::Failed(_))
+    }
+}
+
+/// What a server refusal means for the message.
+fn is_transient(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::RateLimited | ErrorCode::Internal | ErrorCode::RecipientOffline
+    )
+}
+
+/// What a frame did to the outbox, for the adapter (storage, timers).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Changes {
+    /// Confirmed by the server: delete from storage.
+    pub confirmed: Vec<CommandId>,
+    /// Changed state worth storing (failed, held).
+    pub updated: Vec<PendingMessage>,
+    /// A message was put back after a passing refusal: try again after a pause.
+    pub retry_later: bool,
+    /// The server refused a direct message because its recipient is offline.
+    pub recipient_offline: Vec<CommandId>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -62,8 +118,12 @@ impl Outbox {
         &self.items
     }
 
+    pub fn get(&self, client_id: &str) -> Option<&PendingMessage> {
+        self.items.iter().find(|p| p.client_id == client_id)
+    }
+
     pub fn contains(&self, client_id: &str) -> bool {
-        self.items.iter().any(|p| p.client_id == client_id)
+        self.get(client_id).is_some()
     }
 
     pub fn for_conversation(
@@ -103,7 +163,7 @@ impl Outbox {
         attachments: Vec<Attachment>,
         created_at: Timestamp,
     ) {
-        self.items.push(PendingMessage {
+        self.add(PendingMessage {
             client_id,
             conversation_id,
             text,
@@ -114,16 +174,41 @@ impl Outbox {
         });
     }
 
-    /// Frames for everything queued, oldest first, now marked in flight.
+    /// Adds a message written in another tab or read back from storage; one already known
+    /// is left as it is. The queue stays in the order the messages were written.
+    pub fn add(&mut self, message: PendingMessage) {
+        if self.contains(&message.client_id) {
+            return;
+        }
+        let at = self
+            .items
+            .iter()
+            .rposition(|p| (p.created_at, &p.client_id) <= (message.created_at, &message.client_id))
+            .map_or(0, |i| i + 1);
+        self.items.insert(at, message);
+    }
+
+    /// Frames for the oldest queued messages, now marked in flight, keeping at most
+    /// [`WINDOW`] in flight.
     pub fn take_sendable(&mut self) -> Vec<ClientFrame> {
-        self.items
-            .iter_mut()
-            .filter(|p| p.state == PendingState::Queued)
-            .map(|p| {
+        let mut room = WINDOW.saturating_sub(
+            self.items
+                .iter()
+                .filter(|p| p.state == PendingState::InFlight)
+                .count(),
+        );
+        let mut frames = Vec::new();
+        for p in &mut self.items {
+            if room == 0 {
+                break;
+            }
+            if p.state == PendingState::Queued {
                 p.state = PendingState::InFlight;
-                p.frame()
-            })
-            .collect()
+                frames.push(p.frame());
+                room -= 1;
+            }
+        }
+        frames
     }
 
     /// The connection is gone: whatever was in flight must be resent (same ids) later.
@@ -135,55 +220,96 @@ impl Outbox {
         }
     }
 
-    /// Puts a failed message back in the queue.
-    pub fn retry(&mut self, client_id: &str) {
+    /// Puts a failed or held message back in the queue.
+    pub fn retry(&mut self, client_id: &str) -> Option<PendingMessage> {
+        let p = self.items.iter_mut().find(|p| p.client_id == client_id)?;
+        if matches!(p.state, PendingState::Failed(_) | PendingState::Held(_)) {
+            p.state = PendingState::Queued;
+        }
+        Some(p.clone())
+    }
+
+    /// Keeps a message for an offline recipient (or changes how it waits).
+    pub fn hold(&mut self, client_id: &str, hold: Hold) -> Option<PendingMessage> {
+        let p = self.items.iter_mut().find(|p| p.client_id == client_id)?;
+        if p.state != PendingState::InFlight {
+            p.state = PendingState::Held(hold);
+        }
+        Some(p.clone())
+    }
+
+    /// Held messages of `conversation` that go out by themselves, queued now (the recipient
+    /// came online).
+    pub fn release(&mut self, conversation: ConversationId) -> Vec<PendingMessage> {
+        let mut released = Vec::new();
         for p in &mut self.items {
-            if p.client_id == client_id && matches!(p.state, PendingState::Failed(_)) {
+            if p.conversation_id == conversation && p.state == PendingState::Held(Hold::WhenOnline)
+            {
                 p.state = PendingState::Queued;
+                released.push(p.clone());
+            }
+        }
+        released
+    }
+
+    /// Drops a message the user gave up on (or took back to edit).
+    pub fn discard(&mut self, client_id: &str) -> Option<PendingMessage> {
+        let at = self.items.iter().position(|p| p.client_id == client_id)?;
+        Some(self.items.remove(at))
+    }
+
+    /// A stored message carrying one of our client ids confirms that pending message.
+    fn confirmed(&mut self, message: &Message, changes: &mut Changes) {
+        if let Some(cid) = &message.client_id {
+            if let Some(at) = self
+                .items
+                .iter()
+                .position(|p| p.client_id == *cid && p.conversation_id == message.conversation_id)
+            {
+                changes.confirmed.push(self.items.remove(at).client_id);
             }
         }
     }
 
-    /// Drops a message the user gave up on.
-    pub fn discard(&mut self, client_id: &str) {
-        self.items.retain(|p| p.client_id != client_id);
-    }
-
-    /// A stored message carrying one of our client ids confirms that pending message.
-    fn confirmed(&mut self, message: &Message) {
-        if let Some(cid) = &message.client_id {
-            self.items
-                .retain(|p| !(p.client_id == *cid && p.conversation_id == message.conversation_id));
-        }
-    }
-
     /// Watches server frames for confirmations and refusals.
-    pub fn apply(&mut self, frame: &ServerFrame) {
+    pub fn apply(&mut self, frame: &ServerFrame) -> Changes {
+        let mut changes = Changes::default();
         match frame {
             ServerFrame::Ack {
                 id,
                 result: AckResult::MessageSent { message },
             } => {
-                self.discard(id);
-                self.confirmed(message);
+                if let Some(p) = self.discard(id) {
+                    changes.confirmed.push(p.client_id);
+                }
+                self.confirmed(message, &mut changes);
             }
             ServerFrame::Event {
                 event: Event::MessageCreated { message },
                 ..
-            } => self.confirmed(message),
+            } => self.confirmed(message, &mut changes),
             ServerFrame::Error {
                 id: Some(id),
+                code,
                 message,
-                ..
             } => {
-                for p in &mut self.items {
-                    if p.client_id == *id {
+                if let Some(p) = self.items.iter_mut().find(|p| p.client_id == *id) {
+                    if *code == ErrorCode::RecipientOffline {
+                        p.state = PendingState::Held(Hold::WhenOnline);
+                        changes.recipient_offline.push(id.clone());
+                        changes.updated.push(p.clone());
+                    } else if is_transient(*code) {
+                        p.state = PendingState::Queued;
+                        changes.retry_later = true;
+                    } else {
                         p.state = PendingState::Failed(message.clone());
+                        changes.updated.push(p.clone());
                     }
                 }
             }
             _ => {}
         }
+        changes
     }
 }
 

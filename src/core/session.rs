@@ -6,12 +6,12 @@
 use std::collections::BTreeMap;
 
 use messenger_protocol::{
-    AckResult, Attachment, ClientFrame, CommandId, ConversationId, ErrorCode, Event, Importance,
-    Message, MessageId, ServerFrame, SystemEvent, Timestamp, UserId,
+    AckResult, Attachment, ClientFrame, CommandId, ConversationId, ConversationKind, ErrorCode,
+    Event, Importance, Message, MessageId, Presence, ServerFrame, SystemEvent, Timestamp, UserId,
 };
 
 use super::i18n::{Catalog, K};
-use super::outbox::{Outbox, PendingState};
+use super::outbox::{Changes, Hold, Outbox, PendingMessage, PendingState};
 use super::state::AppState;
 use super::timeline::{receipt, OpenMark};
 use super::typing::Typing;
@@ -25,7 +25,8 @@ pub const MARK_READ_EVERY_MS: i64 = 1_000;
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Pending {
     OpenDirect(UserId),
-    LoadHistory(ConversationId),
+    /// A history page; `true` for the newest page (the one the local copy keeps).
+    LoadHistory(ConversationId, bool),
     MarkRead,
 }
 
@@ -42,6 +43,14 @@ pub struct Outcome {
     pub unauthorized: bool,
     /// The server speaks another protocol version: stop reconnecting.
     pub unsupported: bool,
+    /// This was `resumed`: the connection is usable and the state was kept.
+    pub resumed: bool,
+    /// An event the state had not seen: the local copy appends it.
+    pub new_event: bool,
+    /// The newest history page of this conversation: the local copy keeps it.
+    pub newest_page: Option<ConversationId>,
+    /// What the frame did to the outbox (storage follows it).
+    pub outbox: Changes,
 }
 
 /// What reading a conversation asks of the connection.
@@ -85,6 +94,8 @@ pub enum Delivery {
     Delivered,
     Read,
     Failed,
+    /// Kept for an offline recipient (the "Pending send" list).
+    Held,
 }
 
 impl Delivery {
@@ -95,6 +106,7 @@ impl Delivery {
             Delivery::Delivered => "delivered",
             Delivery::Read => "read",
             Delivery::Failed => "failed",
+            Delivery::Held => "held",
         }
     }
 }
@@ -150,6 +162,11 @@ pub struct Session {
     /// Channel list, notification center and settings requests.
     pub nav: super::nav::Nav,
     pub heard: Option<Heard>,
+    /// After `resumed`: the seq the replay ends at. The outbox waits for it, so what the
+    /// server stored before the drop is confirmed by the replay rather than sent again.
+    replay_until: Option<u64>,
+    /// Another tab holds the connection: this one never sends the outbox (the leader does).
+    pub follower: bool,
 }
 
 impl Session {
@@ -162,25 +179,159 @@ impl Session {
         }
     }
 
+    /// Padded so a tab's ids sort in the order they were made (the stored outbox is read back
+    /// in key order).
     pub fn next_id(&mut self) -> CommandId {
         self.counter += 1;
-        format!("{}-{}", self.id_prefix, self.counter)
+        format!("{}-{:06}", self.id_prefix, self.counter)
+    }
+
+    /// What this tab's command ids start with (it names the tab to the others).
+    pub fn id_prefix(&self) -> &str {
+        &self.id_prefix
+    }
+
+    /// Whether a command id was made by this tab.
+    pub fn is_mine(&self, id: &str) -> bool {
+        id.strip_prefix(self.id_prefix.as_str())
+            .is_some_and(|rest| rest.starts_with('-'))
+    }
+
+    /// Whether the outbox may send now: connected, and any replay after a resume is done.
+    pub fn can_send(&self) -> bool {
+        self.online && self.replay_until.is_none() && !self.follower
+    }
+
+    /// A follower tab heard that the leader's connection is up.
+    pub fn link_up(&mut self) {
+        self.online = true;
+    }
+
+    /// Whether this tab should take a command's answer: its own commands and the outbox's
+    /// (another tab's answers would set this tab's errors and pending requests).
+    pub fn accepts(&self, frame: &ServerFrame) -> bool {
+        match frame {
+            ServerFrame::Ack { id, .. } | ServerFrame::Error { id: Some(id), .. } => {
+                self.is_mine(id) || self.outbox.contains(id)
+            }
+            _ => true,
+        }
+    }
+
+    /// An outbox entry written or changed in another tab.
+    pub fn upsert_outbox(&mut self, message: PendingMessage) -> Vec<ClientFrame> {
+        match self
+            .outbox
+            .items()
+            .iter()
+            .position(|p| p.client_id == message.client_id)
+        {
+            Some(_) => {
+                let mut message = message;
+                if let Some(here) = self.outbox.discard(&message.client_id) {
+                    // In flight on this tab's connection: queueing it again would send it twice.
+                    if here.state == PendingState::InFlight && message.state == PendingState::Queued
+                    {
+                        message.state = PendingState::InFlight;
+                    }
+                }
+                self.outbox.add(message);
+            }
+            None => self.restore_outbox([message]),
+        }
+        self.flush_outbox()
+    }
+
+    /// Where to resume from after a drop or a reload: the last event the state applied.
+    pub fn resume_position(&self) -> Option<messenger_protocol::ResumePosition> {
+        Some(messenger_protocol::ResumePosition {
+            epoch: self.state.epoch.clone()?,
+            seq: self.state.seq,
+        })
+    }
+
+    /// Draws a frame from the local copy (or from the leader tab's history): the state takes
+    /// it as if it came from the server, but nothing is sent and the session stays offline.
+    pub fn restore(&mut self, frame: ServerFrame) {
+        let online = self.online;
+        let pending = std::mem::take(&mut self.pending);
+        let _ = self.receive_quietly(frame, None);
+        self.online = online;
+        self.pending = pending;
+    }
+
+    /// [`Session::receive`] for what was already shown elsewhere (the local copy, another
+    /// tab's catch-up): the state takes it, but it is not news: nothing is announced and no
+    /// notification pops up.
+    pub fn receive_quietly(&mut self, frame: ServerFrame, open: Option<ConversationId>) -> Outcome {
+        let heard = self.heard.clone();
+        let popups = self.nav.notifications.popups.clone();
+        let out = self.receive(frame, open);
+        self.heard = heard;
+        self.nav.notifications.popups = popups;
+        out
+    }
+
+    /// Adds outbox entries read back from storage or written in another tab.
+    pub fn restore_outbox(&mut self, items: impl IntoIterator<Item = PendingMessage>) {
+        for p in items {
+            // Already stored on the server (its echo is in the local copy): nothing to send.
+            let stored = self
+                .state
+                .conversations
+                .get(&p.conversation_id)
+                .is_some_and(|c| {
+                    c.messages
+                        .iter()
+                        .any(|m| m.client_id.as_deref() == Some(p.client_id.as_str()))
+                });
+            if !stored {
+                self.outbox.add(p.stored());
+            }
+        }
+    }
+
+    /// What the outbox may send now (after a passing refusal's pause, or a new entry from
+    /// another tab).
+    pub fn flush_outbox(&mut self) -> Vec<ClientFrame> {
+        if self.can_send() {
+            self.outbox.take_sendable()
+        } else {
+            Vec::new()
+        }
     }
 
     /// Feeds one frame from the server.
     pub fn receive(&mut self, frame: ServerFrame, open: Option<ConversationId>) -> Outcome {
-        let mut out = Outcome::default();
-        self.outbox.apply(&frame);
+        let mut out = Outcome {
+            outbox: self.outbox.apply(&frame),
+            ..Outcome::default()
+        };
         match &frame {
-            ServerFrame::Welcome(_) => {
+            ServerFrame::Welcome(w) => {
                 out.welcomed = true;
+                if w.reset.is_some() {
+                    // The copy we resumed from is gone on the server: start clean.
+                    self.state = AppState::default();
+                }
+            }
+            ServerFrame::Resumed { seq, .. } => {
+                out.resumed = true;
+                self.replay_until = Some(*seq).filter(|until| *until > self.state.seq);
+            }
+            ServerFrame::Event { seq, .. } => {
+                out.new_event = self.state.epoch.is_none() || *seq > self.state.seq;
             }
             ServerFrame::Ack { id, result } => {
                 let pending = self.pending.remove(id);
-                if let (Some(Pending::OpenDirect(_)), AckResult::Conversation { conversation }) =
-                    (pending, result)
-                {
-                    out.open = Some(conversation.id);
+                match (pending, result) {
+                    (Some(Pending::OpenDirect(_)), AckResult::Conversation { conversation }) => {
+                        out.open = Some(conversation.id);
+                    }
+                    (Some(Pending::LoadHistory(c, true)), AckResult::History { .. }) => {
+                        out.newest_page = Some(c);
+                    }
+                    _ => {}
                 }
             }
             ServerFrame::Error { id: None, code, .. } => match code {
@@ -236,6 +387,18 @@ impl Session {
             }
             _ => None,
         };
+        let came_online = match &frame {
+            ServerFrame::Event {
+                event:
+                    Event::Presence {
+                        user_id,
+                        presence: Presence::Online | Presence::Away,
+                        ..
+                    },
+                ..
+            } => Some(*user_id),
+            _ => None,
+        };
         self.state.apply(frame);
         // News only if the state took it as its newest message (not a replay or a duplicate).
         if let Some(message) =
@@ -246,10 +409,12 @@ impl Session {
         }
         self.after_nav(nav, &mut out);
         if out.welcomed {
-            self.online = true;
+            self.replay_until = None;
             // What the server already knows needs no mark_read.
             self.marked = server_reads;
-            out.send.extend(self.outbox.take_sendable());
+        }
+        if out.welcomed || out.resumed {
+            self.online = true;
             if let Some(conv) = open.filter(|c| self.state.conversations.contains_key(c)) {
                 out.send.extend(self.load_history(conv, None));
             }
@@ -258,6 +423,35 @@ impl Session {
                 out.send.extend(frame);
                 out.open = out.open.or(existing);
             }
+        }
+        if let Some(user_id) = &came_online {
+            // Messages held for this person go out now that they are online.
+            let me = self.state.me_id();
+            let directs: Vec<ConversationId> = self
+                .state
+                .conversations
+                .values()
+                .filter(|c| {
+                    c.kind == ConversationKind::Direct
+                        && me.and_then(|me| c.other_member(me)) == Some(*user_id)
+                })
+                .map(|c| c.id)
+                .collect();
+            for c in directs {
+                out.outbox.updated.extend(self.outbox.release(c));
+            }
+        }
+        if self
+            .replay_until
+            .is_some_and(|until| self.state.seq >= until)
+        {
+            self.replay_until = None;
+        }
+        if self.online && (out.welcomed || out.resumed || !out.outbox.confirmed.is_empty()) {
+            out.send.extend(self.flush_outbox());
+        } else if self.online && out.new_event && self.replay_until.is_none() {
+            // The replay just ended: the outbox goes on where it stopped.
+            out.send.extend(self.flush_outbox());
         }
         out
     }
@@ -330,6 +524,7 @@ impl Session {
     /// The connection ended (any reason).
     pub fn disconnected(&mut self) {
         self.online = false;
+        self.replay_until = None;
         self.outbox.disconnected();
         self.pending.clear();
         self.nav.disconnected();
@@ -365,15 +560,45 @@ impl Session {
                 max,
             });
         }
-        let id = self.next_id();
-        self.outbox.push_with(
-            id,
-            conversation,
-            text.to_string(),
+        let message = self.prepare_message(conversation, text, importance, attachments, now)?;
+        Ok(self.queue(message))
+    }
+
+    /// Checks a message against the server's limits and gives it its id, without queueing it
+    /// (the adapter stores it first, then calls [`Session::queue`]).
+    pub fn prepare_message(
+        &mut self,
+        conversation: ConversationId,
+        text: &str,
+        importance: Importance,
+        attachments: Vec<Attachment>,
+        now: Timestamp,
+    ) -> Result<PendingMessage, ComposeError> {
+        if text.trim().is_empty() && attachments.is_empty() {
+            return Err(ComposeError::Empty);
+        }
+        let max = self.state.limits.max_message_bytes;
+        if text.len() > max {
+            return Err(ComposeError::TooLong {
+                bytes: text.len(),
+                max,
+            });
+        }
+        Ok(PendingMessage {
+            client_id: self.next_id(),
+            conversation_id: conversation,
+            text: text.to_string(),
+            created_at: now,
+            state: PendingState::Queued,
             importance,
             attachments,
-            now,
-        );
+        })
+    }
+
+    /// Queues a prepared message; returns what may be sent now.
+    pub fn queue(&mut self, message: PendingMessage) -> Vec<ClientFrame> {
+        let conversation = message.conversation_id;
+        self.outbox.add(message);
         self.typing.sent_message(conversation);
         // Replying means the new messages were seen: the "New messages" divider goes.
         if let Some((open, mark)) = &mut self.open_mark {
@@ -381,21 +606,27 @@ impl Session {
                 mark.unread = 0;
             }
         }
-        Ok(if self.online {
-            self.outbox.take_sendable()
-        } else {
-            Vec::new()
-        })
+        self.flush_outbox()
     }
 
-    /// Retries a failed message.
+    /// The message just queued by [`Session::send_message`] (the adapter stores it).
+    pub fn last_queued(&self) -> Option<&PendingMessage> {
+        self.outbox
+            .items()
+            .iter()
+            .rev()
+            .find(|p| self.is_mine(&p.client_id))
+    }
+
+    /// Retries a failed message (or sends a held one now).
     pub fn retry(&mut self, client_id: &str) -> Vec<ClientFrame> {
         self.outbox.retry(client_id);
-        if self.online {
-            self.outbox.take_sendable()
-        } else {
-            Vec::new()
-        }
+        self.flush_outbox()
+    }
+
+    /// Keeps a message for an offline recipient.
+    pub fn hold(&mut self, client_id: &str, hold: Hold) -> Option<PendingMessage> {
+        self.outbox.hold(client_id, hold)
     }
 
     /// Opens the direct conversation with `user`: returns the known one to show right away
@@ -419,7 +650,7 @@ impl Session {
     pub fn is_loading_history(&self, conversation: ConversationId) -> bool {
         self.pending
             .values()
-            .any(|p| *p == Pending::LoadHistory(conversation))
+            .any(|p| matches!(p, Pending::LoadHistory(c, _) if *c == conversation))
     }
 
     /// A history page: the newest one (`before: None`) or the one before a message.
@@ -432,8 +663,10 @@ impl Session {
             return None;
         }
         let id = self.next_id();
-        self.pending
-            .insert(id.clone(), Pending::LoadHistory(conversation));
+        self.pending.insert(
+            id.clone(),
+            Pending::LoadHistory(conversation, before.is_none()),
+        );
         Some(ClientFrame::LoadHistory {
             id,
             conversation_id: conversation,
@@ -620,6 +853,7 @@ impl Session {
                 let p = self.outbox.items().get(i)?;
                 let (delivery, error) = match &p.state {
                     PendingState::Failed(e) => (Delivery::Failed, Some(e.clone())),
+                    PendingState::Held(_) => (Delivery::Held, None),
                     _ => (Delivery::Pending, None),
                 };
                 Some(TimelineItem {

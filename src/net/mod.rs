@@ -1,8 +1,10 @@
-//! Thin browser network adapters: the WebSocket connection and the login request.
+//! Thin browser network adapters: the WebSocket connection, the tabs sharing it and the login
+//! request.
 
 pub mod locale;
 pub mod login;
 pub mod socket;
+pub mod tabs;
 pub mod upload;
 
 /// A random prefix for command ids, unique across tabs and reloads.

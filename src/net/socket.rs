@@ -1,14 +1,18 @@
-//! The WebSocket adapter: connect, `hello`, feed frames to a handler, reconnect with backoff.
+//! The WebSocket adapter: connect, `hello` with the resume position, feed frames to a
+//! handler, reconnect with backoff.
 //!
-//! It knows nothing about the UI. The handler gets every parsed frame and returns the frames
-//! to send in answer (the session's outbox resend after a welcome, for example).
+//! It knows nothing about the UI. The handler gets every parsed frame (and its text, for the
+//! local copy and the other tabs) and returns the frames to send in answer (the session's
+//! outbox resend after a welcome, for example). A reconnect waits for the backoff, except
+//! when the browser says the network is back or the page comes into view: then at once.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
+use gloo_events::EventListener;
 use messenger_protocol::{
-    ClientFrame, ErrorCode, ServerFrame, CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION,
-    PROTOCOL_VERSION,
+    ClientFrame, ErrorCode, ResumePosition, ServerFrame, CLOSE_UNAUTHORIZED,
+    CLOSE_UNSUPPORTED_VERSION, PROTOCOL_VERSION,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -18,26 +22,7 @@ use gloo_timers::callback::Timeout;
 
 use crate::core::backoff::Backoff;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    /// The first attempt of this session.
-    Connecting,
-    /// Trying again after the connection was lost or could not be made.
-    Reconnecting,
-    Online,
-    Offline,
-}
-
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Connecting => "connecting",
-            Status::Reconnecting => "reconnecting",
-            Status::Online => "online",
-            Status::Offline => "offline",
-        }
-    }
-}
+pub use crate::core::tabs::Status;
 
 /// Why a connection ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,11 +35,17 @@ pub enum Closed {
     Unsupported,
 }
 
+/// Takes a frame and its text; returns the frames to send back.
+pub type FrameHandler = Box<dyn Fn(ServerFrame, &str) -> Vec<ClientFrame>>;
+
 pub struct Handlers {
-    /// Every frame from the server; returns frames to send back.
-    pub on_frame: Box<dyn Fn(ServerFrame) -> Vec<ClientFrame>>,
-    pub on_status: Box<dyn Fn(Status)>,
+    /// Every frame from the server, with its text.
+    pub on_frame: FrameHandler,
+    /// The status, and when `Offline`, the time (ms since the epoch) of the next attempt.
+    pub on_status: Box<dyn Fn(Status, Option<f64>)>,
     pub on_closed: Box<dyn Fn(Closed)>,
+    /// Where the state stands, for the `hello` (none: ask for a full welcome).
+    pub position: Box<dyn Fn() -> Option<ResumePosition>>,
 }
 
 struct WsClosures {
@@ -76,6 +67,8 @@ struct Inner {
     /// The pending reconnect; dropping it cancels it.
     timer: Option<Timeout>,
     handlers: Rc<Handlers>,
+    /// `online` on the window and `visibilitychange` on the document: reconnect at once.
+    _wake: Vec<EventListener>,
 }
 
 /// A live connection handle. Dropping it does not stop it: call [`Socket::stop`].
@@ -98,10 +91,46 @@ impl Socket {
                 refusal: None,
                 timer: None,
                 handlers: Rc::new(handlers),
+                _wake: Vec::new(),
             })),
         };
+        let wake = |target: Option<web_sys::EventTarget>, event: &'static str| {
+            let weak = Rc::downgrade(&socket.inner);
+            target.map(|t| {
+                EventListener::new(&t, event, move |_| {
+                    if let Some(inner) = weak.upgrade() {
+                        Socket { inner }.retry_now();
+                    }
+                })
+            })
+        };
+        let window = web_sys::window();
+        let document = window.as_ref().and_then(|w| w.document());
+        let listeners = [
+            wake(window.map(Into::into), "online"),
+            wake(document.map(Into::into), "visibilitychange"),
+        ];
+        socket.inner.borrow_mut()._wake = listeners.into_iter().flatten().collect();
         connect(&socket.inner);
         socket
+    }
+
+    /// Connects now if the connection is down and waiting for its next attempt (the "retry
+    /// now" button, the network coming back, the page coming into view).
+    pub fn retry_now(&self) {
+        let waiting = {
+            let inner = self.inner.borrow();
+            !inner.stopped && inner.ws.is_none() && inner.timer.is_some()
+        };
+        if waiting && !document_hidden() {
+            connect(&self.inner);
+        }
+    }
+
+    /// Sends a frame already written as JSON (from another tab) if the connection is open.
+    pub fn send_text(&self, text: &str) -> bool {
+        let ws = self.inner.borrow().ws.clone();
+        matches!(ws, Some(ws) if ws.ready_state() == WebSocket::OPEN && ws.send_with_str(text).is_ok())
     }
 
     /// Sends a frame if the connection is open; false otherwise.
@@ -123,12 +152,17 @@ impl Socket {
 
     /// Closes the connection for good.
     pub fn stop(&self) {
-        let (ws, timer) = {
+        let (ws, timer, wake) = {
             let mut inner = self.inner.borrow_mut();
             inner.stopped = true;
-            (inner.ws.take(), inner.timer.take())
+            (
+                inner.ws.take(),
+                inner.timer.take(),
+                std::mem::take(&mut inner._wake),
+            )
         };
         drop(timer);
+        drop(wake);
         if let Some(ws) = ws {
             ws.set_onopen(None);
             ws.set_onmessage(None);
@@ -153,11 +187,10 @@ fn connect(inner_rc: &Rc<RefCell<Inner>>) {
         };
         (inner.url.clone(), inner.handlers.clone(), status)
     };
-    (handlers.on_status)(status);
+    (handlers.on_status)(status, None);
     let ws = match WebSocket::new(&url) {
         Ok(ws) => ws,
         Err(_) => {
-            (handlers.on_status)(Status::Offline);
             schedule_reconnect(inner_rc);
             return;
         }
@@ -192,14 +225,18 @@ fn on_open(weak: &Weak<RefCell<Inner>>) {
     let Some(inner_rc) = weak.upgrade() else {
         return;
     };
-    let (ws, token) = {
+    let (ws, token, handlers) = {
         let inner = inner_rc.borrow();
-        (inner.ws.clone(), inner.token.clone())
+        (
+            inner.ws.clone(),
+            inner.token.clone(),
+            inner.handlers.clone(),
+        )
     };
     let hello = ClientFrame::Hello {
         protocol_version: PROTOCOL_VERSION,
         token,
-        resume: None,
+        resume: (handlers.position)(),
     };
     if let (Some(ws), Ok(text)) = (ws, serde_json::to_string(&hello)) {
         let _ = ws.send_with_str(&text);
@@ -219,9 +256,9 @@ fn on_text(weak: &Weak<RefCell<Inner>>, text: &str) {
     };
     let handlers = inner_rc.borrow().handlers.clone();
     match &frame {
-        ServerFrame::Welcome(_) => {
+        ServerFrame::Welcome(_) | ServerFrame::Resumed { .. } => {
             inner_rc.borrow_mut().backoff.reset();
-            (handlers.on_status)(Status::Online);
+            (handlers.on_status)(Status::Online, None);
         }
         ServerFrame::Error { id: None, code, .. } => {
             let refusal = match code {
@@ -237,7 +274,7 @@ fn on_text(weak: &Weak<RefCell<Inner>>, text: &str) {
         }
         _ => {}
     }
-    let replies = (handlers.on_frame)(frame);
+    let replies = (handlers.on_frame)(frame, text);
     Socket { inner: inner_rc }.send_all(&replies);
 }
 
@@ -258,19 +295,32 @@ fn on_close(weak: &Weak<RefCell<Inner>>, code: u16) {
         }
         (inner.handlers.clone(), reason)
     };
-    (handlers.on_status)(Status::Offline);
     (handlers.on_closed)(reason);
     schedule_reconnect(&inner_rc);
 }
 
+fn document_hidden() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden)
+}
+
 fn schedule_reconnect(inner_rc: &Rc<RefCell<Inner>>) {
-    let delay = {
+    let (delay, handlers) = {
         let mut inner = inner_rc.borrow_mut();
         if inner.stopped {
+            (inner.handlers.clone().on_status)(Status::Offline, None);
             return;
         }
-        inner.backoff.next_delay(js_sys::Math::random())
+        (
+            inner.backoff.next_delay(js_sys::Math::random()),
+            inner.handlers.clone(),
+        )
     };
+    (handlers.on_status)(
+        Status::Offline,
+        Some(js_sys::Date::now() + f64::from(delay)),
+    );
     let weak = Rc::downgrade(inner_rc);
     let timer = Timeout::new(delay, move || {
         if let Some(inner_rc) = weak.upgrade() {

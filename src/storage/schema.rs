@@ -19,13 +19,21 @@ pub const CANNED_STORE: &str = "canned";
 /// Per-user flags, e.g. `"{user}:canned_seeded"` = `true`.
 pub const META_STORE: &str = "meta";
 
+/// Key `"{user}:{client id}"`, value the JSON of an unconfirmed message
+/// ([`PendingMessage`](crate::core::outbox::PendingMessage)).
+pub const OUTBOX_STORE: &str = "outbox";
+/// The local copy of what the widget last showed, as the server's own frames: key
+/// `"{user}:w"` the welcome it started from, `"{user}:e:{seq}"` each event since, and
+/// `"{user}:p:{conversation}"` a conversation's newest history page.
+pub const COPY_STORE: &str = "copy";
+
 /// Object stores added by the v1 → v2 upgrade.
 pub const V2_STORES: [&str; 3] = [SAVED_STORE, CANNED_STORE, META_STORE];
 
 type Migration = fn(&IdbDatabase) -> Result<(), JsValue>;
 
 /// Step `i` upgrades version `i` to `i + 1`.
-const MIGRATIONS: [Migration; 2] = [v0_to_v1, v1_to_v2];
+const MIGRATIONS: [Migration; 3] = [v0_to_v1, v1_to_v2, v2_to_v3];
 
 /// Current schema version.
 pub const DB_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -41,6 +49,14 @@ fn v1_to_v2(db: &IdbDatabase) -> Result<(), JsValue> {
     for store in V2_STORES {
         db.create_object_store(store)?;
     }
+    Ok(())
+}
+
+/// v3: the outbox and the local copy, so a reload or a crash loses no message and starts
+/// from what was last shown.
+fn v2_to_v3(db: &IdbDatabase) -> Result<(), JsValue> {
+    db.create_object_store(OUTBOX_STORE)?;
+    db.create_object_store(COPY_STORE)?;
     Ok(())
 }
 
@@ -69,7 +85,7 @@ mod tests {
 
     #[test]
     fn version_counts_the_steps() {
-        assert_eq!(DB_VERSION, 2);
+        assert_eq!(DB_VERSION, 3);
         assert_eq!(MIGRATIONS.len(), DB_VERSION as usize);
     }
 }

@@ -56,7 +56,12 @@ fn ChatHeader() -> impl IntoView {
                 return None;
             }
             let other = conv.other_member(me)?;
-            s.state.users.get(&other).map(|u| presence_str(u.presence))
+            let u = s.state.users.get(&other)?;
+            Some(if s.online {
+                presence_str(u.presence)
+            } else {
+                "unknown"
+            })
         })
     });
     let elsewhere = Memo::new(move |_| {

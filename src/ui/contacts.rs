@@ -23,6 +23,7 @@ pub fn presence_text(presence: &str) -> K {
     match presence {
         "online" => K::PeopleOnline,
         "away" => K::PeopleAway,
+        "unknown" => K::PresenceUnknown,
         _ => K::PeopleOffline,
     }
 }
@@ -80,7 +81,12 @@ fn tree(ctx: Ctx, nav: NavCtx, i18n: I18n) -> Tree {
             let org = build_tree(&st.departments, &st.users, st.me_id());
             let person = |id: UserId, depth: usize, path: Option<String>| {
                 let u = st.users.get(&id)?;
-                let presence = presence_str(u.presence);
+                // Without a connection nobody's presence is known: "online" would be stale.
+                let presence = if s.online {
+                    presence_str(u.presence)
+                } else {
+                    "unknown"
+                };
                 let detail = match (path, presence, u.last_seen) {
                     (Some(path), _, _) => path,
                     (None, "offline", Some(t)) => tr.f(

@@ -4,8 +4,10 @@ use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 use messenger_protocol::{ClientFrame, ConversationId, UserId};
 
-use crate::core::session::Session;
-use crate::net::socket::{Socket, Status};
+use super::link::Link;
+use crate::core::outbox::{Hold, PendingMessage};
+use crate::core::session::{ComposeError, Session};
+use crate::core::tabs::Status;
 use crate::storage::drafts::DraftStore;
 
 #[derive(Clone, Copy)]
@@ -18,7 +20,13 @@ pub struct Ctx {
     /// The compose box's text (for the selected conversation).
     pub compose: RwSignal<String>,
     pub compose_error: RwSignal<Option<crate::core::session::ComposeError>>,
-    pub socket: StoredValue<Option<Socket>, LocalStorage>,
+    /// When the next connection attempt is due (ms since the epoch), while offline.
+    pub retry_at: RwSignal<Option<f64>>,
+    /// This tab holds the connection for the user's tabs.
+    pub leader: RwSignal<bool>,
+    /// IndexedDB refused a write (or is missing): unsent messages live in memory only.
+    pub storage_failed: RwSignal<bool>,
+    pub link: StoredValue<Option<Link>, LocalStorage>,
     pub drafts: StoredValue<Option<DraftStore>, LocalStorage>,
     pub drafts_ready: RwSignal<bool>,
     /// Conversations holding a saved draft, ascending (the list marks them).
@@ -64,11 +72,98 @@ impl Ctx {
         if frames.is_empty() {
             return;
         }
-        self.socket.with_value(|s| {
-            if let Some(s) = s {
-                s.send_all(&frames);
+        if let Some(Some(link)) = self.link.try_get_value() {
+            link.send(frames);
+        }
+    }
+
+    /// Checks and queues a message: stored first, then shown as pending and sent.
+    pub fn send_message(
+        &self,
+        conversation: ConversationId,
+        text: &str,
+        importance: messenger_protocol::Importance,
+        attachments: Vec<messenger_protocol::Attachment>,
+    ) -> Result<(), ComposeError> {
+        let now = js_sys::Date::now() as i64;
+        let message = self
+            .session
+            .try_update_untracked(|s| {
+                s.prepare_message(conversation, text, importance, attachments, now)
+            })
+            .ok_or(ComposeError::Empty)??;
+        self.requeue(message);
+        Ok(())
+    }
+
+    fn requeue(&self, message: PendingMessage) {
+        match self.link.try_get_value().flatten() {
+            Some(link) => link.queue(message),
+            None => {
+                let frames = self.session.try_update(|s| s.upsert_outbox(message));
+                self.send(frames.unwrap_or_default());
             }
-        });
+        }
+    }
+
+    /// Sends a failed or held message again now.
+    pub fn retry_message(&self, client_id: &str) {
+        let message = self
+            .session
+            .try_update(|s| s.outbox.retry(client_id))
+            .flatten();
+        if let Some(m) = message {
+            self.requeue(m);
+        }
+    }
+
+    /// Changes how a message for an offline recipient waits.
+    pub fn hold_message(&self, client_id: &str, hold: Hold) {
+        if let Some(Some(m)) = self.session.try_update(|s| s.hold(client_id, hold)) {
+            self.requeue(m);
+        }
+    }
+
+    /// Deletes an unsent message.
+    pub fn delete_message(&self, client_id: &str) {
+        match self.link.try_get_value().flatten() {
+            Some(link) => link.forget(client_id.to_string()),
+            None => {
+                self.session.try_update(|s| s.outbox.discard(client_id));
+            }
+        }
+    }
+
+    /// Takes an unsent message back into the compose box of its conversation.
+    pub fn edit_message(&self, client_id: &str) {
+        let Some(Some(p)) = self
+            .session
+            .try_with_untracked(|s| s.outbox.get(client_id).cloned())
+        else {
+            return;
+        };
+        self.delete_message(client_id);
+        self.open(p.conversation_id);
+        self.compose.set(p.text);
+    }
+
+    /// Reconnects now.
+    pub fn retry_now(&self) {
+        if let Some(Some(link)) = self.link.try_get_value() {
+            link.retry_now();
+        }
+    }
+
+    /// Another tab saved a draft: shown here too unless the user is typing in this page.
+    pub fn draft_elsewhere(&self, conversation: ConversationId, text: String) {
+        self.mark_drafted(conversation, !text.trim().is_empty());
+        let focused = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.has_focus().ok())
+            .unwrap_or(false);
+        if !focused && self.selected.try_get_untracked() == Some(Some(conversation)) {
+            self.compose.set(text);
+        }
     }
 
     pub fn me_id(&self) -> Option<UserId> {
@@ -153,7 +248,12 @@ impl Ctx {
                 return;
             };
             match store.save(user, conversation, &text).await {
-                Ok(()) => self.mark_drafted(conversation, !text.trim().is_empty()),
+                Ok(()) => {
+                    self.mark_drafted(conversation, !text.trim().is_empty());
+                    if let Some(Some(link)) = self.link.try_get_value() {
+                        link.draft_saved(conversation, text);
+                    }
+                }
                 Err(e) => web_sys::console::warn_1(&format!("messenger: {e}").into()),
             }
         }

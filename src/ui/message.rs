@@ -31,6 +31,14 @@ pub fn TimeLabel(at: i64) -> impl IntoView {
     }
 }
 
+fn label_id(act: Unsent) -> &'static str {
+    match act {
+        Unsent::Retry => "retry",
+        Unsent::Edit => "edit",
+        Unsent::Delete => "delete",
+    }
+}
+
 fn delivery_label(d: Delivery) -> K {
     match d {
         Delivery::Pending => K::DeliveryPending,
@@ -38,6 +46,7 @@ fn delivery_label(d: Delivery) -> K {
         Delivery::Delivered => K::DeliveryDelivered,
         Delivery::Read => K::DeliveryRead,
         Delivery::Failed => K::DeliveryFailed,
+        Delivery::Held => K::DeliveryHeld,
     }
 }
 
@@ -97,13 +106,24 @@ fn MessageLink(
     }
 }
 
-/// A message of the chat pane. `on_retry` is called for a failed own message.
+/// What the user can do with an own message the server has not taken (failed or held).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unsent {
+    /// Send it again (failed), or now (held).
+    Retry,
+    /// Take it back into the compose box.
+    Edit,
+    Delete,
+}
+
+/// A message of the chat pane. `on_unsent` is called with the client id for the actions on
+/// a failed or held own message.
 #[component]
 pub fn MessageView(
     item: TimelineItem,
     sender_name: String,
     color: String,
-    #[prop(optional, into)] on_retry: Option<Callback<String>>,
+    #[prop(optional, into)] on_unsent: Option<Callback<(String, Unsent)>>,
     /// For an own message in a group: ("Read by 1 of 3", "Not yet read by: Carol, Dave").
     #[prop(default = None)]
     read_by: Option<(String, String)>,
@@ -113,30 +133,32 @@ pub fn MessageView(
     let important = item.importance == messenger_protocol::Importance::High;
     let (iso, short) = format_time(item.created_at, tr.with_untracked(|c| c.locale));
     let state = item.delivery.as_str();
-    let retry = item
-        .error
-        .clone()
-        .zip(item.client_id.clone())
-        .map(|(error, cid)| {
-            view! {
-                <span class="mw-msg-error" role="alert">
-                    {error}
-                    {on_retry
-                        .map(|cb| {
-                            let cid = cid.clone();
-                            view! {
-                                <button
-                                    type="button"
-                                    class="mw-link"
-                                    on:click=move |_| cb.run(cid.clone())
-                                >
-                                    {tr.with_untracked(|c| c.t(K::MessageRetry))}
-                                </button>
-                            }
-                        })}
-                </span>
-            }
-        });
+    let unsent = matches!(item.delivery, Delivery::Failed | Delivery::Held);
+    let retry = item.client_id.clone().filter(|_| unsent).map(|cid| {
+        let action = move |act: Unsent, label: K| {
+            let cid = cid.clone();
+            on_unsent.map(|cb| {
+                view! {
+                    <button
+                        type="button"
+                        class="mw-link"
+                        data-testid=format!("unsent-{}", label_id(act))
+                        on:click=move |_| cb.run((cid.clone(), act))
+                    >
+                        {tr.with_untracked(|c| c.t(label))}
+                    </button>
+                }
+            })
+        };
+        view! {
+            <span class="mw-msg-error" role=item.error.is_some().then_some("alert")>
+                {item.error.clone()}
+                {action(Unsent::Retry, K::MessageRetry)}
+                {action(Unsent::Edit, K::MessageEdit)}
+                {action(Unsent::Delete, K::MessageDelete)}
+            </span>
+        }
+    });
     view! {
         <li
             class="mw-msg"
@@ -168,7 +190,7 @@ pub fn MessageView(
                 {item.own.then(|| {
                     // Groups say how many have read it, unless it is not sent yet.
                     let (label, title) = match (&read_by, item.delivery) {
-                        (_, Delivery::Pending | Delivery::Failed) | (None, _) => {
+                        (_, Delivery::Pending | Delivery::Failed | Delivery::Held) | (None, _) => {
                             let l = tr.with_untracked(|c| c.t(delivery_label(item.delivery)));
                             (l.clone(), l)
                         }

@@ -1,5 +1,6 @@
-//! The signed-in messenger: creates the shared state, wires the socket, the drafts database
-//! and the page's visibility into it, then draws the [`Shell`].
+//! The signed-in messenger: creates the shared state, wires the link to the server (local
+//! copy, tabs, socket), the drafts database and the page's visibility into it, then draws the
+//! [`Shell`].
 
 use gloo_events::EventListener;
 use gloo_timers::callback::Timeout;
@@ -8,13 +9,12 @@ use messenger_protocol::UserId;
 
 use super::attachments::ViewerCtx;
 use super::ctx::Ctx;
+use super::link::Link;
 use super::nav::NavCtx;
 use super::shell::Shell;
 use super::Auth;
-use crate::config::ws_url;
-use crate::core::i18n::{Notice, K};
 use crate::core::session::{ReadSync, Session};
-use crate::net::socket::{Closed, Handlers, Socket, Status};
+use crate::core::tabs::Status;
 use crate::storage::drafts::DraftStore;
 use crate::storage::prefs;
 
@@ -42,7 +42,10 @@ pub fn Messenger() -> impl IntoView {
         visible: RwSignal::new(document_visible()),
         compose: RwSignal::new(String::new()),
         compose_error: RwSignal::new(None),
-        socket: StoredValue::new_local(None),
+        retry_at: RwSignal::new(None),
+        leader: RwSignal::new(false),
+        storage_failed: RwSignal::new(false),
+        link: StoredValue::new_local(None),
         drafts: StoredValue::new_local(None),
         drafts_ready: RwSignal::new(false),
         drafted: RwSignal::new(Vec::new()),
@@ -56,8 +59,7 @@ pub fn Messenger() -> impl IntoView {
     ViewerCtx::provide();
 
     watch_visibility(ctx);
-    open_drafts(ctx, auth.db_name.get_value());
-    connect(ctx, auth, stored.token);
+    start(ctx, auth, stored.token);
     // The signed-in user: known from the sign-in before the server's welcome says it.
     let me_id = Memo::new(move |_| ctx.session.with(|s| s.state.me_id()).or(ctx.known_user));
     follow_selection(ctx, me_id);
@@ -83,65 +85,39 @@ fn watch_visibility(ctx: Ctx) {
     });
 }
 
-fn open_drafts(ctx: Ctx, db_name: String) {
+/// Opens the database, then starts the link: the local copy is drawn before any connection.
+/// Without IndexedDB the messenger works from memory, with a warning.
+fn start(ctx: Ctx, auth: Auth, token: String) {
+    let db_name = auth.db_name.get_value();
     leptos::task::spawn_local(async move {
-        match DraftStore::open(&db_name).await {
+        let store = match DraftStore::open(&db_name).await {
             Ok(store) => {
-                if ctx.drafts.try_set_value(Some(store.clone())).is_none() {
-                    let _ = ctx.drafts_ready.try_set(true);
-                } else {
+                if ctx.drafts.try_set_value(Some(store.clone())).is_some() {
                     store.close(); // unmounted meanwhile
+                    return;
                 }
+                let _ = ctx.drafts_ready.try_set(true);
+                Some(store)
             }
-            Err(e) => web_sys::console::warn_1(&format!("messenger: drafts disabled: {e}").into()),
+            Err(e) => {
+                web_sys::console::warn_1(&format!("messenger: storage disabled: {e}").into());
+                let _ = ctx.storage_failed.try_set(true);
+                None
+            }
+        };
+        match ctx.known_user {
+            Some(user) => Link::start(ctx, auth, user, token, store),
+            // Signed in by an older version that did not keep the user id: nothing to key
+            // the copy by, so the outbox stays in memory.
+            None => Link::start(ctx, auth, 0, token, None),
         }
     });
     on_cleanup(move || {
+        if let Some(Some(link)) = ctx.link.try_get_value() {
+            link.stop();
+        }
         if let Some(Some(store)) = ctx.drafts.try_get_value() {
             store.close();
-        }
-    });
-}
-
-/// The connection: every frame goes through the session, whose answers are sent back.
-fn connect(ctx: Ctx, auth: Auth, token: String) {
-    // Socket callbacks run outside any reactive owner: every signal access is a `try_`.
-    let handlers = Handlers {
-        on_frame: Box::new(move |frame| {
-            let open = ctx.selected.try_get_untracked().flatten();
-            let now = js_sys::Date::now() as i64;
-            let Some(outcome) = ctx.receive(|s| s.receive_at(frame, open, now)) else {
-                return Vec::new();
-            };
-            if outcome.unauthorized {
-                auth.sign_out(Some(Notice::Text(K::SessionExpired)));
-            }
-            if let Some(c) = outcome.open {
-                ctx.open(c);
-            }
-            outcome.send
-        }),
-        on_status: Box::new(move |status| {
-            let _ = ctx.status.try_set(status);
-        }),
-        on_closed: Box::new(move |closed| {
-            ctx.receive(Session::disconnected);
-            match closed {
-                Closed::Lost => {}
-                Closed::Unauthorized => auth.sign_out(Some(Notice::Text(K::SessionExpired))),
-                Closed::Unsupported => {
-                    web_sys::console::error_1(
-                        &"messenger: the server speaks another protocol version".into(),
-                    );
-                }
-            }
-        }),
-    };
-    let socket = Socket::start(ws_url(&auth.server.get_value()), token, handlers);
-    ctx.socket.set_value(Some(socket));
-    on_cleanup(move || {
-        if let Some(Some(socket)) = ctx.socket.try_get_value() {
-            socket.stop();
         }
     });
 }

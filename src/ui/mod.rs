@@ -9,6 +9,7 @@ mod conversations;
 mod ctx;
 pub mod i18n;
 mod intl;
+mod link;
 mod login;
 pub mod message;
 mod messenger;

@@ -18,7 +18,7 @@ use super::nav::ListColumn;
 use super::notifications::{ImportanceDialog, Toasts};
 use super::sidebar::Sidebar;
 use crate::core::format::arrival;
-use crate::net::socket::Status;
+use crate::core::tabs::Status;
 
 /// The height of the chat's footer (the compose box), so pop-ups can stay above it.
 #[derive(Clone, Copy)]
@@ -41,6 +41,8 @@ pub fn Shell() -> impl IntoView {
             class="mw-app"
             data-testid="app"
             data-view=view_name
+            data-leader=move || if ctx.leader.get() { "true" } else { "false" }
+            data-outbox=move || ctx.session.with(|s| s.outbox.len().to_string())
             style=move || format!("--mw-foot-h:{}px", foot.0.get())
         >
             <ConnectionBanner />
@@ -163,19 +165,63 @@ fn status_text(status: Status) -> K {
 }
 
 /// A strip across the widget while the connection is down, so being offline is plain at a
-/// glance. The first connection attempt stays quiet: a normal start shows nothing.
+/// glance: when the next attempt is due, and a button to try now. The first connection
+/// attempt stays quiet: a normal start shows nothing. Also says when unsent messages cannot
+/// be stored in this browser.
 #[component]
 fn ConnectionBanner() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let i18n = use_i18n();
+    let now = RwSignal::new(js_sys::Date::now());
+    // Ticks once a second while a reconnect is scheduled, for the countdown.
+    let ticker = StoredValue::new_local(None::<gloo_timers::callback::Interval>);
+    Effect::new(move |_| {
+        let waiting = ctx.retry_at.get().is_some();
+        now.set(js_sys::Date::now());
+        ticker.set_value(waiting.then(|| {
+            gloo_timers::callback::Interval::new(1_000, move || {
+                let _ = now.try_set(js_sys::Date::now());
+            })
+        }));
+    });
+    on_cleanup(move || ticker.set_value(None));
+    let browser_online = move || {
+        now.track();
+        web_sys::window().is_none_or(|w| w.navigator().on_line())
+    };
     let text = move || match ctx.status.get() {
-        Status::Offline => i18n.t(K::BannerOffline),
+        Status::Offline | Status::Reconnecting if !browser_online() => i18n.t(K::BannerOffline),
+        Status::Offline => match ctx.retry_at.get() {
+            Some(at) => {
+                let seconds = ((at - now.get()) / 1000.0).ceil().max(0.0) as u64;
+                i18n.f(
+                    K::StatusReconnectingIn,
+                    &[("seconds", &seconds.to_string())],
+                )
+            }
+            None => i18n.t(K::BannerOffline),
+        },
         Status::Reconnecting => i18n.t(K::BannerReconnecting),
         Status::Connecting | Status::Online => String::new(),
     };
+    let can_retry = move || ctx.status.get() == Status::Offline && ctx.retry_at.get().is_some();
     view! {
+        <div class="mw-banners">
         <div class="mw-offline" data-testid="offline-banner" role="status" hidden=move || text().is_empty()>
-            {text}
+            <span>{text}</span>
+            <button
+                type="button"
+                class="mw-link"
+                data-testid="retry-now"
+                hidden=move || !can_retry()
+                on:click=move |_| ctx.retry_now()
+            >
+                {move || i18n.t(K::StatusRetryNow)}
+            </button>
+        </div>
+        <div class="mw-offline mw-storage-warning" data-testid="storage-warning" role="alert" hidden=move || !ctx.storage_failed.get()>
+            {move || i18n.t(K::StorageWarning)}
+        </div>
         </div>
     }
 }

@@ -20,7 +20,7 @@ use messenger_protocol::{ConversationId, ConversationKind, MessageId};
 use super::ctx::Ctx;
 use super::i18n::use_i18n;
 use super::intl;
-use super::message::{MessageView, TimeLabel};
+use super::message::{MessageView, TimeLabel, Unsent};
 use crate::core::color::participant_color;
 use crate::core::i18n::{Catalog, K};
 use crate::core::session::{Entry, Session, TimelineItem};
@@ -231,7 +231,7 @@ fn build_shown(
         .collect()
 }
 
-fn render_row(row: Row, retry: Callback<String>) -> AnyView {
+fn render_row(row: Row, retry: Callback<(String, Unsent)>) -> AnyView {
     match row.kind {
         RowKind::Line {
             class,
@@ -252,7 +252,7 @@ fn render_row(row: Row, retry: Callback<String>) -> AnyView {
             color,
             read_by,
         } => view! {
-            <MessageView item=*item sender_name=name color on_retry=retry read_by=read_by />
+            <MessageView item=*item sender_name=name color on_unsent=retry read_by=read_by />
         }
         .into_any(),
     }
@@ -609,12 +609,10 @@ pub fn Timeline() -> impl IntoView {
         scroller: NodeRef::new(),
         list: NodeRef::new(),
     };
-    let retry = Callback::new(move |cid: String| {
-        let frames = ctx
-            .session
-            .try_update(|s| s.retry(&cid))
-            .unwrap_or_default();
-        ctx.send(frames);
+    let retry = Callback::new(move |(cid, act): (String, Unsent)| match act {
+        Unsent::Retry => ctx.retry_message(&cid),
+        Unsent::Edit => ctx.edit_message(&cid),
+        Unsent::Delete => ctx.delete_message(&cid),
     });
     // A newly opened conversation starts at its newest message, and sending follows the
     // message down wherever the user was; then the rows rendered are measured.

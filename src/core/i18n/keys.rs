@@ -201,4 +201,13 @@ keys! {
     AnnounceFromText = "announce.from_text",
     AnnounceFromIn = "announce.from_in",
     AnnounceFromInText = "announce.from_in_text",
+    DeliveryHeld = "delivery.held",
+    MessageEdit = "message.edit",
+    MessageDelete = "message.delete",
+    StatusReconnectingIn = "status.reconnecting_in",
+    StatusRetryNow = "status.retry_now",
+    StatusPolling = "status.polling",
+    StatusCheckNow = "status.check_now",
+    StorageWarning = "storage.warning",
+    PresenceUnknown = "presence.unknown",
 }

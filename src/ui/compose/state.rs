@@ -196,13 +196,8 @@ impl ComposeCtx {
             Importance::Normal
         };
         let text = app.compose.get_untracked();
-        let now = js_sys::Date::now() as i64;
-        match app
-            .session
-            .try_update(|s| s.send_message(c, &text, importance, attachments, now))
-        {
-            Some(Ok(frames)) => {
-                app.send(frames);
+        match app.send_message(c, &text, importance, attachments) {
+            Ok(()) => {
                 app.compose.set(String::new());
                 app.compose_error.set(None);
                 app.save_draft(c, String::new());
@@ -211,8 +206,8 @@ impl ComposeCtx {
                 self.high.set(None);
                 self.error.set(None);
             }
-            Some(Err(ComposeError::Empty)) | None => {}
-            Some(Err(e)) => app.compose_error.set(Some(e)),
+            Err(ComposeError::Empty) => {}
+            Err(e) => app.compose_error.set(Some(e)),
         }
     }
 }
