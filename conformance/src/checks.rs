@@ -39,6 +39,7 @@ checks![
     send_ack,
     idempotent_resend,
     resume_after_drop,
+    resume_nothing_missed,
     resume_wrong_epoch,
     history_paging,
     authorization,
@@ -394,10 +395,16 @@ async fn resume_after_drop(ctx: &Ctx) -> Check {
     }
     let (mut bob, answer) =
         Conn::hello(&ctx.ws_url, &ctx.tokens[BOB], Some(position.clone())).await?;
-    match answer {
-        HelloAnswer::Resumed { epoch, seq } => {
+    let until = match answer {
+        HelloAnswer::Resumed { epoch, seq, until } => {
             ensure!(epoch == position.epoch, "resumed in epoch {epoch}, asked for {}", position.epoch);
             ensure!(seq == position.seq, "resumed at seq {seq}, asked for {}", position.seq);
+            ensure!(
+                until >= seq + missed.len() as u64,
+                "resumed.until is {until}, but {} messages were missed after seq {seq}",
+                missed.len()
+            );
+            until
         }
         HelloAnswer::Welcome(welcome) => {
             return Err(format!(
@@ -405,9 +412,32 @@ async fn resume_after_drop(ctx: &Ctx) -> Check {
                 welcome.reset
             ))
         }
-    }
+    };
     let marker = ctx.send(&mut alice, conversation, "welcome back").await?.id;
     let events = bob.events_until(is_message(marker)).await?;
+    // The replay is `seq + 1 ..= until`: it holds every missed message, and its last event
+    // is `until`; the marker, sent after the resume, comes live after it.
+    for (seq, event) in &events {
+        let Some(message) = created(event) else {
+            continue;
+        };
+        if missed.contains(&message.id) {
+            ensure!(
+                *seq <= until,
+                "missed message {} came at seq {seq}, after resumed.until {until}",
+                message.id
+            );
+        } else if message.id == marker {
+            ensure!(
+                *seq > until,
+                "a message sent after the resume came at seq {seq}, inside the replay up to resumed.until {until}"
+            );
+        }
+    }
+    ensure!(
+        events.iter().any(|(seq, _)| *seq == until),
+        "no event with seq resumed.until ({until}) arrived before the live message"
+    );
     for (expected, (seq, event)) in (position.seq + 1..).zip(&events) {
         ensure!(
             *seq == expected,
@@ -428,6 +458,42 @@ async fn resume_after_drop(ctx: &Ctx) -> Check {
         "messages replayed then live: {replayed:?}, expected {want:?}"
     );
     alice.close().await;
+    bob.close().await;
+    Ok(())
+}
+
+async fn resume_nothing_missed(ctx: &Ctx) -> Check {
+    let (mut bob, welcome) = ctx.connect(BOB).await?;
+    ctx.drain(&mut bob).await?;
+    let position = ResumePosition {
+        epoch: welcome.epoch.clone(),
+        seq: bob.last_seq,
+    };
+    bob.close().await;
+    let (mut bob, answer) =
+        Conn::hello(&ctx.ws_url, &ctx.tokens[BOB], Some(position.clone())).await?;
+    match answer {
+        HelloAnswer::Resumed { seq, until, .. } => ensure!(
+            seq == position.seq && until == seq,
+            "nothing happened to bob since seq {}, yet resumed says seq {seq}, until {until}",
+            position.seq
+        ),
+        HelloAnswer::Welcome(welcome) => {
+            return Err(format!(
+                "a resume at the current position was answered with a welcome (reset: {:?})",
+                welcome.reset
+            ))
+        }
+    }
+    // And the replay is indeed empty: the first event, if any, is a live one after `until`.
+    let events = ctx.drain(&mut bob).await?;
+    if let Some((seq, event)) = events.first() {
+        ensure!(
+            *seq == position.seq + 1,
+            "after an empty replay came seq {seq} ({event:?}), expected {}",
+            position.seq + 1
+        );
+    }
     bob.close().await;
     Ok(())
 }

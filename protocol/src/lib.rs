@@ -201,9 +201,18 @@ impl ClientFrame {
 pub enum ServerFrame {
     /// Answer to a `hello` without a usable resume position: the whole state the client needs.
     Welcome(Box<Welcome>),
-    /// Answer to a `hello` whose resume position the server could honour: every event after
-    /// `seq` follows, in order, then live events. The client keeps its state.
-    Resumed { epoch: String, seq: u64 },
+    /// Answer to a `hello` whose resume position the server could honour: the events
+    /// `seq + 1 ..= until` follow, in order, then live events. The client keeps its state.
+    Resumed {
+        epoch: String,
+        /// The client's position, echoed.
+        seq: u64,
+        /// The user's seq when the backlog was read: the replay ends with this event
+        /// (`until == seq` when nothing was missed). Once it has applied `until`, a client
+        /// knows everything the server stored before this connection, so it resends only
+        /// the outbox entries whose `message_created` it has not seen.
+        until: u64,
+    },
     /// A command succeeded.
     Ack { id: CommandId, result: AckResult },
     /// A command (or the connection, when `id` is absent) failed.

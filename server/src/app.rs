@@ -265,6 +265,7 @@ impl Core {
         frames.push(serde_json::to_string(&ServerFrame::Resumed {
             epoch: position.epoch.clone(),
             seq: position.seq,
+            until: current,
         })?);
         for (seq, event) in missed {
             // Stored as the serialized `Event`, so it is spliced in rather than re-parsed.
