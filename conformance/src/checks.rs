@@ -9,7 +9,7 @@ use std::time::Duration;
 use messenger_protocol::{
     AckResult, ClientFrame, ConversationId, ErrorCode, Event, Importance, Message, MessageId,
     Notification, NotificationId, ResetReason, ResumePosition, ServerFrame, UserId, Welcome,
-    CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION, PROTOCOL_VERSION,
+    CLOSE_MESSAGE_TOO_BIG, CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION, PROTOCOL_VERSION,
 };
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
@@ -46,6 +46,7 @@ checks![
     conversation_notifications_read,
     message_too_large,
     frame_too_large,
+    frame_over_hard_cap,
     rate_limit,
     malformed_frames,
     server_still_accepts,
@@ -857,6 +858,56 @@ async fn frame_too_large(ctx: &Ctx) -> Check {
         .await
         .map_err(|e| format!("the connection no longer works after frame_too_large: {e}"))?;
     alice.close().await;
+    Ok(())
+}
+
+async fn frame_over_hard_cap(ctx: &Ctx) -> Check {
+    let (mut alice, welcome) = ctx.connect(ALICE).await?;
+    let cap = welcome.limits.max_socket_frame_bytes;
+    ensure!(
+        cap >= welcome.limits.max_frame_bytes,
+        "limits: max_socket_frame_bytes {cap} is below max_frame_bytes {}",
+        welcome.limits.max_frame_bytes
+    );
+    let id = ctx.id();
+    let padding = "x".repeat(cap);
+    let text = format!(
+        r#"{{"type":"load_history","id":"{id}","conversation_id":1,"limit":1,"padding":"{padding}"}}"#
+    );
+    let size = text.len();
+    alice.send_text(text).await?;
+    // A `frame_too_large` naming the command may come first; then the close frame.
+    let mut message = alice.recv_ws().await?;
+    if let Some(WsMessage::Text(text)) = &message {
+        match serde_json::from_str::<ServerFrame>(text) {
+            Ok(ServerFrame::Error {
+                code: ErrorCode::FrameTooLarge,
+                id: got,
+                ..
+            }) if got.is_none() || got.as_deref() == Some(id.as_str()) => {}
+            _ => return Err(format!("before the close came {text}")),
+        }
+        message = alice.recv_ws().await?;
+    }
+    match message {
+        Some(WsMessage::Close(Some(frame))) => ensure!(
+            u16::from(frame.code) == CLOSE_MESSAGE_TOO_BIG,
+            "a frame of {} bytes (max_socket_frame_bytes {cap}) was closed with {} ({}), expected 1009",
+            size,
+            u16::from(frame.code),
+            frame.reason
+        ),
+        other => {
+            return Err(format!(
+                "a frame over max_socket_frame_bytes ({cap}) should end in close code 1009, got {other:?}"
+            ))
+        }
+    }
+    let (mut again, _) = ctx.connect(ALICE).await?;
+    ctx.direct(&mut again, BOB)
+        .await
+        .map_err(|e| format!("a new connection after the 1009 close does not work: {e}"))?;
+    again.close().await;
     Ok(())
 }
 

@@ -14,6 +14,11 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// Largest text frame, in bytes, a server must accept. Bigger frames get `frame_too_large`.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 
+/// Hard cap on one WebSocket message, in bytes. A frame between [`MAX_FRAME_BYTES`] and this
+/// gets `frame_too_large` and the connection stays open; a bigger one gets `frame_too_large`
+/// (when it can be read at all) and then the close code [`CLOSE_MESSAGE_TOO_BIG`].
+pub const MAX_SOCKET_FRAME_BYTES: usize = 2 * MAX_FRAME_BYTES;
+
 /// Largest message text, in bytes of UTF-8. Longer texts get `message_too_large`.
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
 
@@ -27,6 +32,9 @@ pub const ATTACHMENT_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif",
 pub const CLOSE_UNAUTHORIZED: u16 = 4001;
 /// WebSocket close code sent after an `unsupported_version` error on `hello`.
 pub const CLOSE_UNSUPPORTED_VERSION: u16 = 4002;
+/// WebSocket close code (RFC 6455 "message too big") for a frame above
+/// `limits.max_socket_frame_bytes`, or a `hello` above `limits.max_frame_bytes`.
+pub const CLOSE_MESSAGE_TOO_BIG: u16 = 1009;
 
 pub type UserId = i64;
 pub type DepartmentId = i64;
@@ -277,6 +285,10 @@ pub struct Limits {
     pub commands_per_second: u32,
     #[serde(default = "default_command_burst")]
     pub command_burst: u32,
+    /// Hard cap on one WebSocket message: a bigger one closes the connection with
+    /// [`CLOSE_MESSAGE_TOO_BIG`]. A client checks its frames against this before sending.
+    #[serde(default = "default_socket_frame_bytes")]
+    pub max_socket_frame_bytes: usize,
 }
 
 fn default_attachment_bytes() -> usize {
@@ -288,6 +300,9 @@ fn default_commands_per_second() -> u32 {
 fn default_command_burst() -> u32 {
     60
 }
+fn default_socket_frame_bytes() -> usize {
+    MAX_SOCKET_FRAME_BYTES
+}
 
 impl Default for Limits {
     fn default() -> Self {
@@ -297,6 +312,7 @@ impl Default for Limits {
             max_attachment_bytes: MAX_ATTACHMENT_BYTES,
             commands_per_second: default_commands_per_second(),
             command_burst: default_command_burst(),
+            max_socket_frame_bytes: MAX_SOCKET_FRAME_BYTES,
         }
     }
 }
