@@ -289,6 +289,10 @@ pub struct Limits {
     /// [`CLOSE_MESSAGE_TOO_BIG`]. A client checks its frames against this before sending.
     #[serde(default = "default_socket_frame_bytes")]
     pub max_socket_frame_bytes: usize,
+    /// How often a client on the HTTP fallback polls `GET /api/events`; it counts as
+    /// connected while it polled within twice this.
+    #[serde(default = "default_poll_interval_ms")]
+    pub poll_interval_ms: u64,
 }
 
 fn default_attachment_bytes() -> usize {
@@ -303,6 +307,9 @@ fn default_command_burst() -> u32 {
 fn default_socket_frame_bytes() -> usize {
     MAX_SOCKET_FRAME_BYTES
 }
+fn default_poll_interval_ms() -> u64 {
+    3000
+}
 
 impl Default for Limits {
     fn default() -> Self {
@@ -313,6 +320,7 @@ impl Default for Limits {
             commands_per_second: default_commands_per_second(),
             command_burst: default_command_burst(),
             max_socket_frame_bytes: MAX_SOCKET_FRAME_BYTES,
+            poll_interval_ms: default_poll_interval_ms(),
         }
     }
 }
@@ -671,6 +679,14 @@ pub struct LoginRequest {
 pub struct LoginResponse {
     pub token: String,
     pub user_id: UserId,
+}
+
+/// `GET /api/events` answer (HTTP fallback): what a `hello` with the same resume position
+/// would get on a socket, and when to ask again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PolledEvents {
+    pub frames: Vec<ServerFrame>,
+    pub poll_after_ms: u64,
 }
 
 /// Body of an HTTP error from the reference server's `/api/*` routes.

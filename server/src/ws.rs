@@ -232,9 +232,10 @@ async fn run(
     }
 }
 
-/// Commands per connection: `commands_per_second` sustained, `command_burst` at once.
+/// Commands per connection (or per token on the HTTP fallback): `commands_per_second`
+/// sustained, `command_burst` at once.
 /// Every text frame counts, parsable or not, so garbage cannot be used to load the server.
-struct TokenBucket {
+pub(crate) struct TokenBucket {
     tokens: f64,
     capacity: f64,
     per_second: f64,
@@ -242,7 +243,7 @@ struct TokenBucket {
 }
 
 impl TokenBucket {
-    fn new(limits: &Limits, now: Instant) -> TokenBucket {
+    pub(crate) fn new(limits: &Limits, now: Instant) -> TokenBucket {
         let capacity = f64::from(limits.command_burst.max(1));
         TokenBucket {
             tokens: capacity,
@@ -252,7 +253,7 @@ impl TokenBucket {
         }
     }
 
-    fn take(&mut self, now: Instant) -> bool {
+    pub(crate) fn take(&mut self, now: Instant) -> bool {
         let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
         self.last = now;
         self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
@@ -265,7 +266,7 @@ impl TokenBucket {
     }
 }
 
-fn rate_limited(limits: &Limits, text: &str) -> ServerFrame {
+pub(crate) fn rate_limited(limits: &Limits, text: &str) -> ServerFrame {
     let message = format!(
         "more than {} commands per second (bursts of {}); nothing was done, retry later",
         limits.commands_per_second, limits.command_burst
@@ -275,7 +276,7 @@ fn rate_limited(limits: &Limits, text: &str) -> ServerFrame {
 
 /// The answer to one text frame after hello. Input problems become error frames; the
 /// connection stays open.
-fn respond(app: &App, user: UserId, text: &str) -> ServerFrame {
+pub(crate) fn respond(app: &App, user: UserId, text: &str) -> ServerFrame {
     if text.len() > MAX_FRAME_BYTES {
         let message = format!(
             "frame is {} bytes; the limit is {MAX_FRAME_BYTES}",
@@ -312,7 +313,7 @@ fn command_id_of(text: &str) -> Option<CommandId> {
     serde_json::from_str::<IdOnly>(text).ok()?.id
 }
 
-fn error(id: Option<CommandId>, code: ErrorCode, message: &str) -> ServerFrame {
+pub(crate) fn error(id: Option<CommandId>, code: ErrorCode, message: &str) -> ServerFrame {
     ServerFrame::Error {
         id,
         code,
