@@ -16,6 +16,7 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use crate::client::{brief, Check, Conn, HelloAnswer};
 use crate::http::{self, BaseUrl};
 use crate::{Credential, Target};
+use fallback::{http_commands, http_events};
 
 pub type BoxCheck<'a> = Pin<Box<dyn Future<Output = Check> + Send + 'a>>;
 
@@ -49,6 +50,8 @@ checks![
     frame_over_hard_cap,
     rate_limit,
     malformed_frames,
+    http_events,
+    http_commands,
     server_still_accepts,
 ];
 
@@ -60,8 +63,12 @@ macro_rules! ensure {
     };
 }
 
+// After `ensure!`, which it uses.
+mod fallback;
+
 /// The three users, logged in, with their ids.
 pub struct Ctx {
+    base: BaseUrl,
     ws_url: String,
     tokens: Vec<String>,
     ids: Vec<UserId>,
@@ -103,6 +110,7 @@ impl Ctx {
             .map(|d| d.as_nanos())
             .unwrap_or_default();
         Ok(Ctx {
+            base: target.base.clone(),
             ws_url,
             tokens,
             ids,
