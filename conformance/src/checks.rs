@@ -9,13 +9,14 @@ use std::time::Duration;
 use messenger_protocol::{
     AckResult, ClientFrame, ConversationId, ErrorCode, Event, Importance, Message, MessageId,
     Notification, NotificationId, ResetReason, ResumePosition, ServerFrame, UserId, Welcome,
-    CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION, PROTOCOL_VERSION,
+    CLOSE_MESSAGE_TOO_BIG, CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION, PROTOCOL_VERSION,
 };
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::client::{brief, Check, Conn, HelloAnswer};
 use crate::http::{self, BaseUrl};
 use crate::{Credential, Target};
+use fallback::{http_commands, http_events};
 
 pub type BoxCheck<'a> = Pin<Box<dyn Future<Output = Check> + Send + 'a>>;
 
@@ -39,14 +40,18 @@ checks![
     send_ack,
     idempotent_resend,
     resume_after_drop,
+    resume_nothing_missed,
     resume_wrong_epoch,
     history_paging,
     authorization,
     conversation_notifications_read,
     message_too_large,
     frame_too_large,
+    frame_over_hard_cap,
     rate_limit,
     malformed_frames,
+    http_events,
+    http_commands,
     server_still_accepts,
 ];
 
@@ -58,8 +63,12 @@ macro_rules! ensure {
     };
 }
 
+// After `ensure!`, which it uses.
+mod fallback;
+
 /// The three users, logged in, with their ids.
 pub struct Ctx {
+    base: BaseUrl,
     ws_url: String,
     tokens: Vec<String>,
     ids: Vec<UserId>,
@@ -101,6 +110,7 @@ impl Ctx {
             .map(|d| d.as_nanos())
             .unwrap_or_default();
         Ok(Ctx {
+            base: target.base.clone(),
             ws_url,
             tokens,
             ids,
@@ -394,10 +404,16 @@ async fn resume_after_drop(ctx: &Ctx) -> Check {
     }
     let (mut bob, answer) =
         Conn::hello(&ctx.ws_url, &ctx.tokens[BOB], Some(position.clone())).await?;
-    match answer {
-        HelloAnswer::Resumed { epoch, seq } => {
+    let until = match answer {
+        HelloAnswer::Resumed { epoch, seq, until } => {
             ensure!(epoch == position.epoch, "resumed in epoch {epoch}, asked for {}", position.epoch);
             ensure!(seq == position.seq, "resumed at seq {seq}, asked for {}", position.seq);
+            ensure!(
+                until >= seq + missed.len() as u64,
+                "resumed.until is {until}, but {} messages were missed after seq {seq}",
+                missed.len()
+            );
+            until
         }
         HelloAnswer::Welcome(welcome) => {
             return Err(format!(
@@ -405,9 +421,32 @@ async fn resume_after_drop(ctx: &Ctx) -> Check {
                 welcome.reset
             ))
         }
-    }
+    };
     let marker = ctx.send(&mut alice, conversation, "welcome back").await?.id;
     let events = bob.events_until(is_message(marker)).await?;
+    // The replay is `seq + 1 ..= until`: it holds every missed message, and its last event
+    // is `until`; the marker, sent after the resume, comes live after it.
+    for (seq, event) in &events {
+        let Some(message) = created(event) else {
+            continue;
+        };
+        if missed.contains(&message.id) {
+            ensure!(
+                *seq <= until,
+                "missed message {} came at seq {seq}, after resumed.until {until}",
+                message.id
+            );
+        } else if message.id == marker {
+            ensure!(
+                *seq > until,
+                "a message sent after the resume came at seq {seq}, inside the replay up to resumed.until {until}"
+            );
+        }
+    }
+    ensure!(
+        events.iter().any(|(seq, _)| *seq == until),
+        "no event with seq resumed.until ({until}) arrived before the live message"
+    );
     for (expected, (seq, event)) in (position.seq + 1..).zip(&events) {
         ensure!(
             *seq == expected,
@@ -428,6 +467,42 @@ async fn resume_after_drop(ctx: &Ctx) -> Check {
         "messages replayed then live: {replayed:?}, expected {want:?}"
     );
     alice.close().await;
+    bob.close().await;
+    Ok(())
+}
+
+async fn resume_nothing_missed(ctx: &Ctx) -> Check {
+    let (mut bob, welcome) = ctx.connect(BOB).await?;
+    ctx.drain(&mut bob).await?;
+    let position = ResumePosition {
+        epoch: welcome.epoch.clone(),
+        seq: bob.last_seq,
+    };
+    bob.close().await;
+    let (mut bob, answer) =
+        Conn::hello(&ctx.ws_url, &ctx.tokens[BOB], Some(position.clone())).await?;
+    match answer {
+        HelloAnswer::Resumed { seq, until, .. } => ensure!(
+            seq == position.seq && until == seq,
+            "nothing happened to bob since seq {}, yet resumed says seq {seq}, until {until}",
+            position.seq
+        ),
+        HelloAnswer::Welcome(welcome) => {
+            return Err(format!(
+                "a resume at the current position was answered with a welcome (reset: {:?})",
+                welcome.reset
+            ))
+        }
+    }
+    // And the replay is indeed empty: the first event, if any, is a live one after `until`.
+    let events = ctx.drain(&mut bob).await?;
+    if let Some((seq, event)) = events.first() {
+        ensure!(
+            *seq == position.seq + 1,
+            "after an empty replay came seq {seq} ({event:?}), expected {}",
+            position.seq + 1
+        );
+    }
     bob.close().await;
     Ok(())
 }
@@ -791,6 +866,56 @@ async fn frame_too_large(ctx: &Ctx) -> Check {
         .await
         .map_err(|e| format!("the connection no longer works after frame_too_large: {e}"))?;
     alice.close().await;
+    Ok(())
+}
+
+async fn frame_over_hard_cap(ctx: &Ctx) -> Check {
+    let (mut alice, welcome) = ctx.connect(ALICE).await?;
+    let cap = welcome.limits.max_socket_frame_bytes;
+    ensure!(
+        cap >= welcome.limits.max_frame_bytes,
+        "limits: max_socket_frame_bytes {cap} is below max_frame_bytes {}",
+        welcome.limits.max_frame_bytes
+    );
+    let id = ctx.id();
+    let padding = "x".repeat(cap);
+    let text = format!(
+        r#"{{"type":"load_history","id":"{id}","conversation_id":1,"limit":1,"padding":"{padding}"}}"#
+    );
+    let size = text.len();
+    alice.send_text(text).await?;
+    // A `frame_too_large` naming the command may come first; then the close frame.
+    let mut message = alice.recv_ws().await?;
+    if let Some(WsMessage::Text(text)) = &message {
+        match serde_json::from_str::<ServerFrame>(text) {
+            Ok(ServerFrame::Error {
+                code: ErrorCode::FrameTooLarge,
+                id: got,
+                ..
+            }) if got.is_none() || got.as_deref() == Some(id.as_str()) => {}
+            _ => return Err(format!("before the close came {text}")),
+        }
+        message = alice.recv_ws().await?;
+    }
+    match message {
+        Some(WsMessage::Close(Some(frame))) => ensure!(
+            u16::from(frame.code) == CLOSE_MESSAGE_TOO_BIG,
+            "a frame of {} bytes (max_socket_frame_bytes {cap}) was closed with {} ({}), expected 1009",
+            size,
+            u16::from(frame.code),
+            frame.reason
+        ),
+        other => {
+            return Err(format!(
+                "a frame over max_socket_frame_bytes ({cap}) should end in close code 1009, got {other:?}"
+            ))
+        }
+    }
+    let (mut again, _) = ctx.connect(ALICE).await?;
+    ctx.direct(&mut again, BOB)
+        .await
+        .map_err(|e| format!("a new connection after the 1009 close does not work: {e}"))?;
+    again.close().await;
     Ok(())
 }
 

@@ -29,7 +29,7 @@ pub struct Conn {
 /// What a hello was answered with.
 pub enum HelloAnswer {
     Welcome(Box<Welcome>),
-    Resumed { epoch: String, seq: u64 },
+    Resumed { epoch: String, seq: u64, until: u64 },
 }
 
 impl Conn {
@@ -64,9 +64,9 @@ impl Conn {
                 conn.last_seq = welcome.seq;
                 HelloAnswer::Welcome(welcome)
             }
-            ServerFrame::Resumed { epoch, seq } => {
+            ServerFrame::Resumed { epoch, seq, until } => {
                 conn.last_seq = seq;
-                HelloAnswer::Resumed { epoch, seq }
+                HelloAnswer::Resumed { epoch, seq, until }
             }
             other => return Err(format!("hello was answered with {}", brief(&other))),
         };

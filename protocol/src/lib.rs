@@ -14,6 +14,11 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// Largest text frame, in bytes, a server must accept. Bigger frames get `frame_too_large`.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 
+/// Hard cap on one WebSocket message, in bytes. A frame between [`MAX_FRAME_BYTES`] and this
+/// gets `frame_too_large` and the connection stays open; a bigger one gets `frame_too_large`
+/// (when it can be read at all) and then the close code [`CLOSE_MESSAGE_TOO_BIG`].
+pub const MAX_SOCKET_FRAME_BYTES: usize = 2 * MAX_FRAME_BYTES;
+
 /// Largest message text, in bytes of UTF-8. Longer texts get `message_too_large`.
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
 
@@ -27,6 +32,9 @@ pub const ATTACHMENT_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif",
 pub const CLOSE_UNAUTHORIZED: u16 = 4001;
 /// WebSocket close code sent after an `unsupported_version` error on `hello`.
 pub const CLOSE_UNSUPPORTED_VERSION: u16 = 4002;
+/// WebSocket close code (RFC 6455 "message too big") for a frame above
+/// `limits.max_socket_frame_bytes`, or a `hello` above `limits.max_frame_bytes`.
+pub const CLOSE_MESSAGE_TOO_BIG: u16 = 1009;
 
 pub type UserId = i64;
 pub type DepartmentId = i64;
@@ -201,9 +209,18 @@ impl ClientFrame {
 pub enum ServerFrame {
     /// Answer to a `hello` without a usable resume position: the whole state the client needs.
     Welcome(Box<Welcome>),
-    /// Answer to a `hello` whose resume position the server could honour: every event after
-    /// `seq` follows, in order, then live events. The client keeps its state.
-    Resumed { epoch: String, seq: u64 },
+    /// Answer to a `hello` whose resume position the server could honour: the events
+    /// `seq + 1 ..= until` follow, in order, then live events. The client keeps its state.
+    Resumed {
+        epoch: String,
+        /// The client's position, echoed.
+        seq: u64,
+        /// The user's seq when the backlog was read: the replay ends with this event
+        /// (`until == seq` when nothing was missed). Once it has applied `until`, a client
+        /// knows everything the server stored before this connection, so it resends only
+        /// the outbox entries whose `message_created` it has not seen.
+        until: u64,
+    },
     /// A command succeeded.
     Ack { id: CommandId, result: AckResult },
     /// A command (or the connection, when `id` is absent) failed.
@@ -268,6 +285,14 @@ pub struct Limits {
     pub commands_per_second: u32,
     #[serde(default = "default_command_burst")]
     pub command_burst: u32,
+    /// Hard cap on one WebSocket message: a bigger one closes the connection with
+    /// [`CLOSE_MESSAGE_TOO_BIG`]. A client checks its frames against this before sending.
+    #[serde(default = "default_socket_frame_bytes")]
+    pub max_socket_frame_bytes: usize,
+    /// How often a client on the HTTP fallback polls `GET /api/events`; it counts as
+    /// connected while it polled within twice this.
+    #[serde(default = "default_poll_interval_ms")]
+    pub poll_interval_ms: u64,
 }
 
 fn default_attachment_bytes() -> usize {
@@ -279,6 +304,12 @@ fn default_commands_per_second() -> u32 {
 fn default_command_burst() -> u32 {
     60
 }
+fn default_socket_frame_bytes() -> usize {
+    MAX_SOCKET_FRAME_BYTES
+}
+fn default_poll_interval_ms() -> u64 {
+    3000
+}
 
 impl Default for Limits {
     fn default() -> Self {
@@ -288,6 +319,8 @@ impl Default for Limits {
             max_attachment_bytes: MAX_ATTACHMENT_BYTES,
             commands_per_second: default_commands_per_second(),
             command_burst: default_command_burst(),
+            max_socket_frame_bytes: MAX_SOCKET_FRAME_BYTES,
+            poll_interval_ms: default_poll_interval_ms(),
         }
     }
 }
@@ -646,6 +679,14 @@ pub struct LoginRequest {
 pub struct LoginResponse {
     pub token: String,
     pub user_id: UserId,
+}
+
+/// `GET /api/events` answer (HTTP fallback): what a `hello` with the same resume position
+/// would get on a socket, and when to ask again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PolledEvents {
+    pub frames: Vec<ServerFrame>,
+    pub poll_after_ms: u64,
 }
 
 /// Body of an HTTP error from the reference server's `/api/*` routes.

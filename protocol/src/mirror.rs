@@ -14,6 +14,7 @@ pub(crate) enum ServerFrameDef {
     Resumed {
         epoch: String,
         seq: u64,
+        until: u64,
     },
     Ack {
         id: CommandId,

@@ -322,6 +322,28 @@ fn absent_optional_fields_take_their_documented_defaults() {
 }
 
 #[test]
+fn resumed_says_where_the_replay_ends() {
+    let json = r#"{"type":"resumed","epoch":"a1b2","seq":41,"until":43}"#;
+    let frame = ServerFrame::Resumed {
+        epoch: "a1b2".into(),
+        seq: 41,
+        until: 43,
+    };
+    assert_eq!(serde_json::from_str::<ServerFrame>(json).unwrap(), frame);
+    assert_eq!(serde_json::to_string(&frame).unwrap(), json);
+    // Field order is free and unknown fields are ignored, as for every frame.
+    let reordered = r#"{"until":41,"later":true,"seq":41,"epoch":"a1b2","type":"resumed"}"#;
+    assert_eq!(
+        serde_json::from_str::<ServerFrame>(reordered).unwrap(),
+        ServerFrame::Resumed {
+            epoch: "a1b2".into(),
+            seq: 41,
+            until: 41
+        }
+    );
+}
+
+#[test]
 fn malformed_or_misshaped_server_frames_are_errors() {
     let cases = [
         "",
@@ -335,6 +357,9 @@ fn malformed_or_misshaped_server_frames_are_errors() {
         r#"{"type":"welcome","protocol_version":1}"#,
         r#"{"type":"resumed","epoch":"e"}"#,
         r#"{"type":"resumed","epoch":1,"seq":1}"#,
+        r#"{"type":"resumed","epoch":"e","seq":1}"#,
+        r#"{"type":"resumed","epoch":"e","seq":1,"until":-1}"#,
+        r#"{"type":"resumed","epoch":"e","seq":1,"until":null}"#,
         r#"{"type":"typing","conversation_id":7,"user_id":null}"#,
         r#"{"type":"typing","conversation_id":7,"user_id":2,"user_id":2}"#,
         r#"{"type":"ack","id":"c1"}"#,

@@ -60,6 +60,8 @@ pub struct Core {
     pub store: Store,
     pub hub: Hub,
     pub config: Arc<Config>,
+    /// Clients on the HTTP fallback, by token digest: their presence lease and rate limit.
+    pub polls: crate::fallback::Polls,
     /// Inside [`Core::atomically`]: the events of the writes so far, held until the one
     /// transaction around them commits.
     deferred: Option<Vec<(UserId, String)>>,
@@ -99,6 +101,7 @@ impl Core {
         Core {
             store,
             hub: Hub::default(),
+            polls: Default::default(),
             config,
             deferred: None,
         }
@@ -223,7 +226,7 @@ impl Core {
 
     /// `resumed` plus the missed events when `resume` can be honoured, else a welcome
     /// saying why not. `None` if the user no longer exists.
-    fn greeting(
+    pub(crate) fn greeting(
         &self,
         user: UserId,
         resume: Option<&ResumePosition>,
@@ -265,6 +268,7 @@ impl Core {
         frames.push(serde_json::to_string(&ServerFrame::Resumed {
             epoch: position.epoch.clone(),
             seq: position.seq,
+            until: current,
         })?);
         for (seq, event) in missed {
             // Stored as the serialized `Event`, so it is spliced in rather than re-parsed.
@@ -273,7 +277,7 @@ impl Core {
         Ok(Ok(frames))
     }
 
-    fn announce_online(&mut self, user: UserId, first: bool) -> Result<(), StoreError> {
+    pub(crate) fn announce_online(&mut self, user: UserId, first: bool) -> Result<(), StoreError> {
         if !first {
             return Ok(());
         }

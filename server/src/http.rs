@@ -1,4 +1,5 @@
-//! HTTP routes: login, the WebSocket endpoint, health check and the built widget.
+//! HTTP routes: login, the WebSocket endpoint, the HTTP fallback, health check and the built
+//! widget.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -42,6 +43,21 @@ pub fn router(app: Arc<App>, static_dir: Option<&Path>) -> Router {
             ),
         )
         .route("/files/{id}/{name}", get(crate::attachments::serve_file));
+    // The HTTP fallback, for clients whose WebSocket a proxy blocks. The bearer token is
+    // sent explicitly, never a cookie, so any origin may call it.
+    let fallback_cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
+    let router = router
+        .route(
+            "/api/events",
+            get(crate::fallback::events).layer(fallback_cors.clone()),
+        )
+        .route(
+            "/api/commands",
+            post(crate::fallback::commands).layer(fallback_cors),
+        );
     let router = match static_dir {
         // Unknown paths get index.html so client-side routes survive a page reload.
         Some(dir) => router
@@ -57,7 +73,11 @@ struct ApiError {
     message: String,
 }
 
-fn api_error(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Response {
+pub(crate) fn api_error(
+    status: StatusCode,
+    code: ErrorCode,
+    message: impl Into<String>,
+) -> Response {
     let body = ApiError {
         code,
         message: message.into(),

@@ -11,6 +11,7 @@ mod conversations;
 mod delivery;
 mod demo;
 mod expiry;
+mod fallback;
 mod http;
 mod hub;
 mod jobs;

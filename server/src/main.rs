@@ -11,6 +11,7 @@ usage: messenger-server [--addr IP:PORT] [--db FILE] [--static-dir DIR] [--no-de
                         [--demo-history N]
                         [--no-forwarding] [--message-lifetime-secs N]
                         [--smtp URL] [--mail-dir DIR] [--mail-interval-secs N]
+                        [--poll-interval-secs N]
 
   --addr IP:PORT     where to listen (env MESSENGER_ADDR, default 127.0.0.1:8080; port 0 picks one)
   --db FILE          SQLite database, created if missing (env MESSENGER_DB,
@@ -30,6 +31,10 @@ usage: messenger-server [--addr IP:PORT] [--db FILE] [--static-dir DIR] [--no-de
                      (env MESSENGER_MAIL_DIR, default: mail/ beside the database)
   --mail-interval-secs N
                      how often pending e-mail goes out (default 60)
+  --poll-interval-secs N
+                     how often clients on the HTTP fallback poll GET /api/events; they
+                     stay online for twice this after a poll (env
+                     MESSENGER_POLL_INTERVAL_SECS, default 3)
 ";
 
 fn main() -> ExitCode {
@@ -99,6 +104,7 @@ fn parse_args(
     let mut smtp = env("MESSENGER_SMTP");
     let mut mail_dir = env("MESSENGER_MAIL_DIR");
     let mut mail_interval = None;
+    let mut poll_interval = env("MESSENGER_POLL_INTERVAL_SECS");
 
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -123,6 +129,7 @@ fn parse_args(
             "--smtp" => smtp = Some(value()?),
             "--mail-dir" => mail_dir = Some(value()?),
             "--mail-interval-secs" => mail_interval = Some(value()?),
+            "--poll-interval-secs" => poll_interval = Some(value()?),
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -171,6 +178,16 @@ fn parse_args(
             .filter(|s| *s > 0)
             .ok_or_else(|| format!("--mail-interval-secs {secs:?} is not a positive number"))?;
         config.mail.interval = std::time::Duration::from_secs(secs);
+    }
+    if let Some(secs) = poll_interval {
+        let secs: u64 = secs
+            .parse()
+            .ok()
+            .filter(|s| (1..=3600).contains(s))
+            .ok_or_else(|| {
+                format!("--poll-interval-secs {secs:?} is not a number of seconds from 1 to 3600")
+            })?;
+        config.limits.poll_interval_ms = secs * 1000;
     }
     Ok(Some(config))
 }
@@ -320,5 +337,21 @@ mod tests {
         assert_eq!(config.mail.smtp_url.as_deref(), Some("smtp://relay:25"));
         assert_eq!(config.mail.outbox_dir, PathBuf::from("m"));
         assert_eq!(config.mail.interval, std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn poll_interval_flag_and_environment() {
+        let interval = |args: &[&str], env: &[(&str, &str)]| {
+            parse(args, env).map(|c| c.unwrap().limits.poll_interval_ms)
+        };
+        assert_eq!(interval(&[], &[]), Ok(3000));
+        let env = [("MESSENGER_POLL_INTERVAL_SECS", "10")];
+        assert_eq!(interval(&[], &env), Ok(10_000));
+        assert_eq!(interval(&["--poll-interval-secs=2"], &env), Ok(2000));
+        for bad in ["0", "soon", "-3", "3601"] {
+            assert!(interval(&["--poll-interval-secs", bad], &[])
+                .unwrap_err()
+                .contains("from 1 to 3600"));
+        }
     }
 }

@@ -7,8 +7,8 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
 use messenger_protocol::{
-    ClientFrame, CommandId, ErrorCode, Limits, ServerFrame, UserId, CLOSE_UNAUTHORIZED,
-    CLOSE_UNSUPPORTED_VERSION, MAX_FRAME_BYTES, PROTOCOL_VERSION,
+    ClientFrame, CommandId, ErrorCode, Limits, ServerFrame, UserId, CLOSE_MESSAGE_TOO_BIG,
+    CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION, MAX_FRAME_BYTES, PROTOCOL_VERSION,
 };
 use tokio::sync::{mpsc, watch};
 
@@ -16,9 +16,12 @@ use crate::app::{App, Connected};
 use crate::commands;
 use crate::hub::ConnId;
 
-/// The socket itself accepts more than the protocol limit, so an oversized frame is answered
-/// with `frame_too_large` instead of the connection being dropped without a word.
-const SOCKET_MESSAGE_LIMIT: usize = 2 * MAX_FRAME_BYTES;
+/// The WebSocket layer reads messages up to this many times the hard cap
+/// (`limits.max_socket_frame_bytes`) whole, so a frame above the cap is answered and the
+/// connection closed with a complete handshake. Beyond it the layer gives up mid-frame: the
+/// close frame still goes out, but the unread rest of the frame may make the TCP close a
+/// reset. It bounds what one connection makes the server buffer.
+const READ_WHOLE_FACTOR: usize = 8;
 /// An unauthenticated socket holds resources; it has this long to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long to wait for the client's answer to our close frame before dropping the socket.
@@ -29,8 +32,9 @@ const BINARY_REFUSED: &str = "binary frames are not supported; send JSON text";
 const CLOSE_INTERNAL_ERROR: u16 = 1011;
 
 pub async fn upgrade(State(app): State<Arc<App>>, ws: WebSocketUpgrade) -> Response {
-    ws.max_message_size(SOCKET_MESSAGE_LIMIT)
-        .max_frame_size(SOCKET_MESSAGE_LIMIT)
+    let read_limit = hard_cap(&app).saturating_mul(READ_WHOLE_FACTOR);
+    ws.max_message_size(read_limit)
+        .max_frame_size(read_limit)
         .on_upgrade(move |socket| serve(app, socket))
 }
 
@@ -71,11 +75,30 @@ async fn handshake(
                     let _ = futures_util::SinkExt::flush(socket).await;
                     return None;
                 }
-                Some(Err(_)) | None => return None,
+                Some(Err(e)) => {
+                    if is_too_big(e) {
+                        cut_off(socket, shutdown, hard_cap(app)).await;
+                    }
+                    return None;
+                }
+                None => return None,
             },
         }
     };
-    let first = first.filter(|text| text.len() <= MAX_FRAME_BYTES);
+    if let Some(size) = first.as_ref().map(|text| text.len()) {
+        if size > MAX_FRAME_BYTES {
+            let message = format!("hello is {size} bytes; the limit is {MAX_FRAME_BYTES}");
+            refuse(
+                socket,
+                shutdown,
+                ErrorCode::FrameTooLarge,
+                &message,
+                CLOSE_MESSAGE_TOO_BIG,
+            )
+            .await;
+            return None;
+        }
+    }
     if let Some(asked) = first.as_deref().and_then(requested_version) {
         if asked != u64::from(PROTOCOL_VERSION) {
             let message =
@@ -156,6 +179,7 @@ async fn run(
     user: UserId,
 ) {
     let mut bucket = TokenBucket::new(&app.config.limits, Instant::now());
+    let hard_cap = hard_cap(app);
     loop {
         // Biased towards events so everything queued before a command's ack goes out first.
         let sent = tokio::select! {
@@ -166,6 +190,15 @@ async fn run(
             }
             Some(frame) = events.recv() => socket.send(Message::Text(frame.into())).await.is_ok(),
             incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Text(text))) if text.len() > hard_cap => {
+                    let id = command_id_of(&text);
+                    too_big(socket, shutdown, text.len(), hard_cap, id).await;
+                    return;
+                }
+                Some(Ok(Message::Binary(data))) if data.len() > hard_cap => {
+                    too_big(socket, shutdown, data.len(), hard_cap, None).await;
+                    return;
+                }
                 Some(Ok(Message::Text(text))) => {
                     let reply = if bucket.take(Instant::now()) {
                         respond(app, user, &text)
@@ -184,7 +217,13 @@ async fn run(
                     let _ = futures_util::SinkExt::flush(socket).await;
                     return;
                 }
-                Some(Err(_)) | None => return,
+                Some(Err(e)) => {
+                    if is_too_big(e) {
+                        cut_off(socket, shutdown, hard_cap).await;
+                    }
+                    return;
+                }
+                None => return,
             },
         };
         if !sent {
@@ -193,9 +232,10 @@ async fn run(
     }
 }
 
-/// Commands per connection: `commands_per_second` sustained, `command_burst` at once.
+/// Commands per connection (or per token on the HTTP fallback): `commands_per_second`
+/// sustained, `command_burst` at once.
 /// Every text frame counts, parsable or not, so garbage cannot be used to load the server.
-struct TokenBucket {
+pub(crate) struct TokenBucket {
     tokens: f64,
     capacity: f64,
     per_second: f64,
@@ -203,7 +243,7 @@ struct TokenBucket {
 }
 
 impl TokenBucket {
-    fn new(limits: &Limits, now: Instant) -> TokenBucket {
+    pub(crate) fn new(limits: &Limits, now: Instant) -> TokenBucket {
         let capacity = f64::from(limits.command_burst.max(1));
         TokenBucket {
             tokens: capacity,
@@ -213,7 +253,7 @@ impl TokenBucket {
         }
     }
 
-    fn take(&mut self, now: Instant) -> bool {
+    pub(crate) fn take(&mut self, now: Instant) -> bool {
         let elapsed = now.saturating_duration_since(self.last).as_secs_f64();
         self.last = now;
         self.tokens = (self.tokens + elapsed * self.per_second).min(self.capacity);
@@ -226,7 +266,7 @@ impl TokenBucket {
     }
 }
 
-fn rate_limited(limits: &Limits, text: &str) -> ServerFrame {
+pub(crate) fn rate_limited(limits: &Limits, text: &str) -> ServerFrame {
     let message = format!(
         "more than {} commands per second (bursts of {}); nothing was done, retry later",
         limits.commands_per_second, limits.command_burst
@@ -236,7 +276,7 @@ fn rate_limited(limits: &Limits, text: &str) -> ServerFrame {
 
 /// The answer to one text frame after hello. Input problems become error frames; the
 /// connection stays open.
-fn respond(app: &App, user: UserId, text: &str) -> ServerFrame {
+pub(crate) fn respond(app: &App, user: UserId, text: &str) -> ServerFrame {
     if text.len() > MAX_FRAME_BYTES {
         let message = format!(
             "frame is {} bytes; the limit is {MAX_FRAME_BYTES}",
@@ -273,7 +313,7 @@ fn command_id_of(text: &str) -> Option<CommandId> {
     serde_json::from_str::<IdOnly>(text).ok()?.id
 }
 
-fn error(id: Option<CommandId>, code: ErrorCode, message: &str) -> ServerFrame {
+pub(crate) fn error(id: Option<CommandId>, code: ErrorCode, message: &str) -> ServerFrame {
     ServerFrame::Error {
         id,
         code,
@@ -289,6 +329,68 @@ async fn send(socket: &mut WebSocket, frame: &ServerFrame) -> Result<(), axum::E
             Ok(())
         }
     }
+}
+
+fn hard_cap(app: &App) -> usize {
+    app.config.limits.max_socket_frame_bytes
+}
+
+fn too_big_reason(hard_cap: usize) -> String {
+    format!("frame over {hard_cap} bytes (max_socket_frame_bytes)")
+}
+
+/// A frame above the hard cap, read whole: the error names the command when its id can be
+/// read (so a client fails that outbox entry instead of resending it), then close 1009.
+async fn too_big(
+    socket: &mut WebSocket,
+    shutdown: &mut watch::Receiver<bool>,
+    size: usize,
+    hard_cap: usize,
+    id: Option<CommandId>,
+) {
+    let message =
+        format!("frame is {size} bytes; the hard limit is {hard_cap}, so the connection closes");
+    if send(socket, &error(id, ErrorCode::FrameTooLarge, &message))
+        .await
+        .is_ok()
+    {
+        close(
+            socket,
+            shutdown,
+            CLOSE_MESSAGE_TOO_BIG,
+            &too_big_reason(hard_cap),
+        )
+        .await;
+    }
+}
+
+/// A frame so large that the WebSocket layer stopped reading it: nothing more can be read,
+/// so only the close frame goes out, with a moment to leave before the socket is dropped.
+async fn cut_off(socket: &mut WebSocket, shutdown: &mut watch::Receiver<bool>, hard_cap: usize) {
+    let frame = CloseFrame {
+        code: CLOSE_MESSAGE_TOO_BIG,
+        reason: too_big_reason(hard_cap).into(),
+    };
+    if socket.send(Message::Close(Some(frame))).await.is_ok() {
+        tokio::select! {
+            () = tokio::time::sleep(CLOSE_GRACE) => {}
+            _ = shutdown.changed() => {}
+        }
+    }
+}
+
+/// Whether a read failed because a message exceeded the WebSocket layer's size limit.
+fn is_too_big(e: axum::Error) -> bool {
+    e.into_inner()
+        .downcast_ref::<tungstenite::Error>()
+        .is_some_and(|e| {
+            matches!(
+                e,
+                tungstenite::Error::Capacity(
+                    tungstenite::error::CapacityError::MessageTooLong { .. }
+                )
+            )
+        })
 }
 
 /// Sends an error without a command id, then closes with `close_code`.

@@ -10,8 +10,8 @@ use std::path::Path;
 use common::{login, start, Client};
 use futures_util::{SinkExt, StreamExt};
 use messenger_protocol::{
-    AckResult, ClientFrame, EmailMode, Importance, Presence, ServerFrame, SettingsPatch,
-    MAX_FRAME_BYTES, PROTOCOL_VERSION,
+    AckResult, ClientFrame, EmailMode, ErrorCode, Importance, Presence, ServerFrame, SettingsPatch,
+    CLOSE_MESSAGE_TOO_BIG, MAX_FRAME_BYTES, MAX_SOCKET_FRAME_BYTES, PROTOCOL_VERSION,
 };
 use rusqlite::types::ValueRef;
 use serde_json::Value;
@@ -27,8 +27,8 @@ const FRAMES: usize = 10_000;
 /// frame of a batch instead of refusing it unread.
 const FRAMES_PER_CONNECTION: usize = 50;
 const SEED: u64 = 0x5eed_f00d_cafe_d00d;
-/// The reference server's socket refuses messages past twice the protocol limit.
-const SOCKET_LIMIT: usize = 2 * MAX_FRAME_BYTES;
+/// Past the hard cap the server answers `frame_too_large` and closes with 1009.
+const SOCKET_LIMIT: usize = MAX_SOCKET_FRAME_BYTES;
 
 /// xorshift64*: small, seeded, good enough to pick mutations.
 struct Rng(u64);
@@ -58,9 +58,10 @@ impl Rng {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Expect {
     Answer,
-    /// Past the socket's limit or not UTF-8 inside a text frame: the WebSocket layer itself
-    /// may end the connection.
+    /// Not UTF-8 inside a text frame: the WebSocket layer itself may end the connection.
     AnswerOrClose,
+    /// Past the hard cap: `frame_too_large`, then close code 1009.
+    ErrorThenClose,
 }
 
 /// Well-formed commands (as the fuzz user, alice) that mutations start from. Commands that
@@ -260,7 +261,7 @@ fn generate(rng: &mut Rng, templates: &[String]) -> (WsMessage, Expect) {
             );
             if rng.below(5) == 0 {
                 let huge = "b".repeat(SOCKET_LIMIT + rng.below(1000));
-                (WsMessage::text(huge), Expect::AnswerOrClose)
+                (WsMessage::text(huge), Expect::ErrorThenClose)
             } else {
                 text(frame)
             }
@@ -422,6 +423,12 @@ async fn ten_thousand_malformed_frames_are_answered_and_change_nothing() {
                 break;
             }
             match client.next_frame().await {
+                Some(ServerFrame::Error { code, .. }) if expect == Expect::ErrorThenClose => {
+                    assert_eq!(code, ErrorCode::FrameTooLarge, "{shown}");
+                    assert_eq!(client.close_code().await, Some(CLOSE_MESSAGE_TOO_BIG));
+                    tally.errors += 1;
+                    break;
+                }
                 Some(ServerFrame::Error { .. }) => tally.errors += 1,
                 Some(ServerFrame::Ack { result, .. }) => {
                     tally.acks += 1;
@@ -524,6 +531,20 @@ impl FuzzConn {
 
     /// The next frame other than an event or typing, or `None` once the server ended the
     /// connection.
+    /// The code of the close frame that comes next, skipping other messages.
+    async fn close_code(&mut self) -> Option<u16> {
+        loop {
+            let message = tokio::time::timeout(common::TIMEOUT, self.0.next())
+                .await
+                .expect("the server closes in time");
+            match message {
+                Some(Ok(WsMessage::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return None,
+            }
+        }
+    }
+
     async fn next_frame(&mut self) -> Option<ServerFrame> {
         loop {
             let message = tokio::time::timeout(common::TIMEOUT, self.0.next())

@@ -56,11 +56,14 @@ async fn resume_replays_what_was_missed_then_live_events_without_gap_or_duplicat
         seq: last_seq,
     };
     let (mut alice, first) = Client::hello_resume(addr, &alice_token, position.clone()).await;
+    // What she missed: the conversation and Bob's three messages, and nothing else.
+    let until = last_seq + 4;
     assert_eq!(
         first,
         ServerFrame::Resumed {
             epoch: position.epoch.clone(),
-            seq: last_seq
+            seq: last_seq,
+            until,
         }
     );
     // And one more once she is back: it must follow the replay directly.
@@ -73,6 +76,13 @@ async fn resume_replays_what_was_missed_then_live_events_without_gap_or_duplicat
         let (seq, event) = alice.next_event().await;
         assert_eq!(seq, last_seq + 1, "no gap, no duplicate: {event:?}");
         last_seq = seq;
+        if seq == until + 1 {
+            assert_eq!(
+                (added, &received[..]),
+                (1, &sent[..3]),
+                "the replay up to `until` held everything she missed"
+            );
+        }
         match event {
             Event::ConversationAdded { conversation: c } => {
                 assert_eq!(c.id, conversation);
@@ -160,7 +170,15 @@ async fn resume_at_the_current_position_replays_nothing() {
         seq: welcome.seq,
     };
     let (mut erin, first) = Client::hello_resume(addr, &token, position).await;
-    assert!(matches!(first, ServerFrame::Resumed { seq, .. } if seq == welcome.seq));
+    assert_eq!(
+        first,
+        ServerFrame::Resumed {
+            epoch: welcome.epoch.clone(),
+            seq: welcome.seq,
+            until: welcome.seq
+        },
+        "nothing missed: the replay is empty"
+    );
     assert!(without_presence(erin.drain_events().await).is_empty());
     server.shutdown().await.unwrap();
 }
