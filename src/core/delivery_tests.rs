@@ -95,7 +95,10 @@ fn after_a_resume_the_replay_confirms_before_anything_is_resent() {
         None,
     );
     assert!(out.resumed);
-    assert!(ids(&out.send).is_empty(), "nothing resent before the replay");
+    assert!(
+        ids(&out.send).is_empty(),
+        "nothing resent before the replay"
+    );
     assert!(ids(&s.receive(echo(11, &first[0], 50), None).send).is_empty());
     let out = s.receive(
         ServerFrame::Event {
@@ -108,7 +111,11 @@ fn after_a_resume_the_replay_confirms_before_anything_is_resent() {
         },
         None,
     );
-    assert_eq!(ids(&out.send), second, "only what the replay did not confirm");
+    assert_eq!(
+        ids(&out.send),
+        second,
+        "only what the replay did not confirm"
+    );
 }
 
 #[test]
@@ -264,7 +271,10 @@ fn answers_to_other_tabs_commands_are_not_taken() {
         message: "no".into(),
     };
     assert!(s.accepts(&mine));
-    assert!(s.accepts(&echo(11, "othertab-000002", 60)), "events are for every tab");
+    assert!(
+        s.accepts(&echo(11, "othertab-000002", 60)),
+        "events are for every tab"
+    );
 }
 
 #[test]
@@ -272,7 +282,9 @@ fn a_message_from_another_tab_or_storage_is_queued_in_order_once() {
     let mut a = online();
     let mut b = online();
     b.follower = true;
-    let m = a.prepare_message(10, "from tab a", Default::default(), Vec::new(), 5).unwrap();
+    let m = a
+        .prepare_message(10, "from tab a", Default::default(), Vec::new(), 5)
+        .unwrap();
     b.upsert_outbox(m.clone());
     b.upsert_outbox(m.clone());
     assert_eq!(b.outbox.len(), 1);
@@ -287,7 +299,10 @@ fn a_message_from_another_tab_or_storage_is_queued_in_order_once() {
 fn a_welcome_after_a_reset_drops_the_old_copy() {
     let mut s = online();
     s.receive(echo(11, "t-x", 60), None);
-    assert!(s.state.conversations[&10].messages.iter().any(|m| m.id == 60));
+    assert!(s.state.conversations[&10]
+        .messages
+        .iter()
+        .any(|m| m.id == 60));
     let ServerFrame::Welcome(mut w) = welcome() else {
         unreachable!()
     };
@@ -295,6 +310,9 @@ fn a_welcome_after_a_reset_drops_the_old_copy() {
     w.seq = 3;
     w.reset = Some(messenger_protocol::ResetReason::EpochChanged);
     s.receive(ServerFrame::Welcome(w), None);
-    assert!(s.state.conversations[&10].messages.iter().all(|m| m.id != 60));
+    assert!(s.state.conversations[&10]
+        .messages
+        .iter()
+        .all(|m| m.id != 60));
     assert_eq!(s.resume_position().unwrap().epoch, "e2");
 }

@@ -315,9 +315,9 @@ impl Session {
                     self.state = AppState::default();
                 }
             }
-            ServerFrame::Resumed { seq, .. } => {
+            ServerFrame::Resumed { until, .. } => {
                 out.resumed = true;
-                self.replay_until = Some(*seq).filter(|until| *until > self.state.seq);
+                self.replay_until = Some(*until).filter(|until| *until > self.state.seq);
             }
             ServerFrame::Event { seq, .. } => {
                 out.new_event = self.state.epoch.is_none() || *seq > self.state.seq;

@@ -19,6 +19,8 @@ pub enum Status {
     /// Trying again after the connection was lost or could not be made.
     Reconnecting,
     Online,
+    /// Connected over the HTTP fallback (no WebSocket could be opened): polled.
+    Polling,
     /// Down; the next attempt is scheduled (or the server refused us for good).
     Offline,
 }
@@ -29,6 +31,7 @@ impl Status {
             Status::Connecting => "connecting",
             Status::Reconnecting => "reconnecting",
             Status::Online => "online",
+            Status::Polling => "polling",
             Status::Offline => "offline",
         }
     }
@@ -38,6 +41,7 @@ impl Status {
             Status::Connecting,
             Status::Reconnecting,
             Status::Online,
+            Status::Polling,
             Status::Offline,
         ]
         .into_iter()
@@ -229,6 +233,7 @@ mod tests {
             TabMsg::Frame(r#"{"type":"event","seq":3}"#.into()),
             TabMsg::Status(Status::Offline, Some(1_764_000_000_123.0)),
             TabMsg::Status(Status::Online, None),
+            TabMsg::Status(Status::Polling, None),
             TabMsg::Send(r#"{"type":"typing","id":"x","conversation_id":7}"#.into()),
             TabMsg::Upsert(pending),
             TabMsg::Drop("t-000002".into()),

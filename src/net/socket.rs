@@ -5,11 +5,18 @@
 //! local copy and the other tabs) and returns the frames to send in answer (the session's
 //! outbox resend after a welcome, for example). A reconnect waits for the backoff, except
 //! when the browser says the network is back or the page comes into view: then at once.
+//!
+//! When WebSockets never open (two attempts in a row) but the server answers HTTP, the
+//! adapter falls back to polling `GET /api/events` at the interval the server sets and
+//! posting commands to `/api/commands` ([`super::http_link`]); the frames are the same, so
+//! nothing above notices but the status. The socket keeps being tried in the background and
+//! takes over again as soon as one opens.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use gloo_events::EventListener;
+use gloo_timers::callback::Timeout;
 use messenger_protocol::{
     ClientFrame, ErrorCode, ResumePosition, ServerFrame, CLOSE_UNAUTHORIZED,
     CLOSE_UNSUPPORTED_VERSION, PROTOCOL_VERSION,
@@ -18,11 +25,14 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-use gloo_timers::callback::Timeout;
-
+use super::http_link::{self, HttpLinkError};
+use crate::config::ws_url;
 use crate::core::backoff::Backoff;
 
 pub use crate::core::tabs::Status;
+
+/// Socket attempts in a row that never opened before HTTP is tried.
+const FALLBACK_AFTER: u32 = 2;
 
 /// Why a connection ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,8 +64,17 @@ struct WsClosures {
     _close: Closure<dyn FnMut(CloseEvent)>,
 }
 
+/// The HTTP fallback while it is in use.
+struct Polling {
+    /// The next poll; dropping it cancels it.
+    timer: Option<Timeout>,
+    /// A request is on its way.
+    busy: bool,
+    backoff: Backoff,
+}
+
 struct Inner {
-    url: String,
+    server: String,
     token: String,
     ws: Option<WebSocket>,
     closures: Option<WsClosures>,
@@ -68,7 +87,14 @@ struct Inner {
     timer: Option<Timeout>,
     handlers: Rc<Handlers>,
     /// `online` on the window and `visibilitychange` on the document: reconnect at once.
-    _wake: Vec<EventListener>,
+    wake: Vec<EventListener>,
+    /// The current socket reached `open`.
+    opened: bool,
+    /// Socket attempts in a row that never opened.
+    unopened: u32,
+    polling: Option<Polling>,
+    /// Finding out whether HTTP works.
+    probing: bool,
 }
 
 /// A live connection handle. Dropping it does not stop it: call [`Socket::stop`].
@@ -78,11 +104,12 @@ pub struct Socket {
 }
 
 impl Socket {
-    /// Connects to `url` and keeps connected until [`Socket::stop`] or a refusal.
-    pub fn start(url: String, token: String, handlers: Handlers) -> Socket {
+    /// Connects to the server at `server` and keeps connected until [`Socket::stop`] or a
+    /// refusal.
+    pub fn start(server: String, token: String, handlers: Handlers) -> Socket {
         let socket = Socket {
             inner: Rc::new(RefCell::new(Inner {
-                url,
+                server,
                 token,
                 ws: None,
                 closures: None,
@@ -91,7 +118,11 @@ impl Socket {
                 refusal: None,
                 timer: None,
                 handlers: Rc::new(handlers),
-                _wake: Vec::new(),
+                wake: Vec::new(),
+                opened: false,
+                unopened: 0,
+                polling: None,
+                probing: false,
             })),
         };
         let wake = |target: Option<web_sys::EventTarget>, event: &'static str| {
@@ -110,59 +141,77 @@ impl Socket {
             wake(window.map(Into::into), "online"),
             wake(document.map(Into::into), "visibilitychange"),
         ];
-        socket.inner.borrow_mut()._wake = listeners.into_iter().flatten().collect();
+        socket.inner.borrow_mut().wake = listeners.into_iter().flatten().collect();
         connect(&socket.inner);
         socket
     }
 
     /// Connects now if the connection is down and waiting for its next attempt (the "retry
-    /// now" button, the network coming back, the page coming into view).
+    /// now" button, the network coming back, the page coming into view). With the HTTP
+    /// fallback, polls at once ("check now").
     pub fn retry_now(&self) {
-        let waiting = {
+        let (waiting, polling) = {
             let inner = self.inner.borrow();
-            !inner.stopped && inner.ws.is_none() && inner.timer.is_some()
+            (
+                !inner.stopped && inner.ws.is_none() && inner.timer.is_some(),
+                inner.polling.is_some(),
+            )
         };
-        if waiting && !document_hidden() {
+        if polling {
+            poll(&self.inner);
+        } else if waiting && !document_hidden() {
             connect(&self.inner);
         }
     }
 
-    /// Sends a frame already written as JSON (from another tab) if the connection is open.
-    pub fn send_text(&self, text: &str) -> bool {
-        let ws = self.inner.borrow().ws.clone();
-        matches!(ws, Some(ws) if ws.ready_state() == WebSocket::OPEN && ws.send_with_str(text).is_ok())
-    }
-
-    /// Sends a frame if the connection is open; false otherwise.
-    pub fn send(&self, frame: &ClientFrame) -> bool {
-        let ws = self.inner.borrow().ws.clone();
+    /// Sends frames already written as JSON: on the socket when it is open, else over HTTP
+    /// when the fallback is in use, else not at all (the outbox sends again once connected).
+    pub fn send_texts(&self, texts: Vec<String>) {
+        if texts.is_empty() {
+            return;
+        }
+        let (ws, polling) = {
+            let inner = self.inner.borrow();
+            (inner.ws.clone(), inner.polling.is_some())
+        };
         match ws {
             Some(ws) if ws.ready_state() == WebSocket::OPEN => {
-                serde_json::to_string(frame).is_ok_and(|text| ws.send_with_str(&text).is_ok())
+                for t in &texts {
+                    let _ = ws.send_with_str(t);
+                }
             }
-            _ => false,
+            _ if polling => post(&self.inner, texts),
+            _ => {}
         }
+    }
+
+    /// Sends a frame already written as JSON (from another tab).
+    pub fn send_text(&self, text: &str) {
+        self.send_texts(vec![text.to_string()]);
     }
 
     pub fn send_all(&self, frames: &[ClientFrame]) {
-        for f in frames {
-            self.send(f);
-        }
+        self.send_texts(
+            frames
+                .iter()
+                .filter_map(|f| serde_json::to_string(f).ok())
+                .collect(),
+        );
     }
 
     /// Closes the connection for good.
     pub fn stop(&self) {
-        let (ws, timer, wake) = {
+        let (ws, timer, wake, polling) = {
             let mut inner = self.inner.borrow_mut();
             inner.stopped = true;
             (
                 inner.ws.take(),
                 inner.timer.take(),
-                std::mem::take(&mut inner._wake),
+                std::mem::take(&mut inner.wake),
+                inner.polling.take(),
             )
         };
-        drop(timer);
-        drop(wake);
+        drop((timer, wake, polling));
         if let Some(ws) = ws {
             ws.set_onopen(None);
             ws.set_onmessage(None);
@@ -180,14 +229,15 @@ fn connect(inner_rc: &Rc<RefCell<Inner>>) {
         }
         inner.timer = None;
         inner.refusal = None;
+        inner.opened = false;
         let status = if inner.backoff.attempt() == 0 {
             Status::Connecting
         } else {
             Status::Reconnecting
         };
-        (inner.url.clone(), inner.handlers.clone(), status)
+        (ws_url(&inner.server), inner.handlers.clone(), status)
     };
-    (handlers.on_status)(status, None);
+    report(inner_rc, &handlers, status, None);
     let ws = match WebSocket::new(&url) {
         Ok(ws) => ws,
         Err(_) => {
@@ -201,7 +251,7 @@ fn connect(inner_rc: &Rc<RefCell<Inner>>) {
     let weak = Rc::downgrade(inner_rc);
     let message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         if let Some(text) = ev.data().as_string() {
-            on_text(&weak, &text);
+            on_text(&weak, &text, false);
         }
     });
     let weak = Rc::downgrade(inner_rc);
@@ -226,7 +276,9 @@ fn on_open(weak: &Weak<RefCell<Inner>>) {
         return;
     };
     let (ws, token, handlers) = {
-        let inner = inner_rc.borrow();
+        let mut inner = inner_rc.borrow_mut();
+        inner.opened = true;
+        inner.unopened = 0;
         (
             inner.ws.clone(),
             inner.token.clone(),
@@ -243,7 +295,8 @@ fn on_open(weak: &Weak<RefCell<Inner>>) {
     }
 }
 
-fn on_text(weak: &Weak<RefCell<Inner>>, text: &str) {
+/// A frame from the server, from the socket or (`via_http`) the fallback.
+fn on_text(weak: &Weak<RefCell<Inner>>, text: &str, via_http: bool) {
     let Some(inner_rc) = weak.upgrade() else {
         return;
     };
@@ -257,8 +310,20 @@ fn on_text(weak: &Weak<RefCell<Inner>>, text: &str) {
     let handlers = inner_rc.borrow().handlers.clone();
     match &frame {
         ServerFrame::Welcome(_) | ServerFrame::Resumed { .. } => {
-            inner_rc.borrow_mut().backoff.reset();
-            (handlers.on_status)(Status::Online, None);
+            {
+                let mut inner = inner_rc.borrow_mut();
+                inner.backoff.reset();
+                if !via_http {
+                    // The socket works again: the fallback stops.
+                    inner.polling = None;
+                }
+            }
+            let status = if via_http {
+                Status::Polling
+            } else {
+                Status::Online
+            };
+            (handlers.on_status)(status, None);
         }
         ServerFrame::Error { id: None, code, .. } => {
             let refusal = match code {
@@ -282,9 +347,10 @@ fn on_close(weak: &Weak<RefCell<Inner>>, code: u16) {
     let Some(inner_rc) = weak.upgrade() else {
         return;
     };
-    let (handlers, reason) = {
+    let (handlers, reason, polling) = {
         let mut inner = inner_rc.borrow_mut();
         inner.ws = None;
+        inner.unopened = if inner.opened { 0 } else { inner.unopened + 1 };
         let reason = match code {
             CLOSE_UNAUTHORIZED => Closed::Unauthorized,
             CLOSE_UNSUPPORTED_VERSION => Closed::Unsupported,
@@ -293,10 +359,20 @@ fn on_close(weak: &Weak<RefCell<Inner>>, code: u16) {
         if reason != Closed::Lost {
             inner.stopped = true;
         }
-        (inner.handlers.clone(), reason)
+        (inner.handlers.clone(), reason, inner.polling.is_some())
     };
-    (handlers.on_closed)(reason);
+    // A socket attempt failing while the fallback carries the link changes nothing.
+    if !polling || reason != Closed::Lost {
+        (handlers.on_closed)(reason);
+    }
     schedule_reconnect(&inner_rc);
+}
+
+/// Status changes of socket attempts are not news while the fallback carries the link.
+fn report(inner_rc: &Rc<RefCell<Inner>>, handlers: &Handlers, status: Status, at: Option<f64>) {
+    if inner_rc.borrow().polling.is_none() {
+        (handlers.on_status)(status, at);
+    }
 }
 
 fn document_hidden() -> bool {
@@ -306,21 +382,32 @@ fn document_hidden() -> bool {
 }
 
 fn schedule_reconnect(inner_rc: &Rc<RefCell<Inner>>) {
-    let (delay, handlers) = {
+    let (delay, handlers, try_http) = {
         let mut inner = inner_rc.borrow_mut();
+        let handlers = inner.handlers.clone();
         if inner.stopped {
-            (inner.handlers.clone().on_status)(Status::Offline, None);
+            drop(inner);
+            (handlers.on_status)(Status::Offline, None);
             return;
         }
+        let try_http =
+            inner.unopened >= FALLBACK_AFTER && inner.polling.is_none() && !inner.probing;
         (
             inner.backoff.next_delay(js_sys::Math::random()),
-            inner.handlers.clone(),
+            handlers,
+            try_http,
         )
     };
-    (handlers.on_status)(
+    report(
+        inner_rc,
+        &handlers,
         Status::Offline,
         Some(js_sys::Date::now() + f64::from(delay)),
     );
+    if try_http {
+        inner_rc.borrow_mut().probing = true;
+        poll(inner_rc);
+    }
     let weak = Rc::downgrade(inner_rc);
     let timer = Timeout::new(delay, move || {
         if let Some(inner_rc) = weak.upgrade() {
@@ -328,4 +415,116 @@ fn schedule_reconnect(inner_rc: &Rc<RefCell<Inner>>) {
         }
     });
     inner_rc.borrow_mut().timer = Some(timer);
+}
+
+/// One `GET /api/events`: on success the fallback is (or stays) in use and the next poll is
+/// scheduled at the server's interval; a failure while probing leaves the socket's backoff
+/// alone, a failure while polling reports the link lost and polls again after a backoff.
+fn poll(inner_rc: &Rc<RefCell<Inner>>) {
+    let (server, token, handlers) = {
+        let mut inner = inner_rc.borrow_mut();
+        if inner.stopped || inner.polling.as_ref().is_some_and(|p| p.busy) {
+            return;
+        }
+        if let Some(p) = inner.polling.as_mut() {
+            p.busy = true;
+            p.timer = None;
+        }
+        (
+            inner.server.clone(),
+            inner.token.clone(),
+            inner.handlers.clone(),
+        )
+    };
+    let position = (handlers.position)();
+    let weak = Rc::downgrade(inner_rc);
+    wasm_bindgen_futures::spawn_local(async move {
+        let result = http_link::events(&server, &token, position).await;
+        let Some(inner_rc) = weak.upgrade() else {
+            return;
+        };
+        let delay = {
+            let mut inner = inner_rc.borrow_mut();
+            let probing = std::mem::replace(&mut inner.probing, false);
+            if inner.stopped || (!probing && inner.polling.is_none()) {
+                return; // the socket took over meanwhile
+            }
+            let p = inner.polling.get_or_insert_with(|| Polling {
+                timer: None,
+                busy: false,
+                backoff: Backoff::default(),
+            });
+            p.busy = false;
+            match &result {
+                Ok((_, after)) => {
+                    p.backoff.reset();
+                    *after
+                }
+                Err(HttpLinkError::Failed) if probing => {
+                    inner.polling = None;
+                    return;
+                }
+                Err(_) => p.backoff.next_delay(js_sys::Math::random()),
+            }
+        };
+        match result {
+            Ok((frames, _)) => {
+                for text in frames {
+                    on_text(&weak, &text, true);
+                }
+            }
+            Err(HttpLinkError::Unauthorized) => {
+                inner_rc.borrow_mut().stopped = true;
+                (handlers.on_closed)(Closed::Unauthorized);
+                return;
+            }
+            Err(HttpLinkError::Failed) => {
+                (handlers.on_closed)(Closed::Lost);
+                (handlers.on_status)(
+                    Status::Offline,
+                    Some(js_sys::Date::now() + f64::from(delay)),
+                );
+            }
+        }
+        let weak = Rc::downgrade(&inner_rc);
+        let timer = Timeout::new(delay, move || {
+            if let Some(inner_rc) = weak.upgrade() {
+                poll(&inner_rc);
+            }
+        });
+        let mut inner = inner_rc.borrow_mut();
+        if let Some(p) = inner.polling.as_mut() {
+            p.timer = Some(timer);
+        }
+    });
+}
+
+/// Posts commands over the fallback; their answers are handled like socket frames. On a
+/// failure they are not sent: the next poll resumes, and the outbox resends after it.
+fn post(inner_rc: &Rc<RefCell<Inner>>, texts: Vec<String>) {
+    let (server, token, handlers) = {
+        let inner = inner_rc.borrow();
+        (
+            inner.server.clone(),
+            inner.token.clone(),
+            inner.handlers.clone(),
+        )
+    };
+    let weak = Rc::downgrade(inner_rc);
+    wasm_bindgen_futures::spawn_local(async move {
+        match http_link::commands(&server, &token, &texts).await {
+            Ok(answers) => {
+                for text in answers {
+                    on_text(&weak, &text, true);
+                }
+            }
+            Err(HttpLinkError::Unauthorized) => (handlers.on_closed)(Closed::Unauthorized),
+            Err(HttpLinkError::Failed) => {
+                if let Some(inner_rc) = weak.upgrade() {
+                    (handlers.on_closed)(Closed::Lost);
+                    poll(&inner_rc);
+                }
+            }
+        }
+    });
 }

@@ -17,7 +17,6 @@ use messenger_protocol::{ClientFrame, ServerFrame, UserId};
 
 use super::ctx::Ctx;
 use super::Auth;
-use crate::config::ws_url;
 use crate::core::i18n::{Notice, K};
 use crate::core::journal::{CopyWrite, Journal};
 use crate::core::outbox::{Changes, PendingMessage};
@@ -232,7 +231,7 @@ impl Link {
             on_closed: Box::new(on_closed),
             position: Box::new(position),
         };
-        let socket = Socket::start(ws_url(&auth.server.get_value()), token, handlers);
+        let socket = Socket::start(auth.server.get_value(), token, handlers);
         self.inner.borrow_mut().socket = Some(socket);
     }
 
@@ -247,7 +246,9 @@ impl Link {
     /// The leader's socket handler: every frame goes to the other tabs as the server wrote it.
     fn server_frame(&self, frame: ServerFrame, text: &str) -> Vec<ClientFrame> {
         self.post(&TabMsg::Frame(text.to_string()));
-        self.apply(frame, text, false).map(|o| o.send).unwrap_or_default()
+        self.apply(frame, text, false)
+            .map(|o| o.send)
+            .unwrap_or_default()
     }
 
     /// Applies a server frame to this tab's session, keeps the journal (and, on the leader,
@@ -335,7 +336,7 @@ impl Link {
             TabMsg::Status(status, at) if !leader => {
                 let _ = ctx.status.try_set(status);
                 let _ = ctx.retry_at.try_set(at);
-                if status == Status::Online {
+                if matches!(status, Status::Online | Status::Polling) {
                     ctx.receive(Session::link_up);
                 } else {
                     ctx.receive(Session::disconnected);

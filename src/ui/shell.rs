@@ -158,6 +158,7 @@ fn ListHeader() -> impl IntoView {
 fn status_text(status: Status) -> K {
     match status {
         Status::Online => K::StatusOnline,
+        Status::Polling => K::StatusPolling,
         Status::Connecting => K::StatusConnecting,
         Status::Reconnecting => K::StatusReconnecting,
         Status::Offline => K::StatusOffline,
@@ -202,9 +203,18 @@ fn ConnectionBanner() -> impl IntoView {
             None => i18n.t(K::BannerOffline),
         },
         Status::Reconnecting => i18n.t(K::BannerReconnecting),
+        Status::Polling => i18n.t(K::StatusPolling),
         Status::Connecting | Status::Online => String::new(),
     };
-    let can_retry = move || ctx.status.get() == Status::Offline && ctx.retry_at.get().is_some();
+    let can_retry = move || match ctx.status.get() {
+        Status::Offline => ctx.retry_at.get().is_some(),
+        Status::Polling => true,
+        _ => false,
+    };
+    let retry_label = move || match ctx.status.get() {
+        Status::Polling => i18n.t(K::StatusCheckNow),
+        _ => i18n.t(K::StatusRetryNow),
+    };
     view! {
         <div class="mw-banners">
         <div class="mw-offline" data-testid="offline-banner" role="status" hidden=move || text().is_empty()>
@@ -216,7 +226,7 @@ fn ConnectionBanner() -> impl IntoView {
                 hidden=move || !can_retry()
                 on:click=move |_| ctx.retry_now()
             >
-                {move || i18n.t(K::StatusRetryNow)}
+                {retry_label}
             </button>
         </div>
         <div class="mw-offline mw-storage-warning" data-testid="storage-warning" role="alert" hidden=move || !ctx.storage_failed.get()>
