@@ -22,6 +22,8 @@ const SEND_MS = Number(process.env.FAULT_SEND_MS ?? 100_000);
 const USERS = ['alice', 'bob'];
 const label = (user, n) => `${user}-${String(n).padStart(4, '0')}`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const started = Date.now();
+const progress = (text) => console.log(`fault: [${((Date.now() - started) / 1000).toFixed(1)} s] ${text}`);
 
 test('the fault proxy forwards whole frames, injects between them, resets and refuses', async () => {
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
@@ -220,10 +222,15 @@ function tally(texts, sent) {
   }
   // A step back in a sender's sequence (a duplicate counts too).
   let outOfOrder = 0;
-  for (const seq of Object.values(order)) {
-    for (let k = 1; k < seq.length; k += 1) if (seq[k] <= seq[k - 1]) outOfOrder += 1;
+  const steps = [];
+  for (const [user, seq] of Object.entries(order)) {
+    for (let k = 1; k < seq.length; k += 1) {
+      if (seq[k] > seq[k - 1]) continue;
+      outOfOrder += 1;
+      if (steps.length < 8) steps.push(`${label(user, seq[k])} after ${label(user, seq[k - 1])}`);
+    }
   }
-  return { received, duplicates, lost, outOfOrder };
+  return { received, duplicates, lost, outOfOrder, steps };
 }
 
 /** Every message of the direct conversation of `client` with `other`, oldest first. */
@@ -252,6 +259,9 @@ async function serverHistory(client, other) {
  * texts, the unconfirmed and failed ones, and whether the first message was reached.
  */
 async function timelineRows(page) {
+  // The tab in front, as for a person reading it: a background tab gets about one animation
+  // frame a second, and the windowed timeline renders on frames.
+  await page.bringToFront();
   return page.evaluate(async () => {
     const frames = (n) => new Promise((done) => {
       const step = () => (--n <= 0 ? done() : requestAnimationFrame(step));
@@ -275,11 +285,19 @@ async function timelineRows(page) {
         still = performance.now();
       }
     }
-    el.scrollTop = 0;
-    await frames(3);
+    // The last page to arrive moves the view to keep what was on screen in place: back to
+    // the very top once that has settled.
+    for (let i = 0; i < 50; i += 1) {
+      el.scrollTop = 0;
+      await frames(3);
+      if (el.scrollTop === 0) break;
+    }
     const seen = new Set();
     const rows = [];
-    for (;;) {
+    let scanned = false;
+    let steps = 0;
+    const scanStart = performance.now();
+    while (performance.now() - scanStart < 60_000) {
       let unseen = 0;
       for (const row of el.querySelectorAll('[data-testid="message"]')) {
         const text = row.querySelector('[data-testid="message-text"]')?.textContent ?? '';
@@ -290,11 +308,16 @@ async function timelineRows(page) {
         rows.push({ text, confirmed: Boolean(row.dataset.messageId), state: row.dataset.state });
       }
       const bottom = el.scrollTop + el.clientHeight >= el.scrollHeight - 2;
-      if (bottom && unseen === 0) break;
-      el.scrollTop += Math.max(100, Math.floor(el.clientHeight * 0.6));
-      await frames(3);
+      if (bottom && unseen === 0) {
+        scanned = true;
+        break;
+      }
+      el.scrollTop += Math.max(100, Math.floor(el.clientHeight * 0.85));
+      await frames(2);
+      steps += 1;
     }
-    return { rows, top, ms: Math.round(performance.now() - start) };
+    const frameMs = Math.round((performance.now() - scanStart) / Math.max(1, steps * 2));
+    return { rows, top, scanned, frameMs, ms: Math.round(performance.now() - start) };
   });
 }
 
@@ -323,13 +346,14 @@ async function storedOutbox(page) {
 
 const appAttr = (page, name) => page.locator('.mw-app').first().getAttribute(name, { timeout: 5_000 }).catch(() => null);
 
-test('two users, two tabs each, 500 messages each through random drops, leader reloads and a server restart: each once, in order, outboxes empty', async () => {
+test('two users, two tabs each, 500 messages each through random drops, leader reloads and a server restart: each once, in order, outboxes empty', { timeout: 360_000 }, async () => {
   const seed = pickSeed();
   console.log(`fault: seed ${seed} (replay with FAULT_SEED=${seed})`);
   const rng = mulberry32(seed);
   const proxy = await startProxy({ target: env.server.url });
   const people = {};
   const pageErrors = [];
+  let restart;
   try {
     // Set-up on a calm link: each person is one browser (context) with two tabs on the chat.
     for (const [user, other] of [['alice', 'bob'], ['bob', 'alice']]) {
@@ -347,6 +371,7 @@ test('two users, two tabs each, 500 messages each through random drops, leader r
       }
       people[user] = { user, other, context: first.context, tabs, logs, sent: 0, reload: null };
     }
+    progress('two people, two tabs each, on their direct chat');
 
     // Which tab holds the connection (the widget marks it); the first one if none says so.
     const leaderOf = async (person) => {
@@ -372,13 +397,14 @@ test('two users, two tabs each, 500 messages each through random drops, leader r
       await page.locator(`[data-testid="contact"][data-username="${person.other}"]`).click({ timeout: 60_000 });
       await page.getByTestId('chat-title').waitFor();
       person.reload = { tab: i, t };
+      progress(`${person.user}: reloaded tab ${i + 1} (the leader)`);
     };
 
-    let restart;
     const restartServer = async () => {
       const t = Date.now();
       await env.server.stop();
       env.server = await startServer({ port: env.port, db: env.db });
+      progress(`server restarted (down ${Date.now() - t} ms)`);
       return { t, downMs: Date.now() - t };
     };
 
@@ -395,6 +421,7 @@ test('two users, two tabs each, 500 messages each through random drops, leader r
         await input.fill(label(person.user, n), { timeout: 60_000 });
         await input.press('Enter');
         person.sent = n;
+        if (n % 100 === 0) progress(`${person.user}: ${n} sent; ${proxy.stats().drops} drops so far`);
       }
     };
 
@@ -421,6 +448,7 @@ test('two users, two tabs each, 500 messages each through random drops, leader r
     };
     let history = [];
     let boxes;
+    progress('sending done; settling');
     const settleStart = Date.now();
     let lastChange = Date.now();
     let lastKey = '';
@@ -442,6 +470,7 @@ test('two users, two tabs each, 500 messages each through random drops, leader r
     const settleMs = Date.now() - settleStart;
 
     // What each person sees: the timeline of the tab that was reloaded.
+    progress(`settled after ${settleMs} ms; reading the timelines`);
     const views = {};
     for (const p of Object.values(people)) {
       views[p.user] = await timelineRows(p.tabs[p.reload?.tab ?? 0]);
@@ -475,10 +504,15 @@ test('two users, two tabs each, 500 messages each through random drops, leader r
       const failed = view.rows.filter((r) => r.state === 'failed').length;
       view.tally = { ...t, unconfirmed, failed };
       console.log(`fault: ${user}'s timeline: ${t.received} of ${total}, duplicates ${t.duplicates}, lost ${t.lost.length}, `
-        + `out of order ${t.outOfOrder}, unconfirmed ${unconfirmed}, failed ${failed}, first message reached ${view.top} (${view.ms} ms)`);
+        + `out of order ${t.outOfOrder}, unconfirmed ${unconfirmed}, failed ${failed}, first message reached ${view.top} (${view.ms} ms, ${view.frameMs} ms a frame)`);
     }
     console.log(`fault: outbox hooks (data-outbox per tab) ${JSON.stringify(boxes.hooks)}, IndexedDB outbox ${JSON.stringify(boxes.stored)}`);
     if (server.lost.length) console.log(`fault: lost on the server, first ones: ${server.lost.slice(0, 12).join(' ')}`);
+    if (server.steps.length) console.log(`fault: out of order on the server: ${server.steps.join(', ')}`);
+    for (const [user, view] of Object.entries(views)) {
+      if (view.tally.lost.length) console.log(`fault: lost in ${user}'s timeline, first ones: ${view.tally.lost.slice(0, 12).join(' ')}`);
+      if (view.tally.steps.length) console.log(`fault: out of order in ${user}'s timeline: ${view.tally.steps.join(', ')}`);
+    }
 
     // Every problem at once, so one run tells the whole story.
     const problems = [];
@@ -489,6 +523,7 @@ test('two users, two tabs each, 500 messages each through random drops, leader r
     for (const [user, view] of Object.entries(views)) {
       const t = view.tally;
       if (!view.top) problems.push(`${user}'s timeline did not page back to its first message`);
+      if (!view.scanned) problems.push(`${user}'s timeline: scrolling down did not reach the bottom within 60 s`);
       if (t.received !== total || t.duplicates || t.outOfOrder || t.unconfirmed || t.failed) {
         problems.push(`${user}'s timeline: ${t.received} of ${total}, ${t.duplicates} duplicates, `
           + `${t.outOfOrder} out of order, ${t.unconfirmed} unconfirmed, ${t.failed} failed`);
@@ -512,6 +547,9 @@ test('two users, two tabs each, 500 messages each through random drops, leader r
     assert.deepEqual(problems, []);
   } finally {
     proxy.stopChaos();
+    // A restart still under way when something failed: let it finish, so the file's `after`
+    // stops the server it started.
+    await restart?.catch(() => {});
     for (const p of Object.values(people)) await p.context.close();
     await proxy.close();
   }
