@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
+import WebSocket from 'ws';
 
 const SERVER_BIN = process.env.MESSENGER_SERVER_BIN;
 const DIST = process.env.MESSENGER_DIST;
@@ -102,6 +103,19 @@ export async function signIn(browser, url, username, password = 'demo', {
   await page.getByTestId('me').waitFor();
   await waitOnline(page);
   return { context, page };
+}
+
+/**
+ * Another tab of a signed-in `context` (the same storage, BroadcastChannel and Web Locks as
+ * its other tabs), opened at `url` and online.
+ */
+export async function openTab(context, url, username) {
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error(`[${username}] page error: ${err.message}`));
+  await page.goto(url);
+  await page.getByTestId('me').waitFor();
+  await waitOnline(page);
+  return page;
 }
 
 export async function waitOnline(page) {
@@ -212,4 +226,58 @@ export function overlaps(a, b) {
   if (!a || !b) return false;
   return a.x < b.x + b.width - 1 && b.x < a.x + a.width - 1
     && a.y < b.y + b.height - 1 && b.y < a.y + a.height - 1;
+}
+
+/**
+ * The protocol from node, straight against a server (no browser, no proxy): signs `username`
+ * in over /api/login, says `hello`, and offers `cmd(frame)` (resolves with the ack's result,
+ * rejects on an error answer), `welcome` and `close()`. For checking what the server stored.
+ */
+export async function protocolClient(baseUrl, username, password = 'demo') {
+  const login = await fetch(new URL('/api/login', baseUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!login.ok) throw new Error(`login of ${username}: HTTP ${login.status}`);
+  const { token } = await login.json();
+  const ws = new WebSocket(new URL('/ws', baseUrl.replace(/^http/, 'ws')));
+  const waiting = new Map();
+  let onWelcome;
+  const welcomed = new Promise((resolve, reject) => {
+    onWelcome = resolve;
+    ws.once('error', reject);
+    ws.once('close', () => reject(new Error('closed before welcome')));
+  });
+  ws.on('message', (data) => {
+    const frame = JSON.parse(String(data));
+    if (frame.type === 'welcome') onWelcome(frame);
+    const w = frame.id !== undefined && waiting.get(frame.id);
+    if (!w) return;
+    waiting.delete(frame.id);
+    if (frame.type === 'ack') w.resolve(frame.result);
+    else w.reject(new Error(`${frame.code}: ${frame.message}`));
+  });
+  ws.on('error', () => {}); // the 'close' that follows rejects what is waiting
+  ws.on('close', () => {
+    for (const w of waiting.values()) w.reject(new Error('connection closed'));
+    waiting.clear();
+  });
+  await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+  ws.send(JSON.stringify({ type: 'hello', protocol_version: 1, token }));
+  const welcome = await welcomed;
+  let n = 0;
+  return {
+    welcome,
+    cmd(frame) {
+      const id = `node-${process.pid}-${Date.now()}-${n++}`;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        ws.send(JSON.stringify({ ...frame, id }));
+      });
+    },
+    close() {
+      ws.close();
+    },
+  };
 }
