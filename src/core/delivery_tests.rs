@@ -316,3 +316,31 @@ fn a_welcome_after_a_reset_drops_the_old_copy() {
         .all(|m| m.id != 60));
     assert_eq!(s.resume_position().unwrap().epoch, "e2");
 }
+
+#[test]
+fn a_message_being_written_holds_back_the_ones_after_it() {
+    let mut s = online();
+    let mut first = s
+        .prepare_message(
+            10,
+            "typed first, still being written",
+            Default::default(),
+            Vec::new(),
+            1,
+        )
+        .unwrap();
+    first.writing = true;
+    assert!(ids(&s.upsert_outbox(first.clone())).is_empty());
+    assert!(s.timeline(10).is_empty(), "not shown before it is stored");
+    // Typed a moment later in another tab: waits behind the first.
+    let second = s
+        .prepare_message(10, "typed second", Default::default(), Vec::new(), 2)
+        .unwrap();
+    assert!(ids(&s.upsert_outbox(second.clone())).is_empty());
+    s.outbox.written(&first.client_id);
+    assert_eq!(
+        ids(&s.flush_outbox()),
+        [first.client_id.clone(), second.client_id.clone()]
+    );
+    assert_eq!(s.timeline(10).len(), 2);
+}

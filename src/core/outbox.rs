@@ -52,6 +52,10 @@ pub struct PendingMessage {
     pub importance: Importance,
     /// Uploaded already; kept whole so the local echo can show them. Resends list the same ids.
     pub attachments: Vec<Attachment>,
+    /// Being written to storage by this tab: not shown and not sent yet, and nothing after
+    /// it is sent either, so the queue keeps the order the messages were written in.
+    #[serde(skip)]
+    pub writing: bool,
 }
 
 impl PendingMessage {
@@ -171,6 +175,7 @@ impl Outbox {
             state: PendingState::Queued,
             importance,
             attachments,
+            writing: false,
         });
     }
 
@@ -199,7 +204,7 @@ impl Outbox {
         );
         let mut frames = Vec::new();
         for p in &mut self.items {
-            if room == 0 {
+            if room == 0 || (p.writing && p.state == PendingState::Queued) {
                 break;
             }
             if p.state == PendingState::Queued {
@@ -250,6 +255,13 @@ impl Outbox {
             }
         }
         released
+    }
+
+    /// The message is in storage now: it may show and go.
+    pub fn written(&mut self, client_id: &str) {
+        if let Some(p) = self.items.iter_mut().find(|p| p.client_id == client_id) {
+            p.writing = false;
+        }
     }
 
     /// Drops a message the user gave up on (or took back to edit).

@@ -592,6 +592,7 @@ impl Session {
             state: PendingState::Queued,
             importance,
             attachments,
+            writing: false,
         })
     }
 
@@ -771,7 +772,7 @@ impl Session {
             .items()
             .iter()
             .enumerate()
-            .filter(|(_, p)| p.conversation_id == conversation)
+            .filter(|(_, p)| p.conversation_id == conversation && !p.writing)
             .collect();
         let mut confirmed = vec![false; pending.len()];
         let mut out = Vec::new();

@@ -228,6 +228,7 @@ mod tests {
             state: PendingState::Held(Hold::Confirm),
             importance: Importance::High,
             attachments: Vec::new(),
+            writing: false,
         };
         let all = [
             TabMsg::Frame(r#"{"type":"event","seq":3}"#.into()),

@@ -406,14 +406,37 @@ impl Link {
 
     /// Stores a new or changed outbox entry, then shows it and shares it with the other tabs
     /// (the leader sends it). A failed write still keeps it in memory, with a warning.
+    ///
+    /// On the leader, the entry takes its place in the queue at once but neither shows nor
+    /// goes (nor lets anything after it go) before it is written. Another tab hands it to the
+    /// leader at once, while it writes it. Either way messages typed in two tabs a moment
+    /// apart reach the server in the order they were written.
     pub fn queue(&self, message: PendingMessage) {
+        let leader = self.inner.borrow().leader;
+        let ctx = self.ctx();
+        let id = message.client_id.clone();
+        if leader {
+            let mut writing = message.clone();
+            writing.writing = true;
+            ctx.receive(|s| s.upsert_outbox(writing));
+        } else {
+            self.post(&TabMsg::Upsert(message.clone()));
+        }
         let link = self.clone();
         leptos::task::spawn_local(async move {
             link.store(&message).await;
-            let ctx = link.ctx();
-            let frames = ctx.receive(|s| s.upsert_outbox(message.clone()));
+            let frames = ctx.receive(|s| {
+                if leader {
+                    s.outbox.written(&id);
+                    s.flush_outbox()
+                } else {
+                    s.upsert_outbox(message.clone())
+                }
+            });
             link.send(frames.unwrap_or_default());
-            link.post(&TabMsg::Upsert(message));
+            if leader {
+                link.post(&TabMsg::Upsert(message));
+            }
         });
     }
 
