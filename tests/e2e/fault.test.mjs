@@ -321,9 +321,12 @@ async function timelineRows(page) {
   });
 }
 
-/** Unconfirmed messages in the widget's IndexedDB outbox (all users of this browser). */
-async function storedOutbox(page) {
-  return page.evaluate(async () => {
+/**
+ * Unconfirmed messages in the widget's IndexedDB outbox (all users of this browser): their
+ * number, or why there is none to count; with `dump`, the first few records instead.
+ */
+async function storedOutbox(page, { dump = false } = {}) {
+  return page.evaluate(async (dump) => {
     const dbs = await indexedDB.databases();
     if (!dbs.some((d) => d.name === 'messenger-widget')) return 'no messenger-widget database';
     const db = await new Promise((resolve, reject) => {
@@ -333,15 +336,16 @@ async function storedOutbox(page) {
     });
     try {
       if (!db.objectStoreNames.contains('outbox')) return 'no outbox store';
+      const store = db.transaction('outbox').objectStore('outbox');
       return await new Promise((resolve, reject) => {
-        const req = db.transaction('outbox').objectStore('outbox').count();
-        req.onsuccess = () => resolve(req.result);
+        const req = dump ? store.getAll(null, 3) : store.count();
+        req.onsuccess = () => resolve(dump ? JSON.stringify(req.result).slice(0, 600) : req.result);
         req.onerror = () => reject(req.error);
       });
     } finally {
       db.close();
     }
-  });
+  }, dump);
 }
 
 const appAttr = (page, name) => page.locator('.mw-app').first().getAttribute(name, { timeout: 5_000 }).catch(() => null);
@@ -513,6 +517,9 @@ test('two users, two tabs each, 500 messages each through random drops, leader r
         + `out of order ${t.outOfOrder}, unconfirmed ${unconfirmed}, failed ${failed}, first message reached ${view.top} (${view.ms} ms, ${view.frameMs} ms a frame)`);
     }
     console.log(`fault: outbox hooks (data-outbox per tab) ${JSON.stringify(boxes.hooks)}, IndexedDB outbox ${JSON.stringify(boxes.stored)}`);
+    for (const [i, p] of Object.values(people).entries()) {
+      if (boxes.stored[i] !== 0) console.log(`fault: ${p.user}'s IndexedDB outbox holds: ${await storedOutbox(p.tabs[0], { dump: true }).catch((e) => String(e))}`);
+    }
     if (server.lost.length) console.log(`fault: lost on the server, first ones: ${server.lost.slice(0, 12).join(' ')}`);
     if (server.steps.length) console.log(`fault: out of order on the server: ${server.steps.join(', ')}`);
     // When each pair was typed, in which tab, and what the link did around it.
