@@ -19,6 +19,7 @@ const env = useServerAndBrowser('mw-e2e-fault');
 
 const PER_USER = 500;
 const SEND_MS = Number(process.env.FAULT_SEND_MS ?? 100_000);
+const MIN_GAP_MS = Math.min(150, SEND_MS / PER_USER);
 const USERS = ['alice', 'bob'];
 const label = (user, n) => `${user}-${String(n).padStart(4, '0')}`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -259,8 +260,7 @@ async function serverHistory(client, other) {
  * texts, the unconfirmed and failed ones, and whether the first message was reached.
  */
 async function timelineRows(page) {
-  // The tab in front, as for a person reading it: a background tab gets about one animation
-  // frame a second, and the windowed timeline renders on frames.
+  // The tab in front, as for a person reading it.
   await page.bringToFront();
   return page.evaluate(async () => {
     const frames = (n) => new Promise((done) => {
@@ -321,9 +321,12 @@ async function timelineRows(page) {
   });
 }
 
-/** Unconfirmed messages in the widget's IndexedDB outbox (all users of this browser). */
-async function storedOutbox(page) {
-  return page.evaluate(async () => {
+/**
+ * Unconfirmed messages in the widget's IndexedDB outbox (all users of this browser): their
+ * number, or why there is none to count; with `dump`, the first few records instead.
+ */
+async function storedOutbox(page, { dump = false } = {}) {
+  return page.evaluate(async (dump) => {
     const dbs = await indexedDB.databases();
     if (!dbs.some((d) => d.name === 'messenger-widget')) return 'no messenger-widget database';
     const db = await new Promise((resolve, reject) => {
@@ -333,15 +336,16 @@ async function storedOutbox(page) {
     });
     try {
       if (!db.objectStoreNames.contains('outbox')) return 'no outbox store';
+      const store = db.transaction('outbox').objectStore('outbox');
       return await new Promise((resolve, reject) => {
-        const req = db.transaction('outbox').objectStore('outbox').count();
-        req.onsuccess = () => resolve(req.result);
+        const req = dump ? store.getAll(null, 3) : store.count();
+        req.onsuccess = () => resolve(dump ? JSON.stringify(req.result).slice(0, 600) : req.result);
         req.onerror = () => reject(req.error);
       });
     } finally {
       db.close();
     }
-  });
+  }, dump);
 }
 
 const appAttr = (page, name) => page.locator('.mw-app').first().getAttribute(name, { timeout: 5_000 }).catch(() => null);
@@ -354,6 +358,7 @@ test('two users, two tabs each, 500 messages each through random drops, leader r
   const people = {};
   const pageErrors = [];
   let restart;
+  const typed = new Map(); // label → when Enter was pressed, in which tab
   try {
     // Set-up on a calm link: each person is one browser (context) with two tabs on the chat.
     for (const [user, other] of [['alice', 'bob'], ['bob', 'alice']]) {
@@ -412,15 +417,20 @@ test('two users, two tabs each, 500 messages each through random drops, leader r
     const sendAll = async (person, { reloadAt, restartAt }) => {
       const t0 = Date.now();
       const every = SEND_MS / PER_USER;
+      let last = 0;
       for (let n = 1; n <= PER_USER; n += 1) {
         if (n === reloadAt) await reloadLeader(person);
         if (n === restartAt) restart = restartServer();
-        const due = t0 + (n - 1) * every;
+        // Behind the pace (after a reload), catch up, but no faster than a person switching
+        // tabs could: a message typed 30 ms after one in the other tab is not a person's order.
+        const due = Math.max(t0 + (n - 1) * every, last + MIN_GAP_MS);
         if (due > Date.now()) await sleep(due - Date.now());
+        last = Date.now();
         const input = person.tabs[n % 2].getByTestId('compose-input');
         await input.fill(label(person.user, n), { timeout: 60_000 });
         await input.press('Enter');
         person.sent = n;
+        typed.set(label(person.user, n), { t: Date.now(), tab: n % 2 });
         if (n % 100 === 0) progress(`${person.user}: ${n} sent; ${proxy.stats().drops} drops so far`);
       }
     };
@@ -507,8 +517,22 @@ test('two users, two tabs each, 500 messages each through random drops, leader r
         + `out of order ${t.outOfOrder}, unconfirmed ${unconfirmed}, failed ${failed}, first message reached ${view.top} (${view.ms} ms, ${view.frameMs} ms a frame)`);
     }
     console.log(`fault: outbox hooks (data-outbox per tab) ${JSON.stringify(boxes.hooks)}, IndexedDB outbox ${JSON.stringify(boxes.stored)}`);
+    for (const [i, p] of Object.values(people).entries()) {
+      if (boxes.stored[i] !== 0) console.log(`fault: ${p.user}'s IndexedDB outbox holds: ${await storedOutbox(p.tabs[0], { dump: true }).catch((e) => String(e))}`);
+    }
     if (server.lost.length) console.log(`fault: lost on the server, first ones: ${server.lost.slice(0, 12).join(' ')}`);
     if (server.steps.length) console.log(`fault: out of order on the server: ${server.steps.join(', ')}`);
+    // When each pair was typed, in which tab, and what the link did around it.
+    const events = [...allDrops.map((d) => ({ t: d.t, what: `drop of ${d.connections}` })),
+      { t: restarted.t, what: 'server restart' },
+      ...Object.values(people).map((p) => ({ t: p.reload.t, what: `${p.user}'s reload` }))];
+    for (const step of server.steps) {
+      const [later, earlier] = step.split(' after ').map((l) => ({ l, ...typed.get(l) }));
+      const near = events.filter((e) => e.t > later.t - 3_000 && e.t < earlier.t + 3_000)
+        .map((e) => `${e.what} at ${e.t - later.t} ms`);
+      console.log(`fault:   ${later.l} typed in tab ${later.tab + 1}, ${earlier.l} in tab ${earlier.tab + 1} `
+        + `${earlier.t - later.t} ms later; around them: ${near.join(', ') || 'nothing'}`);
+    }
     for (const [user, view] of Object.entries(views)) {
       if (view.tally.lost.length) console.log(`fault: lost in ${user}'s timeline, first ones: ${view.tally.lost.slice(0, 12).join(' ')}`);
       if (view.tally.steps.length) console.log(`fault: out of order in ${user}'s timeline: ${view.tally.steps.join(', ')}`);
