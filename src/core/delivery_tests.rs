@@ -344,3 +344,36 @@ fn a_message_being_written_holds_back_the_ones_after_it() {
     );
     assert_eq!(s.timeline(10).len(), 2);
 }
+
+#[test]
+fn asks_before_sending_to_an_offline_person_only_when_it_matters() {
+    let mut s = online();
+    let bob_offline = ServerFrame::Event {
+        seq: 12,
+        event: Event::Presence {
+            user_id: 2,
+            presence: Presence::Offline,
+            last_seen: Some(1),
+        },
+    };
+    s.state.features.forwarding = true;
+    s.receive(
+        ServerFrame::Event {
+            seq: 11,
+            event: Event::Presence {
+                user_id: 2,
+                presence: Presence::Online,
+                last_seen: None,
+            },
+        },
+        None,
+    );
+    assert_eq!(s.offline_recipient(10), None, "Bob is online");
+    s.receive(bob_offline, None);
+    assert_eq!(s.offline_recipient(10), Some(2));
+    s.state.settings.always_forward_offline = true;
+    assert_eq!(s.offline_recipient(10), None, "the user said always");
+    s.state.settings.always_forward_offline = false;
+    s.state.features.forwarding = false;
+    assert_eq!(s.offline_recipient(10), None, "the server refuses instead");
+}

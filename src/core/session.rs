@@ -276,16 +276,7 @@ impl Session {
     pub fn restore_outbox(&mut self, items: impl IntoIterator<Item = PendingMessage>) {
         for p in items {
             // Already stored on the server (its echo is in the local copy): nothing to send.
-            let stored = self
-                .state
-                .conversations
-                .get(&p.conversation_id)
-                .is_some_and(|c| {
-                    c.messages
-                        .iter()
-                        .any(|m| m.client_id.as_deref() == Some(p.client_id.as_str()))
-                });
-            if !stored {
+            if !self.state.has_client_id(&p) {
                 self.outbox.add(p.stored());
             }
         }
@@ -623,6 +614,24 @@ impl Session {
     pub fn retry(&mut self, client_id: &str) -> Vec<ClientFrame> {
         self.outbox.retry(client_id);
         self.flush_outbox()
+    }
+
+    /// The person to ask about before sending in `conversation`: the other member of a
+    /// direct chat who is offline, when the server would store the message for them and the
+    /// user has not said "always" (the CAM document's "Forward to the server?").
+    pub fn offline_recipient(&self, conversation: ConversationId) -> Option<UserId> {
+        if !self.online
+            || !self.state.features.forwarding
+            || self.state.settings.always_forward_offline
+        {
+            return None;
+        }
+        let c = self.state.conversations.get(&conversation)?;
+        if c.kind != ConversationKind::Direct {
+            return None;
+        }
+        let other = c.other_member(self.state.me_id()?)?;
+        (self.state.users.get(&other)?.presence == Presence::Offline).then_some(other)
     }
 
     /// Keeps a message for an offline recipient.

@@ -206,6 +206,17 @@ impl AppState {
         self.me.as_ref().map(|u| u.id)
     }
 
+    /// Whether the server already stored this outbox entry (its message, with the entry's
+    /// client id, is known).
+    pub fn has_client_id(&self, p: &crate::core::outbox::PendingMessage) -> bool {
+        self.conversations.get(&p.conversation_id).is_some_and(|c| {
+            c.messages
+                .iter()
+                .chain(c.last_message.as_ref())
+                .any(|m| m.client_id.as_deref() == Some(p.client_id.as_str()))
+        })
+    }
+
     /// Folds one server frame into the state.
     pub fn apply(&mut self, frame: ServerFrame) {
         match frame {

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use messenger_protocol::{ClientFrame, ConversationId, UserId};
 
 use super::link::Link;
-use crate::core::outbox::{Hold, PendingMessage};
+use crate::core::outbox::{Hold, PendingMessage, PendingState};
 use crate::core::session::{ComposeError, Session};
 use crate::core::tabs::Status;
 use crate::storage::drafts::DraftStore;
@@ -27,6 +27,11 @@ pub struct Ctx {
     /// IndexedDB refused a write (or is missing): unsent messages live in memory only.
     pub storage_failed: RwSignal<bool>,
     pub link: StoredValue<Option<Link>, LocalStorage>,
+    /// A message held while the user is asked whether the server should keep it for an
+    /// offline person: (client id, that person, the conversation).
+    pub forward_ask: RwSignal<Option<(String, UserId, ConversationId)>>,
+    /// The answers given this session, per conversation (true: forward).
+    pub forward_choice: RwSignal<Vec<(ConversationId, bool)>>,
     pub drafts: StoredValue<Option<DraftStore>, LocalStorage>,
     pub drafts_ready: RwSignal<bool>,
     /// Conversations holding a saved draft, ascending (the list marks them).
@@ -86,14 +91,56 @@ impl Ctx {
         attachments: Vec<messenger_protocol::Attachment>,
     ) -> Result<(), ComposeError> {
         let now = js_sys::Date::now() as i64;
-        let message = self
+        let (message, recipient) = self
             .session
             .try_update_untracked(|s| {
-                s.prepare_message(conversation, text, importance, attachments, now)
+                let m = s.prepare_message(conversation, text, importance, attachments, now)?;
+                Ok::<_, ComposeError>((m, s.offline_recipient(conversation)))
             })
             .ok_or(ComposeError::Empty)??;
+        let choice = self.forward_choice.with_untracked(|list| {
+            list.iter()
+                .find(|(c, _)| *c == conversation)
+                .map(|(_, yes)| *yes)
+        });
+        let mut message = message;
+        // Offline and not asked yet, or told "no": it waits in the pending list (stored, so
+        // nothing is lost while the question is open).
+        if recipient.is_some() && choice != Some(true) {
+            message.state = PendingState::Held(Hold::WhenOnline);
+        }
+        if let (Some(user), None) = (recipient, choice) {
+            self.forward_ask
+                .set(Some((message.client_id.clone(), user, conversation)));
+        }
         self.requeue(message);
         Ok(())
+    }
+
+    /// The answer to "Forward to the server?": `Some(true)` always, `Some(false)` yes this
+    /// time (and for this conversation this session), `None` no.
+    pub fn answer_forward(&self, answer: Option<bool>) {
+        let Some((id, _, conversation)) = self.forward_ask.get_untracked() else {
+            return;
+        };
+        self.forward_ask.set(None);
+        self.forward_choice
+            .update(|list| list.push((conversation, answer.is_some())));
+        if answer.is_some() {
+            self.retry_message(&id);
+        }
+        if answer == Some(true) {
+            let frame = self
+                .session
+                .try_update(|s| {
+                    s.update_settings(messenger_protocol::SettingsPatch {
+                        always_forward_offline: Some(true),
+                        ..Default::default()
+                    })
+                })
+                .flatten();
+            self.send(frame);
+        }
     }
 
     fn requeue(&self, message: PendingMessage) {

@@ -19,7 +19,7 @@ use super::ctx::Ctx;
 use super::Auth;
 use crate::core::i18n::{Notice, K};
 use crate::core::journal::{CopyWrite, Journal};
-use crate::core::outbox::{Changes, PendingMessage};
+use crate::core::outbox::PendingMessage;
 use crate::core::session::{Outcome, Session};
 use crate::core::tabs::{Relay, Status, TabMsg};
 use crate::net::socket::{Closed, Handlers, Socket};
@@ -120,7 +120,18 @@ impl Link {
         if let Some(outbox) = outbox {
             match outbox.load(user).await {
                 Ok(items) => {
+                    let stale: Vec<String> = ctx
+                        .session
+                        .try_with_untracked(|s| {
+                            items
+                                .iter()
+                                .filter(|p| s.state.has_client_id(p))
+                                .map(|p| p.client_id.clone())
+                                .collect()
+                        })
+                        .unwrap_or_default();
                     ctx.receive(|s| s.restore_outbox(items));
+                    self.delete_stored(stale);
                 }
                 Err(e) => warn(&e.to_string()),
             }
@@ -274,11 +285,14 @@ impl Link {
             if let Some(w) = write {
                 self.write_copy(w);
             }
-            self.store_changes(&outcome.outbox);
+            self.store_changes(&outcome.outbox.updated);
             if outcome.outbox.retry_later {
                 self.retry_later();
             }
         }
+        // Every tab deletes what the server confirmed: the tab that wrote an entry may finish
+        // writing it after the leader deleted it.
+        self.delete_stored(outcome.outbox.confirmed.clone());
         if outcome.unauthorized {
             let auth = self.inner.borrow().auth;
             auth.sign_out(Some(Notice::Text(K::SessionExpired)));
@@ -429,10 +443,21 @@ impl Link {
                 if leader {
                     s.outbox.written(&id);
                     s.flush_outbox()
-                } else {
+                } else if s.outbox.contains(&id) || !s.state.has_client_id(&message) {
                     s.upsert_outbox(message.clone())
+                } else {
+                    Vec::new()
                 }
             });
+            // Confirmed while it was being written (the leader sent it at once): the record
+            // just written must go.
+            if ctx
+                .session
+                .try_with_untracked(|s| s.state.has_client_id(&message))
+                == Some(true)
+            {
+                link.delete_stored(vec![id.clone()]);
+            }
             link.send(frames.unwrap_or_default());
             if leader {
                 link.post(&TabMsg::Upsert(message));
@@ -483,8 +508,9 @@ impl Link {
         }
     }
 
-    fn store_changes(&self, changes: &Changes) {
-        if changes.confirmed.is_empty() && changes.updated.is_empty() {
+    /// Stores outbox entries whose state changed (failed, held).
+    fn store_changes(&self, updated: &[PendingMessage]) {
+        if updated.is_empty() {
             return;
         }
         let (user, store) = {
@@ -494,18 +520,31 @@ impl Link {
         let Some(store) = store else {
             return;
         };
-        let confirmed = changes.confirmed.clone();
-        let updated = changes.updated.clone();
+        let updated = updated.to_vec();
         leptos::task::spawn_local(async move {
             for p in &updated {
                 if let Err(e) = store.put(user, p).await {
                     warn(&e.to_string());
                 }
             }
-            if let Err(e) = store.delete(user, &confirmed).await {
-                warn(&e.to_string());
-            }
         });
+    }
+
+    fn delete_stored(&self, client_ids: Vec<String>) {
+        if client_ids.is_empty() {
+            return;
+        }
+        let (user, store) = {
+            let i = self.inner.borrow();
+            (i.user, i.outbox.clone())
+        };
+        if let Some(store) = store {
+            leptos::task::spawn_local(async move {
+                if let Err(e) = store.delete(user, &client_ids).await {
+                    warn(&e.to_string());
+                }
+            });
+        }
     }
 
     fn retry_later(&self) {

@@ -39,7 +39,7 @@ fn label_id(act: Unsent) -> &'static str {
     }
 }
 
-fn delivery_label(d: Delivery) -> K {
+pub fn delivery_label(d: Delivery) -> K {
     match d {
         Delivery::Pending => K::DeliveryPending,
         Delivery::Sent => K::DeliverySent,

@@ -46,6 +46,8 @@ pub fn Messenger() -> impl IntoView {
         leader: RwSignal::new(false),
         storage_failed: RwSignal::new(false),
         link: StoredValue::new_local(None),
+        forward_ask: RwSignal::new(None),
+        forward_choice: RwSignal::new(Vec::new()),
         drafts: StoredValue::new_local(None),
         drafts_ready: RwSignal::new(false),
         drafted: RwSignal::new(Vec::new()),

@@ -14,6 +14,7 @@ use super::conversations::ConversationList;
 use super::ctx::Ctx;
 use super::i18n::text;
 use super::notifications::NotificationCenter;
+use super::pending::PendingList;
 use super::settings::SettingsPanel;
 use crate::core::i18n::K;
 
@@ -24,6 +25,8 @@ pub enum Panel {
     Channels,
     Notifications,
     Settings,
+    /// Messages not sent yet (offline recipients, refusals, no connection).
+    Pending,
 }
 
 #[derive(Clone, Copy)]
@@ -165,6 +168,7 @@ pub fn ListColumn() -> impl IntoView {
             {move || (panel.get() == Panel::Channels).then(|| view! { <ChannelList /> })}
             {move || (panel.get() == Panel::Notifications).then(|| view! { <NotificationCenter /> })}
             {move || (panel.get() == Panel::Settings).then(|| view! { <SettingsPanel /> })}
+            {move || (panel.get() == Panel::Pending).then(|| view! { <PendingList /> })}
         </div>
     }
 }

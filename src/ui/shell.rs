@@ -55,6 +55,7 @@ pub fn Shell() -> impl IntoView {
             // Overlays, positioned against the whole widget (whatever column is shown).
             <Toasts />
             <ImportanceDialog />
+            <super::forward::ForwardDialog />
             <ImageViewer />
             <Announcer />
         </div>
@@ -229,9 +230,48 @@ fn ConnectionBanner() -> impl IntoView {
                 {retry_label}
             </button>
         </div>
+        <PendingStrip />
         <div class="mw-offline mw-storage-warning" data-testid="storage-warning" role="alert" hidden=move || !ctx.storage_failed.get()>
             {move || i18n.t(K::StorageWarning)}
         </div>
+        </div>
+    }
+}
+
+/// Says how many messages are not sent yet whenever some wait for something other than the
+/// next ack (a person to come online, a decision, a connection), with the way to the list.
+#[component]
+fn PendingStrip() -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let nav = expect_context::<super::nav::NavCtx>();
+    let i18n = use_i18n();
+    let waiting = Memo::new(move |_| {
+        ctx.session.with(|s| {
+            let stuck = s.outbox.items().iter().any(|p| {
+                matches!(
+                    p.state,
+                    crate::core::outbox::PendingState::Held(_)
+                        | crate::core::outbox::PendingState::Failed(_)
+                )
+            });
+            if stuck || !s.online {
+                s.outbox.items().iter().filter(|p| !p.writing).count()
+            } else {
+                0
+            }
+        })
+    });
+    view! {
+        <div class="mw-offline mw-pending-strip" data-testid="pending-strip" role="status" hidden=move || waiting.get() == 0>
+            <span>{move || i18n.f(K::PendingShow, &[("count", &waiting.get().to_string())])}</span>
+            <button
+                type="button"
+                class="mw-link"
+                data-testid="pending-open"
+                on:click=move |_| nav.panel.set(super::nav::Panel::Pending)
+            >
+                {move || i18n.t(K::PendingOpen)}
+            </button>
         </div>
     }
 }
