@@ -164,6 +164,8 @@ export async function startProxy({ target, log = () => {} }) {
   const counts = { accepted: 0, dropped: 0, refused: 0, injected: 0 };
   const drops = []; // { t, connections } per dropAll()
   let down = false;
+  // Like a proxy that does not pass WebSocket upgrades: plain HTTP goes through.
+  let blockWebSockets = false;
   let chaos = null;
 
   const server = createServer((client) => {
@@ -192,7 +194,16 @@ export async function startProxy({ target, log = () => {} }) {
     link.close = close;
     client.setNoDelay(true);
     upstream.setNoDelay(true);
-    client.on('data', (chunk) => upstream.write(chunk));
+    let first = true;
+    client.on('data', (chunk) => {
+      if (first && blockWebSockets && /^upgrade:\s*websocket/im.test(chunk.toString('latin1'))) {
+        counts.blocked = (counts.blocked ?? 0) + 1;
+        close(true);
+        return;
+      }
+      first = false;
+      upstream.write(chunk);
+    });
     upstream.on('data', (chunk) => link.down.push(chunk));
     // A clean end on one side is passed on as a clean end; an error (the server went away,
     // a refused connect) as a reset, which is what the other side would see without us.
@@ -263,6 +274,10 @@ export async function startProxy({ target, log = () => {} }) {
       };
     },
     /** While down, every new connection is reset as soon as it is accepted. */
+    /** While set, a request to upgrade to a WebSocket is reset; plain HTTP still passes. */
+    setBlockWebSockets(value) {
+      blockWebSockets = Boolean(value);
+    },
     setDown(value) {
       down = Boolean(value);
     },
