@@ -8,6 +8,7 @@ use super::intl;
 use crate::core::i18n::{Locale, K};
 use crate::core::linkify::{segments, Segment};
 use crate::core::session::{Delivery, TimelineItem};
+use crate::ui::handler::handler;
 
 /// `(ISO 8601 UTC, local time of day in the language's form)` for a timestamp in ms.
 pub fn format_time(ms: i64, locale: Locale) -> (String, String) {
@@ -128,7 +129,7 @@ pub fn MessageView(
                                 <button
                                     type="button"
                                     class="mw-link"
-                                    on:click=move |_| cb.run(cid.clone())
+                                    on:click=handler(move |_| cb.run(cid.clone()))
                                 >
                                     {tr.with_untracked(|c| c.t(K::MessageRetry))}
                                 </button>

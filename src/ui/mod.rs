@@ -7,6 +7,7 @@ mod compose;
 mod contacts;
 mod conversations;
 mod ctx;
+mod handler;
 pub mod i18n;
 mod intl;
 mod login;
