@@ -391,6 +391,34 @@ fn malformed_or_misshaped_server_frames_are_errors() {
     }
 }
 
+/// serde_json's messages for a value of the wrong type (vendor/serde_json spells them out
+/// itself instead of through serde's `Display`, which links float printing into the widget).
+#[test]
+fn a_value_of_the_wrong_type_is_named_in_the_error() {
+    let frame = |seq: &str| {
+        let json = format!(
+            r#"{{"type":"event","seq":{seq},"event":{{"kind":"conversation_removed","conversation_id":1}}}}"#
+        );
+        serde_json::from_str::<ServerFrame>(&json)
+            .expect_err(&json)
+            .to_string()
+    };
+    let cases = [
+        (r#""7""#, r#"invalid type: string "7", expected u64"#),
+        (r#""a\"b""#, r#"invalid type: string "a\"b", expected u64"#),
+        ("1.5", "invalid type: floating point `1.5`, expected u64"),
+        ("-3", "invalid value: integer `-3`, expected u64"),
+        ("true", "invalid type: boolean `true`, expected u64"),
+        ("null", "invalid type: null, expected u64"),
+        ("[]", "invalid type: sequence, expected u64"),
+        ("{}", "invalid type: map, expected u64"),
+    ];
+    for (seq, message) in cases {
+        let error = frame(seq);
+        assert!(error.starts_with(message), "seq {seq}: {error}");
+    }
+}
+
 #[test]
 fn deep_nesting_is_an_error_not_a_crash() {
     for deep in [

@@ -11,6 +11,7 @@ use web_sys::HtmlElement;
 
 use super::Auth;
 use crate::core::compose::fit;
+use crate::ui::handler::handler;
 
 /// Thumbnails are shown at most this big (CSS pixels), like the server makes them.
 const THUMB: u32 = 240;
@@ -78,7 +79,7 @@ pub fn Attachments(items: Vec<Attachment>) -> impl IntoView {
                     class="mw-att"
                     data-testid="attachment-thumb"
                     title=title
-                    on:click=open
+                    on:click=handler(open)
                 >
                     <img
                         src=format!("{base}{}", a.thumbnail_url)
@@ -208,7 +209,7 @@ fn ViewerOverlay(item: ViewerItem, viewer: ViewerCtx) -> impl IntoView {
             data-testid="attachment-viewer"
             tabindex="-1"
             node_ref=overlay
-            on:click=on_backdrop
+            on:click=handler(on_backdrop)
         >
             <img class="mw-viewer-img" data-testid="viewer-image" src=src alt=alt />
             <div class="mw-viewer-bar">
@@ -227,7 +228,7 @@ fn ViewerOverlay(item: ViewerItem, viewer: ViewerCtx) -> impl IntoView {
                     class="mw-button"
                     data-testid="viewer-close"
                     node_ref=close_button
-                    on:click=move |_| close()
+                    on:click=handler(move |_| close())
                 >
                     {crate::ui::i18n::text(crate::core::i18n::K::ViewerClose)}
                 </button>

@@ -10,6 +10,7 @@ use super::nav::roving::{Roving, RowKey};
 use super::nav::{NavCtx, Panel, PanelHeader};
 use crate::core::i18n::K;
 use crate::core::nav::MAX_CHANNEL_TITLE_CHARS;
+use crate::ui::handler::handler;
 
 /// Opens a joined channel, or joins it (the ack opens it, see `Session::join_channel`).
 fn open_or_join(ctx: Ctx, nav: NavCtx, id: ConversationId) {
@@ -65,7 +66,7 @@ pub fn ChannelList() -> impl IntoView {
                     class="mw-link"
                     data-testid="channel-new"
                     aria-expanded=Signal::derive(move || form_open.get().to_string())
-                    on:click=move |_| form_open.update(|o| *o = !*o)
+                    on:click=handler(move |_| form_open.update(|o| *o = !*o))
                 >
                     {text(K::ChannelsNew)}
                 </button>
@@ -102,7 +103,7 @@ pub fn ChannelList() -> impl IntoView {
                         type="button"
                         class="mw-chip mw-chip-primary"
                         data-testid="channel-create-first"
-                        on:click=move |_| form_open.set(true)
+                        on:click=handler(move |_| form_open.set(true))
                     >
                         {text(K::ChannelsCreateFirst)}
                     </button>
@@ -162,13 +163,13 @@ fn ChannelRow(id: ConversationId, roving: Roving) -> impl IntoView {
                 data-testid=pick("channel-open", "channel-join")
                 disabled=Signal::derive(move || channel.with(|c| c.as_ref().is_some_and(|c| c.3)))
                 tabindex=roving.tab_index(key)
-                on:click=move |_| open_or_join(ctx, nav, id)
-                on:focus=move |_| roving.focused(key)
-                on:keydown=move |ev| {
+                on:click=handler(move |_| open_or_join(ctx, nav, id))
+                on:focus=handler(move |_| roving.focused(key))
+                on:keydown=handler(move |ev| {
                     if roving.arrow(key, &ev) {
                         ev.prevent_default();
                     }
-                }
+                })
             >
                 {move || i18n.t(if joined.get() { K::ChannelsOpen } else { K::ChannelsJoin })}
             </button>
@@ -210,7 +211,7 @@ fn NewChannelForm(on_close: Callback<()>) -> impl IntoView {
         ctx.send(frame);
     };
     view! {
-        <form class="mw-channel-form" data-testid="channel-form" on:submit=submit>
+        <form class="mw-channel-form" data-testid="channel-form" on:submit=handler(submit)>
             <label class="mw-field">
                 {text(K::ChannelsName)}
                 <input
@@ -219,19 +220,19 @@ fn NewChannelForm(on_close: Callback<()>) -> impl IntoView {
                     data-testid="channel-title-input"
                     maxlength=MAX_CHANNEL_TITLE_CHARS.to_string()
                     prop:value=move || title.get()
-                    on:input=move |ev| title.set(event_target_value(&ev))
-                    on:keydown=move |ev| {
+                    on:input=handler(move |ev| title.set(event_target_value(&ev)))
+                    on:keydown=handler(move |ev: leptos::ev::KeyboardEvent| {
                         if ev.key() == "Escape" {
                             on_close.run(());
                         }
-                    }
+                    })
                 />
             </label>
             <p class="mw-setting-error" data-testid="channel-create-error" role="alert">
                 {move || error.get().map(|e| i18n.with(|tr| e.render(tr)))}
             </p>
             <div class="mw-channel-form-actions">
-                <button type="button" class="mw-chip" on:click=move |_| on_close.run(())>
+                <button type="button" class="mw-chip" on:click=handler(move |_| on_close.run(()))>
                     {text(K::ChannelsCancel)}
                 </button>
                 <button

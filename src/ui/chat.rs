@@ -12,6 +12,7 @@ use super::shell::ChatFoot;
 use super::timeline::Timeline;
 use crate::core::format::unread_label;
 use crate::core::i18n::K;
+use crate::ui::handler::handler;
 
 #[component]
 pub fn ChatPane() -> impl IntoView {
@@ -87,7 +88,7 @@ fn ChatHeader() -> impl IntoView {
                 data-testid="chat-back"
                 title=back_label
                 aria-label=back_label
-                on:click=move |_| ctx.close_chat()
+                on:click=handler(move |_| ctx.close_chat())
             >
                 <span aria-hidden="true">"‹"</span>
                 <span class="mw-nav-count" aria-hidden="true" hidden=move || elsewhere.get() == 0>

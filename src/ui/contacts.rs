@@ -15,6 +15,7 @@ use crate::core::color::participant_color;
 use crate::core::format::initials;
 use crate::core::i18n::K;
 use crate::core::org::{build_tree, parent_line, search, visible_rows, Row};
+use crate::ui::handler::handler;
 
 pub use crate::core::org::presence_str;
 
@@ -163,12 +164,12 @@ pub fn ContactsTree() -> impl IntoView {
                     aria-label=text(K::PeopleSearch)
                     data-testid="contact-search"
                     prop:value=move || nav.search.get()
-                    on:input=move |ev| nav.search.set(event_target_value(&ev))
-                    on:keydown=move |ev| {
+                    on:input=handler(move |ev| nav.search.set(event_target_value(&ev)))
+                    on:keydown=handler(move |ev: leptos::ev::KeyboardEvent| {
                         if ev.key() == "ArrowDown" && roving.to_first() {
                             ev.prevent_default();
                         }
-                    }
+                    })
                 />
             </div>
             <ul class="mw-tree" role="tree" aria-label=text(K::PeopleTitle)>
@@ -262,16 +263,16 @@ fn TreeLine(key: RowKey, tree: Memo<Tree>, roving: Roving) -> impl IntoView {
             {..custom_attribute("aria-level", level)}
             tabindex=roving.tab_index(key)
             style=attr(|l| Some(indent(l.shape().0)))
-            on:click=move |_| match key {
+            on:click=handler(move |_| match key {
                 RowKey::Dept(id) => nav.toggle_department(id),
                 RowKey::Item(id) => ctx.open_direct(id),
-            }
-            on:focus=move |_| roving.focused(key)
-            on:keydown=move |ev| {
+            })
+            on:focus=handler(move |_| roving.focused(key))
+            on:keydown=handler(move |ev| {
                 if tree_key(&ev, key, tree, roving, (ctx, nav)) {
                     ev.prevent_default();
                 }
-            }
+            })
         >
             {dept.then_some(move || line.with(dept_content))}
             {(!dept).then_some(move || line.with(|l| person_content(key, l)))}

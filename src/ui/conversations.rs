@@ -12,6 +12,7 @@ use crate::core::format::{initials, unread_label};
 use crate::core::i18n::{Catalog, K};
 use crate::core::listing::conversation_preview;
 use crate::core::session::Session;
+use crate::ui::handler::handler;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Row {
@@ -99,15 +100,15 @@ fn ConversationRow(id: ConversationId, roving: Roving) -> impl IntoView {
             role="option"
             aria-selected=move || active.get().to_string()
             tabindex=roving.tab_index(key)
-            on:click=move |_| ctx.open(id)
-            on:focus=move |_| roving.focused(key)
-            on:keydown=move |ev| {
+            on:click=handler(move |_| ctx.open(id))
+            on:focus=handler(move |_| roving.focused(key))
+            on:keydown=handler(move |ev: leptos::ev::KeyboardEvent| {
                 if ev.key() == "Enter" {
                     ctx.open(id);
                 } else if roving.arrow(key, &ev) {
                     ev.prevent_default();
                 }
-            }
+            })
         >
             {move || {
                 row.with(|r| {

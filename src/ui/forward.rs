@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 
 use super::ctx::Ctx;
+use super::handler::handler;
 use super::i18n::{text, use_i18n};
 use crate::core::i18n::K;
 
@@ -29,26 +30,26 @@ pub fn ForwardDialog() -> impl IntoView {
                         aria-modal="true"
                         aria-label=label
                         data-testid="forward-dialog"
-                        on:keydown=move |ev| {
+                        on:keydown=handler(move |ev: leptos::ev::KeyboardEvent| {
                             if ev.key() == "Escape" {
                                 ctx.answer_forward(None);
                             }
-                        }
+                        })
                     >
                         <h2 class="mw-dialog-title">{title}</h2>
                         <p class="mw-dialog-body">{text(K::ForwardAsk)}</p>
                         <div class="mw-dialog-actions">
                             <button type="button" class="mw-chip" data-testid="forward-no"
-                                on:click=move |_| ctx.answer_forward(None)>
+                                on:click=handler(move |_| ctx.answer_forward(None))>
                                 {text(K::ForwardNo)}
                             </button>
                             <button type="button" class="mw-chip" data-testid="forward-always"
-                                on:click=move |_| ctx.answer_forward(Some(true))>
+                                on:click=handler(move |_| ctx.answer_forward(Some(true)))>
                                 {text(K::ForwardAlways)}
                             </button>
                             <button type="button" class="mw-chip mw-chip-primary" data-testid="forward-yes"
                                 autofocus
-                                on:click=move |_| ctx.answer_forward(Some(false))>
+                                on:click=handler(move |_| ctx.answer_forward(Some(false)))>
                                 {text(K::ForwardYes)}
                             </button>
                         </div>

@@ -7,6 +7,7 @@ use super::Auth;
 use crate::core::i18n::{Notice, K};
 use crate::net::login::login;
 use crate::storage::token::{self, StoredSession};
+use crate::ui::handler::handler;
 
 #[component]
 pub fn LoginForm() -> impl IntoView {
@@ -54,7 +55,7 @@ pub fn LoginForm() -> impl IntoView {
 
     view! {
         <main class="mw-login">
-            <form class="mw-login-card" on:submit=submit>
+            <form class="mw-login-card" on:submit=handler(submit)>
                 <div class="mw-brand mw-brand-lg" aria-hidden="true">
                     "M"
                 </div>
@@ -67,7 +68,7 @@ pub fn LoginForm() -> impl IntoView {
                         autocomplete="username"
                         data-testid="login-username"
                         prop:value=move || username.get()
-                        on:input=move |ev| username.set(event_target_value(&ev))
+                        on:input=handler(move |ev| username.set(event_target_value(&ev)))
                     />
                 </label>
                 <label class="mw-field">
@@ -78,7 +79,7 @@ pub fn LoginForm() -> impl IntoView {
                         autocomplete="current-password"
                         data-testid="login-password"
                         prop:value=move || password.get()
-                        on:input=move |ev| password.set(event_target_value(&ev))
+                        on:input=handler(move |ev| password.set(event_target_value(&ev)))
                     />
                 </label>
                 {move || {

@@ -8,6 +8,7 @@ use super::intl;
 use crate::core::i18n::{Locale, K};
 use crate::core::linkify::{segments, Segment};
 use crate::core::session::{Delivery, TimelineItem};
+use crate::ui::handler::handler;
 
 /// `(ISO 8601 UTC, local time of day in the language's form)` for a timestamp in ms.
 pub fn format_time(ms: i64, locale: Locale) -> (String, String) {
@@ -143,7 +144,7 @@ pub fn MessageView(
                         type="button"
                         class="mw-link"
                         data-testid=format!("unsent-{}", label_id(act))
-                        on:click=move |_| cb.run((cid.clone(), act))
+                        on:click=handler(move |_| cb.run((cid.clone(), act)))
                     >
                         {tr.with_untracked(|c| c.t(label))}
                     </button>

@@ -8,6 +8,7 @@ mod contacts;
 mod conversations;
 mod ctx;
 mod forward;
+mod handler;
 pub mod i18n;
 mod intl;
 mod link;

@@ -17,6 +17,7 @@ use super::notifications::NotificationCenter;
 use super::pending::PendingList;
 use super::settings::SettingsPanel;
 use crate::core::i18n::K;
+use crate::ui::handler::handler;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Panel {
@@ -185,7 +186,7 @@ pub fn PanelHeader(title: K, children: Children) -> impl IntoView {
                 data-testid="panel-back"
                 aria-label=text(K::ChatBack)
                 title=text(K::PanelBack)
-                on:click=move |_| nav.panel.set(Panel::Home)
+                on:click=handler(move |_| nav.panel.set(Panel::Home))
             >
                 "‹"
             </button>

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use messenger_protocol::{ConversationId, ConversationKind};
 
 use super::ctx::Ctx;
+use super::handler::handler;
 use super::i18n::{text, use_i18n};
 use super::message::Unsent;
 use super::nav::{NavCtx, Panel, PanelHeader};
@@ -81,7 +82,7 @@ pub fn PendingList() -> impl IntoView {
                 class:mw-chip-primary=move || groups.get() == is_groups
                 aria-selected=move || (groups.get() == is_groups).to_string()
                 data-testid=if is_groups { "pending-tab-groups" } else { "pending-tab-direct" }
-                on:click=move |_| groups.set(is_groups)
+                on:click=handler(move |_| groups.set(is_groups))
             >
                 {move || format!("{} ({})", i18n.t(label), count(!is_groups))}
             </button>
@@ -130,14 +131,14 @@ fn PendingRow(row: Row) -> impl IntoView {
                 <span class="mw-sr">{text(K::PendingMode)}</span>
                 <select
                     data-testid="pending-mode"
-                    on:change=move |ev| {
+                    on:change=handler(move |ev| {
                         let hold = if event_target_value(&ev) == "confirm" {
                             Hold::Confirm
                         } else {
                             Hold::WhenOnline
                         };
                         ctx.hold_message(&id, hold);
-                    }
+                    })
                 >
                     <option value="online" selected=hold == Hold::WhenOnline>
                         {text(K::PendingWhenOnline)}
@@ -153,23 +154,23 @@ fn PendingRow(row: Row) -> impl IntoView {
     let conversation = row.conversation;
     view! {
         <li class="mw-pending-item" data-testid="pending-item" data-state=row.state.as_str()>
-            <button type="button" class="mw-link mw-pending-title" on:click=move |_| {
+            <button type="button" class="mw-link mw-pending-title" on:click=handler(move |_| {
                 nav.panel.set(Panel::Home);
                 ctx.open(conversation);
-            }>
+            })>
                 {row.title}
             </button>
             <p class="mw-pending-text" data-testid="pending-text">{row.text}</p>
             <p class="mw-pending-state">{state} {row.error.map(|e| format!(": {e}"))}</p>
             {mode}
             <div class="mw-pending-actions">
-                <button type="button" class="mw-chip" data-testid="pending-send-now" on:click=act(Unsent::Retry)>
+                <button type="button" class="mw-chip" data-testid="pending-send-now" on:click=handler(act(Unsent::Retry))>
                     {text(K::PendingSendNow)}
                 </button>
-                <button type="button" class="mw-chip" data-testid="pending-edit" on:click=act(Unsent::Edit)>
+                <button type="button" class="mw-chip" data-testid="pending-edit" on:click=handler(act(Unsent::Edit))>
                     {text(K::MessageEdit)}
                 </button>
-                <button type="button" class="mw-chip" data-testid="pending-delete" on:click=act(Unsent::Delete)>
+                <button type="button" class="mw-chip" data-testid="pending-delete" on:click=handler(act(Unsent::Delete))>
                     {text(K::MessageDelete)}
                 </button>
             </div>

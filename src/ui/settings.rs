@@ -13,6 +13,7 @@ use crate::core::i18n::{Locale, K};
 use crate::core::settings_form::{
     email_mode_value, patch, send_key_value, text_size, Control, TEXT_SIZES,
 };
+use crate::ui::handler::handler;
 
 const SEND_KEYS: [(&str, K); 2] = [
     ("enter", K::SettingsKeyEnter),
@@ -110,9 +111,9 @@ pub fn SettingsPanel() -> impl IntoView {
                             max="1440"
                             data-testid="settings-digest-minutes"
                             prop:value=setting(|s| s.digest_minutes.to_string())
-                            on:change=move |ev| {
+                            on:change=handler(move |ev| {
                                 change(Control::DigestMinutes, event_target_value(&ev), false)
-                            }
+                            })
                         />
                     </label>
                 </section>
@@ -125,9 +126,9 @@ pub fn SettingsPanel() -> impl IntoView {
                             prop:checked=Signal::derive(move || {
                                 server.with(|s| s.0.always_forward_offline)
                             })
-                            on:change=move |ev| {
+                            on:change=handler(move |ev| {
                                 change(Control::ForwardOffline, String::new(), event_target_checked(&ev))
-                            }
+                            })
                         />
                         <span>{text(K::SettingsForward)}</span>
                     </label>
@@ -216,7 +217,7 @@ fn Choice(
             <select
                 data-testid=testid
                 data-value=move || value.get()
-                on:change=move |ev| on_pick.run(event_target_value(&ev))
+                on:change=handler(move |ev| on_pick.run(event_target_value(&ev)))
             >
                 {options
                     .into_iter()

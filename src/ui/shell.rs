@@ -14,6 +14,7 @@ use crate::core::i18n::K;
 use super::attachments::ImageViewer;
 use super::chat::ChatPane;
 use super::ctx::Ctx;
+use super::handler::handler;
 use super::nav::ListColumn;
 use super::notifications::{ImportanceDialog, Toasts};
 use super::sidebar::Sidebar;
@@ -225,7 +226,7 @@ fn ConnectionBanner() -> impl IntoView {
                 class="mw-link"
                 data-testid="retry-now"
                 hidden=move || !can_retry()
-                on:click=move |_| ctx.retry_now()
+                on:click=handler(move |_| ctx.retry_now())
             >
                 {retry_label}
             </button>
@@ -268,7 +269,7 @@ fn PendingStrip() -> impl IntoView {
                 type="button"
                 class="mw-link"
                 data-testid="pending-open"
-                on:click=move |_| nav.panel.set(super::nav::Panel::Pending)
+                on:click=handler(move |_| nav.panel.set(super::nav::Panel::Pending))
             >
                 {move || i18n.t(K::PendingOpen)}
             </button>

@@ -15,6 +15,7 @@ use super::nav::{NavCtx, Panel};
 use super::Auth;
 use crate::core::format::unread_label;
 use crate::core::i18n::K;
+use crate::ui::handler::handler;
 
 /// 20×20 outline icons (stroke paths).
 const ICON_CHAT: &str = "M4 5h12v8H9l-4 3v-3H4z";
@@ -63,7 +64,7 @@ fn RailButton(
             data-count=move || n().to_string()
             title=name
             aria-label=name
-            on:click=move |_| on_click.run(())
+            on:click=handler(move |_| on_click.run(()))
         >
             <Icon path=icon />
             <span class="mw-nav-count" aria-hidden="true" hidden=move || n() == 0>
@@ -131,7 +132,7 @@ pub fn Sidebar() -> impl IntoView {
                 class="mw-signout"
                 data-testid="sign-out"
                 title=text(K::RailSignOut)
-                on:click=move |_| auth.sign_out(None)
+                on:click=handler(move |_| auth.sign_out(None))
             >
                 {text(K::RailSignOut)}
             </button>

@@ -26,6 +26,7 @@ use crate::core::i18n::{Catalog, K};
 use crate::core::session::{Entry, Session, TimelineItem};
 use crate::core::timeline::{self as tl, layout_rows, DayName, Estimates, Line, RowMeta};
 use crate::core::viewport::{at_bottom, Layout, Window};
+use crate::ui::handler::handler;
 
 mod parts;
 use parts::{JumpToLatest, LoadOlder, TypingLine};
@@ -664,7 +665,7 @@ pub fn Timeline() -> impl IntoView {
                 aria-label=crate::ui::i18n::text(K::TimelineLabel)
                 data-rows=move || model.rows.with(|r| r.len().to_string())
                 node_ref=state.scroller
-                on:scroll=move |_| state.on_scroll()
+                on:scroll=handler(move |_| state.on_scroll())
             >
                 <ol
                     class="mw-message-list mw-tl-list"

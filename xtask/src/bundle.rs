@@ -11,11 +11,12 @@ pub fn dist_dir() -> PathBuf {
     root().join("dist")
 }
 
-/// `trunk build --release`, the JS glue minified, then the size report.
+/// `trunk build --release`, short import names, the JS glue minified, then the size report.
 pub fn build_release() -> Result {
     run(Command::new("trunk")
         .args(["build", "--release"])
         .current_dir(root()))?;
+    crate::imports::shorten_imports(&dist_dir())?;
     crate::minify::minify_glue(&dist_dir())?;
     let report = measure(&dist_dir())?;
     print!("{report}");

@@ -4,6 +4,7 @@
 mod bench;
 mod bundle;
 mod demo;
+mod imports;
 mod minify;
 mod process;
 mod scratch;

@@ -45,7 +45,7 @@ pub fn sri(bytes: &[u8]) -> String {
     )
 }
 
-fn replace_integrity(html: &str, old: &str, new: &str) -> Option<String> {
+pub fn replace_integrity(html: &str, old: &str, new: &str) -> Option<String> {
     html.contains(old).then(|| html.replace(old, new))
 }
 

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use super::state::{revoke, ComposeCtx, Pick};
 use crate::core::compose::check_attachment;
 use crate::core::i18n::{Notice, K};
+use crate::ui::handler::handler;
 use crate::ui::i18n::{text, use_i18n};
 
 /// Checks each file, then uploads the accepted ones in the background; each shows in the
@@ -117,7 +118,7 @@ fn AttachmentPreview(pick: Pick) -> impl IntoView {
                 class="mw-compose-file-remove"
                 data-testid="compose-attachment-remove"
                 aria-label=i18n.f(K::AttachRemove, &[("name", &pick.name)])
-                on:click=move |_| remove_pick(cc, key)
+                on:click=handler(move |_| remove_pick(cc, key))
             >
                 "×"
             </button>
@@ -149,7 +150,7 @@ pub fn AttachButton() -> impl IntoView {
                 data-testid="compose-file"
                 accept="image/png,image/jpeg,image/gif,image/webp"
                 multiple
-                on:change=on_change
+                on:change=handler(on_change)
             />
         </label>
     }

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::state::ComposeCtx;
 use crate::core::canned::Canned;
+use crate::ui::handler::handler;
 
 /// The ids of the suggestions, one per row the popup shows at most (`POPUP_ROWS`): the
 /// message box names the highlighted one as its active descendant.
@@ -54,7 +55,7 @@ pub fn CannedPopup() -> impl IntoView {
             data-testid="canned-suggestions"
             hidden=empty
             // Keeps the focus (and the caret) in the textarea while a row is clicked.
-            on:mousedown=|ev| ev.prevent_default()
+            on:mousedown=handler(|ev: leptos::ev::MouseEvent| ev.prevent_default())
         >
             <For each=rows key=|(i, c)| format!("{i}:{}", c.id) let((index, reply))>
                 <Suggestion index reply highlighted />
@@ -75,7 +76,7 @@ fn Suggestion(index: usize, reply: Canned, highlighted: Memo<usize>) -> impl Int
             role="option"
             aria-selected=move || if highlighted.get() == index { "true" } else { "false" }
             data-testid="canned-suggestion"
-            on:click=move |_| cc.pick(&picked)
+            on:click=handler(move |_| cc.pick(&picked))
         >
             <b>{format!("/{shortcut} ")}</b>
             <span>{text}</span>

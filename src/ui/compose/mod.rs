@@ -20,6 +20,7 @@ use super::nav::keyboard_focus;
 use super::Auth;
 use crate::core::compose::{key_action, KeyAction, KeyPress};
 use crate::core::i18n::K;
+use crate::ui::handler::handler;
 use attach::{AttachButton, AttachmentTray};
 use canned_popup::{popup_key, CannedPopup, OPTION_IDS};
 use panel::ListPanel;
@@ -51,12 +52,12 @@ pub fn Compose() -> impl IntoView {
     view! {
         <form
             class="mw-compose"
-            on:submit=move |ev| {
+            on:submit=handler(move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
                 cc.send();
-            }
+            })
             // Escape closes the open panel (the suggestions take it first, see `popup_key`).
-            on:keydown=move |ev| {
+            on:keydown=handler(move |ev: leptos::ev::KeyboardEvent| {
                 if ev.key() == "Escape" && !ev.default_prevented()
                     && cc.panel.get_untracked().is_some()
                 {
@@ -64,7 +65,7 @@ pub fn Compose() -> impl IntoView {
                     cc.panel.set(None);
                     cc.focus();
                 }
-            }
+            })
         >
             <ComposeError />
             {panel}
@@ -158,12 +159,12 @@ fn MessageInput() -> impl IntoView {
             }
             node_ref=cc.input
             prop:value=app.compose
-            on:input=on_input
-            on:keydown=on_keydown
-            on:keyup=move |_| cc.caret_moved()
-            on:click=move |_| cc.caret_moved()
-            on:selectionchange=move |_| cc.caret_moved()
-            on:paste=move |ev| attach::on_paste(cc, ev)
+            on:input=handler(on_input)
+            on:keydown=handler(on_keydown)
+            on:keyup=handler(move |_| cc.caret_moved())
+            on:click=handler(move |_| cc.caret_moved())
+            on:selectionchange=handler(move |_| cc.caret_moved())
+            on:paste=handler(move |ev| attach::on_paste(cc, ev))
         ></textarea>
     }
     .into_any()

@@ -8,6 +8,7 @@ use super::state::{ComposeCtx, PanelKind};
 use crate::core::canned::{check_entry, Canned};
 use crate::core::i18n::K;
 use crate::storage::saved::{new_id, saved_message};
+use crate::ui::handler::handler;
 use crate::ui::i18n::{text, use_i18n};
 
 /// The editor's fields (controlled inputs) and state.
@@ -96,7 +97,7 @@ pub fn ListPanel(kind: PanelKind) -> impl IntoView {
                                 type="button"
                                 class="mw-tool"
                                 data-testid="saved-add"
-                                on:click=move |_| save_current_text(cc)
+                                on:click=handler(move |_| save_current_text(cc))
                             >
                                 {text(K::PanelSaveCurrent)}
                             </button>
@@ -130,16 +131,16 @@ fn PanelItem(entry: Canned, kind: PanelKind, editor: Editor) -> impl IntoView {
                 {shortcut.map(|s| view! { <b>{s}</b> })}
                 <span>{body}</span>
             </span>
-            <button type="button" class="mw-tool" on:click=move |_| cc.insert(&inserted)>
+            <button type="button" class="mw-tool" on:click=handler(move |_| cc.insert(&inserted))>
                 {text(K::PanelInsert)}
             </button>
-            <button type="button" class="mw-tool" on:click=move |_| editor.edit(&entry)>
+            <button type="button" class="mw-tool" on:click=handler(move |_| editor.edit(&entry))>
                 {text(K::PanelEdit)}
             </button>
             <button
                 type="button"
                 class="mw-tool"
-                on:click=move |_| lists::remove(cc, kind, id.clone())
+                on:click=handler(move |_| lists::remove(cc, kind, id.clone()))
             >
                 {text(K::PanelDelete)}
             </button>
@@ -183,11 +184,11 @@ fn PanelEditor(kind: PanelKind, editor: Editor) -> impl IntoView {
                 type="button"
                 class="mw-tool"
                 data-testid="panel-save"
-                on:click=move |_| editor.save(cc, kind)
+                on:click=handler(move |_| editor.save(cc, kind))
             >
                 {save_label}
             </button>
-            <button type="button" class="mw-tool" on:click=move |_| editor.clear()>
+            <button type="button" class="mw-tool" on:click=handler(move |_| editor.clear())>
                 {text(K::PanelClear)}
             </button>
             <p class="mw-compose-error" role="alert" data-testid="panel-error">

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::state::{ComposeCtx, PanelKind};
 use crate::core::compose::{send_hint, sms_counter};
 use crate::core::i18n::K;
+use crate::ui::handler::handler;
 use crate::ui::i18n::{text, use_i18n};
 
 /// The message's problem (too long…) or the last attachment problem.
@@ -45,7 +46,7 @@ pub fn ImportanceToggle() -> impl IntoView {
             data-testid="compose-importance"
             title=text(K::ComposeImportance)
             aria-pressed=move || if pressed() { "true" } else { "false" }
-            on:click=toggle
+            on:click=handler(toggle)
         >
             {text(K::ComposeImportanceShort)}
         </button>
@@ -64,7 +65,7 @@ pub fn PanelToggle(kind: PanelKind, testid: &'static str, label: K) -> impl Into
             class="mw-tool"
             data-testid=testid
             aria-expanded=move || if open() { "true" } else { "false" }
-            on:click=move |_| cc.panel.update(|p| *p = if *p == Some(kind) { None } else { Some(kind) })
+            on:click=handler(move |_| cc.panel.update(|p| *p = if *p == Some(kind) { None } else { Some(kind) }))
         >
             {text(label)}
         </button>

@@ -8,6 +8,7 @@ use super::open_notification;
 use crate::core::format::preview;
 use crate::core::i18n::K;
 use crate::ui::ctx::Ctx;
+use crate::ui::handler::handler;
 use crate::ui::i18n::{text, use_i18n};
 use crate::ui::intl::when_text;
 use crate::ui::nav::roving::{Roving, RowKey};
@@ -50,9 +51,9 @@ pub fn NotificationCenter() -> impl IntoView {
                     class="mw-link"
                     data-testid="mark-all-read"
                     disabled=Signal::derive(move || status.with(|s| s.3 == 0))
-                    on:click=move |_| {
+                    on:click=handler(move |_| {
                         send(ctx.session.try_update(|s| s.mark_all_notifications_read()).flatten())
-                    }
+                    })
                 >
                     {text(K::NotificationsMarkAll)}
                 </button>
@@ -81,9 +82,9 @@ pub fn NotificationCenter() -> impl IntoView {
                             type="button"
                             class="mw-link"
                             data-testid="notifications-older"
-                            on:click=move |_| {
+                            on:click=handler(move |_| {
                                 send(ctx.session.try_update(|s| s.list_notifications(true)).flatten())
-                            }
+                            })
                         >
                             {Signal::derive(move || {
                                 i18n.t(if status.with(|s| s.2) { K::NotificationsLoadingMore } else { K::NotificationsOlder })
@@ -131,15 +132,15 @@ fn NotificationRow(id: NotificationId, roving: Roving) -> impl IntoView {
             })
             role="option"
             tabindex=roving.tab_index(key)
-            on:click=move |_| open_notification(ctx, nav, id)
-            on:focus=move |_| roving.focused(key)
-            on:keydown=move |ev| {
+            on:click=handler(move |_| open_notification(ctx, nav, id))
+            on:focus=handler(move |_| roving.focused(key))
+            on:keydown=handler(move |ev: leptos::ev::KeyboardEvent| {
                 if ev.key() == "Enter" {
                     open_notification(ctx, nav, id);
                 } else if roving.arrow(key, &ev) {
                     ev.prevent_default();
                 }
-            }
+            })
         >
             <span class="mw-notification-dot"></span>
             {move || {

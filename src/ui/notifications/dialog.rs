@@ -13,6 +13,7 @@ use web_sys::HtmlElement;
 use super::{dismiss, open_notification};
 use crate::core::i18n::K;
 use crate::ui::ctx::Ctx;
+use crate::ui::handler::handler;
 use crate::ui::i18n::text;
 use crate::ui::nav::NavCtx;
 
@@ -101,7 +102,7 @@ fn DialogBox(n: Notification) -> impl IntoView {
     on_cleanup(move || keys.remove());
     view! {
         // A click outside the box keeps the focus inside it.
-        <div class="mw-overlay" on:mousedown=|ev| ev.prevent_default()>
+        <div class="mw-overlay" on:mousedown=handler(|ev: leptos::ev::MouseEvent| ev.prevent_default())>
             <div
                 node_ref=dialog
                 class="mw-dialog"
@@ -109,7 +110,7 @@ fn DialogBox(n: Notification) -> impl IntoView {
                 aria-modal="true"
                 aria-label=label
                 data-testid="notification-dialog"
-                on:mousedown=|ev| ev.stop_propagation()
+                on:mousedown=handler(|ev: leptos::ev::MouseEvent| ev.stop_propagation())
             >
                 <p class="mw-dialog-kicker">{text(K::NotificationsHigh)}</p>
                 <h2 class="mw-dialog-title">{n.title}</h2>
@@ -120,7 +121,7 @@ fn DialogBox(n: Notification) -> impl IntoView {
                         type="button"
                         class="mw-chip"
                         data-testid="notification-dismiss"
-                        on:click=move |_| dismiss(ctx, id)
+                        on:click=handler(move |_| dismiss(ctx, id))
                     >
                         {text(K::NotificationsDismiss)}
                     </button>
@@ -129,7 +130,7 @@ fn DialogBox(n: Notification) -> impl IntoView {
                         type="button"
                         class="mw-chip mw-chip-primary"
                         data-testid="notification-open"
-                        on:click=move |_| open_notification(ctx, nav, id)
+                        on:click=handler(move |_| open_notification(ctx, nav, id))
                     >
                         {text(K::NotificationsOpen)}
                     </button>

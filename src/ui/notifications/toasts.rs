@@ -11,6 +11,7 @@ use super::{dismiss, open_notification};
 use crate::core::format::preview;
 use crate::core::i18n::K;
 use crate::ui::ctx::Ctx;
+use crate::ui::handler::handler;
 use crate::ui::i18n::text;
 use crate::ui::nav::NavCtx;
 
@@ -60,7 +61,7 @@ fn Toast(id: NotificationId) -> impl IntoView {
         <div
             class="mw-toast"
             data-testid="notification-toast"
-            on:click=move |_| open_notification(ctx, nav, id)
+            on:click=handler(move |_| open_notification(ctx, nav, id))
         >
             <button type="button" class="mw-conv-body mw-toast-open">
                 <span class="mw-notification-title">{title}</span>
@@ -71,10 +72,10 @@ fn Toast(id: NotificationId) -> impl IntoView {
                 class="mw-toast-close"
                 aria-label=text(K::NotificationsDismiss)
                 data-testid="notification-toast-close"
-                on:click=move |ev| {
+                on:click=handler(move |ev: leptos::ev::MouseEvent| {
                     ev.stop_propagation();
                     dismiss(ctx, id);
-                }
+                })
             >
                 "×"
             </button>

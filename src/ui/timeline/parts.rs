@@ -7,6 +7,7 @@ use super::{arrived_since, Scroll};
 use crate::core::i18n::K;
 use crate::core::typing::typing_text;
 use crate::ui::ctx::Ctx;
+use crate::ui::handler::handler;
 use crate::ui::i18n::use_i18n;
 
 /// Shown while older messages exist on the server; `paging` is (more exist, loading).
@@ -20,7 +21,7 @@ pub(super) fn LoadOlder(paging: Signal<(bool, bool)>, on_load: Callback<()>) -> 
                 class="mw-link"
                 data-testid="load-older"
                 disabled=move || paging.get().1
-                on:click=move |_| on_load.run(())
+                on:click=handler(move |_| on_load.run(()))
             >
                 {move || i18n.t(if paging.get().1 { K::TimelineLoading } else { K::TimelineLoadOlder })}
             </button>
@@ -56,7 +57,7 @@ pub(super) fn JumpToLatest(state: Scroll) -> impl IntoView {
             data-testid="jump-latest"
             hidden=move || state.stick.get()
             title=move || i18n.t(K::TimelineJump)
-            on:click=jump
+            on:click=handler(jump)
         >
             {label}
         </button>
