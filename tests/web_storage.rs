@@ -352,7 +352,7 @@ async fn v1_database_upgrades_and_keeps_its_drafts() {
         defaults().len()
     );
     store.close();
-    assert_eq!(raw::version(&name).await, 2.0);
+    assert_eq!(raw::version(&name).await, f64::from(DB_VERSION));
 }
 
 #[wasm_bindgen_test]

@@ -61,8 +61,11 @@ fn short_name(mut i: usize) -> String {
     String::from_utf8(name).expect("ASCII letters")
 }
 
+/// `(old, new)` import names.
+type Renames = Vec<(String, String)>;
+
 /// The wasm with every import of `module` renamed, and the `(old, new)` names.
-fn rename_imports(wasm: &[u8], module: &str) -> Result<(Vec<u8>, Vec<(String, String)>)> {
+fn rename_imports(wasm: &[u8], module: &str) -> Result<(Vec<u8>, Renames)> {
     const HEADER: usize = 8;
     if wasm.len() < HEADER || &wasm[..4] != b"\0asm" {
         return Err("not a wasm module".into());
