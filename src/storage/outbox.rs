@@ -83,7 +83,9 @@ impl OutboxStore {
         let mut items: Vec<PendingMessage> = values
             .filter_map(|v| serde_json::from_str(&v.ok()?.as_string()?).ok())
             .collect();
-        items.sort_by(|a, b| (a.created_at, &a.client_id).cmp(&(b.created_at, &b.client_id)));
+        items.sort_unstable_by(|a, b| {
+            (a.created_at, &a.client_id).cmp(&(b.created_at, &b.client_id))
+        });
         Ok(items)
     }
 }
