@@ -335,14 +335,15 @@ impl Session {
             }
             _ => {}
         }
-        let server_reads: BTreeMap<ConversationId, MessageId> = match &frame {
-            ServerFrame::Welcome(w) => w
-                .conversations
-                .iter()
-                .filter_map(|c| Some((c.id, c.last_read_message_id?)))
-                .collect(),
-            _ => BTreeMap::new(),
-        };
+        // Inserted, not collected (see `AppState::apply`).
+        let mut server_reads: BTreeMap<ConversationId, MessageId> = BTreeMap::new();
+        if let ServerFrame::Welcome(w) = &frame {
+            server_reads.extend(
+                w.conversations
+                    .iter()
+                    .filter_map(|c| Some((c.id, c.last_read_message_id?))),
+            );
+        }
         if let ServerFrame::Event {
             event:
                 Event::ReadUpTo {

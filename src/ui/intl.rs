@@ -3,7 +3,6 @@
 //! is built once per language and kept.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use js_sys::{Array, Date, Intl, Object, Reflect};
 use wasm_bindgen::JsValue;
@@ -64,8 +63,10 @@ impl Style {
 }
 
 thread_local! {
-    static FORMATTERS: RefCell<HashMap<(Locale, Style), Intl::DateTimeFormat>> =
-        RefCell::new(HashMap::new());
+    /// The formatters made so far: a handful, found by a walk along the list (a hash map
+    /// would bring its own code into the bundle for them).
+    static FORMATTERS: RefCell<Vec<((Locale, Style), Intl::DateTimeFormat)>> =
+        const { RefCell::new(Vec::new()) };
 }
 
 /// `at` (ms since the epoch) in `style`, in `locale`'s words; empty for an invalid time.
@@ -76,10 +77,18 @@ pub fn format(locale: Locale, style: Style, at: f64) -> String {
     }
     FORMATTERS.with(|all| {
         let mut all = all.borrow_mut();
-        let f = all.entry((locale, style)).or_insert_with(|| {
-            let tags = Array::of1(&locale.code().into());
-            Intl::DateTimeFormat::new(&tags, &style.options())
-        });
+        let at = match all.iter().position(|(k, _)| *k == (locale, style)) {
+            Some(at) => at,
+            None => {
+                let tags = Array::of1(&locale.code().into());
+                all.push((
+                    (locale, style),
+                    Intl::DateTimeFormat::new(&tags, &style.options()),
+                ));
+                all.len() - 1
+            }
+        };
+        let f = &all[at].1;
         f.format()
             .call1(f, &date)
             .ok()

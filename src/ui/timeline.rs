@@ -9,7 +9,7 @@
 //! rows are built in full ([`Session::timeline_item`]) only for the window on screen.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -89,8 +89,9 @@ struct Cache {
     /// Heights of rows not measured yet.
     estimates: Estimates,
     /// The zone's offset (minutes, as `getTimezoneOffset`) per UTC hour: one call into
-    /// JavaScript per hour of history instead of one per message and redraw.
-    offsets: HashMap<i64, i64>,
+    /// JavaScript per hour of history instead of one per message and redraw. The same map
+    /// type as `heights`, so its code is in the bundle once.
+    offsets: BTreeMap<i64, i64>,
 }
 
 impl Cache {
