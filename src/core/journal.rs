@@ -23,6 +23,14 @@ pub enum CopyWrite {
     Page(ConversationId, String),
 }
 
+/// The part of a frame the journal keeps apart: a welcome's epoch and seq, an event's seq.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FrameKind {
+    Welcome(String, u64),
+    Event(u64),
+    Other,
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Journal {
     /// The welcome's epoch, seq and text.
@@ -46,23 +54,27 @@ impl Journal {
         self.events.len() >= COMPACT_AFTER
     }
 
+    /// What [`Journal::record`] needs of a frame, taken before the session consumes it.
+    pub fn kind(frame: &ServerFrame) -> FrameKind {
+        match frame {
+            ServerFrame::Welcome(w) => FrameKind::Welcome(w.epoch.clone(), w.seq),
+            ServerFrame::Event { seq, .. } => FrameKind::Event(*seq),
+            _ => FrameKind::Other,
+        }
+    }
+
     /// Notes a frame the session just took (with what it made of it); returns what the local
     /// copy must store.
-    pub fn record(
-        &mut self,
-        frame: &ServerFrame,
-        text: &str,
-        outcome: &Outcome,
-    ) -> Option<CopyWrite> {
-        match frame {
-            ServerFrame::Welcome(w) => {
-                self.welcome = Some((w.epoch.clone(), w.seq, text.to_string()));
+    pub fn record(&mut self, kind: FrameKind, text: &str, outcome: &Outcome) -> Option<CopyWrite> {
+        match kind {
+            FrameKind::Welcome(epoch, seq) => {
+                self.welcome = Some((epoch, seq, text.to_string()));
                 self.events.clear();
                 Some(CopyWrite::Welcome(text.to_string()))
             }
-            ServerFrame::Event { seq, .. } if outcome.new_event && self.welcome.is_some() => {
-                self.events.push((*seq, text.to_string()));
-                Some(CopyWrite::Event(*seq, text.to_string()))
+            FrameKind::Event(seq) if outcome.new_event && self.welcome.is_some() => {
+                self.events.push((seq, text.to_string()));
+                Some(CopyWrite::Event(seq, text.to_string()))
             }
             _ => outcome
                 .newest_page
@@ -129,8 +141,9 @@ mod tests {
 
     fn feed(s: &mut Session, j: &mut Journal, text: &str) -> Option<CopyWrite> {
         let frame: ServerFrame = serde_json::from_str(text).unwrap();
-        let out = s.receive(frame.clone(), None);
-        j.record(&frame, text, &out)
+        let kind = Journal::kind(&frame);
+        let out = s.receive(frame, None);
+        j.record(kind, text, &out)
     }
 
     #[test]

@@ -51,7 +51,29 @@ impl Ctx {
     /// frame: a burst of frames (hundreds a second on a busy group) costs one redraw, not one
     /// per frame. Without an owner (the messenger is gone) it does nothing.
     pub fn receive<R>(&self, apply: impl FnOnce(&mut Session) -> R) -> Option<R> {
-        let result = self.session.try_update_untracked(apply)?;
+        let mut apply = Some(apply);
+        let mut result = None;
+        self.receive_dyn(&mut |s| result = apply.take().map(|f| f(s)));
+        result
+    }
+
+    /// Reads the session without subscribing (handlers and socket callbacks).
+    pub fn peek<R>(&self, f: impl FnOnce(&Session) -> R) -> Option<R> {
+        let mut f = Some(f);
+        let mut result = None;
+        self.peek_dyn(&mut |s| result = f.take().map(|f| f(s)));
+        result
+    }
+
+    fn peek_dyn(&self, f: &mut dyn FnMut(&Session)) {
+        self.session.try_with_untracked(|s| f(s));
+    }
+
+    /// [`Ctx::receive`]'s body, compiled once rather than once per caller's closure.
+    fn receive_dyn(&self, apply: &mut dyn FnMut(&mut Session)) {
+        if self.session.try_update_untracked(|s| apply(s)).is_none() {
+            return;
+        }
         if self.redraw.try_with_value(Option::is_none) == Some(true) {
             let ctx = *self;
             let show = move || {
@@ -69,7 +91,6 @@ impl Ctx {
             };
             self.redraw.try_set_value(Some(pending));
         }
-        Some(result)
     }
 
     pub fn send(&self, frames: impl IntoIterator<Item = ClientFrame>) {
@@ -183,10 +204,7 @@ impl Ctx {
 
     /// Takes an unsent message back into the compose box of its conversation.
     pub fn edit_message(&self, client_id: &str) {
-        let Some(Some(p)) = self
-            .session
-            .try_with_untracked(|s| s.outbox.get(client_id).cloned())
-        else {
+        let Some(Some(p)) = self.peek(|s| s.outbox.get(client_id).cloned()) else {
             return;
         };
         self.delete_message(client_id);
@@ -214,10 +232,7 @@ impl Ctx {
     }
 
     pub fn me_id(&self) -> Option<UserId> {
-        self.session
-            .try_with_untracked(|s| s.state.me_id())
-            .flatten()
-            .or(self.known_user)
+        self.peek(|s| s.state.me_id()).flatten().or(self.known_user)
     }
 
     /// Shows a conversation (draft handling follows from the selection change). Opening the

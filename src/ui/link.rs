@@ -121,8 +121,7 @@ impl Link {
             match outbox.load(user).await {
                 Ok(items) => {
                     let stale: Vec<String> = ctx
-                        .session
-                        .try_with_untracked(|s| {
+                        .peek(|s| {
                             items
                                 .iter()
                                 .filter(|p| s.state.has_client_id(p))
@@ -178,7 +177,7 @@ impl Link {
 
     fn ask_catch_up(&self) {
         let ctx = self.ctx();
-        let Some((tab, epoch, seq)) = ctx.session.try_with_untracked(|s| {
+        let Some((tab, epoch, seq)) = ctx.peek(|s| {
             (
                 s.id_prefix().to_string(),
                 s.state.epoch.clone(),
@@ -231,10 +230,7 @@ impl Link {
             if link.inner.borrow().journal.wants_compaction() {
                 return None;
             }
-            link.ctx()
-                .session
-                .try_with_untracked(Session::resume_position)
-                .flatten()
+            link.ctx().peek(Session::resume_position).flatten()
         };
         let handlers = Handlers {
             on_frame: Box::new(on_frame),
@@ -266,19 +262,22 @@ impl Link {
     /// the local copy and the stored outbox) in step.
     fn apply(&self, frame: ServerFrame, text: &str, quiet: bool) -> Option<Outcome> {
         let ctx = self.ctx();
-        if ctx.session.try_with_untracked(|s| s.accepts(&frame)) != Some(true) {
+        if ctx.peek(|s| s.accepts(&frame)) != Some(true) {
             return None;
         }
         let open = ctx.selected.try_get_untracked().flatten();
         let now = js_sys::Date::now() as i64;
-        let outcome = if quiet {
-            ctx.receive(|s| s.receive_quietly(frame.clone(), open))?
-        } else {
-            ctx.receive(|s| s.receive_at(frame.clone(), open, now))?
-        };
+        let kind = Journal::kind(&frame);
+        let outcome = ctx.receive(|s| {
+            if quiet {
+                s.receive_quietly(frame, open)
+            } else {
+                s.receive_at(frame, open, now)
+            }
+        })?;
         let (leader, write) = {
             let mut i = self.inner.borrow_mut();
-            let write = i.journal.record(&frame, text, &outcome);
+            let write = i.journal.record(kind, text, &outcome);
             (i.leader, write)
         };
         if leader {
@@ -326,8 +325,7 @@ impl Link {
                     _ => None,
                 };
                 let applied = ctx
-                    .session
-                    .try_with_untracked(|s| s.state.epoch.as_ref().map(|_| s.state.seq))
+                    .peek(|s| s.state.epoch.as_ref().map(|_| s.state.seq))
                     .flatten();
                 let relayed = self.inner.borrow_mut().relay.live(text, seq, applied);
                 if relayed.ask {
@@ -338,7 +336,7 @@ impl Link {
                 }
             }
             TabMsg::Frames { tab, frames } if !leader => {
-                if ctx.session.try_with_untracked(|s| s.id_prefix() == tab) != Some(true) {
+                if ctx.peek(|s| s.id_prefix() == tab) != Some(true) {
                     return;
                 }
                 let caught_up = frames.len();
@@ -451,11 +449,7 @@ impl Link {
             });
             // Confirmed while it was being written (the leader sent it at once): the record
             // just written must go.
-            if ctx
-                .session
-                .try_with_untracked(|s| s.state.has_client_id(&message))
-                == Some(true)
-            {
+            if ctx.peek(|s| s.state.has_client_id(&message)) == Some(true) {
                 link.delete_stored(vec![id.clone()]);
             }
             link.send(frames.unwrap_or_default());
