@@ -377,3 +377,35 @@ fn asks_before_sending_to_an_offline_person_only_when_it_matters() {
     s.state.features.forwarding = false;
     assert_eq!(s.offline_recipient(10), None, "the server refuses instead");
 }
+
+#[test]
+fn a_stored_message_over_the_servers_limit_fails_here_and_the_rest_goes() {
+    let mut s = online();
+    let max = s.state.limits.max_message_bytes;
+    let mut big = s
+        .prepare_message(10, "x", Default::default(), Vec::new(), 1)
+        .unwrap();
+    big.text = "x".repeat(max + 1);
+    s.disconnected();
+    s.restore_outbox([big.clone()]);
+    s.send_text(10, "small", 2).unwrap();
+    let out = s.receive(welcome(), None);
+    assert_eq!(ids(&out.send).len(), 1, "only the small one goes");
+    assert!(s.outbox.get(&big.client_id).unwrap().is_failed());
+}
+
+#[test]
+fn leaving_a_conversation_removes_it_and_says_so() {
+    let mut s = online();
+    let out = s.receive(
+        ServerFrame::Event {
+            seq: 11,
+            event: Event::ConversationRemoved {
+                conversation_id: 11,
+            },
+        },
+        None,
+    );
+    assert_eq!(out.removed, Some(11));
+    assert!(!s.state.conversations.contains_key(&11));
+}

@@ -257,6 +257,18 @@ impl Outbox {
         released
     }
 
+    /// Marks queued messages longer than `max` bytes failed (the server would refuse them).
+    pub fn fail_longer_than(&mut self, max: usize) {
+        for p in &mut self.items {
+            if p.state == PendingState::Queued && p.text.len() > max {
+                p.state = PendingState::Failed(format!(
+                    "message is {} bytes; the limit is {max}",
+                    p.text.len()
+                ));
+            }
+        }
+    }
+
     /// The message is in storage now: it may show and go.
     pub fn written(&mut self, client_id: &str) {
         if let Some(p) = self.items.iter_mut().find(|p| p.client_id == client_id) {

@@ -51,6 +51,8 @@ pub struct Outcome {
     pub newest_page: Option<ConversationId>,
     /// What the frame did to the outbox (storage follows it).
     pub outbox: Changes,
+    /// The user is no longer in this conversation (left, removed): close it if open.
+    pub removed: Option<ConversationId>,
 }
 
 /// What reading a conversation asks of the connection.
@@ -285,11 +287,14 @@ impl Session {
     /// What the outbox may send now (after a passing refusal's pause, or a new entry from
     /// another tab).
     pub fn flush_outbox(&mut self) -> Vec<ClientFrame> {
-        if self.can_send() {
-            self.outbox.take_sendable()
-        } else {
-            Vec::new()
+        if !self.can_send() {
+            return Vec::new();
         }
+        // Read back from storage or written before the server announced its limits: one the
+        // server would refuse fails here, with the same words, rather than going out.
+        let max = self.state.limits.max_message_bytes;
+        self.outbox.fail_longer_than(max);
+        self.outbox.take_sendable()
     }
 
     /// Feeds one frame from the server.
@@ -310,8 +315,11 @@ impl Session {
                 out.resumed = true;
                 self.replay_until = Some(*until).filter(|until| *until > self.state.seq);
             }
-            ServerFrame::Event { seq, .. } => {
+            ServerFrame::Event { seq, event } => {
                 out.new_event = self.state.epoch.is_none() || *seq > self.state.seq;
+                if let Event::ConversationRemoved { conversation_id } = event {
+                    out.removed = Some(*conversation_id);
+                }
             }
             ServerFrame::Ack { id, result } => {
                 let pending = self.pending.remove(id);

@@ -301,6 +301,11 @@ impl AppState {
         match event {
             Event::MessageCreated { message } => self.message_created(message),
             Event::ConversationAdded { conversation } => self.upsert(conversation),
+            // Left or removed (here or on another device): it leaves the list, and the local
+            // copy replays this too.
+            Event::ConversationRemoved { conversation_id } => {
+                self.conversations.remove(&conversation_id);
+            }
             Event::ReadUpTo {
                 conversation_id,
                 user_id,

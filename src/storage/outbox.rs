@@ -41,7 +41,7 @@ impl OutboxStore {
             .transaction(&[OUTBOX_STORE], TransactionMode::Readwrite)?;
         let store = tx.object_store(OUTBOX_STORE).map_err(error::transaction)?;
         store
-            .put(value)
+            .put(value.as_str())
             .with_key(entry_key(user, &message.client_id))
             .without_key_type()
             .await

@@ -78,8 +78,9 @@ async fn put_entry(
     id: &str,
     value: &Canned,
 ) -> Result<(), StoreError> {
+    let text = value.encode();
     store
-        .put(value.encode())
+        .put(text.as_str())
         .with_key(entry_key(user, id))
         .without_key_type()
         .await

@@ -43,11 +43,21 @@ struct Inner {
     relay: Relay,
     outbox: Option<OutboxStore>,
     copy: Option<CopyStore>,
-    copy_queue: Vec<CopyWrite>,
-    copy_writing: bool,
+    /// IndexedDB writes waiting for the worker, and whether it runs.
+    writes: Vec<Write>,
+    writing: bool,
     retry_timer: Option<Timeout>,
     status: (Status, Option<f64>),
     stopped: bool,
+}
+
+/// One IndexedDB write.
+enum Write {
+    /// A new or changed outbox entry that shows (and goes) once written.
+    Queued(PendingMessage),
+    Put(PendingMessage),
+    Delete(Vec<String>),
+    Copy(CopyWrite),
 }
 
 /// The shared handle; clones share one link.
@@ -72,8 +82,8 @@ impl Link {
                 relay: Relay::default(),
                 outbox: store.as_ref().map(OutboxStore::from),
                 copy: store.as_ref().map(CopyStore::from),
-                copy_queue: Vec::new(),
-                copy_writing: false,
+                writes: Vec::new(),
+                writing: false,
                 retry_timer: None,
                 status: (Status::Connecting, None),
                 stopped: false,
@@ -282,7 +292,7 @@ impl Link {
         };
         if leader {
             if let Some(w) = write {
-                self.write_copy(w);
+                self.write(Write::Copy(w));
             }
             self.store_changes(&outcome.outbox.updated);
             if outcome.outbox.retry_later {
@@ -298,6 +308,11 @@ impl Link {
         }
         if let Some(c) = outcome.open {
             ctx.open(c);
+        }
+        if outcome.removed.is_some()
+            && outcome.removed == ctx.selected.try_get_untracked().flatten()
+        {
+            ctx.close_chat();
         }
         Some(outcome)
     }
@@ -426,7 +441,6 @@ impl Link {
     pub fn queue(&self, message: PendingMessage) {
         let leader = self.inner.borrow().leader;
         let ctx = self.ctx();
-        let id = message.client_id.clone();
         if leader {
             let mut writing = message.clone();
             writing.writing = true;
@@ -434,29 +448,36 @@ impl Link {
         } else {
             self.post(&TabMsg::Upsert(message.clone()));
         }
-        let link = self.clone();
-        leptos::task::spawn_local(async move {
-            link.store(&message).await;
-            let frames = ctx.receive(|s| {
-                if leader {
-                    s.outbox.written(&id);
-                    s.flush_outbox()
-                } else if s.outbox.contains(&id) || !s.state.has_client_id(&message) {
-                    s.upsert_outbox(message.clone())
-                } else {
-                    Vec::new()
-                }
-            });
-            // Confirmed while it was being written (the leader sent it at once): the record
-            // just written must go.
-            if ctx.peek(|s| s.state.has_client_id(&message)) == Some(true) {
-                link.delete_stored(vec![id.clone()]);
-            }
-            link.send(frames.unwrap_or_default());
+        self.write(Write::Queued(message));
+    }
+
+    /// A queued message is written (`ok`: really, not only kept in memory).
+    fn queued_written(&self, message: PendingMessage, ok: bool) {
+        let ctx = self.ctx();
+        if !ok {
+            let _ = ctx.storage_failed.try_set(true);
+        }
+        let leader = self.inner.borrow().leader;
+        let id = message.client_id.clone();
+        let frames = ctx.receive(|s| {
             if leader {
-                link.post(&TabMsg::Upsert(message));
+                s.outbox.written(&id);
+                s.flush_outbox()
+            } else if s.outbox.contains(&id) || !s.state.has_client_id(&message) {
+                s.upsert_outbox(message.clone())
+            } else {
+                Vec::new()
             }
         });
+        // Confirmed while it was being written (the leader sent it at once): the record just
+        // written must go.
+        if ctx.peek(|s| s.state.has_client_id(&message)) == Some(true) {
+            self.write(Write::Delete(vec![id]));
+        }
+        self.send(frames.unwrap_or_default());
+        if leader {
+            self.post(&TabMsg::Upsert(message));
+        }
     }
 
     /// The user deleted an outbox entry (or took it back to edit).
@@ -464,17 +485,7 @@ impl Link {
         let ctx = self.ctx();
         ctx.receive(|s| s.outbox.discard(&client_id));
         self.post(&TabMsg::Drop(client_id.clone()));
-        let (user, store) = {
-            let i = self.inner.borrow();
-            (i.user, i.outbox.clone())
-        };
-        if let Some(store) = store {
-            leptos::task::spawn_local(async move {
-                if let Err(e) = store.delete(user, &[client_id]).await {
-                    warn(&e.to_string());
-                }
-            });
-        }
+        self.write(Write::Delete(vec![client_id]));
     }
 
     /// Tells the other tabs a draft changed.
@@ -482,63 +493,73 @@ impl Link {
         self.post(&TabMsg::Draft { conversation, text });
     }
 
-    async fn store(&self, message: &PendingMessage) {
-        let (user, store) = {
-            let i = self.inner.borrow();
-            (i.user, i.outbox.clone())
-        };
-        let ok = match store {
-            Some(store) => match store.put(user, message).await {
-                Ok(()) => true,
-                Err(e) => {
-                    warn(&e.to_string());
-                    false
-                }
-            },
-            None => false,
-        };
-        if !ok {
-            let _ = self.ctx().storage_failed.try_set(true);
-        }
-    }
-
     /// Stores outbox entries whose state changed (failed, held).
     fn store_changes(&self, updated: &[PendingMessage]) {
-        if updated.is_empty() {
-            return;
+        for p in updated {
+            self.write(Write::Put(p.clone()));
         }
-        let (user, store) = {
-            let i = self.inner.borrow();
-            (i.user, i.outbox.clone())
-        };
-        let Some(store) = store else {
-            return;
-        };
-        let updated = updated.to_vec();
-        leptos::task::spawn_local(async move {
-            for p in &updated {
-                if let Err(e) = store.put(user, p).await {
-                    warn(&e.to_string());
-                }
-            }
-        });
     }
 
     fn delete_stored(&self, client_ids: Vec<String>) {
-        if client_ids.is_empty() {
+        if !client_ids.is_empty() {
+            self.write(Write::Delete(client_ids));
+        }
+    }
+
+    /// Queues a write to IndexedDB. One worker applies them in order (a put and a later
+    /// delete of the same entry cannot cross), a burst of copy writes in one transaction.
+    fn write(&self, w: Write) {
+        let start = {
+            let mut i = self.inner.borrow_mut();
+            i.writes.push(w);
+            !std::mem::replace(&mut i.writing, true)
+        };
+        if !start {
             return;
         }
-        let (user, store) = {
-            let i = self.inner.borrow();
-            (i.user, i.outbox.clone())
-        };
-        if let Some(store) = store {
-            leptos::task::spawn_local(async move {
-                if let Err(e) = store.delete(user, &client_ids).await {
-                    warn(&e.to_string());
+        let link = self.clone();
+        leptos::task::spawn_local(async move {
+            loop {
+                let (user, outbox, copy, batch) = {
+                    let mut i = link.inner.borrow_mut();
+                    let batch = std::mem::take(&mut i.writes);
+                    if batch.is_empty() {
+                        i.writing = false;
+                        return;
+                    }
+                    (i.user, i.outbox.clone(), i.copy.clone(), batch)
+                };
+                let mut copies = Vec::new();
+                for w in batch {
+                    let result = match (w, &outbox) {
+                        (Write::Copy(c), _) => {
+                            copies.push(c);
+                            continue;
+                        }
+                        (Write::Queued(p), Some(store)) => {
+                            let result = store.put(user, &p).await;
+                            link.queued_written(p, result.is_ok());
+                            result
+                        }
+                        (Write::Queued(p), None) => {
+                            link.queued_written(p, false);
+                            Ok(())
+                        }
+                        (Write::Put(p), Some(store)) => store.put(user, &p).await,
+                        (Write::Delete(ids), Some(store)) => store.delete(user, &ids).await,
+                        _ => Ok(()),
+                    };
+                    if let Err(e) = result {
+                        warn(&e.to_string());
+                    }
                 }
-            });
-        }
+                if let (Some(store), false) = (&copy, copies.is_empty()) {
+                    if let Err(e) = store.write(user, &copies).await {
+                        warn(&e.to_string());
+                    }
+                }
+            }
+        });
     }
 
     fn retry_later(&self) {
@@ -550,38 +571,6 @@ impl Link {
             link.send(frames);
         });
         self.inner.borrow_mut().retry_timer = Some(timer);
-    }
-
-    /// Queues a write of the local copy; writes go out in order, a burst in one transaction.
-    fn write_copy(&self, write: CopyWrite) {
-        let start = {
-            let mut i = self.inner.borrow_mut();
-            i.copy_queue.push(write);
-            i.copy.is_some() && !std::mem::replace(&mut i.copy_writing, true)
-        };
-        if !start {
-            return;
-        }
-        let link = self.clone();
-        leptos::task::spawn_local(async move {
-            loop {
-                let (user, store, batch) = {
-                    let mut i = link.inner.borrow_mut();
-                    let batch = std::mem::take(&mut i.copy_queue);
-                    if batch.is_empty() || i.stopped {
-                        i.copy_writing = false;
-                        return;
-                    }
-                    (i.user, i.copy.clone(), batch)
-                };
-                let Some(store) = store else {
-                    return;
-                };
-                if let Err(e) = store.write(user, &batch).await {
-                    warn(&e.to_string());
-                }
-            }
-        });
     }
 
     /// Signs out or unmounts: closes the connection and leaves the tabs.

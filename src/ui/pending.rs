@@ -38,26 +38,33 @@ pub fn PendingList() -> impl IntoView {
                 .items()
                 .iter()
                 .filter(|p| !p.writing)
-                .filter_map(|p| {
-                    let c = s.state.conversations.get(&p.conversation_id)?;
-                    let direct = c.kind == ConversationKind::Direct;
+                .map(|p| {
+                    // A conversation the user is no longer in still lists its messages (in
+                    // the groups tab), so they can be copied out or deleted.
+                    let direct = s
+                        .state
+                        .conversations
+                        .get(&p.conversation_id)
+                        .is_some_and(|c| c.kind == ConversationKind::Direct);
                     let (state, hold, error) = match &p.state {
                         PendingState::Held(h) => (Delivery::Held, Some(*h), None),
                         PendingState::Failed(e) => (Delivery::Failed, None, Some(e.clone())),
                         _ => (Delivery::Pending, None, None),
                     };
-                    Some((
+                    (
                         direct,
                         Row {
                             client_id: p.client_id.clone(),
                             conversation: p.conversation_id,
-                            title: s.state.title(p.conversation_id),
+                            title: Some(s.state.title(p.conversation_id))
+                                .filter(|t| !t.is_empty())
+                                .unwrap_or_else(|| format!("#{}", p.conversation_id)),
                             text: p.text.clone(),
                             hold,
                             state,
                             error,
                         },
-                    ))
+                    )
                 })
                 .collect::<Vec<_>>()
         })
