@@ -76,6 +76,7 @@ function frameLength(buf) {
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
+const API_REQUEST = /^[A-Z]+ \/(api\/|ws\b)/;
 
 /**
  * The server → client half of one connection. Until the first response head is complete it
@@ -166,6 +167,8 @@ export async function startProxy({ target, log = () => {} }) {
   let down = false;
   // Like a proxy that does not pass WebSocket upgrades: plain HTTP goes through.
   let blockWebSockets = false;
+  // Like a dead back end behind a CDN: the page's own files load, /api and /ws do not.
+  let apiDown = false;
   let chaos = null;
 
   const server = createServer((client) => {
@@ -202,6 +205,12 @@ export async function startProxy({ target, log = () => {} }) {
         return;
       }
       first = false;
+      // Keep-alive connections carry one request after another: look at each request line.
+      if (apiDown && !link.down.isWebSocket && API_REQUEST.test(chunk.toString('latin1', 0, 256))) {
+        counts.apiRefused = (counts.apiRefused ?? 0) + 1;
+        close(true);
+        return;
+      }
       upstream.write(chunk);
     });
     upstream.on('data', (chunk) => link.down.push(chunk));
@@ -280,6 +289,15 @@ export async function startProxy({ target, log = () => {} }) {
     },
     setDown(value) {
       down = Boolean(value);
+    },
+    /**
+     * While set, a request for /api/… or /ws is reset (its connection with it) and open
+     * WebSockets are cut; the page, its wasm and locales still load: a reload shows what the
+     * widget draws with no server to talk to.
+     */
+    setApiDown(value) {
+      apiDown = Boolean(value);
+      if (apiDown) for (const l of [...links]) if (l.down.isWebSocket) l.close(true);
     },
     /** Queues `frame` (bytes, see wsFrame) on every open WebSocket; returns how many. */
     injectFrame(frame) {
