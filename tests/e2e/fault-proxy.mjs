@@ -282,11 +282,11 @@ export async function startProxy({ target, log = () => {} }) {
         released = true;
       };
     },
-    /** While down, every new connection is reset as soon as it is accepted. */
     /** While set, a request to upgrade to a WebSocket is reset; plain HTTP still passes. */
     setBlockWebSockets(value) {
       blockWebSockets = Boolean(value);
     },
+    /** While down, every new connection is reset as soon as it is accepted. */
     setDown(value) {
       down = Boolean(value);
     },

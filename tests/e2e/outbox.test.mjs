@@ -285,6 +285,76 @@ test('a message refused for a conversation the user cannot open is not resent in
   }
 });
 
+test('a pending message to a group the user has left meanwhile shows failed in the Pending send list and can be deleted', async () => {
+  const proxy = await startProxy({ target: env.server.url });
+  // Bob on another device: he makes the group, and later leaves it there.
+  const elsewhere = await protocolClient(env.server.url, 'bob');
+  const carolId = elsewhere.welcome.users.find((u) => u.username === 'carol').id;
+  const made = await elsewhere.cmd({ type: 'create_group', title: 'Left behind', members: [carolId] });
+  const groupId = made.conversation?.id ?? made.conversation_id;
+  const { context, page } = await signIn(env.browser, proxy.url, 'bob');
+  try {
+    await page.getByTestId('conversation').filter({ hasText: 'Left behind' }).click();
+    await page.getByTestId('chat-title').waitFor();
+    proxy.setApiDown(true);
+    await waitNotOnline(page);
+    await type(page, 'three: to a group I left');
+    await eventually(async () => assert.equal((await outbox(page)).length, 1));
+    await elsewhere.cmd({ type: 'leave_conversation', conversation_id: groupId });
+    const answers = [];
+    page.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => {
+      const text = String(payload);
+      if (text.includes('"error"') || text.includes('left')) answers.push(text.slice(0, 200));
+    }));
+    proxy.setApiDown(false);
+    await waitOnline(page);
+    // Refused ("no such conversation") or dropped: either way no longer waiting to go out.
+    await eventually(async () => assert.ok((await outbox(page)).every((r) => r.value.state?.Failed !== undefined)));
+    await sleep(1_000);
+    const waiting = await app(page).getAttribute('data-outbox');
+    const stored = (await outbox(page)).map((r) => r.value);
+    // Either it is gone (and said so) or it is listed as failed; never kept out of sight.
+    assert.equal(waiting, String(stored.length));
+    if (stored.length) {
+      assert.equal(stored[0].conversation_id, groupId);
+      await page.getByTestId('pending-open').click();
+      await page.getByTestId('pending-tab-groups').click();
+      const item = page.getByTestId('pending-item').filter({ hasText: 'to a group I left' });
+      await eventually(async () => assert.equal(await item.count(), 1,
+        `data-outbox is ${waiting}, IndexedDB holds ${JSON.stringify(stored)}, but the Pending send list (groups) does not show it; the server said ${answers.join(' ')}`),
+      { timeout: 3_000 });
+      assert.equal(await item.getAttribute('data-state'), 'failed');
+      await item.getByTestId('pending-delete').click();
+      await eventually(async () => assert.deepEqual(await outbox(page), []));
+    }
+  } finally {
+    elsewhere.close();
+    await context.close();
+    await proxy.close();
+  }
+});
+
+test('a group left on another device leaves the conversation list, live and after a reload', async () => {
+  const elsewhere = await protocolClient(env.server.url, 'bob');
+  const carolId = elsewhere.welcome.users.find((u) => u.username === 'carol').id;
+  const made = await elsewhere.cmd({ type: 'create_group', title: 'Left from my phone', members: [carolId] });
+  const { context, page } = await signIn(env.browser, env.server.url, 'bob');
+  try {
+    const row = page.getByTestId('conversation').filter({ hasText: 'Left from my phone' });
+    await row.waitFor();
+    await elsewhere.cmd({ type: 'leave_conversation', conversation_id: made.conversation.id });
+    await eventually(async () => assert.equal(await row.count(), 0, 'still listed after conversation_removed'), { timeout: 5_000 });
+    await page.reload();
+    await waitOnline(page);
+    await page.getByTestId('conversation').first().waitFor();
+    await sleep(1_000);
+    assert.equal(await row.count(), 0, 'listed again after a reload (from the local copy)');
+  } finally {
+    elsewhere.close();
+    await context.close();
+  }
+});
+
 // IndexedDB refused outright, as in some private modes.
 const NO_INDEXED_DB = `(() => {
   const denied = () => { throw new DOMException('denied by the test', 'SecurityError'); };
