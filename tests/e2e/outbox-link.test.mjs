@@ -165,6 +165,35 @@ test('link down: "Reconnecting in N s" counts down, presence is unknown, "Retry 
   }
 });
 
+test('the browser coming back online reconnects at once, without waiting for the countdown', async () => {
+  const proxy = await startProxy({ target: env.server.url });
+  const { context, page } = await signIn(env.browser, proxy.url, 'dave');
+  try {
+    proxy.setDown(true);
+    proxy.dropAll();
+    const banner = page.getByTestId('offline-banner');
+    await banner.waitFor({ state: 'visible', timeout: 5_000 });
+    // Wait for a long enough pause (the backoff grows) that "at once" cannot be the timer.
+    let n = 0;
+    await eventually(async () => {
+      n = Number(/Reconnecting in (\d+) s/.exec(await banner.textContent())?.[1] ?? 0);
+      assert.ok(n >= 3, `countdown ${n}`);
+    }, { timeout: 40_000, interval: 100 });
+    proxy.setDown(false);
+    await context.setOffline(true);
+    await sleep(100);
+    const t = Date.now();
+    await context.setOffline(false);
+    await page.locator('[data-testid="connection-status"][data-state="online"]').waitFor({ timeout: 3_000 });
+    const back = Date.now() - t;
+    console.log(`link: online ${back} ms after the browser came back online (the countdown showed ${n} s)`);
+    assert.ok(back < 1_000, `online after ${back} ms`);
+  } finally {
+    await context.close();
+    await proxy.close();
+  }
+});
+
 const dialog = (page) => page.getByTestId('forward-dialog');
 const pendingItem = (page, text) => page.getByTestId('pending-item').filter({ hasText: text });
 

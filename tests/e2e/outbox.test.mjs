@@ -382,3 +382,30 @@ test('without IndexedDB the widget warns and still sends and receives', async ()
     await context.close();
   }
 });
+
+// IndexedDB opens, but every write to the outbox is refused (the transaction aborts, as on a
+// full disk).
+const OUTBOX_WRITES_REFUSED = `(() => {
+  const put = IDBObjectStore.prototype.put;
+  IDBObjectStore.prototype.put = function (...args) {
+    const req = put.apply(this, args);
+    if (this.name === 'outbox') this.transaction.abort();
+    return req;
+  };
+})();`;
+
+test('when IndexedDB refuses to store the outbox the widget warns, and the message being sent is not lost', async () => {
+  const bob = await protocolClient(env.server.url, 'bob');
+  const { context, page } = await signIn(env.browser, env.server.url, 'dave', 'demo', { initScript: OUTBOX_WRITES_REFUSED });
+  try {
+    await openChatWith(page, 'bob');
+    await type(page, 'seven: the write was refused');
+    await page.getByTestId('storage-warning').waitFor({ state: 'visible', timeout: 5_000 });
+    await eventually(async () => assert.equal(count(await directHistory(env.server.url, 'dave', 'bob'), 'seven: the write was refused'), 1));
+    await eventually(async () => assert.equal(await rows(page, 'the write was refused').and(page.locator('[data-message-id]')).count(), 1));
+    await eventually(async () => assert.equal(await app(page).getAttribute('data-outbox'), '0'));
+  } finally {
+    bob.close();
+    await context.close();
+  }
+});
