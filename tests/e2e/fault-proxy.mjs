@@ -169,6 +169,8 @@ export async function startProxy({ target, log = () => {} }) {
   let blockWebSockets = false;
   // Like a dead back end behind a CDN: the page's own files load, /api and /ws do not.
   let apiDown = false;
+  // Added to everything the server sends (a far-away server): ms per round trip.
+  let latencyMs = 0;
   let chaos = null;
 
   const server = createServer((client) => {
@@ -213,7 +215,11 @@ export async function startProxy({ target, log = () => {} }) {
       }
       upstream.write(chunk);
     });
-    upstream.on('data', (chunk) => link.down.push(chunk));
+    upstream.on('data', (chunk) => {
+      // Same delay for every chunk: timers of equal length fire in order, so bytes stay in order.
+      if (latencyMs > 0) setTimeout(() => { if (!link.closed) link.down.push(chunk); }, latencyMs);
+      else link.down.push(chunk);
+    });
     // A clean end on one side is passed on as a clean end; an error (the server went away,
     // a refused connect) as a reset, which is what the other side would see without us.
     client.on('end', () => close(false));
@@ -285,6 +291,10 @@ export async function startProxy({ target, log = () => {} }) {
     /** While set, a request to upgrade to a WebSocket is reset; plain HTTP still passes. */
     setBlockWebSockets(value) {
       blockWebSockets = Boolean(value);
+    },
+    /** Delays every byte from the server by `ms` (0: none). */
+    setLatency(ms) {
+      latencyMs = Math.max(0, Number(ms) || 0);
     },
     /** While down, every new connection is reset as soon as it is accepted. */
     setDown(value) {

@@ -1,7 +1,8 @@
 // Figures of issue 9, standalone (not a test; it never fails for a figure):
 // - time from navigation start to the first drawn conversation row, with the local copy (a
 //   reload of a signed-in page) and without it (a fresh profile holding only the sign-in
-//   token), median of 5 each, and both again with the server unreachable;
+//   token), median of 5 each, again with 150 ms added to every round trip to the server, and
+//   with the server unreachable;
 // - WebSocket connections seen by a proxy and the server's memory (VmRSS) with 1 and 5 tabs
 //   of one user (and, for comparison, 5 separate browser profiles of that user);
 // - the JS heap of the leader tab and of a follower tab (CDP Performance.getMetrics after a GC).
@@ -123,6 +124,15 @@ try {
   log(`first conversation row, with the local copy (reload), server up: ${msText(copyUp)}`);
   log(`first conversation row, without the local copy (reload, copy deleted, HTTP cache warm), server up: ${msText(await sample(copyDeleted))}`);
   log(`first conversation row, without the local copy (fresh profile, token only, cold HTTP cache), server up: ${msText(await sample(withoutCopy))}`);
+  // A far-away server: 150 ms more on every round trip.
+  proxy.setLatency(150);
+  log(`first conversation row, with the local copy (reload), server 150 ms away: ${msText(await sample(async () => {
+    const t = await withCopy();
+    await waitOnline(alice.page);
+    return t;
+  }))}`);
+  log(`first conversation row, without the local copy (reload, copy deleted, HTTP cache warm), server 150 ms away: ${msText(await sample(copyDeleted))}`);
+  proxy.setLatency(0);
   proxy.setApiDown(true);
   log(`first conversation row, with the local copy, server unreachable: ${msText(await sample(withCopy))}`);
   log(`first conversation row, without the local copy, server unreachable: ${msText(await sample(async () => {
