@@ -76,6 +76,7 @@ function frameLength(buf) {
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
+const API_REQUEST = /^[A-Z]+ \/(api\/|ws\b)/;
 
 /**
  * The server → client half of one connection. Until the first response head is complete it
@@ -166,6 +167,10 @@ export async function startProxy({ target, log = () => {} }) {
   let down = false;
   // Like a proxy that does not pass WebSocket upgrades: plain HTTP goes through.
   let blockWebSockets = false;
+  // Like a dead back end behind a CDN: the page's own files load, /api and /ws do not.
+  let apiDown = false;
+  // Added to everything the server sends (a far-away server): ms per round trip.
+  let latencyMs = 0;
   let chaos = null;
 
   const server = createServer((client) => {
@@ -202,9 +207,19 @@ export async function startProxy({ target, log = () => {} }) {
         return;
       }
       first = false;
+      // Keep-alive connections carry one request after another: look at each request line.
+      if (apiDown && !link.down.isWebSocket && API_REQUEST.test(chunk.toString('latin1', 0, 256))) {
+        counts.apiRefused = (counts.apiRefused ?? 0) + 1;
+        close(true);
+        return;
+      }
       upstream.write(chunk);
     });
-    upstream.on('data', (chunk) => link.down.push(chunk));
+    upstream.on('data', (chunk) => {
+      // Same delay for every chunk: timers of equal length fire in order, so bytes stay in order.
+      if (latencyMs > 0) setTimeout(() => { if (!link.closed) link.down.push(chunk); }, latencyMs);
+      else link.down.push(chunk);
+    });
     // A clean end on one side is passed on as a clean end; an error (the server went away,
     // a refused connect) as a reset, which is what the other side would see without us.
     client.on('end', () => close(false));
@@ -273,13 +288,26 @@ export async function startProxy({ target, log = () => {} }) {
         released = true;
       };
     },
-    /** While down, every new connection is reset as soon as it is accepted. */
     /** While set, a request to upgrade to a WebSocket is reset; plain HTTP still passes. */
     setBlockWebSockets(value) {
       blockWebSockets = Boolean(value);
     },
+    /** Delays every byte from the server by `ms` (0: none). */
+    setLatency(ms) {
+      latencyMs = Math.max(0, Number(ms) || 0);
+    },
+    /** While down, every new connection is reset as soon as it is accepted. */
     setDown(value) {
       down = Boolean(value);
+    },
+    /**
+     * While set, a request for /api/… or /ws is reset (its connection with it) and open
+     * WebSockets are cut; the page, its wasm and locales still load: a reload shows what the
+     * widget draws with no server to talk to.
+     */
+    setApiDown(value) {
+      apiDown = Boolean(value);
+      if (apiDown) for (const l of [...links]) if (l.down.isWebSocket) l.close(true);
     },
     /** Queues `frame` (bytes, see wsFrame) on every open WebSocket; returns how many. */
     injectFrame(frame) {

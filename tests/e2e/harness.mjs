@@ -55,6 +55,8 @@ export async function startServer({ port, db, args = [] }) {
   });
   return {
     url,
+    /** The server process, for its memory (/proc/<pid>/status). */
+    pid: child.pid,
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -231,7 +233,8 @@ export function overlaps(a, b) {
 /**
  * The protocol from node, straight against a server (no browser, no proxy): signs `username`
  * in over /api/login, says `hello`, and offers `cmd(frame)` (resolves with the ack's result,
- * rejects on an error answer), `welcome` and `close()`. For checking what the server stored.
+ * rejects on an error answer), `welcome`, `frames` (every frame received so far) and
+ * `close()`. For checking what the server stored and what it pushed to this user.
  */
 export async function protocolClient(baseUrl, username, password = 'demo') {
   const login = await fetch(new URL('/api/login', baseUrl), {
@@ -249,8 +252,10 @@ export async function protocolClient(baseUrl, username, password = 'demo') {
     ws.once('error', reject);
     ws.once('close', () => reject(new Error('closed before welcome')));
   });
+  const frames = [];
   ws.on('message', (data) => {
     const frame = JSON.parse(String(data));
+    frames.push(frame);
     if (frame.type === 'welcome') onWelcome(frame);
     const w = frame.id !== undefined && waiting.get(frame.id);
     if (!w) return;
@@ -269,6 +274,7 @@ export async function protocolClient(baseUrl, username, password = 'demo') {
   let n = 0;
   return {
     welcome,
+    frames,
     cmd(frame) {
       const id = `node-${process.pid}-${Date.now()}-${n++}`;
       return new Promise((resolve, reject) => {
@@ -280,4 +286,69 @@ export async function protocolClient(baseUrl, username, password = 'demo') {
       ws.close();
     },
   };
+}
+
+/**
+ * The texts of the direct conversation of `user` with `other` as the server stored them,
+ * oldest first (the last 100), read over a protocol connection of its own.
+ */
+export async function directHistory(baseUrl, user, other) {
+  const client = await protocolClient(baseUrl, user);
+  try {
+    const otherId = client.welcome.users.find((u) => u.username === other).id;
+    const { conversation } = await client.cmd({ type: 'open_direct', user_id: otherId });
+    const page = await client.cmd({ type: 'load_history', conversation_id: conversation.id, limit: 100 });
+    return page.messages.map((m) => m.text);
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * Every entry `[key, value]` of the widget's IndexedDB store `store` (`outbox`, `copy`...),
+ * read in `page`; a missing database or store reads as no entries.
+ */
+export async function idbEntries(page, store) {
+  return page.evaluate(async (store) => {
+    const dbs = await indexedDB.databases();
+    if (!dbs.some((d) => d.name === 'messenger-widget')) return [];
+    const db = await new Promise((resolve, reject) => {
+      const req = indexedDB.open('messenger-widget');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    try {
+      if (!db.objectStoreNames.contains(store)) return [];
+      const os = db.transaction(store).objectStore(store);
+      const get = (req) => new Promise((resolve, reject) => {
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+      const [keys, values] = await Promise.all([get(os.getAllKeys()), get(os.getAll())]);
+      return keys.map((k, i) => [k, values[i]]);
+    } finally {
+      db.close();
+    }
+  }, store);
+}
+
+/** Writes `value` under `key` into the widget's IndexedDB store `store`, in `page`. */
+export async function idbPut(page, store, key, value) {
+  await page.evaluate(async ({ store, key, value }) => {
+    const db = await new Promise((resolve, reject) => {
+      const req = indexedDB.open('messenger-widget');
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    try {
+      const tx = db.transaction(store, 'readwrite');
+      tx.objectStore(store).put(value, key);
+      await new Promise((resolve, reject) => {
+        tx.oncomplete = resolve;
+        tx.onerror = () => reject(tx.error);
+      });
+    } finally {
+      db.close();
+    }
+  }, { store, key, value });
 }
