@@ -1,8 +1,6 @@
 //! The navigation commands of a session: channel list, notification center, settings. Their
 //! answers are tracked here so the views only render [`Nav`] and the [`AppState`] counters.
 
-use std::collections::BTreeMap;
-
 use messenger_protocol::{
     AckResult, ClientFrame, CommandId, ConversationId, ConversationKind, Event, NotificationId,
     ServerFrame, SettingsPatch,
@@ -27,7 +25,9 @@ enum Pending {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Nav {
-    pending: BTreeMap<CommandId, Pending>,
+    /// Commands on their way, oldest first: a few at a time, so a list (a map type of its
+    /// own would add its code to the bundle).
+    pending: Vec<(CommandId, Pending)>,
     pub channels: ChannelList,
     pub notifications: NotificationList,
     /// The channel list is on screen: channels arriving meanwhile count as seen.
@@ -52,8 +52,14 @@ pub(crate) struct NavOutcome {
 }
 
 impl Nav {
+    /// The command `id` answered, no longer waiting.
+    fn answered(&mut self, id: &str) -> Option<Pending> {
+        let at = self.pending.iter().position(|(c, _)| c == id)?;
+        Some(self.pending.remove(at).1)
+    }
+
     fn waiting(&self, what: &Pending) -> bool {
-        self.pending.values().any(|p| p == what)
+        self.pending.iter().any(|(_, p)| p == what)
     }
 
     pub fn is_listing_channels(&self) -> bool {
@@ -66,8 +72,8 @@ impl Nav {
 
     pub fn is_loading_notifications(&self) -> bool {
         self.pending
-            .values()
-            .any(|p| matches!(p, Pending::ListNotifications { .. }))
+            .iter()
+            .any(|(_, p)| matches!(p, Pending::ListNotifications { .. }))
     }
 
     pub fn is_creating_channel(&self) -> bool {
@@ -88,7 +94,7 @@ impl Nav {
                 self.channels.loaded = false;
                 self.seen_sent = None;
             }
-            ServerFrame::Ack { id, result } => match (self.pending.remove(id), result) {
+            ServerFrame::Ack { id, result } => match (self.answered(id), result) {
                 (Some(Pending::ListChannels), AckResult::Channels { channels }) => {
                     self.channels.set(channels.clone());
                     out.mark_seen = self.channels_open;
@@ -123,7 +129,7 @@ impl Nav {
                 id: Some(id),
                 message,
                 ..
-            } => match self.pending.remove(id) {
+            } => match self.answered(id) {
                 Some(Pending::UpdateSettings) => {
                     self.settings_error = Some(Notice::Server(message.clone()))
                 }
@@ -185,7 +191,7 @@ impl Session {
             return None;
         }
         let id = self.next_id();
-        self.nav.pending.insert(id.clone(), pending);
+        self.nav.pending.push((id.clone(), pending));
         Some(id)
     }
 

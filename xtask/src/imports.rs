@@ -64,7 +64,7 @@ fn short_name(mut i: usize) -> String {
 /// `(old, new)` import names.
 type Renames = Vec<(String, String)>;
 
-/// The wasm with every import of `module` renamed, and the `(old, new)` names.
+/// The wasm with every import of `module` renamed, and the names.
 fn rename_imports(wasm: &[u8], module: &str) -> Result<(Vec<u8>, Renames)> {
     const HEADER: usize = 8;
     if wasm.len() < HEADER || &wasm[..4] != b"\0asm" {
@@ -95,11 +95,7 @@ fn rename_imports(wasm: &[u8], module: &str) -> Result<(Vec<u8>, Renames)> {
     Ok((out, renames))
 }
 
-fn rename_in_section(
-    body: &[u8],
-    module: &str,
-    renames: &mut Vec<(String, String)>,
-) -> Result<Vec<u8>> {
+fn rename_in_section(body: &[u8], module: &str, renames: &mut Renames) -> Result<Vec<u8>> {
     let mut r = Reader { bytes: body, at: 0 };
     let count = r.leb()?;
     let mut out = Vec::with_capacity(body.len());
