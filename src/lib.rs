@@ -13,6 +13,7 @@ pub mod config;
 pub mod core;
 pub mod net;
 pub mod storage;
+pub(crate) mod timer;
 pub mod ui;
 
 pub use config::Config;

@@ -409,7 +409,7 @@ fn schedule_reconnect(inner_rc: &Rc<RefCell<Inner>>) {
         poll(inner_rc);
     }
     let weak = Rc::downgrade(inner_rc);
-    let timer = Timeout::new(delay, move || {
+    let timer = crate::timer::after(delay, move || {
         if let Some(inner_rc) = weak.upgrade() {
             connect(&inner_rc);
         }
@@ -487,7 +487,7 @@ fn poll(inner_rc: &Rc<RefCell<Inner>>) {
             }
         }
         let weak = Rc::downgrade(&inner_rc);
-        let timer = Timeout::new(delay, move || {
+        let timer = crate::timer::after(delay, move || {
             if let Some(inner_rc) = weak.upgrade() {
                 poll(&inner_rc);
             }

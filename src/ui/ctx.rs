@@ -87,7 +87,7 @@ impl Ctx {
             let pending = if self.visible.get_untracked() {
                 Redraw::Frame(gloo_render::request_animation_frame(move |_| show()))
             } else {
-                Redraw::Timer(Timeout::new(0, show))
+                Redraw::Timer(crate::timer::after(0, show))
             };
             self.redraw.try_set_value(Some(pending));
         }

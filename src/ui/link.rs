@@ -564,7 +564,7 @@ impl Link {
 
     fn retry_later(&self) {
         let link = self.clone();
-        let timer = Timeout::new(RETRY_LATER_MS, move || {
+        let timer = crate::timer::after(RETRY_LATER_MS, move || {
             let ctx = link.ctx();
             link.inner.borrow_mut().retry_timer = None;
             let frames = ctx.receive(Session::flush_outbox).unwrap_or_default();

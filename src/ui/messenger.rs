@@ -250,7 +250,7 @@ fn mark_read_while_shown(ctx: Ctx) {
         match ctx.session.try_update(|s| s.read_conversation(c, now)) {
             Some(ReadSync::Send(frame)) => ctx.send([frame]),
             Some(ReadSync::Wait(wait)) => {
-                timer.set_value(Some(Timeout::new(wait as u32, move || {
+                timer.set_value(Some(crate::timer::after(wait as u32, move || {
                     let _ = due.try_update(|n| *n += 1);
                 })))
             }

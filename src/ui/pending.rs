@@ -70,6 +70,8 @@ pub fn PendingList() -> impl IntoView {
         })
     });
     let count = move |direct: bool| rows.with(|r| r.iter().filter(|(d, _)| *d == direct).count());
+    // Opens on the tab that has something, direct messages first.
+    groups.set(count(true) == 0 && count(false) > 0);
     let shown = move || {
         let want_direct = !groups.get();
         rows.with(|r| {

@@ -182,7 +182,7 @@ fn ConnectionBanner() -> impl IntoView {
         let waiting = ctx.retry_at.get().is_some();
         now.set(js_sys::Date::now());
         ticker.set_value(waiting.then(|| {
-            gloo_timers::callback::Interval::new(1_000, move || {
+            crate::timer::every(1_000, move || {
                 let _ = now.try_set(js_sys::Date::now());
             })
         }));

@@ -641,7 +641,7 @@ pub fn Timeline() -> impl IntoView {
     Effect::new(move |was_loading: Option<bool>| {
         let (more, loading) = paging(ctx);
         if was_loading == Some(true) && !loading && more {
-            let retry = gloo_timers::callback::Timeout::new(RETRY_OLDER_MS, move || {
+            let retry = crate::timer::after(RETRY_OLDER_MS, move || {
                 let near_top = state
                     .scroller
                     .get_untracked()

@@ -2,7 +2,6 @@
 //! a few seconds. A toast owns its timer: unmounting it (dismissed, opened, signed out)
 //! cancels the timer.
 
-use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 use messenger_protocol::{Importance, NotificationId};
 use send_wrapper::SendWrapper;
@@ -54,7 +53,7 @@ fn Toast(id: NotificationId) -> impl IntoView {
             .unwrap_or_default()
     });
     // The callback outlives no toast: dropping the Timeout clears it.
-    let timer = SendWrapper::new(Timeout::new(TOAST_MS, move || dismiss(ctx, id)));
+    let timer = SendWrapper::new(crate::timer::after(TOAST_MS, move || dismiss(ctx, id)));
     on_cleanup(move || drop(timer));
     view! {
         // A click anywhere on the toast opens it; the keyboard reaches its two buttons.

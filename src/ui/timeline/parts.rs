@@ -91,7 +91,7 @@ pub(super) fn TypingLine() -> impl IntoView {
         });
         let again = next.map(|at| {
             let wait = at.saturating_sub(now).clamp(0, 10_000) as u32 + 20;
-            Timeout::new(wait, move || {
+            crate::timer::after(wait, move || {
                 let _ = tick.try_update(|t| *t += 1);
             })
         });
