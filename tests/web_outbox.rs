@@ -139,3 +139,16 @@ async fn the_copy_keeps_one_welcome_its_events_in_seq_order_and_pages() {
     assert_eq!(copy.load(3).await.unwrap().welcome, None);
     store.close();
 }
+
+#[wasm_bindgen_test]
+fn a_struct_written_as_an_array_is_refused_with_an_error() {
+    // The patched serde_json reads structs from objects only in the browser (vendor/README.md).
+    let as_object =
+        r#"{"type":"event","seq":3,"event":{"kind":"presence","user_id":2,"presence":"online"}}"#;
+    assert!(serde_json::from_str::<messenger_protocol::ServerFrame>(as_object).is_ok());
+    let stored = r#"{"client_id":"t-1","conversation_id":7,"text":"x","created_at":1,"state":"Queued","importance":"normal","attachments":[]}"#;
+    assert!(serde_json::from_str::<PendingMessage>(stored).is_ok());
+    let as_array = r#"["t-1",7,"x",1,"Queued","normal",[]]"#;
+    let err = serde_json::from_str::<PendingMessage>(as_array).unwrap_err();
+    assert!(err.to_string().contains("invalid type"), "{err}");
+}
