@@ -418,6 +418,12 @@ pub enum Event {
     ChannelCreated {
         channel: ChannelInfo,
     },
+    /// The user saw the channel list up to `up_to` (in any tab): `new_channels` is the
+    /// sidebar's count now. Sent to that user only.
+    ChannelsSeen {
+        up_to: ConversationId,
+        new_channels: u32,
+    },
     NotificationCreated {
         notification: Notification,
     },

@@ -102,6 +102,10 @@ pub(crate) enum EventDef {
     ChannelCreated {
         channel: ChannelInfo,
     },
+    ChannelsSeen {
+        up_to: ConversationId,
+        new_channels: u32,
+    },
     NotificationCreated {
         notification: Notification,
     },

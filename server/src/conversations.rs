@@ -239,6 +239,16 @@ pub fn mark_channels_seen(
 ) -> Result<AckResult, CommandError> {
     core.write(|tx| {
         tx.store.set_channels_seen(user, up_to)?;
+        // The user's other tabs and local copies learn the count from the stream, so a
+        // client that resumes (instead of starting from a welcome) shows it right.
+        let new_channels = tx.store.new_channels(user)?;
+        tx.emit(
+            user,
+            Event::ChannelsSeen {
+                up_to,
+                new_channels,
+            },
+        )?;
         Ok(AckResult::Done)
     })
 }

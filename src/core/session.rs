@@ -600,6 +600,13 @@ impl Session {
     pub fn queue(&mut self, message: PendingMessage) -> Vec<ClientFrame> {
         let conversation = message.conversation_id;
         self.outbox.add(message);
+        self.note_sent(conversation);
+        self.flush_outbox()
+    }
+
+    /// The user sent a message in `conversation`: no longer typing, and replying means the
+    /// new messages were seen (the "New messages" divider goes).
+    pub fn note_sent(&mut self, conversation: ConversationId) {
         self.typing.sent_message(conversation);
         // Replying means the new messages were seen: the "New messages" divider goes.
         if let Some((open, mark)) = &mut self.open_mark {
@@ -607,16 +614,6 @@ impl Session {
                 mark.unread = 0;
             }
         }
-        self.flush_outbox()
-    }
-
-    /// The message just queued by [`Session::send_message`] (the adapter stores it).
-    pub fn last_queued(&self) -> Option<&PendingMessage> {
-        self.outbox
-            .items()
-            .iter()
-            .rev()
-            .find(|p| self.is_mine(&p.client_id))
     }
 
     /// Retries a failed message (or sends a held one now).

@@ -338,6 +338,8 @@ impl AppState {
                 self.unread_notifications = self.unread_notifications.saturating_add(1);
             }
             Event::NotificationsRead { unread, .. } => self.unread_notifications = unread,
+            // Seen in the channel list, in this tab or another.
+            Event::ChannelsSeen { new_channels, .. } => self.new_channels = new_channels,
             // Everyone hears of a new channel; it is news only to those not in it yet.
             Event::ChannelCreated { channel } if !channel.joined => {
                 self.new_channels = self.new_channels.saturating_add(1);

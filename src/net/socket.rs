@@ -95,6 +95,10 @@ struct Inner {
     polling: Option<Polling>,
     /// Finding out whether HTTP works.
     probing: bool,
+    /// Commands waiting for the fallback's POST, and whether one is on its way: one at a
+    /// time, so the server runs them in the order they were written.
+    to_post: Vec<String>,
+    posting: bool,
 }
 
 /// A live connection handle. Dropping it does not stop it: call [`Socket::stop`].
@@ -123,6 +127,8 @@ impl Socket {
                 unopened: 0,
                 polling: None,
                 probing: false,
+                to_post: Vec::new(),
+                posting: false,
             })),
         };
         let wake = |target: Option<web_sys::EventTarget>, event: &'static str| {
@@ -310,13 +316,16 @@ fn on_text(weak: &Weak<RefCell<Inner>>, text: &str, via_http: bool) {
     let handlers = inner_rc.borrow().handlers.clone();
     match &frame {
         ServerFrame::Welcome(_) | ServerFrame::Resumed { .. } => {
-            {
+            let left_http = {
                 let mut inner = inner_rc.borrow_mut();
                 inner.backoff.reset();
-                if !via_http {
-                    // The socket works again: the fallback stops.
-                    inner.polling = None;
-                }
+                // The socket works again: the fallback stops.
+                !via_http && inner.polling.take().is_some()
+            };
+            if left_http {
+                // What went out over HTTP and is not answered yet goes again, in order, on
+                // the socket (same ids: nothing is stored twice).
+                (handlers.on_closed)(Closed::Lost);
             }
             let status = if via_http {
                 Status::Polling
@@ -499,30 +508,55 @@ fn poll(inner_rc: &Rc<RefCell<Inner>>) {
     });
 }
 
-/// Posts commands over the fallback; their answers are handled like socket frames. On a
-/// failure they are not sent: the next poll resumes, and the outbox resends after it.
+/// Posts commands over the fallback, one request at a time (in order); their answers are
+/// handled like socket frames. On a failure they are not sent: the next poll resumes, and
+/// the outbox resends after it.
 fn post(inner_rc: &Rc<RefCell<Inner>>, texts: Vec<String>) {
-    let (server, token, handlers) = {
-        let inner = inner_rc.borrow();
-        (
-            inner.server.clone(),
-            inner.token.clone(),
-            inner.handlers.clone(),
-        )
+    let start = {
+        let mut inner = inner_rc.borrow_mut();
+        inner.to_post.extend(texts);
+        !std::mem::replace(&mut inner.posting, true)
     };
+    if !start {
+        return;
+    }
     let weak = Rc::downgrade(inner_rc);
     wasm_bindgen_futures::spawn_local(async move {
-        match http_link::commands(&server, &token, &texts).await {
-            Ok(answers) => {
-                for text in answers {
-                    on_text(&weak, &text, true);
+        loop {
+            let Some(inner_rc) = weak.upgrade() else {
+                return;
+            };
+            let (server, token, handlers, batch) = {
+                let mut inner = inner_rc.borrow_mut();
+                let batch = std::mem::take(&mut inner.to_post);
+                if batch.is_empty() || inner.stopped || inner.polling.is_none() {
+                    inner.posting = false;
+                    inner.to_post.clear();
+                    return;
                 }
-            }
-            Err(HttpLinkError::Unauthorized) => (handlers.on_closed)(Closed::Unauthorized),
-            Err(HttpLinkError::Failed) => {
-                if let Some(inner_rc) = weak.upgrade() {
-                    (handlers.on_closed)(Closed::Lost);
-                    poll(&inner_rc);
+                (
+                    inner.server.clone(),
+                    inner.token.clone(),
+                    inner.handlers.clone(),
+                    batch,
+                )
+            };
+            drop(inner_rc);
+            match http_link::commands(&server, &token, &batch).await {
+                Ok(answers) => {
+                    for text in answers {
+                        on_text(&weak, &text, true);
+                    }
+                }
+                Err(HttpLinkError::Unauthorized) => {
+                    (handlers.on_closed)(Closed::Unauthorized);
+                }
+                Err(HttpLinkError::Failed) => {
+                    if let Some(inner_rc) = weak.upgrade() {
+                        inner_rc.borrow_mut().to_post.clear();
+                        (handlers.on_closed)(Closed::Lost);
+                        poll(&inner_rc);
+                    }
                 }
             }
         }

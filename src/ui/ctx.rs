@@ -130,6 +130,7 @@ impl Ctx {
         if recipient.is_some() && choice != Some(true) {
             message.state = PendingState::Held(Hold::WhenOnline);
         }
+        self.session.update(|s| s.note_sent(conversation));
         if let (Some(user), None) = (recipient, choice) {
             self.forward_ask
                 .set(Some((message.client_id.clone(), user, conversation)));

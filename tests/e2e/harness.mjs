@@ -92,8 +92,11 @@ export async function launchBrowser() {
  * browser's language (`navigator.languages`).
  */
 export async function signIn(browser, url, username, password = 'demo', {
-  viewport = { width: 1200, height: 800 }, initScript, locale = 'en-US',
+  viewport = { width: 1200, height: 800 }, initScript, locale = 'en-US', alwaysForward = true,
 } = {}) {
+  // Most tests write to people who are not signed in: they run as someone who answered
+  // "Yes, always" to "Forward to the server?" (the tests of that question pass false).
+  await setAlwaysForward(url, username, password, alwaysForward);
   const context = await browser.newContext({ viewport, locale });
   if (initScript) await context.addInitScript(initScript);
   const page = await context.newPage();
@@ -118,6 +121,20 @@ export async function openTab(context, url, username) {
   await page.getByTestId('me').waitFor();
   await waitOnline(page);
   return page;
+}
+
+/** Sets "always forward to offline users" of `username` (a server-side setting), from node. */
+async function setAlwaysForward(url, username, password, value) {
+  let client;
+  try {
+    client = await protocolClient(url, username, password);
+    await client.cmd({ type: 'update_settings', settings: { always_forward_offline: value } });
+  } catch {
+    // No socket through (a test blocking WebSockets): that test does not write to anyone
+    // offline first.
+  } finally {
+    client?.close();
+  }
 }
 
 export async function waitOnline(page) {

@@ -209,7 +209,7 @@ async function waitPresence(page, username, presence) {
 }
 
 test('to an offline person: "Forward?" → No keeps the messages in Pending send; "when online" goes out by itself, "after my confirmation" waits for Send now, across a reload', async () => {
-  const { context, page } = await signIn(env.browser, env.server.url, 'erin');
+  const { context, page } = await signIn(env.browser, env.server.url, 'erin', 'demo', { alwaysForward: false });
   let dave;
   try {
     await waitPresence(page, 'dave', 'offline');
@@ -264,7 +264,7 @@ test('to an offline person: "Forward?" → No keeps the messages in Pending send
 });
 
 test('"Yes, always" forwards, turns the setting on, and the next offline person is not asked', async () => {
-  const { context, page } = await signIn(env.browser, env.server.url, 'carol');
+  const { context, page } = await signIn(env.browser, env.server.url, 'carol', 'demo', { alwaysForward: false });
   try {
     await waitPresence(page, 'dave', 'offline');
     await openChatWith(page, 'dave');
@@ -293,7 +293,7 @@ test('"Yes, always" forwards, turns the setting on, and the next offline person 
 test('a server that does not forward: no question, the message is held and goes out when the person comes online', async () => {
   const port = await freePort();
   const server = await startServer({ port, db: join(tempDir('mw-e2e-nofwd'), 'messenger.sqlite3'), args: ['--no-forwarding'] });
-  const { context, page } = await signIn(env.browser, server.url, 'alice');
+  const { context, page } = await signIn(env.browser, server.url, 'alice', 'demo', { alwaysForward: false });
   let bob;
   try {
     await waitPresence(page, 'bob', 'offline');
