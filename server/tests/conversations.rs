@@ -122,6 +122,14 @@ async fn channels_are_listed_joined_and_left_with_system_lines() {
         up_to: older.id,
     };
     assert_eq!(dave.ack(seen).await, AckResult::Done);
+    // Dave's other tabs (and a client resuming instead of starting from a welcome) hear the
+    // new count.
+    let dave_events = dave.drain_events().await;
+    assert!(
+        dave_events.iter().any(|(_, e)| matches!(e,
+            Event::ChannelsSeen { up_to, new_channels: 1 } if *up_to == older.id)),
+        "{dave_events:?}"
+    );
     let (_, dave_welcome) = Client::login(addr, "dave").await;
     assert_eq!(dave_welcome.new_channels, 1, "only Releases is new");
 
