@@ -30,6 +30,9 @@ pub struct Ctx {
     /// A message held while the user is asked whether the server should keep it for an
     /// offline person: (client id, that person, the conversation).
     pub forward_ask: RwSignal<Option<(String, UserId, ConversationId)>>,
+    /// The compose text as last set from outside this tab's typing (a loaded draft, another
+    /// tab's draft): while the box still holds it, the user has not typed here since.
+    pub compose_synced: StoredValue<String, LocalStorage>,
     /// The answers given this session, per conversation (true: forward).
     pub forward_choice: RwSignal<Vec<(ConversationId, bool)>>,
     pub drafts: StoredValue<Option<DraftStore>, LocalStorage>,
@@ -220,16 +223,25 @@ impl Ctx {
         }
     }
 
-    /// Another tab saved a draft: shown here too unless the user is typing in this page.
+    /// Another tab saved a draft: shown here too, unless the user has typed something else
+    /// in this tab's box since it was last set (their own words win).
     pub fn draft_elsewhere(&self, conversation: ConversationId, text: String) {
         self.mark_drafted(conversation, !text.trim().is_empty());
-        let focused = web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| d.has_focus().ok())
-            .unwrap_or(false);
-        if !focused && self.selected.try_get_untracked() == Some(Some(conversation)) {
-            self.compose.set(text);
+        if self.selected.try_get_untracked() != Some(Some(conversation)) {
+            return;
         }
+        let untouched = self
+            .compose_synced
+            .try_with_value(|synced| self.compose.with_untracked(|now| now == synced));
+        if untouched == Some(true) {
+            self.set_compose_from_outside(text);
+        }
+    }
+
+    /// Sets the compose text from a stored or another tab's draft.
+    pub fn set_compose_from_outside(&self, text: String) {
+        self.compose_synced.set_value(text.clone());
+        self.compose.set(text);
     }
 
     pub fn me_id(&self) -> Option<UserId> {

@@ -46,6 +46,7 @@ pub fn Messenger() -> impl IntoView {
         leader: RwSignal::new(false),
         storage_failed: RwSignal::new(false),
         link: StoredValue::new_local(None),
+        compose_synced: StoredValue::new_local(String::new()),
         forward_ask: RwSignal::new(None),
         forward_choice: RwSignal::new(Vec::new()),
         drafts: StoredValue::new_local(None),
@@ -131,7 +132,7 @@ fn follow_selection(ctx: Ctx, me_id: Memo<Option<UserId>>) {
         if let Some(Some(prev)) = prev {
             if Some(prev) != current {
                 ctx.save_draft(prev, ctx.compose.get_untracked());
-                ctx.compose.set(String::new());
+                ctx.set_compose_from_outside(String::new());
                 ctx.compose_error.set(None);
             }
         }
@@ -160,7 +161,7 @@ fn follow_selection(ctx: Ctx, me_id: Memo<Option<UserId>>) {
             if let Ok(Some(text)) = store.load(me, c).await {
                 let still_here = ctx.selected.try_get_untracked() == Some(Some(c));
                 if still_here && ctx.compose.with_untracked(String::is_empty) {
-                    ctx.compose.set(text);
+                    ctx.set_compose_from_outside(text);
                 }
             }
         });
