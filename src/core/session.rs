@@ -239,7 +239,9 @@ impl Session {
                 }
                 self.outbox.add(message);
             }
-            None => self.restore_outbox([message]),
+            None => {
+                self.restore_outbox([message]);
+            }
         }
         self.flush_outbox()
     }
@@ -275,13 +277,21 @@ impl Session {
     }
 
     /// Adds outbox entries read back from storage or written in another tab.
-    pub fn restore_outbox(&mut self, items: impl IntoIterator<Item = PendingMessage>) {
+    /// Returns the ids of those the server already stored (their echo is in the local copy):
+    /// nothing to send, and their records can go.
+    pub fn restore_outbox(
+        &mut self,
+        items: impl IntoIterator<Item = PendingMessage>,
+    ) -> Vec<CommandId> {
+        let mut stored = Vec::new();
         for p in items {
-            // Already stored on the server (its echo is in the local copy): nothing to send.
-            if !self.state.has_client_id(&p) {
+            if self.state.has_client_id(&p) {
+                stored.push(p.client_id);
+            } else {
                 self.outbox.add(p.stored());
             }
         }
+        stored
     }
 
     /// What the outbox may send now (after a passing refusal's pause, or a new entry from
@@ -550,16 +560,6 @@ impl Session {
         attachments: Vec<Attachment>,
         now: Timestamp,
     ) -> Result<Vec<ClientFrame>, ComposeError> {
-        if text.trim().is_empty() && attachments.is_empty() {
-            return Err(ComposeError::Empty);
-        }
-        let max = self.state.limits.max_message_bytes;
-        if text.len() > max {
-            return Err(ComposeError::TooLong {
-                bytes: text.len(),
-                max,
-            });
-        }
         let message = self.prepare_message(conversation, text, importance, attachments, now)?;
         Ok(self.queue(message))
     }

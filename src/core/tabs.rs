@@ -158,10 +158,10 @@ pub struct Relay {
 }
 
 /// What a follower does with a frame from the leader.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Relayed {
-    /// Apply these, in order.
-    pub apply: Vec<String>,
+    /// Apply it now (otherwise it is held until the catch-up arrives).
+    pub now: bool,
     /// Ask the leader to catch this tab up.
     pub ask: bool,
 }
@@ -177,7 +177,8 @@ impl Relay {
     }
 
     /// A live frame; `seq` is the event's seq (`None` for other frames) and `applied` the
-    /// last seq the tab's state applied (`None` before any snapshot).
+    /// last seq the tab's state applied (`None` before any snapshot). A frame not applied
+    /// now is kept (its text) for [`Relay::caught_up`].
     pub fn live(&mut self, text: String, seq: Option<u64>, applied: Option<u64>) -> Relayed {
         if self.catching_up {
             self.held.push(text);
@@ -192,12 +193,12 @@ impl Relay {
             self.catching_up = true;
             self.held.push(text);
             return Relayed {
-                apply: Vec::new(),
+                now: false,
                 ask: true,
             };
         }
         Relayed {
-            apply: vec![text],
+            now: true,
             ask: false,
         }
     }
@@ -274,13 +275,13 @@ mod tests {
     fn a_gap_holds_live_frames_until_the_leader_answers() {
         let mut r = Relay::default();
         // In order: applied at once.
-        assert_eq!(r.live("e5".into(), Some(5), Some(4)).apply, ["e5"]);
-        assert_eq!(r.live("ack".into(), None, Some(5)).apply, ["ack"]);
+        assert!(r.live("e5".into(), Some(5), Some(4)).now);
+        assert!(r.live("ack".into(), None, Some(5)).now);
         // Seq 8 after 5: 6 and 7 are missing.
         let out = r.live("e8".into(), Some(8), Some(5));
-        assert!(out.ask && out.apply.is_empty());
+        assert!(out.ask && !out.now);
         assert!(r.is_catching_up());
-        assert!(r.live("e9".into(), Some(9), Some(5)).apply.is_empty());
+        assert!(!r.live("e9".into(), Some(9), Some(5)).now);
         assert_eq!(
             r.caught_up(vec!["e6".into(), "e7".into(), "e8".into()]),
             ["e6", "e7", "e8", "e8", "e9"]
@@ -294,7 +295,7 @@ mod tests {
         assert!(r.live("e1".into(), Some(1), None).ask);
         let mut fresh = Relay::default();
         fresh.asked();
-        assert!(fresh.live("e2".into(), Some(2), None).apply.is_empty());
+        assert!(!fresh.live("e2".into(), Some(2), None).now);
         assert_eq!(fresh.caught_up(vec!["w".into()]), ["w", "e2"]);
     }
 }

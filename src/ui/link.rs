@@ -47,7 +47,6 @@ struct Inner {
     writes: Vec<Write>,
     writing: bool,
     retry_timer: Option<Timeout>,
-    status: (Status, Option<f64>),
     stopped: bool,
 }
 
@@ -85,7 +84,6 @@ impl Link {
                 writes: Vec::new(),
                 writing: false,
                 retry_timer: None,
-                status: (Status::Connecting, None),
                 stopped: false,
             })),
         };
@@ -130,17 +128,8 @@ impl Link {
         if let Some(outbox) = outbox {
             match outbox.load(user).await {
                 Ok(items) => {
-                    let stale: Vec<String> = ctx
-                        .peek(|s| {
-                            items
-                                .iter()
-                                .filter(|p| s.state.has_client_id(p))
-                                .map(|p| p.client_id.clone())
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    ctx.receive(|s| s.restore_outbox(items));
-                    self.delete_stored(stale);
+                    let stale = ctx.receive(|s| s.restore_outbox(items));
+                    self.delete_stored(stale.unwrap_or_default());
                 }
                 Err(e) => warn(&e.to_string()),
             }
@@ -254,7 +243,6 @@ impl Link {
 
     fn set_status(&self, status: Status, at: Option<f64>) {
         let ctx = self.ctx();
-        self.inner.borrow_mut().status = (status, at);
         let _ = ctx.status.try_set(status);
         let _ = ctx.retry_at.try_set(at);
         self.post(&TabMsg::Status(status, at));
@@ -323,6 +311,10 @@ impl Link {
             warn("ignoring a bad frame from the leader tab");
             return;
         };
+        self.follower_apply(frame, text, quiet);
+    }
+
+    fn follower_apply(&self, frame: ServerFrame, text: &str, quiet: bool) {
         if let Some(outcome) = self.apply(frame, text, quiet) {
             self.send(outcome.send);
         }
@@ -335,19 +327,27 @@ impl Link {
         };
         match msg {
             TabMsg::Frame(text) if !leader => {
-                let seq = match serde_json::from_str::<ServerFrame>(&text) {
-                    Ok(ServerFrame::Event { seq, .. }) => Some(seq),
+                let Ok(frame) = serde_json::from_str::<ServerFrame>(&text) else {
+                    warn("ignoring a bad frame from the leader tab");
+                    return;
+                };
+                let seq = match &frame {
+                    ServerFrame::Event { seq, .. } => Some(*seq),
                     _ => None,
                 };
                 let applied = ctx
                     .peek(|s| s.state.epoch.as_ref().map(|_| s.state.seq))
                     .flatten();
-                let relayed = self.inner.borrow_mut().relay.live(text, seq, applied);
+                let relayed = self
+                    .inner
+                    .borrow_mut()
+                    .relay
+                    .live(text.clone(), seq, applied);
                 if relayed.ask {
                     self.ask_catch_up();
                 }
-                for t in relayed.apply {
-                    self.follower_frame(&t, false);
+                if relayed.now {
+                    self.follower_apply(frame, &text, false);
                 }
             }
             TabMsg::Frames { tab, frames } if !leader => {
@@ -377,12 +377,10 @@ impl Link {
             }
             TabMsg::RetryNow if leader => self.retry_now(),
             TabMsg::CatchUp { tab, epoch, seq } if leader => {
-                let (frames, status) = {
-                    let i = self.inner.borrow();
-                    (i.journal.since(epoch.as_deref(), seq), i.status)
-                };
+                let frames = self.inner.borrow().journal.since(epoch.as_deref(), seq);
                 self.post(&TabMsg::Frames { tab, frames });
-                self.post(&TabMsg::Status(status.0, status.1));
+                let (status, at) = (ctx.status.get_untracked(), ctx.retry_at.get_untracked());
+                self.post(&TabMsg::Status(status, at));
             }
             TabMsg::Upsert(p) => {
                 let frames = ctx.receive(|s| s.upsert_outbox(p)).unwrap_or_default();
@@ -459,22 +457,22 @@ impl Link {
         }
         let leader = self.inner.borrow().leader;
         let id = message.client_id.clone();
-        let frames = ctx.receive(|s| {
-            if leader {
+        let answer = ctx.receive(|s| {
+            let frames = if leader {
                 s.outbox.written(&id);
                 s.flush_outbox()
-            } else if s.outbox.contains(&id) || !s.state.has_client_id(&message) {
-                s.upsert_outbox(message.clone())
             } else {
-                Vec::new()
-            }
+                // Already confirmed (the leader sent it at once) is not queued again.
+                s.upsert_outbox(message.clone())
+            };
+            (frames, s.state.has_client_id(&message))
         });
-        // Confirmed while it was being written (the leader sent it at once): the record just
-        // written must go.
-        if ctx.peek(|s| s.state.has_client_id(&message)) == Some(true) {
+        let (frames, confirmed) = answer.unwrap_or_default();
+        // Confirmed while it was being written: the record just written must go.
+        if confirmed {
             self.write(Write::Delete(vec![id]));
         }
-        self.send(frames.unwrap_or_default());
+        self.send(frames);
         if leader {
             self.post(&TabMsg::Upsert(message));
         }
