@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   directHistory, eventually, freePort, openChatWith, protocolClient, signIn, startServer, tempDir,
-  useServerAndBrowser,
+  typeAndSend, useServerAndBrowser,
 } from './harness.mjs';
 import { startProxy } from './fault-proxy.mjs';
 
@@ -20,25 +20,6 @@ const app = (page) => page.locator('.mw-app').first();
 const statusEl = (page) => page.locator('[data-testid="connection-status"]');
 const rows = (page, text) => page.getByTestId('message').filter({ hasText: text });
 const count = (list, text) => list.filter((t) => t === text).length;
-
-async function type(page, text) {
-  const input = page.getByTestId('compose-input');
-  await input.fill(text);
-  await input.press('Enter');
-}
-
-/** Like harness signIn, without waiting for the socket: the fallback may carry the link. */
-async function signInAnyLink(browser, url, username) {
-  const context = await browser.newContext({ viewport: { width: 1200, height: 800 }, locale: 'en-US' });
-  const page = await context.newPage();
-  page.on('pageerror', (err) => console.error(`[${username}] page error: ${err.message}`));
-  await page.goto(url);
-  await page.getByTestId('login-username').fill(username);
-  await page.getByTestId('login-password').fill('demo');
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('me').waitFor();
-  return { context, page };
-}
 
 /** `client` (a protocolClient) sends `text` to `to` in their direct chat. */
 async function say(client, to, text) {
@@ -55,7 +36,7 @@ test('no WebSocket gets through: the widget polls over HTTP, messages go both wa
   const proxy = await startProxy({ target: env.server.url });
   proxy.setBlockWebSockets(true);
   const bob = await protocolClient(env.server.url, 'bob');
-  const { context, page } = await signInAnyLink(env.browser, proxy.url, 'alice');
+  const { context, page } = await signIn(env.browser, proxy.url, 'alice', 'demo', { online: false });
   try {
     const t0 = Date.now();
     await page.locator('[data-testid="connection-status"][data-state="polling"]').waitFor({ timeout: 10_000 });
@@ -68,7 +49,7 @@ test('no WebSocket gets through: the widget polls over HTTP, messages go both wa
     await rows(page, 'four: from Bob').waitFor({ timeout: 3 * POLL_MS + 1_000 });
     console.log(`link: Bob's message shown after ${Date.now() - t} ms (polls every ${POLL_MS} ms)`);
 
-    await type(page, 'four: from Alice');
+    await typeAndSend(page, 'four: from Alice');
     await eventually(async () => assert.equal(pushed(bob, 'four: from Alice'), 1), { timeout: 3 * POLL_MS });
     await sleep(POLL_MS + 500);
     assert.equal(pushed(bob, 'four: from Alice'), 1, 'Bob got it once');
@@ -214,12 +195,12 @@ test('to an offline person: "Forward?" → No keeps the messages in Pending send
   try {
     await waitPresence(page, 'dave', 'offline');
     await openChatWith(page, 'dave');
-    await type(page, 'six-a: when online');
+    await typeAndSend(page, 'six-a: when online');
     await dialog(page).waitFor({ state: 'visible', timeout: 5_000 });
     assert.equal(await rows(page, 'six-a: when online').getAttribute('data-state'), 'held');
     await page.getByTestId('forward-no').click();
     await dialog(page).waitFor({ state: 'hidden' });
-    await type(page, 'six-a: after confirmation');
+    await typeAndSend(page, 'six-a: after confirmation');
     // The question is for the first message; answer No again if it comes back.
     await sleep(1_000);
     if (await dialog(page).isVisible()) await page.getByTestId('forward-no').click();
@@ -268,7 +249,7 @@ test('"Yes, always" forwards, turns the setting on, and the next offline person 
   try {
     await waitPresence(page, 'dave', 'offline');
     await openChatWith(page, 'dave');
-    await type(page, 'six-b: forwarded');
+    await typeAndSend(page, 'six-b: forwarded');
     await dialog(page).waitFor({ state: 'visible', timeout: 5_000 });
     await page.getByTestId('forward-always').click();
     await dialog(page).waitFor({ state: 'hidden' });
@@ -281,7 +262,7 @@ test('"Yes, always" forwards, turns the setting on, and the next offline person 
 
     await waitPresence(page, 'erin', 'offline');
     await openChatWith(page, 'erin');
-    await type(page, 'six-b: not asked');
+    await typeAndSend(page, 'six-b: not asked');
     await sleep(1_500);
     assert.ok(await dialog(page).isHidden(), 'no question the second time');
     await eventually(async () => assert.equal(count(await directHistory(env.server.url, 'carol', 'erin'), 'six-b: not asked'), 1));
@@ -298,7 +279,7 @@ test('a server that does not forward: no question, the message is held and goes 
   try {
     await waitPresence(page, 'bob', 'offline');
     await openChatWith(page, 'bob');
-    await type(page, 'six-c: held');
+    await typeAndSend(page, 'six-c: held');
     await eventually(async () => assert.equal(await rows(page, 'six-c: held').getAttribute('data-state'), 'held'));
     await sleep(1_000);
     assert.ok(await dialog(page).isHidden(), 'no question when the server does not forward');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   directHistory, eventually, idbEntries, idbPut, openChatWith, openTab, protocolClient, signIn,
-  useServerAndBrowser, waitOnline,
+  typeAndSend, useServerAndBrowser, waitOnline,
 } from './harness.mjs';
 import { startProxy } from './fault-proxy.mjs';
 
@@ -18,12 +18,6 @@ const app = (page) => page.locator('.mw-app').first();
 const status = (page) => page.locator('[data-testid="connection-status"]').getAttribute('data-state');
 const rows = (page, text) => page.getByTestId('message').filter({ hasText: text });
 const count = (list, text) => list.filter((t) => t === text).length;
-
-async function type(page, text) {
-  const input = page.getByTestId('compose-input');
-  await input.fill(text);
-  await input.press('Enter');
-}
 
 /** Waits until `page` no longer says it is online (the proxy cut it). */
 async function waitNotOnline(page) {
@@ -42,7 +36,7 @@ test('a reload with the server unreachable draws the local copy and the pending 
   const { context, page } = await signIn(env.browser, proxy.url, 'alice');
   try {
     await openChatWith(page, 'bob');
-    await type(page, 'one: said while online');
+    await typeAndSend(page, 'one: said while online');
     await rows(page, 'one: said while online').and(page.locator('[data-message-id]')).waitFor();
     const conversations = await page.getByTestId('conversation').allTextContents();
     const contacts = await page.getByTestId('contact').count();
@@ -51,7 +45,7 @@ test('a reload with the server unreachable draws the local copy and the pending 
     // The API and the socket go away; the page's files still load (a CDN in front).
     proxy.setApiDown(true);
     await waitNotOnline(page);
-    await type(page, 'one: written before the reload');
+    await typeAndSend(page, 'one: written before the reload');
     await eventually(async () => assert.equal(await rows(page, 'before the reload').getAttribute('data-state'), 'pending'));
     await eventually(async () => assert.equal((await outbox(page)).length, 1));
 
@@ -66,7 +60,7 @@ test('a reload with the server unreachable draws the local copy and the pending 
     }
     await eventually(async () => assert.equal(await rows(page, 'said while online').count(), 1), { timeout: 5_000 });
     assert.equal(await rows(page, 'before the reload').getAttribute('data-state'), 'pending');
-    await type(page, 'one: written while down');
+    await typeAndSend(page, 'one: written while down');
     await eventually(async () => assert.equal(await rows(page, 'written while down').getAttribute('data-state'), 'pending'));
     await eventually(async () => assert.equal(await app(page).getAttribute('data-outbox'), '2'));
     assert.equal(await proxy.open().websockets, 0);
@@ -105,7 +99,7 @@ test('two tabs: one connection, the follower sends through it, the other takes o
     const leader = tabs[(await flags(tabs)).indexOf('true')];
     const follower = tabs.find((t) => t !== leader);
     await openChatWith(follower, 'bob');
-    await type(follower, 'two: from the follower');
+    await typeAndSend(follower, 'two: from the follower');
     await eventually(async () => assert.equal(count(await directHistory(env.server.url, 'bob', 'carol'), 'two: from the follower'), 1));
     await eventually(async () => assert.ok(await rows(follower, 'from the follower').and(follower.locator('[data-message-id]')).count() === 1));
     await eventually(async () => assert.equal(await app(follower).getAttribute('data-outbox'), '0'));
@@ -158,7 +152,7 @@ async function pendingRecord(user, other, text) {
   await openChatWith(page, other);
   proxy.setApiDown(true);
   await waitNotOnline(page);
-  await type(page, text);
+  await typeAndSend(page, text);
   const [record] = await eventually(async () => {
     const stored = await outbox(page);
     assert.equal(stored.length, 1);
@@ -298,7 +292,7 @@ test('a pending message to a group the user has left meanwhile shows failed in t
     await page.getByTestId('chat-title').waitFor();
     proxy.setApiDown(true);
     await waitNotOnline(page);
-    await type(page, 'three: to a group I left');
+    await typeAndSend(page, 'three: to a group I left');
     await eventually(async () => assert.equal((await outbox(page)).length, 1));
     await elsewhere.cmd({ type: 'leave_conversation', conversation_id: groupId });
     const answers = [];
@@ -369,7 +363,7 @@ test('without IndexedDB the widget warns and still sends and receives', async ()
     assert.equal(await page.evaluate(() => { try { indexedDB.open('x'); return 'opened'; } catch (e) { return e.name; } }), 'SecurityError');
     await page.getByTestId('storage-warning').waitFor({ state: 'visible', timeout: 5_000 });
     await openChatWith(page, 'bob');
-    await type(page, 'seven: sent from memory');
+    await typeAndSend(page, 'seven: sent from memory');
     await eventually(async () => assert.equal(count(await directHistory(env.server.url, 'alice', 'bob'), 'seven: sent from memory'), 1));
     await eventually(async () => assert.equal(await app(page).getAttribute('data-outbox'), '0'));
     const aliceId = bob.welcome.users.find((u) => u.username === 'alice').id;
@@ -399,7 +393,7 @@ test('when IndexedDB refuses to store the outbox the widget warns, and the messa
   const { context, page } = await signIn(env.browser, env.server.url, 'dave', 'demo', { initScript: OUTBOX_WRITES_REFUSED });
   try {
     await openChatWith(page, 'bob');
-    await type(page, 'seven: the write was refused');
+    await typeAndSend(page, 'seven: the write was refused');
     await page.getByTestId('storage-warning').waitFor({ state: 'visible', timeout: 5_000 });
     await eventually(async () => assert.equal(count(await directHistory(env.server.url, 'dave', 'bob'), 'seven: the write was refused'), 1));
     await eventually(async () => assert.equal(await rows(page, 'the write was refused').and(page.locator('[data-message-id]')).count(), 1));
