@@ -11,14 +11,26 @@ pub fn dist_dir() -> PathBuf {
     root().join("dist")
 }
 
-/// `trunk build --release`, short import names, the JS glue minified, then the size report.
+/// `trunk build --release`, short import names, the JS glue minified, hashed names, the
+/// page and the loader, precompressed copies, then the size report. Skipped when `dist/`
+/// already holds the build of the current sources.
 pub fn build_release() -> Result {
-    run(Command::new("trunk")
-        .args(["build", "--release"])
-        .current_dir(root()))?;
-    crate::imports::shorten_imports(&dist_dir())?;
-    crate::minify::minify_glue(&dist_dir())?;
-    let report = measure(&dist_dir())?;
+    let dist = dist_dir();
+    let fingerprint = crate::fingerprint::of_inputs(&root())?;
+    if crate::fingerprint::is_current(&dist, &fingerprint) {
+        println!("xtask: widget unchanged, skipping the release build");
+    } else {
+        // A build that fails halfway must not leave a fingerprint that says it is done.
+        let _ = std::fs::remove_file(dist.join(crate::fingerprint::FILE));
+        run(Command::new("trunk")
+            .args(["build", "--release"])
+            .current_dir(root()))?;
+        crate::imports::shorten_imports(&dist)?;
+        crate::minify::minify_glue(&dist)?;
+        let written = crate::assets::finish_dist(&dist)?;
+        crate::fingerprint::store(&dist, &fingerprint, &written)?;
+    }
+    let report = measure(&dist)?;
     print!("{report}");
     Ok(())
 }
@@ -31,7 +43,10 @@ pub struct Sizes {
 }
 
 pub struct Report {
+    /// The widget: wasm and its js, loaded when the messenger is first needed.
     files: Vec<(String, Sizes)>,
+    /// The loader every portal page includes.
+    loader: Option<Sizes>,
 }
 
 impl Report {
@@ -66,14 +81,27 @@ impl std::fmt::Display for Report {
             f,
             "  {:<44} {:>10} {:>10} {:>10}",
             "total wasm + js (bytes)", t.raw, t.gzip, t.brotli
-        )
+        )?;
+        if let Some(s) = &self.loader {
+            writeln!(f, "loader (every portal page):")?;
+            writeln!(
+                f,
+                "  {:<44} {:>10} {:>10} {:>10}",
+                crate::assets::LOADER,
+                s.raw,
+                s.gzip,
+                s.brotli
+            )?;
+        }
+        Ok(())
     }
 }
 
 /// Sizes of the `.wasm` and `.js` files in `dist`, raw and compressed at the levels a
-/// production server would use for static assets.
+/// production server would use for static assets; the loader apart from the widget.
 pub fn measure(dist: &Path) -> Result<Report> {
     let mut files = Vec::new();
+    let mut loader = None;
     let entries =
         std::fs::read_dir(dist).map_err(|e| format!("cannot read {}: {e}", dist.display()))?;
     for entry in entries.flatten() {
@@ -91,13 +119,17 @@ pub fn measure(dist: &Path) -> Result<Report> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        files.push((name, compress_all(&bytes)?));
+        if name == crate::assets::LOADER {
+            loader = Some(compress_all(&bytes)?);
+        } else {
+            files.push((name, compress_all(&bytes)?));
+        }
     }
     if files.is_empty() {
         return Err(format!("{} holds no .wasm or .js file", dist.display()));
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(Report { files })
+    Ok(Report { files, loader })
 }
 
 fn compress_all(bytes: &[u8]) -> Result<Sizes> {
@@ -105,6 +137,15 @@ fn compress_all(bytes: &[u8]) -> Result<Sizes> {
     gz.write_all(bytes).map_err(|e| e.to_string())?;
     let gzip = gz.finish().map_err(|e| e.to_string())?.len();
 
+    Ok(Sizes {
+        raw: bytes.len(),
+        gzip,
+        brotli: brotli(bytes)?.len(),
+    })
+}
+
+/// Brotli at quality 11, the level for files compressed once and served many times.
+pub fn brotli(bytes: &[u8]) -> Result<Vec<u8>> {
     let mut br = Vec::new();
     let params = brotli::enc::BrotliEncoderParams {
         quality: 11,
@@ -112,9 +153,5 @@ fn compress_all(bytes: &[u8]) -> Result<Sizes> {
         ..Default::default()
     };
     brotli::BrotliCompress(&mut &bytes[..], &mut br, &params).map_err(|e| e.to_string())?;
-    Ok(Sizes {
-        raw: bytes.len(),
-        gzip,
-        brotli: br.len(),
-    })
+    Ok(br)
 }

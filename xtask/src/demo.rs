@@ -37,6 +37,12 @@ pub fn run(args: &[String]) -> Result {
         .arg(&db)
         .arg("--static-dir")
         .arg(bundle::dist_dir())
+        .arg("--demo-intranet")
+        .arg(root().join("demo/intranet"))
+        // The intranet's token signer and the messenger share it; a new one each run, so a
+        // token from an earlier run is refused.
+        .arg("--portal-secret")
+        .arg(random_secret()?)
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("could not start {}: {e}", server.display()))?;
@@ -56,10 +62,22 @@ pub fn run(args: &[String]) -> Result {
     }
 }
 
+/// 32 random bytes in hex, from the kernel.
+fn random_secret() -> Result<String> {
+    use std::io::Read;
+    let mut bytes = [0u8; 32];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(|e| format!("cannot read /dev/urandom for the portal secret: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 fn print_welcome(url: &str, db: &str) {
+    let url = url.trim_end_matches('/');
     println!(
         "
-  Messenger is running: open {url}
+  Messenger is running: open {url}/
+  Demo intranet (the widget embedded in a portal, portal sign-in): {url}/intranet/sign-in.html
   Data: {db} (SQLite; delete it to start over with fresh demo data)
 
   Sign in as two different people, e.g. in a normal and a private window:

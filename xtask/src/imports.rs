@@ -2,11 +2,11 @@
 //! `__wbg_<method>_<hash>` (about 230 of them), spelled once in the wasm's import section and
 //! once in the glue's import object; the 16 hex digits of a hash do not compress, so the names
 //! cost about 5.7 KB of the brotli bundle. After trunk has written `dist/`, they become `a`,
-//! `b`, ... `ab`, ... in both files, and the page's `integrity` attributes follow.
+//! `b`, ... `ab`, ... in both files (before [`crate::assets`] gives them hashed names).
 
 use std::path::Path;
 
-use crate::minify::{replace_integrity, sri, GLUE};
+use crate::minify::GLUE;
 use crate::Result;
 
 pub const WASM: &str = "messenger-widget_bg.wasm";
@@ -23,26 +23,11 @@ pub fn shorten_imports(dist: &Path) -> Result {
     let (new_wasm, renames) = rename_imports(&wasm, GLUE_MODULE)?;
     let new_glue = rename_in_glue(&glue, &renames)?;
 
-    let index = dist.join("index.html");
-    let mut html = std::fs::read_to_string(&index)
-        .map_err(|e| format!("cannot read {}: {e}", index.display()))?;
-    for (name, before, after) in [
-        (WASM, &wasm[..], &new_wasm[..]),
-        (GLUE, glue.as_bytes(), new_glue.as_bytes()),
-    ] {
-        html = replace_integrity(&html, &sri(before), &sri(after)).ok_or_else(|| {
-            format!(
-                "{} has no integrity attribute for {name}; cannot keep it in step",
-                index.display()
-            )
-        })?;
-    }
     let write = |name: &str, bytes: &[u8]| {
         std::fs::write(dist.join(name), bytes).map_err(|e| format!("cannot write {name}: {e}"))
     };
     write(WASM, &new_wasm)?;
-    write(GLUE, new_glue.as_bytes())?;
-    write("index.html", html.as_bytes())
+    write(GLUE, new_glue.as_bytes())
 }
 
 /// `a`..`z`, `A`..`Z`, then two letters, and so on.

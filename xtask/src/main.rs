@@ -1,9 +1,11 @@
 //! `cargo xtask <command>`: the project's only entry points for set-up, demo and tests, so a
 //! fresh Debian machine with rustup, Node/npm and apt needs nothing else.
 
+mod assets;
 mod bench;
 mod bundle;
 mod demo;
+mod fingerprint;
 mod imports;
 mod minify;
 mod process;

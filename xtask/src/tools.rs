@@ -177,7 +177,8 @@ fn apt_install(packages: &[&str]) -> Result {
         run(&mut cmd)
     };
     apt(&["update"])?;
-    let mut args = vec!["install", "-y"];
+    // Without recommends: chromium alone would also pull printing (cups) and avahi services.
+    let mut args = vec!["install", "-y", "--no-install-recommends"];
     args.extend_from_slice(packages);
     apt(&args)
 }

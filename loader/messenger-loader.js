@@ -1,0 +1,317 @@
+// messenger-loader.js: the one script a portal page includes (issue 10 contract §4).
+// It draws the launcher with the unread badge at once, keeps the count current with a
+// long-poll that one tab per browser runs, and loads the widget (wasm) only when it is
+// needed: on a click, when a notification arrives, on idle or at once (`preload`).
+// `cargo xtask build` puts the hashed file names in and minifies it (budget: 5 KB gzip).
+// Plain modern JS, no dependencies; no inline style (CSP style-src 'self'): the launcher's
+// CSS is a constructable stylesheet in its own shadow root.
+(() => {
+  const JS = '__MW_JS__';
+  const WASM = '__MW_WASM__';
+  const CSS = '__MW_CSS__';
+  const w = window;
+  const d = document;
+  const queued = w.Messenger;
+  if (queued && queued.loaded) return;
+  const script = d.currentScript;
+  const ORIGIN = script ? new URL(script.src, location.href).origin : location.origin;
+  const COMMANDS = ['open', 'close', 'toggle', 'openConversation', 'setLocale', 'setTheme', 'setCounters', 'shutdown'];
+  const LAUNCHER_CSS = `:host{all:initial!important;display:block!important}
+:host(.in){width:100%!important;height:100%!important}
+.b{all:initial;position:fixed;z-index:2147483000;width:56px;height:56px;border-radius:50%;background:#2563eb;color:#fff;cursor:pointer;display:grid;place-items:center;box-shadow:0 4px 14px #0004}
+.b:focus-visible{outline:3px solid #93c5fd;outline-offset:2px}
+.b svg{width:28px;height:28px;fill:currentColor}
+.n{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 6px;box-sizing:border-box;border-radius:10px;background:#dc2626;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center}
+.n[hidden],.b[hidden]{display:none}
+.p{position:fixed;z-index:2147483000;width:0;height:0;font:16px/1.4 system-ui,sans-serif;color:#111}
+.p.o{width:min(380px,calc(100vw - 24px));height:min(600px,calc(100vh - 104px));background:#fff;border-radius:12px;box-shadow:0 8px 32px #0004;overflow:hidden}
+.p.o.w:after{content:"";position:absolute;inset:calc(50% - 16px) calc(50% - 16px);border:3px solid #cbd5e1;border-top-color:#2563eb;border-radius:50%;animation:s 1s linear infinite}
+@keyframes s{to{transform:rotate(1turn)}}
+.p>div{width:100%;height:100%}
+.in .p{position:relative;width:100%;height:100%}
+.r{right:16px}.l{left:16px}.bo{bottom:16px}.to{top:16px}
+.p.bo{bottom:84px}.p.to{top:84px}
+@media (max-width:420px){.p.o{right:12px;left:12px;width:auto}}`;
+  const ICON = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>';
+
+  const listeners = {};
+  let opts = null; // boot options; null until boot (or after shutdown)
+  let server = ORIGIN;
+  let userKey = '';
+  let tokenP = null; // Promise of the session token (or null: the widget shows its sign-in)
+  let host, root, button, badge, panel, mountEl;
+  let isOpen = false;
+  let mod = null; // the widget's module once it is mounted
+  let loading = null;
+  let pending = []; // [name, arg, resolve] received before the widget was mounted
+  let counts = null;
+  let pollStop = null;
+  let channel = null;
+
+  const ls = (k, v) => {
+    try {
+      if (v === undefined) return localStorage.getItem(k);
+      v === null ? localStorage.removeItem(k) : localStorage.setItem(k, v);
+    } catch {
+      // Storage refused (privacy mode): the count is simply not remembered.
+    }
+  };
+  const ready = (f) => (d.body ? f() : d.addEventListener('DOMContentLoaded', f, { once: true }));
+
+  function emit(name, detail) {
+    for (const f of (listeners[name] || []).slice()) {
+      try {
+        f(detail);
+      } catch (e) {
+        console.error(e);
+      }
+    }
+    w.dispatchEvent(new CustomEvent('messenger:' + name, { detail }));
+  }
+
+  // One place for every count, wherever it came from (poll, another tab, the widget).
+  function setUnread(c, fromOtherTab) {
+    const n = { messages: c.messages | 0, notifications: c.notifications | 0, channels: c.channels | 0 };
+    n.total = n.messages + n.notifications;
+    if (counts && JSON.stringify(counts) === JSON.stringify(n)) return;
+    const grew = counts && n.notifications > counts.notifications;
+    counts = n;
+    if (badge) {
+      badge.hidden = !n.total;
+      badge.textContent = n.total > 99 ? '99+' : n.total;
+    }
+    const base = d.title.replace(/^\(\d+\) /, '');
+    d.title = n.total ? `(${n.total}) ${base}` : base;
+    ls('mw-unread:' + userKey, JSON.stringify(n));
+    if (!fromOtherTab) channel?.postMessage(n);
+    emit('unread', n);
+    // A notification must be shown: the widget shows its toast or dialog.
+    if (grew) load();
+  }
+
+  function decodeSub(jwt) {
+    const part = jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(atob(part)).sub;
+  }
+
+  // The session token: `token` as given, or the portal's JWT exchanged once per user and
+  // kept (localStorage, by server and the JWT's `sub`); `renew` exchanges again after a 401.
+  async function session(renew) {
+    if (opts.token) return renew ? null : opts.token;
+    const id = opts.identity;
+    if (!id) return null;
+    const jwt = typeof id === 'function' ? await id() : id;
+    const sub = decodeSub(jwt);
+    ls('mw-user:' + server, sub);
+    if (server + ':' + sub !== userKey) {
+      userKey = server + ':' + sub;
+      showCached();
+    }
+    const key = 'mw-session:' + userKey;
+    if (!renew && ls(key)) return ls(key);
+    const r = await fetch(server + '/api/portal-login', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ token: jwt }),
+    });
+    const body = await r.json().catch(() => ({}));
+    if (!r.ok) throw new Error(`Messenger: portal sign-in refused (${body.code || r.status}): ${body.message || ''}`);
+    ls(key, body.token);
+    return body.token;
+  }
+
+  function showCached() {
+    const c = ls('mw-unread:' + userKey);
+    counts = null;
+    if (c) setUnread(JSON.parse(c), true);
+  }
+
+  // GET /api/unread as a long-poll, in the one tab that holds the lock; it ends in a tab once
+  // its widget is mounted (the widget's own `unread` events take over) and the lock passes on.
+  function poll() {
+    const ctl = new AbortController();
+    pollStop = () => ctl.abort();
+    const loop = async () => {
+      let version = null;
+      let fails = 0;
+      let token = await tokenP;
+      while (token && !ctl.signal.aborted) {
+        try {
+          const after = version === null ? '' : '&after=' + version;
+          const r = await fetch(`${server}/api/unread?wait_ms=25000${after}`, {
+            headers: { Authorization: 'Bearer ' + token },
+            signal: ctl.signal,
+          });
+          if (r.status === 401) {
+            ls('mw-session:' + userKey, null);
+            token = await (tokenP = session(true));
+            continue;
+          }
+          if (!r.ok) throw new Error(r.status);
+          const c = await r.json();
+          version = c.version;
+          setUnread(c);
+          fails = 0;
+        } catch {
+          if (ctl.signal.aborted) return;
+          await new Promise((f) => setTimeout(f, Math.min(30000, 1000 * 2 ** fails++)));
+        }
+      }
+    };
+    const name = 'mw-unread:' + server;
+    (navigator.locks ? navigator.locks.request(name, { signal: ctl.signal }, loop) : loop()).catch(() => {});
+  }
+
+  function setOpen(open) {
+    isOpen = open;
+    button?.setAttribute('aria-expanded', open);
+    panel?.classList.toggle('o', open || mode() === 'inline');
+  }
+
+  const mode = () => (opts && opts.mode) || 'floating';
+
+  function draw(el) {
+    host = d.createElement('mw-host');
+    root = host.attachShadow({ mode: 'open' });
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(LAUNCHER_CSS);
+    root.adoptedStyleSheets = [sheet];
+    const pos = (opts.position || 'bottom-right').split('-');
+    const at = (pos[0] === 'top' ? 'to ' : 'bo ') + (pos[1] === 'left' ? 'l' : 'r');
+    const inline = mode() === 'inline';
+    if (inline) host.className = 'in';
+    root.innerHTML = (inline ? '' : `<button class="b ${at}" type="button" aria-label="Open messenger" aria-expanded="false">${ICON}<span class="n" aria-hidden="true" hidden></span></button>`) + `<div class="p w ${inline ? '' : at}"><div></div></div>`;
+    button = root.querySelector('button');
+    badge = root.querySelector('.n');
+    panel = root.querySelector('.p');
+    mountEl = panel.firstChild;
+    button?.addEventListener('click', () => command('toggle'));
+    setOpen(inline);
+    let container = inline ? opts.container : el;
+    if (typeof container === 'string') container = d.querySelector(container);
+    (container || d.body).append(host);
+  }
+
+  function boot(o) {
+    if (opts) return console.warn('Messenger: already booted');
+    opts = { ...o };
+    server = (opts.server || ORIGIN).replace(/\/$/, '');
+    const sub = typeof opts.identity === 'string' ? decodeSub(opts.identity) : ls('mw-user:' + server);
+    userKey = server + ':' + (opts.token ? 'token:' + opts.token.slice(-12) : sub || '');
+    ready(() => {
+      if (!opts) return;
+      draw(opts.el);
+      showCached();
+    });
+    channel = new BroadcastChannel('mw-unread:' + server);
+    channel.onmessage = (e) => setUnread(e.data, true);
+    tokenP = session().catch((e) => {
+      console.error(e);
+      emit('error', { message: e.message });
+      return null;
+    });
+    poll();
+    const preload = opts.preload || 'idle';
+    if (preload === 'now' || mode() === 'inline') ready(load);
+    else if (preload === 'idle') {
+      const idle = () => (w.requestIdleCallback || setTimeout)(load, { timeout: 3000 });
+      d.readyState === 'complete' ? idle() : w.addEventListener('load', idle, { once: true });
+    }
+  }
+
+  // The widget: its js and wasm fetched in parallel, its css linked in the shadow root, then
+  // mounted in the panel; the commands received meanwhile are replayed in order.
+  function load() {
+    if (!opts) return Promise.resolve();
+    return (loading ||= (async () => {
+      const wasm = fetch(`${server}/${WASM}`);
+      const link = d.createElement('link');
+      link.rel = 'stylesheet';
+      link.href = `${server}/${CSS}`;
+      const css = new Promise((f) => (link.onload = link.onerror = f));
+      await new Promise(ready);
+      root.prepend(link);
+      const [m, token] = await Promise.all([import(`${server}/${JS}`), tokenP]);
+      await m.default({ module_or_path: wasm });
+      await css;
+      if (!opts) return;
+      pollStop?.();
+      const { identity, position, container, preload, el, ...rest } = opts;
+      m.mountMessenger(mountEl, { ...rest, server, token, mode: mode(), open: mode() === 'inline', onEvent });
+      mod = m;
+      panel.classList.remove('w');
+      const replay = pending;
+      pending = [];
+      for (const [name, arg, done] of replay) done(command(name, arg));
+    })());
+  }
+
+  function onEvent(name, detail) {
+    if (name === 'unread') return setUnread(detail);
+    if (name === 'opened' || name === 'closed') setOpen(name === 'opened');
+    if (name === 'signedOut') ended();
+    emit(name, detail);
+  }
+
+  // After shutdown or sign-out: nothing of this user stays on the page or in storage.
+  function ended() {
+    pollStop?.();
+    ls('mw-session:' + userKey, null);
+    ls('mw-unread:' + userKey, null);
+    d.title = d.title.replace(/^\(\d+\) /, '');
+    channel?.close();
+    host?.remove();
+    opts = mod = loading = counts = host = button = badge = panel = null;
+  }
+
+  function command(name, arg) {
+    if (!opts && name === 'shutdown') return Promise.resolve();
+    if (mod) return mod.messengerCommand(mountEl, name, arg);
+    if (name === 'toggle') name = isOpen ? 'close' : 'open';
+    if (name === 'open' || name === 'close') setOpen(name === 'open');
+    if (name === 'openConversation') setOpen(true);
+    const done = new Promise((f) => pending.push([name, arg, f]));
+    if (name === 'open' || name === 'openConversation' || name === 'shutdown') load();
+    return done;
+  }
+
+  function run(item) {
+    const [name, a, b] = item;
+    if (name === 'boot') return boot(a || {});
+    if (name === 'on') return void (listeners[a] ||= []).push(b);
+    if (name === 'off') return void (listeners[a] = (listeners[a] || []).filter((f) => f !== b));
+    if (!COMMANDS.includes(name)) return console.warn('Messenger: unknown command', name);
+    return command(name, a);
+  }
+
+  w.Messenger = { loaded: true, push: (...items) => items.map(run).pop() };
+
+  // The standalone app: the widget's start() mounts every [data-messenger-autostart] element
+  // when it starts; an element it did not fill (none, as today) is mounted here.
+  ready(async () => {
+    const els = [...d.querySelectorAll('[data-messenger-autostart]')];
+    if (!els.length) return;
+    const before = els.map((el) => el.childElementCount);
+    const m = await import(`${ORIGIN}/${JS}`);
+    await m.default({ module_or_path: fetch(`${ORIGIN}/${WASM}`) });
+    els.forEach((el, i) => {
+      if (el.childElementCount > before[i]) return;
+      const data = el.dataset;
+      m.mountMessenger(el, { server: data.server, token: data.token, locale: data.locale, dbName: data.dbName });
+    });
+  });
+
+  customElements.define(
+    'messenger-widget',
+    class extends HTMLElement {
+      connectedCallback() {
+        const a = (n) => this.getAttribute(n) || undefined;
+        const url = a('identity-url');
+        const identity = url && (() => fetch(url, { credentials: 'include' }).then((r) => (r.ok ? r.text() : Promise.reject(new Error('Messenger: identity-url answered ' + r.status)))));
+        boot({ server: a('server'), token: a('token'), identity, locale: a('locale'), theme: a('theme'), mode: a('mode'), position: a('position'), preload: a('preload'), container: this, el: this });
+      }
+    },
+  );
+
+  for (const item of Array.isArray(queued) ? queued : []) run(item);
+})();
