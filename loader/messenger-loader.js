@@ -180,7 +180,7 @@
     const at = (pos[0] === 'top' ? 'to ' : 'bo ') + (pos[1] === 'left' ? 'l' : 'r');
     const inline = mode() === 'inline';
     if (inline) host.className = 'in';
-    root.innerHTML = (inline ? '' : `<button class="b ${at}" type="button" aria-label="Open messenger" aria-expanded="false">${ICON}<span class="n" aria-hidden="true" hidden></span></button>`) + `<div class="p w ${inline ? '' : at}"><div></div></div>`;
+    root.innerHTML = (inline ? '' : `<button class="b ${at}" type="button" aria-label="Open messenger" aria-expanded="false">${ICON}<span class="n" data-testid="launcher-badge" aria-hidden="true" hidden></span></button>`) + `<div class="p w ${inline ? '' : at}" data-testid="launcher-panel"><div></div></div>`;
     button = root.querySelector('button');
     badge = root.querySelector('.n');
     panel = root.querySelector('.p');
@@ -293,7 +293,9 @@
     if (!els.length) return;
     const before = els.map((el) => el.childElementCount);
     const m = await import(`${ORIGIN}/${JS}`);
-    await m.default({ module_or_path: fetch(`${ORIGIN}/${WASM}`) });
+    const wasm = await m.default({ module_or_path: fetch(`${ORIGIN}/${WASM}`) });
+    // The name trunk's own start script used: the benchmark reads the wasm memory from it.
+    w.dispatchEvent(new CustomEvent('TrunkApplicationStarted', { detail: { wasm } }));
     els.forEach((el, i) => {
       if (el.childElementCount > before[i]) return;
       const data = el.dataset;

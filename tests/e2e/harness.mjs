@@ -1,12 +1,14 @@
 // Shared pieces of the end-to-end tests: a real reference server on a real SQLite file,
 // and Debian's Chromium driven by playwright-core (never a downloaded browser).
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { createHmac, randomUUID } from 'node:crypto';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, before } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import WebSocket from 'ws';
 
@@ -379,4 +381,62 @@ export async function idbPut(page, store, key, value) {
       db.close();
     }
   }, { store, key, value });
+}
+
+// --- Issue 10: the loader on portal pages, portal identity ---------------------------------
+
+/** The secret the e2e server shares with the "portal" (the tests sign tokens with it). */
+export const PORTAL_SECRET = 'e2e-portal-secret-do-not-use-elsewhere';
+
+/**
+ * A portal token (HS256 JWT) for `claims.sub`, signed with node's crypto as a portal backend
+ * would: `iat` now, `exp` in 120 s, a fresh `jti`; `claims` overrides any of them.
+ */
+export function portalToken(claims, secret = PORTAL_SECRET) {
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ iat: now, exp: now + 120, jti: randomUUID(), ...claims })}`;
+  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+}
+
+/**
+ * A copy of demo/intranet with the test pages of tests/e2e/fixtures/ beside it, for the
+ * server's `--demo-intranet`: the tests' pages are served like a portal's, with its headers.
+ */
+export function intranetWithFixtures(prefix) {
+  const dir = join(tempDir(prefix), 'intranet');
+  const here = dirname(fileURLToPath(import.meta.url));
+  cpSync(join(here, '../../demo/intranet'), dir, { recursive: true });
+  cpSync(join(here, 'fixtures'), dir, { recursive: true });
+  return dir;
+}
+
+/** The server arguments of a demo intranet in `dir` with the tests' portal secret. */
+export function intranetArgs(dir) {
+  return ['--demo-intranet', dir, '--portal-secret', PORTAL_SECRET];
+}
+
+/** A session token for `username` from the password login. */
+export async function passwordToken(baseUrl, username, password = 'demo') {
+  const r = await fetch(new URL('/api/login', baseUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!r.ok) throw new Error(`login of ${username}: HTTP ${r.status}`);
+  return (await r.json()).token;
+}
+
+/** The loader's launcher button (in its open shadow root, which playwright's CSS pierces). */
+export function launcher(page) {
+  return page.getByRole('button', { name: 'Open messenger' });
+}
+
+/** Requests for the widget's own files (its js glue and wasm), as the page made them. */
+export function widgetRequests(page) {
+  const seen = [];
+  page.on('request', (r) => {
+    if (/\/messenger-widget-[0-9a-f]{16}(_bg\.wasm|\.js)$/.test(new URL(r.url()).pathname)) seen.push(r.url());
+  });
+  return seen;
 }
