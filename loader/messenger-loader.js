@@ -44,6 +44,7 @@
   let mod = null; // the widget's module once it is mounted
   let loading = null;
   let pending = []; // [name, arg, resolve] received before the widget was mounted
+  let wanted = false; // a command before boot needs the widget
   let counts = null;
   let pollStop = null;
   let channel = null;
@@ -186,7 +187,7 @@
     panel = root.querySelector('.p');
     mountEl = panel.firstChild;
     button?.addEventListener('click', () => command('toggle'));
-    setOpen(inline);
+    setOpen(inline || isOpen);
     let container = inline ? opts.container : el;
     if (typeof container === 'string') container = d.querySelector(container);
     (container || d.body).append(host);
@@ -212,7 +213,7 @@
     });
     poll();
     const preload = opts.preload || 'idle';
-    if (preload === 'now' || mode() === 'inline') ready(load);
+    if (preload === 'now' || mode() === 'inline' || wanted) ready(load);
     else if (preload === 'idle') {
       const idle = () => (w.requestIdleCallback || setTimeout)(load, { timeout: 3000 });
       d.readyState === 'complete' ? idle() : w.addEventListener('load', idle, { once: true });
@@ -222,7 +223,7 @@
   // The widget: its js and wasm fetched in parallel, its css linked in the shadow root, then
   // mounted in the panel; the commands received meanwhile are replayed in order.
   function load() {
-    if (!opts) return Promise.resolve();
+    if (!opts) return void (wanted = true);
     return (loading ||= (async () => {
       const wasm = fetch(`${server}/${WASM}`);
       const link = d.createElement('link');
@@ -243,7 +244,11 @@
       const replay = pending;
       pending = [];
       for (const [name, arg, done] of replay) done(command(name, arg));
-    })());
+    })().catch((e) => {
+      // Offline or a failed deploy: the next click tries again.
+      loading = null;
+      console.error(e);
+    }));
   }
 
   function onEvent(name, detail) {
@@ -266,12 +271,17 @@
 
   function command(name, arg) {
     if (!opts && name === 'shutdown') return Promise.resolve();
-    if (mod) return mod.messengerCommand(mountEl, name, arg);
     if (name === 'toggle') name = isOpen ? 'close' : 'open';
-    if (name === 'open' || name === 'close') setOpen(name === 'open');
-    if (name === 'openConversation') setOpen(true);
+    if (name === 'open' || name === 'close' || name === 'openConversation') setOpen(name !== 'close');
+    if (mod) {
+      try {
+        return mod.messengerCommand(mountEl, name, arg);
+      } catch (e) {
+        return console.error(e);
+      }
+    }
     const done = new Promise((f) => pending.push([name, arg, f]));
-    if (name === 'open' || name === 'openConversation' || name === 'shutdown') load();
+    if (name !== 'close' && !name.startsWith('set')) load();
     return done;
   }
 

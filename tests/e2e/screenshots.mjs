@@ -2,16 +2,20 @@
 // Not a test: it drives two real users against a fresh reference server so the pictures show
 // the product as people see it, then writes PNGs.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
-  freePort, launchBrowser, openChatWith, signIn, startServer, tempDir,
+  freePort, intranetArgs, launchBrowser, launcher, openChatWith, signIn, startServer, tempDir,
 } from './harness.mjs';
 
 const OUT = process.env.SCREENSHOT_DIR || join(process.cwd(), 'screenshots');
 mkdirSync(OUT, { recursive: true });
 
 const port = await freePort();
-const server = await startServer({ port, db: join(tempDir('mw-shots'), 'messenger.sqlite3') });
+const intranet = join(dirname(fileURLToPath(import.meta.url)), '../../demo/intranet');
+const server = await startServer({
+  port, db: join(tempDir('mw-shots'), 'messenger.sqlite3'), args: intranetArgs(intranet),
+});
 const browser = await launchBrowser();
 const shots = [];
 async function shot(page, name) {
@@ -124,6 +128,18 @@ try {
     await shot(user.page, `lang-${locale}-2-settings`);
     await user.context.close();
   }
+
+  // The demo intranet: a portal page with the launcher and its badge, then the floating panel.
+  const portal = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await portal.newPage();
+  await page.goto(`${server.url}/intranet/sign-in?user=alice`);
+  await say(bob, 'One more thing: the onboarding call is at 3 pm.');
+  await page.getByTestId('launcher-badge').waitFor();
+  await shot(page, 'intranet-1-launcher');
+  await launcher(page).click();
+  await page.getByTestId('me').waitFor();
+  await shot(page, 'intranet-2-open');
+  await portal.close();
   await bob.context.close();
 } finally {
   await browser.close();

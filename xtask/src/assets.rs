@@ -128,7 +128,17 @@ fn build_loader(dist: &Path, names: &Names) -> Result {
     write(dist, LOADER, fill_loader(&source, names)?.as_bytes())?;
     // A classic script (portals include it without type=module): names at its top level are
     // its own, inside one function, so they may be mangled.
-    crate::minify::terser(&dist.join(LOADER), &["--toplevel", "--ecma", "2020"])
+    crate::minify::terser(
+        &dist.join(LOADER),
+        &[
+            "--toplevel",
+            "--ecma",
+            "2020",
+            "--compress",
+            "passes=2",
+            "--mangle",
+        ],
+    )
 }
 
 /// Files at the top of `dist` that this build did not write: hashed files of older builds,

@@ -12,14 +12,14 @@ pub const GLUE: &str = "messenger-widget.js";
 
 pub fn minify_glue(dist: &Path) -> Result {
     // terser comes from xtask/node (installed with binaryen); --module keeps the exports.
-    terser(&dist.join(GLUE), &["--module"])
+    terser(&dist.join(GLUE), &["--module", "--compress", "--mangle"])
 }
 
-/// Minifies `file` in place with terser's compressor and mangler plus `extra` options.
-pub fn terser(file: &Path, extra: &[&str]) -> Result {
+/// Rewrites `file` in place with terser and `options`.
+pub fn terser(file: &Path, options: &[&str]) -> Result {
     run(Command::new("terser")
         .arg(file)
-        .args(extra)
-        .args(["--compress", "passes=2", "--mangle", "-o"])
+        .args(options)
+        .arg("-o")
         .arg(file))
 }
