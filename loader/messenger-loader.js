@@ -84,7 +84,7 @@
     const base = d.title.replace(/^\(\d+\) /, '');
     d.title = n.total ? `(${n.total}) ${base}` : base;
     ls('mw-unread:' + userKey, JSON.stringify(n));
-    if (!fromOtherTab) channel?.postMessage(n);
+    if (!fromOtherTab) channel?.postMessage([userKey, n]);
     emit('unread', n);
     // A notification must be shown: the widget shows its toast or dialog.
     if (grew) load();
@@ -122,9 +122,8 @@
   }
 
   function showCached() {
-    const c = ls('mw-unread:' + userKey);
     counts = null;
-    if (c) setUnread(JSON.parse(c), true);
+    setUnread(JSON.parse(ls('mw-unread:' + userKey) || '{}'), true);
   }
 
   // GET /api/unread as a long-poll, in the one tab that holds the lock; it ends in a tab once
@@ -145,7 +144,8 @@
           });
           if (r.status === 401) {
             ls('mw-session:' + userKey, null);
-            token = await (tokenP = session(true));
+            // A given token or a used JWT cannot be renewed: the poll ends.
+            token = await (tokenP = session(true).catch(() => null));
             continue;
           }
           if (!r.ok) throw new Error(r.status);
@@ -205,7 +205,7 @@
       showCached();
     });
     channel = new BroadcastChannel('mw-unread:' + server);
-    channel.onmessage = (e) => setUnread(e.data, true);
+    channel.onmessage = ({ data: [key, n] }) => key === userKey && setUnread(n, true);
     tokenP = session().catch((e) => {
       console.error(e);
       emit('error', { message: e.message });
@@ -261,6 +261,11 @@
   // After shutdown or sign-out: nothing of this user stays on the page or in storage.
   function ended() {
     pollStop?.();
+    try {
+      mod?.unmountMessenger(mountEl);
+    } catch {
+      // Already unmounted by its own shutdown.
+    }
     ls('mw-session:' + userKey, null);
     ls('mw-unread:' + userKey, null);
     d.title = d.title.replace(/^\(\d+\) /, '');

@@ -84,11 +84,16 @@ test('by default the widget is fetched when the page is idle, after its load eve
   const { context, page, requests } = await portalPage({ token });
   try {
     await eventually(() => assert.ok(requests.some((u) => u.endsWith('_bg.wasm')), 'wasm fetched on idle'));
-    const { loadEnd, wasmStart } = await page.evaluate(() => ({
+    const { loadEnd, starts } = await page.evaluate(() => ({
       loadEnd: performance.getEntriesByType('navigation')[0].loadEventEnd,
-      wasmStart: performance.getEntriesByType('resource').find((e) => e.name.endsWith('_bg.wasm')).startTime,
+      starts: performance.getEntriesByType('resource')
+        .filter((e) => /\/messenger-widget-[0-9a-f]{16}(_bg\.wasm|\.js)$/.test(e.name))
+        .map((e) => [e.name, e.startTime]),
     }));
-    assert.ok(wasmStart >= loadEnd, `the wasm (at ${wasmStart} ms) waits for the page's load (${loadEnd} ms)`);
+    assert.equal(starts.length, 2, `the widget's js and wasm: ${JSON.stringify(starts)}`);
+    for (const [name, start] of starts) {
+      assert.ok(start >= loadEnd, `${name} (at ${start} ms) waits for the page's load (${loadEnd} ms)`);
+    }
     // Preloaded, not shown: the launcher stays closed until clicked.
     assert.equal(await expanded(page), 'false');
     await launcher(page).click();
@@ -150,6 +155,41 @@ test('the badge and the title follow unread messages without the widget; reading
     await openChatWith(page, 'bob');
     await eventually(async () => assert.equal(await page.title(), titled(before)));
     if (before === 0) await badge(page).waitFor({ state: 'hidden' });
+  } finally {
+    await context.close();
+  }
+});
+
+test('one tab per browser polls the unread count and shares it; another takes over when it closes', async () => {
+  const token = await passwordToken(env.server.url, 'alice');
+  const context = await env.browser.newContext();
+  const url = `${env.server.url}/intranet/page.html?${new URLSearchParams({ token, preload: 'open' })}`;
+  const tabs = [];
+  for (let i = 0; i < 2; i++) {
+    const page = await context.newPage();
+    const tab = { page, polls: 0 };
+    page.on('request', (r) => { if (new URL(r.url()).pathname === '/api/unread') tab.polls += 1; });
+    await page.goto(url);
+    await launcher(page).waitFor();
+    tabs.push(tab);
+  }
+  try {
+    const counted = (tab) => tab.page.evaluate(() => window.lastUnread?.total ?? null);
+    await eventually(async () => assert.ok((await counted(tabs[0])) !== null && (await counted(tabs[1])) !== null));
+    const before = await counted(tabs[0]);
+    await sendFromBob('alice', 'Two tabs, one poll');
+    for (const tab of tabs) {
+      await eventually(async () => assert.equal(await badge(tab.page).textContent(), String(before + 1)));
+    }
+    const polling = tabs.filter((t) => t.polls > 0);
+    assert.equal(polling.length, 1, `one tab polls (requests per tab: ${tabs.map((t) => t.polls)})`);
+
+    const [leader] = polling;
+    const other = tabs.find((t) => t !== leader);
+    await leader.page.close();
+    await eventually(() => assert.ok(other.polls > 0, 'the other tab took over the poll'));
+    await sendFromBob('alice', 'Still counted');
+    await eventually(async () => assert.equal(await badge(other.page).textContent(), String(before + 2)));
   } finally {
     await context.close();
   }
