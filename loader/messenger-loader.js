@@ -83,8 +83,11 @@
     }
     const base = d.title.replace(/^\(\d+\) /, '');
     d.title = n.total ? `(${n.total}) ${base}` : base;
-    ls('mw-unread:' + userKey, JSON.stringify(n));
-    if (!fromOtherTab) channel?.postMessage([userKey, n]);
+    // What another tab sent or the cache held is already stored.
+    if (!fromOtherTab) {
+      ls('mw-unread:' + userKey, JSON.stringify(n));
+      channel?.postMessage([userKey, n]);
+    }
     emit('unread', n);
     // A notification must be shown: the widget shows its toast or dialog.
     if (grew) load();

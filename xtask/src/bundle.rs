@@ -119,10 +119,12 @@ pub fn measure(dist: &Path) -> Result<Report> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let sizes =
+            precompressed_sizes(&path, bytes.len()).map_or_else(|| compress_all(&bytes), Ok)?;
         if name == crate::assets::LOADER {
-            loader = Some(compress_all(&bytes)?);
+            loader = Some(sizes);
         } else {
-            files.push((name, compress_all(&bytes)?));
+            files.push((name, sizes));
         }
     }
     if files.is_empty() {
@@ -130,6 +132,23 @@ pub fn measure(dist: &Path) -> Result<Report> {
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(Report { files, loader })
+}
+
+/// The sizes of the `.br` and `.gz` copies the build wrote next to the file (the same
+/// levels as [`compress_all`]), so a skipped build reports in a moment.
+fn precompressed_sizes(path: &Path, raw: usize) -> Option<Sizes> {
+    let size = |ext: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(ext);
+        std::fs::metadata(PathBuf::from(name))
+            .ok()
+            .map(|m| m.len() as usize)
+    };
+    Some(Sizes {
+        raw,
+        gzip: size(".gz")?,
+        brotli: size(".br")?,
+    })
 }
 
 fn compress_all(bytes: &[u8]) -> Result<Sizes> {
