@@ -118,7 +118,23 @@ impl Store {
         department: Option<DepartmentId>,
         password: &str,
     ) -> Result<UserId> {
-        let hash = auth::hash_password(password)?;
+        self.create_user_hashed(
+            username,
+            display_name,
+            department,
+            &auth::hash_password(password)?,
+        )
+    }
+
+    /// Like [`Store::create_user`] with an argon2id PHC string made beforehand: users who
+    /// share a public password (the demo's, a benchmark's) share one slow hash.
+    pub fn create_user_hashed(
+        &self,
+        username: &str,
+        display_name: &str,
+        department: Option<DepartmentId>,
+        hash: &str,
+    ) -> Result<UserId> {
         self.conn.execute(
             "INSERT INTO users (username, display_name, department_id, password_salt, password_hash)
              VALUES (?1, ?2, ?3, '', ?4)",
