@@ -214,7 +214,7 @@ fn parse_args(
     if let Some(secret) = portal_secret {
         config.portal_secret = Some(
             messenger_server::PortalSecret::new(&secret)
-                .map_err(|e| format!("--portal-secret: {e}"))?,
+                .map_err(|e| format!("--portal-secret (or MESSENGER_PORTAL_SECRET): {e}"))?,
         );
     }
     config.demo_intranet = demo_intranet.map(PathBuf::from);

@@ -180,33 +180,38 @@ pub async fn login(State(app): State<Arc<App>>, body: Bytes) -> Response {
             )
         }
     };
-    let now_ms = crate::app::now_ms();
-    let result = verify(&request.token, &secret, (now_ms / 1000) as u64).and_then(|claims| {
-        app.lock()
-            .write(|tx| sign_in(tx.store, &claims, tx.now))
-            .map_err(|e: StoreError| {
-                tracing::error!("portal login failed in the store: {e}");
-                Refused::Invalid(String::new())
-            })?
-    });
-    match result {
-        Ok(response) => Json(response).into_response(),
-        Err(Refused::Expired) => api_error(
+    let now = (crate::app::now_ms() / 1000) as u64;
+    let claims = match verify(&request.token, &secret, now) {
+        Ok(claims) => claims,
+        Err(refused) => return refusal(refused),
+    };
+    match app.lock().write(|tx| sign_in(tx.store, &claims, tx.now)) {
+        Ok(Ok(response)) => Json(response).into_response(),
+        Ok(Err(refused)) => refusal(refused),
+        Err(e) => {
+            tracing::error!("portal login failed in the store: {e}");
+            api_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::Internal,
+                "internal server error",
+            )
+        }
+    }
+}
+
+fn refusal(refused: Refused) -> Response {
+    match refused {
+        Refused::Expired => api_error(
             StatusCode::UNAUTHORIZED,
             ErrorCode::TokenExpired,
             "the portal token has expired; ask the portal for a new one",
         ),
-        Err(Refused::Replayed) => api_error(
+        Refused::Replayed => api_error(
             StatusCode::UNAUTHORIZED,
             ErrorCode::TokenReplayed,
             "this portal token was already used; each token signs in once",
         ),
-        Err(Refused::Invalid(message)) if message.is_empty() => api_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorCode::Internal,
-            "internal server error",
-        ),
-        Err(Refused::Invalid(message)) => {
+        Refused::Invalid(message) => {
             api_error(StatusCode::UNAUTHORIZED, ErrorCode::TokenInvalid, message)
         }
     }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use axum::extract::Request;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::Router;
@@ -38,7 +38,9 @@ pub fn static_files(dir: &Path, spa: bool) -> Router {
 async fn cache_headers(request: Request, next: Next) -> Response {
     let hashed = is_hashed_name(request.uri().path());
     let mut response = next.run(request).await;
-    let hashed = hashed && response.status().is_success() && !is_html(response.headers());
+    // A 304 refreshes the cached headers too, so it must say immutable as well.
+    let found = response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED;
+    let hashed = hashed && found && !is_html(response.headers());
     let headers = response.headers_mut();
     headers.insert(
         header::CACHE_CONTROL,

@@ -163,6 +163,24 @@ async fn hashed_names_are_immutable_and_the_rest_revalidates() {
             );
         }
     }
+    // Revalidation answers keep the rule, since a 304 refreshes the cached headers.
+    let first = get(addr, &format!("/{JS}"), None).await;
+    let modified = header(&first, "last-modified").expect("Last-Modified");
+    for (path, cache) in [
+        (format!("/{JS}"), IMMUTABLE),
+        ("/messenger-loader.js".into(), "no-cache"),
+    ] {
+        let again = http(
+            addr,
+            "GET",
+            &path,
+            &format!("If-Modified-Since: {modified}\r\n"),
+            "",
+        )
+        .await;
+        assert_eq!(again.status, 304, "{path}: {}", again.head);
+        assert_eq!(header(&again, "cache-control"), Some(cache), "{path}");
+    }
     server.shutdown().await.unwrap();
 }
 
