@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 /// 128 bits: enough that tokens and salts cannot be guessed or collide.
 const RANDOM_BYTES: usize = 16;
 
-/// A fresh random value, hex encoded. Used for session tokens, salts and the epoch.
+/// A fresh random value, hex encoded. Used for session tokens, token ids and the epoch.
 pub fn random_hex() -> Result<String, getrandom::Error> {
     let mut bytes = [0u8; RANDOM_BYTES];
     getrandom::fill(&mut bytes)?;
