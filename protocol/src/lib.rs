@@ -464,6 +464,17 @@ pub enum ErrorCode {
     /// the recipient comes online.
     RecipientOffline,
     Internal,
+    /// `POST /api/portal-login`: the portal token's `exp` has passed (30 s leeway).
+    TokenExpired,
+    /// `POST /api/portal-login`: bad signature, malformed, another algorithm than HS256, a
+    /// missing or invalid claim, or a lifetime above 600 s.
+    TokenInvalid,
+    /// `POST /api/portal-login`: this token's `jti` was already used.
+    TokenReplayed,
+    /// `POST /api/portal-login` on a server configured without a portal secret.
+    PortalLoginDisabled,
+    /// `POST /api/login` is throttled for this name or address; see `retry_after_secs`.
+    TooManyAttempts,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -687,6 +698,27 @@ pub struct LoginResponse {
     pub user_id: UserId,
 }
 
+/// `POST /api/portal-login` body: a JWT the portal's backend signed for its signed-in user
+/// (HS256 with the secret it shares with the server). The answer is a [`LoginResponse`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalLoginRequest {
+    pub token: String,
+}
+
+/// `GET /api/unread` answer: the counters the widget's sidebar shows, for a launcher that
+/// has not loaded the widget.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnreadCounts {
+    /// Unread messages summed over the user's conversations.
+    pub messages: u32,
+    /// Unread notifications.
+    pub notifications: u32,
+    /// Channels created since the user last looked at the channel list, not joined.
+    pub channels: u32,
+    /// The user's current event seq: pass it back as `after` to wait for a change.
+    pub version: u64,
+}
+
 /// `GET /api/events` answer (HTTP fallback): what a `hello` with the same resume position
 /// would get on a socket, and when to ask again.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -700,6 +732,9 @@ pub struct PolledEvents {
 pub struct HttpError {
     pub code: String,
     pub message: String,
+    /// With `too_many_attempts`: seconds until the next attempt is accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
 }
 
 // By hand: see [`by_tag`]. The wire form is the tagged one written by `Serialize`.

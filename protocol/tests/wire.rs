@@ -2,9 +2,9 @@
 //! definition of each type that the widget, the server and the conformance suite share.
 
 use messenger_protocol::{
-    AckResult, Attachment, ClientFrame, EmailMode, Event, Features, HttpError, Importance, Limits,
-    LoginRequest, LoginResponse, Notification, Presence, ResumePosition, SendKey, ServerFrame,
-    Settings, SettingsPatch, SystemEvent,
+    AckResult, Attachment, ClientFrame, EmailMode, ErrorCode, Event, Features, HttpError,
+    Importance, Limits, LoginRequest, LoginResponse, Notification, PortalLoginRequest, Presence,
+    ResumePosition, SendKey, ServerFrame, Settings, SettingsPatch, SystemEvent, UnreadCounts,
 };
 use serde_json::Value;
 
@@ -479,6 +479,49 @@ fn login_and_http_error_bodies_have_the_documented_shape() {
     ] {
         assert!(serde_json::from_str::<LoginResponse>(bad).is_err(), "{bad}");
     }
+    let throttled: HttpError = serde_json::from_str(
+        r#"{"code":"too_many_attempts","message":"try later","retry_after_secs":412}"#,
+    )
+    .unwrap();
+    assert_eq!(throttled.retry_after_secs, Some(412));
+    assert_eq!(
+        serde_json::to_string(&HttpError {
+            code: "unauthorized".into(),
+            message: "no".into(),
+            retry_after_secs: None,
+        })
+        .unwrap(),
+        r#"{"code":"unauthorized","message":"no"}"#
+    );
     // The file routes answer a bare code; the widget then shows its own message.
     assert!(serde_json::from_str::<HttpError>(r#"{"code":"not_found"}"#).is_err());
+}
+
+#[test]
+fn portal_login_and_unread_counters_on_the_wire() {
+    assert_eq!(
+        serde_json::from_str::<PortalLoginRequest>(r#"{"token":"a.b.c"}"#).unwrap(),
+        PortalLoginRequest {
+            token: "a.b.c".into()
+        }
+    );
+    assert!(serde_json::from_str::<PortalLoginRequest>(r#"{"jwt":"a.b.c"}"#).is_err());
+    let counts = UnreadCounts {
+        messages: 3,
+        notifications: 1,
+        channels: 0,
+        version: 58,
+    };
+    let text = r#"{"messages":3,"notifications":1,"channels":0,"version":58}"#;
+    assert_eq!(serde_json::to_string(&counts).unwrap(), text);
+    assert_eq!(serde_json::from_str::<UnreadCounts>(text).unwrap(), counts);
+    for (code, wire) in [
+        (ErrorCode::TokenExpired, "token_expired"),
+        (ErrorCode::TokenInvalid, "token_invalid"),
+        (ErrorCode::TokenReplayed, "token_replayed"),
+        (ErrorCode::PortalLoginDisabled, "portal_login_disabled"),
+        (ErrorCode::TooManyAttempts, "too_many_attempts"),
+    ] {
+        assert_eq!(serde_json::to_value(code).unwrap(), wire);
+    }
 }

@@ -18,6 +18,8 @@ pub struct App {
     pub config: Arc<Config>,
     /// Flips to `true` when the server shuts down; connection tasks then close their sockets.
     pub shutdown: watch::Receiver<bool>,
+    /// Failed password logins (in memory).
+    throttle: Mutex<crate::throttle::Throttle>,
     /// Never used to send: the receiver learns that every task holding the App (and so the
     /// database) has finished once all senders are gone.
     _alive: mpsc::Sender<()>,
@@ -35,8 +37,16 @@ impl App {
             core: Mutex::new(Core::new(store, config.clone())),
             config,
             shutdown,
+            throttle: Mutex::default(),
             _alive: alive,
         }
+    }
+
+    pub fn throttle(&self) -> MutexGuard<'_, crate::throttle::Throttle> {
+        // Counters only: whatever a panic left half-updated is still usable.
+        self.throttle
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// One lock over store and hub, so an event's seq order is also its delivery order and a

@@ -1,20 +1,119 @@
 //! Password hashing and session tokens.
 
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
 use sha2::{Digest, Sha256};
 
 /// 128 bits: enough that tokens and salts cannot be guessed or collide.
 const RANDOM_BYTES: usize = 16;
 
-/// A fresh random value, hex encoded. Used for session tokens, salts and the epoch.
+/// A fresh random value, hex encoded. Used for session tokens, token ids and the epoch.
 pub fn random_hex() -> Result<String, getrandom::Error> {
     let mut bytes = [0u8; RANDOM_BYTES];
     getrandom::fill(&mut bytes)?;
     Ok(hex(&bytes))
 }
 
-/// Salted SHA-256. A reference server with demo passwords does not need a slow KDF; a real
-/// deployment takes identities from its portal instead of storing passwords at all.
-pub fn hash_password(salt: &str, password: &str) -> String {
+/// A new argon2id hash of `password` (default parameters), as a PHC string that carries its
+/// own salt and parameters.
+pub fn hash_password(password: &str) -> Result<String, PasswordError> {
+    let mut salt = [0u8; RANDOM_BYTES];
+    getrandom::fill(&mut salt).map_err(|e| PasswordError(e.to_string()))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| PasswordError(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| PasswordError(e.to_string()))
+}
+
+/// What a user row holds for its password.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoredPassword {
+    /// Created from a portal token: password login is refused.
+    None,
+    /// An argon2id PHC string.
+    Argon2(String),
+    /// Salted SHA-256 from before argon2id, hex; replaced at the next good login.
+    LegacySha256 { salt: String, hash: String },
+}
+
+impl StoredPassword {
+    /// Reads the `password_salt` and `password_hash` columns.
+    pub fn from_columns(salt: String, hash: String) -> StoredPassword {
+        if hash.is_empty() {
+            StoredPassword::None
+        } else if salt.is_empty() {
+            StoredPassword::Argon2(hash)
+        } else {
+            StoredPassword::LegacySha256 { salt, hash }
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verified {
+    Wrong,
+    Right,
+    /// Right, and this argon2id hash should replace the stored one.
+    RightRehashed(String),
+}
+
+#[derive(Debug)]
+pub struct PasswordError(String);
+
+impl std::fmt::Display for PasswordError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "password hashing: {}", self.0)
+    }
+}
+
+impl std::error::Error for PasswordError {}
+
+/// Checks `password`; slow by design (argon2id), so callers run it off the async threads
+/// and outside the server lock. `None` (unknown user) costs the same as a real check, so
+/// the answer's timing does not tell which names exist.
+pub fn verify_password(
+    stored: Option<&StoredPassword>,
+    password: &str,
+) -> Result<Verified, PasswordError> {
+    let argon2_matches = |phc: &str| -> Result<bool, PasswordError> {
+        let parsed = PasswordHash::new(phc).map_err(|e| PasswordError(e.to_string()))?;
+        Ok(Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok())
+    };
+    match stored {
+        None | Some(StoredPassword::None) => {
+            argon2_matches(dummy_hash()?)?;
+            Ok(Verified::Wrong)
+        }
+        Some(StoredPassword::Argon2(phc)) => Ok(if argon2_matches(phc)? {
+            Verified::Right
+        } else {
+            Verified::Wrong
+        }),
+        Some(StoredPassword::LegacySha256 { salt, hash }) => {
+            if constant_time_eq(&legacy_sha256(salt, password), hash) {
+                Ok(Verified::RightRehashed(hash_password(password)?))
+            } else {
+                Ok(Verified::Wrong)
+            }
+        }
+    }
+}
+
+/// A hash of nothing anyone types, made once, to spend an argon2 check on unknown names.
+fn dummy_hash() -> Result<&'static str, PasswordError> {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(hash) = DUMMY.get() {
+        return Ok(hash);
+    }
+    let hash = hash_password(&random_hex().map_err(|e| PasswordError(e.to_string()))?)?;
+    Ok(DUMMY.get_or_init(|| hash))
+}
+
+/// The salted SHA-256 the server stored before argon2id: kept only to verify old rows once.
+pub fn legacy_sha256(salt: &str, password: &str) -> String {
     let mut hasher = Sha256::new();
     hasher.update(salt.as_bytes());
     hasher.update([0u8]);
@@ -59,13 +158,36 @@ mod tests {
     }
 
     #[test]
-    fn password_hash_depends_on_salt_and_password() {
-        let h = hash_password("salt", "demo");
-        assert_eq!(h, hash_password("salt", "demo"));
-        assert_ne!(h, hash_password("other", "demo"));
-        assert_ne!(h, hash_password("salt", "demo2"));
-        assert!(constant_time_eq(&h, &hash_password("salt", "demo")));
-        assert!(!constant_time_eq(&h, &hash_password("salt", "x")));
+    fn argon2id_hashes_verify_and_differ_by_salt() {
+        let h = hash_password("demo").unwrap();
+        assert!(h.starts_with("$argon2id$"), "{h}");
+        assert_ne!(h, hash_password("demo").unwrap());
+        let stored = StoredPassword::from_columns(String::new(), h);
+        assert_eq!(
+            verify_password(Some(&stored), "demo").unwrap(),
+            Verified::Right
+        );
+        assert_eq!(
+            verify_password(Some(&stored), "Demo").unwrap(),
+            Verified::Wrong
+        );
+    }
+
+    #[test]
+    fn legacy_rows_verify_once_with_a_new_hash_and_empty_ones_never() {
+        let old = StoredPassword::from_columns("salt".into(), legacy_sha256("salt", "demo"));
+        assert!(matches!(old, StoredPassword::LegacySha256 { .. }));
+        match verify_password(Some(&old), "demo").unwrap() {
+            Verified::RightRehashed(new) => assert!(new.starts_with("$argon2id$")),
+            other => panic!("expected a rehash, got {other:?}"),
+        }
+        assert_eq!(verify_password(Some(&old), "x").unwrap(), Verified::Wrong);
+        let none = StoredPassword::from_columns(String::new(), String::new());
+        assert_eq!(none, StoredPassword::None);
+        assert_eq!(verify_password(Some(&none), "").unwrap(), Verified::Wrong);
+        assert_eq!(verify_password(None, "demo").unwrap(), Verified::Wrong);
+        assert!(constant_time_eq("ab", "ab"));
         assert!(!constant_time_eq("ab", "abc"));
+        assert!(!constant_time_eq("ab", "ac"));
     }
 }

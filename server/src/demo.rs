@@ -23,8 +23,11 @@ pub fn seed(store: &Store, now: Timestamp, history: u32) -> Result<()> {
     let sales = store.create_department("Sales", Some(head_office))?;
     let support = store.create_department("Support", Some(head_office))?;
 
+    // One argon2id hash for all: the demo password is public, so a salt per user would
+    // protect nothing, and each hash costs tens of milliseconds at every fresh start.
+    let hash = crate::auth::hash_password(DEMO_PASSWORD)?;
     let user = |username: &str, name: &str, department| {
-        store.create_user(username, name, Some(department), DEMO_PASSWORD)
+        store.create_user_hashed(username, name, Some(department), &hash)
     };
     let alice = user("alice", "Alice Martin", engineering)?;
     let bob = user("bob", "Bob Nguyen", sales)?;

@@ -72,6 +72,7 @@ pub fn run_once(core: &mut Core, lifetime: Duration) -> Result<usize, StoreError
         }
     }
     core.write(|tx| tx.store.prune_history(tx.now))?;
+    core.write(|tx| tx.store.purge_used_token_ids(tx.now))?;
     Ok(removed)
 }
 

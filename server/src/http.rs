@@ -1,24 +1,24 @@
 //! HTTP routes: login, the WebSocket endpoint, the HTTP fallback, health check and the built
 //! widget.
 
-use std::path::Path;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{header, Method, StatusCode};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use messenger_protocol::{ErrorCode, LoginRequest, LoginResponse};
-use serde::Serialize;
+use messenger_protocol::{ErrorCode, HttpError, LoginRequest, LoginResponse};
 use tower_http::cors::{Any, CorsLayer};
-use tower_http::services::{ServeDir, ServeFile};
 
 use crate::app::{now_ms, App};
+use crate::auth::{self, Verified};
 use crate::ws;
 
-pub fn router(app: Arc<App>, static_dir: Option<&Path>) -> Router {
+pub fn router(app: Arc<App>) -> Router {
+    let config = app.config.clone();
     // The widget may be embedded in a portal served from another origin. Tokens travel in
     // the body, never in cookies, so allowing any origin exposes nothing.
     let cors = CorsLayer::new()
@@ -26,7 +26,20 @@ pub fn router(app: Arc<App>, static_dir: Option<&Path>) -> Router {
         .allow_methods([Method::POST])
         .allow_headers([header::CONTENT_TYPE]);
     let router = Router::new()
-        .route("/api/login", post(login).layer(cors))
+        .route("/api/login", post(login).layer(cors.clone()))
+        .route("/api/portal-login", post(crate::portal::login).layer(cors))
+        .route(
+            "/api/unread",
+            get(crate::unread::unread).layer(
+                CorsLayer::new()
+                    .allow_origin(Any)
+                    .allow_methods([Method::GET])
+                    .allow_headers([header::AUTHORIZATION]),
+            ),
+        )
+        // Never index.html: a client calling an API this server lacks gets a clear answer.
+        .route("/api", axum::routing::any(api_not_found))
+        .route("/api/{*rest}", axum::routing::any(api_not_found))
         .route("/ws", get(ws::upgrade))
         .route("/healthz", get(|| async { "ok" }))
         .route(
@@ -58,19 +71,25 @@ pub fn router(app: Arc<App>, static_dir: Option<&Path>) -> Router {
             "/api/commands",
             post(crate::fallback::commands).layer(fallback_cors),
         );
-    let router = match static_dir {
-        // Unknown paths get index.html so client-side routes survive a page reload.
-        Some(dir) => router
-            .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")))),
+    let router = match &config.demo_intranet {
+        Some(dir) => router.merge(crate::intranet::routes(dir, config.portal_secret.is_some())),
+        None => router,
+    };
+    let router = match &config.static_dir {
+        Some(dir) => router.fallback_service(crate::web::static_files(dir, true)),
         None => router.fallback(widget_not_built),
     };
-    router.with_state(app)
+    router
+        .layer(axum::middleware::map_response(crate::web::security_headers))
+        .with_state(app)
 }
 
-#[derive(Serialize)]
-struct ApiError {
-    code: ErrorCode,
-    message: String,
+async fn api_not_found() -> Response {
+    api_error(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+        "no such API endpoint",
+    )
 }
 
 pub(crate) fn api_error(
@@ -78,16 +97,35 @@ pub(crate) fn api_error(
     code: ErrorCode,
     message: impl Into<String>,
 ) -> Response {
-    let body = ApiError {
+    error_body(status, code, message.into(), None)
+}
+
+fn error_body(
+    status: StatusCode,
+    code: ErrorCode,
+    message: String,
+    retry_after_secs: Option<u64>,
+) -> Response {
+    // The code's wire name, from the same serde derive the WebSocket errors use.
+    let code = serde_json::to_value(code)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let body = HttpError {
         code,
-        message: message.into(),
+        message,
+        retry_after_secs,
     };
     (status, Json(body)).into_response()
 }
 
 /// Takes the raw body rather than `Json<_>` so a missing content type still works (a
 /// cross-origin `text/plain` POST needs no preflight) and errors keep the API's JSON shape.
-async fn login(State(app): State<Arc<App>>, body: Bytes) -> Response {
+async fn login(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: Bytes,
+) -> Response {
     let request: LoginRequest = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(e) => {
@@ -98,36 +136,75 @@ async fn login(State(app): State<Arc<App>>, body: Bytes) -> Response {
             )
         }
     };
-    let result = {
-        let core = app.lock();
-        core.store
-            .check_password(&request.username, &request.password)
-            .and_then(|user| match user {
-                Some(user) => core.store.create_session(user, now_ms()).map(|token| {
-                    Some(LoginResponse {
-                        token,
-                        user_id: user,
-                    })
-                }),
-                None => Ok(None),
-            })
+    let attempt = app
+        .throttle()
+        .begin(&request.username, peer.ip(), std::time::Instant::now());
+    let attempt = match attempt {
+        Ok(attempt) => attempt,
+        Err(retry_after_secs) => return too_many_attempts(retry_after_secs),
     };
-    match result {
-        Ok(Some(response)) => Json(response).into_response(),
-        Ok(None) => api_error(
+    let stored = match app.lock().store.stored_password(&request.username) {
+        Ok(stored) => stored,
+        Err(e) => return internal("login: reading the user", e),
+    };
+    // argon2id takes tens of milliseconds: neither the lock nor an async thread waits on it.
+    let check = stored.clone();
+    let password = request.password;
+    let verified = tokio::task::spawn_blocking(move || {
+        auth::verify_password(check.as_ref().map(|(_, p)| p), &password)
+    })
+    .await;
+    let verified = match verified {
+        Ok(Ok(verified)) => verified,
+        Ok(Err(e)) => return internal("login: checking the password", e),
+        Err(e) => return internal("login: the password check stopped", e),
+    };
+    let Some((user, old)) = stored.filter(|_| verified != Verified::Wrong) else {
+        return api_error(
             StatusCode::UNAUTHORIZED,
             ErrorCode::Unauthorized,
             "wrong username or password",
-        ),
-        Err(e) => {
-            tracing::error!("login failed in the store: {e}");
-            api_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ErrorCode::Internal,
-                "internal server error",
-            )
-        }
+        );
+    };
+    app.throttle().succeeded(attempt);
+    let session = {
+        let core = app.lock();
+        let upgraded = match &verified {
+            Verified::RightRehashed(argon2) => core.store.upgrade_password_hash(user, &old, argon2),
+            _ => Ok(()),
+        };
+        upgraded.and_then(|()| core.store.create_session(user, now_ms()))
+    };
+    match session {
+        Ok(token) => Json(LoginResponse {
+            token,
+            user_id: user,
+        })
+        .into_response(),
+        Err(e) => internal("login: opening a session", e),
     }
+}
+
+fn too_many_attempts(retry_after_secs: u64) -> Response {
+    let mut response = error_body(
+        StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::TooManyAttempts,
+        format!("too many failed sign-ins; try again in {retry_after_secs} s"),
+        Some(retry_after_secs),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    response
+}
+
+fn internal(what: &str, e: impl std::fmt::Display) -> Response {
+    tracing::error!("{what}: {e}");
+    api_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::Internal,
+        "internal server error",
+    )
 }
 
 async fn widget_not_built() -> (StatusCode, &'static str) {

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use messenger_protocol::{Presence, UserId};
 use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::watch;
 
 pub type ConnId = u64;
 
@@ -18,6 +19,9 @@ pub struct Hub {
     /// Connected users who said they are away. Presence lives with the connections: it is
     /// what the server sees now, not something to keep across restarts.
     away: HashSet<UserId>,
+    /// Told of every frame sent to their user, without being a connection of it (no
+    /// presence, no delivery): held `GET /api/unread` requests.
+    watchers: HashMap<UserId, watch::Sender<()>>,
 }
 
 impl Hub {
@@ -76,8 +80,20 @@ impl Hub {
         self.connections.keys().copied().collect()
     }
 
+    /// Changes whenever a frame is sent to `user` (the value means nothing).
+    pub fn watch(&mut self, user: UserId) -> watch::Receiver<()> {
+        self.watchers.retain(|_, w| w.receiver_count() > 0);
+        self.watchers
+            .entry(user)
+            .or_insert_with(|| watch::channel(()).0)
+            .subscribe()
+    }
+
     /// A connection whose task has ended is simply skipped; it unregisters itself.
     pub fn send(&self, user: UserId, frame: &str) {
+        if let Some(watcher) = self.watchers.get(&user) {
+            watcher.send_replace(());
+        }
         for (_, outbound) in self.connections.get(&user).into_iter().flatten() {
             let _ = outbound.send(frame.to_owned());
         }

@@ -14,14 +14,19 @@ mod expiry;
 mod fallback;
 mod http;
 mod hub;
+mod intranet;
 mod jobs;
 mod mail;
 mod notifications;
+mod portal;
 mod schema;
 mod settings;
 mod store;
 #[doc(hidden)]
 pub mod test_support;
+mod throttle;
+mod unread;
+mod web;
 mod ws;
 
 use std::future::Future;
@@ -35,6 +40,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 pub use demo::DEMO_PASSWORD;
+pub use portal::{PortalSecret, MIN_SECRET_BYTES as MIN_PORTAL_SECRET_BYTES};
 
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -63,6 +69,10 @@ pub struct Config {
     pub limits: messenger_protocol::Limits,
     /// How often the reminders job looks for due reminders.
     pub reminder_interval: Duration,
+    /// The key portal tokens are signed with; without it `POST /api/portal-login` is off.
+    pub portal_secret: Option<PortalSecret>,
+    /// Static pages served at `/intranet/` (the demo intranet).
+    pub demo_intranet: Option<PathBuf>,
 }
 
 /// Where notification e-mails go.
@@ -104,6 +114,8 @@ impl Config {
             attachments_dir: data_dir.join("attachments"),
             limits: messenger_protocol::Limits::default(),
             reminder_interval: Duration::from_secs(5),
+            portal_secret: None,
+            demo_intranet: None,
             db_path,
         }
     }
@@ -144,10 +156,12 @@ pub async fn start(config: Config) -> Result<RunningServer, Error> {
 
     let listener = TcpListener::bind(config.addr).await?;
     let local_addr = listener.local_addr()?;
-    let router = http::router(app, config.static_dir.as_deref());
+    let router = http::router(app);
     let mut stop = shutdown_rx;
     let serve = tokio::spawn(async move {
-        axum::serve(listener, router)
+        // The peer address counts failed logins per client.
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, service)
             .with_graceful_shutdown(async move {
                 let _ = stop.wait_for(|stopping| *stopping).await;
             })

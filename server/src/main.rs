@@ -12,6 +12,7 @@ usage: messenger-server [--addr IP:PORT] [--db FILE] [--static-dir DIR] [--no-de
                         [--no-forwarding] [--message-lifetime-secs N]
                         [--smtp URL] [--mail-dir DIR] [--mail-interval-secs N]
                         [--poll-interval-secs N]
+                        [--portal-secret SECRET] [--demo-intranet DIR]
 
   --addr IP:PORT     where to listen (env MESSENGER_ADDR, default 127.0.0.1:8080; port 0 picks one)
   --db FILE          SQLite database, created if missing (env MESSENGER_DB,
@@ -35,6 +36,15 @@ usage: messenger-server [--addr IP:PORT] [--db FILE] [--static-dir DIR] [--no-de
                      how often clients on the HTTP fallback poll GET /api/events; they
                      stay online for twice this after a poll (env
                      MESSENGER_POLL_INTERVAL_SECS, default 3)
+  --portal-secret SECRET
+                     accept portal tokens (JWT, HS256) signed with SECRET at
+                     POST /api/portal-login; at least 32 bytes (env
+                     MESSENGER_PORTAL_SECRET, which `ps` does not show; without it
+                     portal sign-in is off)
+  --demo-intranet DIR
+                     serve the demo intranet pages in DIR at /intranet/; with a portal
+                     secret also /intranet/sign-in?user=NAME and /intranet/token
+                     (env MESSENGER_DEMO_INTRANET)
 ";
 
 fn main() -> ExitCode {
@@ -77,6 +87,14 @@ async fn serve(config: Config) -> Result<(), messenger_server::Error> {
             tracing::warn!("{} has no index.html yet; build the widget", dir.display());
         }
     }
+    if let Some(dir) = &config.demo_intranet {
+        if !dir.join("index.html").is_file() {
+            tracing::warn!(
+                "{} has no index.html: /intranet/ will be empty",
+                dir.display()
+            );
+        }
+    }
     let server = messenger_server::start(config).await?;
     // Tooling waits for this exact line and reads the port from it.
     println!(
@@ -105,6 +123,8 @@ fn parse_args(
     let mut mail_dir = env("MESSENGER_MAIL_DIR");
     let mut mail_interval = None;
     let mut poll_interval = env("MESSENGER_POLL_INTERVAL_SECS");
+    let mut portal_secret = env("MESSENGER_PORTAL_SECRET");
+    let mut demo_intranet = env("MESSENGER_DEMO_INTRANET");
 
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -130,6 +150,8 @@ fn parse_args(
             "--mail-dir" => mail_dir = Some(value()?),
             "--mail-interval-secs" => mail_interval = Some(value()?),
             "--poll-interval-secs" => poll_interval = Some(value()?),
+            "--portal-secret" => portal_secret = Some(value()?),
+            "--demo-intranet" => demo_intranet = Some(value()?),
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -189,6 +211,13 @@ fn parse_args(
             })?;
         config.limits.poll_interval_ms = secs * 1000;
     }
+    if let Some(secret) = portal_secret {
+        config.portal_secret = Some(
+            messenger_server::PortalSecret::new(&secret)
+                .map_err(|e| format!("--portal-secret (or MESSENGER_PORTAL_SECRET): {e}"))?,
+        );
+    }
+    config.demo_intranet = demo_intranet.map(PathBuf::from);
     Ok(Some(config))
 }
 
@@ -337,6 +366,23 @@ mod tests {
         assert_eq!(config.mail.smtp_url.as_deref(), Some("smtp://relay:25"));
         assert_eq!(config.mail.outbox_dir, PathBuf::from("m"));
         assert_eq!(config.mail.interval, std::time::Duration::from_secs(5));
+    }
+
+    #[test]
+    fn portal_secret_and_intranet_flags() {
+        let config = parse(&[], &[]).unwrap().unwrap();
+        assert!(config.portal_secret.is_none() && config.demo_intranet.is_none());
+        let long = "k".repeat(32);
+        let env = [
+            ("MESSENGER_PORTAL_SECRET", long.as_str()),
+            ("MESSENGER_DEMO_INTRANET", "demo/intranet"),
+        ];
+        let config = parse(&[], &env).unwrap().unwrap();
+        assert!(config.portal_secret.is_some());
+        assert_eq!(config.demo_intranet, Some(PathBuf::from("demo/intranet")));
+        let error = parse(&["--portal-secret", "too-short"], &env).unwrap_err();
+        assert!(error.contains("at least 32"), "{error}");
+        assert!(!format!("{config:?}").contains(&long), "never printed");
     }
 
     #[test]

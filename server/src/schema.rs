@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/003_notifications.sql"),
     include_str!("../migrations/004_attachments.sql"),
     include_str!("../migrations/005_sms.sql"),
+    include_str!("../migrations/006_portal.sql"),
 ];
 
 /// Brings the schema up to [`SCHEMA_VERSION`] and creates the epoch of a new database.

@@ -20,6 +20,7 @@ pub enum StoreError {
     Json(serde_json::Error),
     /// The file was written by a newer server; migrating down is not supported.
     TooNew(i64),
+    Password(auth::PasswordError),
 }
 
 impl std::fmt::Display for StoreError {
@@ -28,6 +29,7 @@ impl std::fmt::Display for StoreError {
             StoreError::Sqlite(e) => write!(f, "sqlite: {e}"),
             StoreError::Random(e) => write!(f, "random number generator: {e}"),
             StoreError::Json(e) => write!(f, "json: {e}"),
+            StoreError::Password(e) => write!(f, "{e}"),
             StoreError::TooNew(v) => write!(
                 f,
                 "database schema version {v} is newer than this server ({SCHEMA_VERSION})"
@@ -47,6 +49,12 @@ impl From<rusqlite::Error> for StoreError {
 impl From<getrandom::Error> for StoreError {
     fn from(e: getrandom::Error) -> Self {
         StoreError::Random(e)
+    }
+}
+
+impl From<auth::PasswordError> for StoreError {
+    fn from(e: auth::PasswordError) -> Self {
+        StoreError::Password(e)
     }
 }
 
@@ -103,6 +111,8 @@ impl Store {
         Ok(self.conn.last_insert_rowid())
     }
 
+    /// Hashes `password` itself: for tests, which make users one by one.
+    #[cfg(test)]
     pub fn create_user(
         &self,
         username: &str,
@@ -110,28 +120,67 @@ impl Store {
         department: Option<DepartmentId>,
         password: &str,
     ) -> Result<UserId> {
-        let salt = auth::random_hex()?;
-        let hash = auth::hash_password(&salt, password);
+        self.create_user_hashed(
+            username,
+            display_name,
+            department,
+            &auth::hash_password(password)?,
+        )
+    }
+
+    /// Like [`Store::create_user`] with an argon2id PHC string made beforehand: users who
+    /// share a public password (the demo's, a benchmark's) share one slow hash.
+    pub fn create_user_hashed(
+        &self,
+        username: &str,
+        display_name: &str,
+        department: Option<DepartmentId>,
+        hash: &str,
+    ) -> Result<UserId> {
         self.conn.execute(
             "INSERT INTO users (username, display_name, department_id, password_salt, password_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![username, display_name, department, salt, hash],
+             VALUES (?1, ?2, ?3, '', ?4)",
+            params![username, display_name, department, hash],
         )?;
         Ok(self.conn.last_insert_rowid())
     }
 
-    pub fn check_password(&self, username: &str, password: &str) -> Result<Option<UserId>> {
-        let row: Option<(UserId, String, String)> = self
+    /// The user called `username` and what their row holds for a password. Checking it is
+    /// slow ([`auth::verify_password`]), so it is done outside the server lock.
+    pub fn stored_password(
+        &self,
+        username: &str,
+    ) -> Result<Option<(UserId, auth::StoredPassword)>> {
+        Ok(self
             .conn
             .query_row(
                 "SELECT id, password_salt, password_hash FROM users WHERE username = ?1",
                 [username],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        auth::StoredPassword::from_columns(r.get(1)?, r.get(2)?),
+                    ))
+                },
             )
-            .optional()?;
-        Ok(row.and_then(|(id, salt, hash)| {
-            auth::constant_time_eq(&auth::hash_password(&salt, password), &hash).then_some(id)
-        }))
+            .optional()?)
+    }
+
+    /// Replaces an old hash by an argon2id one, unless the row changed since `old` was read.
+    pub fn upgrade_password_hash(
+        &self,
+        user: UserId,
+        old: &auth::StoredPassword,
+        argon2: &str,
+    ) -> Result<()> {
+        if let auth::StoredPassword::LegacySha256 { salt, hash } = old {
+            self.conn.execute(
+                "UPDATE users SET password_salt = '', password_hash = ?4
+                 WHERE id = ?1 AND password_salt = ?2 AND password_hash = ?3",
+                params![user, salt, hash, argon2],
+            )?;
+        }
+        Ok(())
     }
 
     /// Returns the new token; only its digest is stored.
@@ -649,9 +698,15 @@ pub(crate) mod tests {
     fn wrong_password_and_unknown_user_are_rejected() {
         let (store, _path) = temp_store("pw");
         let a = store.create_user("alice", "Alice", None, "demo").unwrap();
-        assert_eq!(store.check_password("alice", "demo").unwrap(), Some(a));
-        assert_eq!(store.check_password("alice", "Demo").unwrap(), None);
-        assert_eq!(store.check_password("nobody", "demo").unwrap(), None);
+        let check = |name: &str, password: &str| {
+            let row = store.stored_password(name).unwrap();
+            let verified = auth::verify_password(row.as_ref().map(|(_, p)| p), password).unwrap();
+            row.filter(|_| verified == auth::Verified::Right)
+                .map(|(id, _)| id)
+        };
+        assert_eq!(check("alice", "demo"), Some(a));
+        assert_eq!(check("alice", "Demo"), None);
+        assert_eq!(check("nobody", "demo"), None);
         let token = store.create_session(a, 0).unwrap();
         assert_eq!(store.session_user(&token).unwrap(), Some(a));
         assert_eq!(store.session_user("nope").unwrap(), None);

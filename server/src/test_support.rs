@@ -27,8 +27,10 @@ pub fn seed_users_in_groups(
     let now = now_ms();
     let mut ids = Vec::with_capacity(users);
     let mut tokens = Vec::with_capacity(users);
+    let hash = crate::auth::hash_password("bench")?;
     for i in 0..users {
-        let id = store.create_user(&format!("user{i}"), &format!("User {i}"), None, "bench")?;
+        let id =
+            store.create_user_hashed(&format!("user{i}"), &format!("User {i}"), None, &hash)?;
         tokens.push(store.create_session(id, now)?);
         ids.push(id);
     }

@@ -23,6 +23,7 @@ fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response
     let body = HttpError {
         code: code.to_owned(),
         message: message.into(),
+        retry_after_secs: None,
     };
     (status, Json(body)).into_response()
 }

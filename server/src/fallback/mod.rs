@@ -27,7 +27,10 @@ use crate::{auth, delivery, ws};
 pub const MAX_WAIT: Duration = Duration::from_secs(25);
 
 /// The caller's user and session key, or the 401/500 answer.
-fn authenticate(app: &App, headers: &HeaderMap) -> Result<(UserId, String), Box<Response>> {
+pub(crate) fn authenticate(
+    app: &App,
+    headers: &HeaderMap,
+) -> Result<(UserId, String), Box<Response>> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

@@ -5,6 +5,7 @@
 
 pub mod attachments;
 pub mod notifications;
+pub mod portal;
 pub mod session;
 
 use std::net::SocketAddr;
