@@ -130,7 +130,7 @@
   }
 
   // GET /api/unread as a long-poll, in the one tab that holds the lock; it ends in a tab once
-  // its widget is mounted (the widget's own `unread` events take over) and the lock passes on.
+  // its widget reports a count itself, and the lock passes on.
   function poll() {
     const ctl = new AbortController();
     pollStop = () => ctl.abort();
@@ -239,7 +239,6 @@
       await m.default({ module_or_path: wasm });
       await css;
       if (!opts) return;
-      pollStop?.();
       const { identity, position, container, preload, el, ...rest } = opts;
       m.mountMessenger(mountEl, { ...rest, server, token, mode: mode(), open: mode() === 'inline', onEvent });
       mod = m;
@@ -255,7 +254,8 @@
   }
 
   function onEvent(name, detail) {
-    if (name === 'unread') return setUnread(detail);
+    // The widget's own count takes over from the poll (and the lock passes to another tab).
+    if (name === 'unread') return pollStop?.(), setUnread(detail);
     if (name === 'opened' || name === 'closed') setOpen(name === 'opened');
     if (name === 'signedOut') ended();
     emit(name, detail);
