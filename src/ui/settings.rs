@@ -1,6 +1,6 @@
 //! The settings panel: send key, notification e-mail, forwarding (the server's values: a
-//! change is sent as a patch and shown once the server confirms it), and the text size
-//! (kept on this device).
+//! change is sent as a patch and shown once the server confirms it), the text size, browser
+//! notifications and the sound (kept on this device).
 
 use leptos::prelude::*;
 use messenger_protocol::{EmailMode, Settings};
@@ -13,6 +13,8 @@ use crate::core::i18n::{Locale, K};
 use crate::core::settings_form::{
     email_mode_value, patch, send_key_value, text_size, Control, TEXT_SIZES,
 };
+use crate::storage::prefs::{self, NOTIFY_KEY, SOUND_KEY};
+use crate::ui::browser_notify::{permission, request, Permission};
 use crate::ui::handler::handler;
 
 const SEND_KEYS: [(&str, K); 2] = [
@@ -137,6 +139,7 @@ pub fn SettingsPanel() -> impl IntoView {
                     </p>
                 </section>
                 <Display />
+                <Alerts />
                 <p class="mw-setting-error" data-testid="settings-error" role="alert">
                     {error}
                 </p>
@@ -197,6 +200,65 @@ fn Display() -> impl IntoView {
                     }
                 })
             />
+        </section>
+    }
+}
+
+/// Browser notifications, asked for only by the button (never on page load), and the tone.
+#[component]
+fn Alerts() -> impl IntoView {
+    let i18n = use_i18n();
+    let read = || (permission(), prefs::switch(NOTIFY_KEY));
+    let state = RwSignal::new(read());
+    let on = move || matches!(state.get(), (Permission::Granted, true));
+    let sound = RwSignal::new(prefs::switch(SOUND_KEY));
+    let note = move || match state.get().0 {
+        Permission::Unsupported => i18n.t(K::SettingsNotifyUnsupported),
+        Permission::Denied => i18n.t(K::SettingsNotifyDenied),
+        _ if on() => i18n.t(K::SettingsNotifyOn),
+        _ => String::new(),
+    };
+    let click = move |_| {
+        if on() {
+            prefs::set_switch(NOTIFY_KEY, false);
+            state.set(read());
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let granted = request().await == Permission::Granted;
+            prefs::set_switch(NOTIFY_KEY, granted);
+            let _ = state.try_set(read());
+        });
+    };
+    view! {
+        <section class="mw-setting">
+            <h3 class="mw-setting-title">{text(K::SettingsAlerts)}</h3>
+            <button
+                type="button"
+                class="mw-chip"
+                data-testid="settings-notify"
+                data-state=move || if on() { "on" } else { state.get().0.as_str() }
+                disabled=move || matches!(state.get().0, Permission::Unsupported | Permission::Denied)
+                on:click=handler(click)
+            >
+                {move || i18n.t(if on() { K::SettingsNotifyOff } else { K::SettingsNotifyAllow })}
+            </button>
+            <p class="mw-setting-note" data-testid="settings-notify-state" aria-live="polite">
+                {note}
+            </p>
+            <label class="mw-check">
+                <input
+                    type="checkbox"
+                    data-testid="settings-sound"
+                    prop:checked=sound
+                    on:change=handler(move |ev| {
+                        let checked = event_target_checked(&ev);
+                        prefs::set_switch(SOUND_KEY, checked);
+                        sound.set(checked);
+                    })
+                />
+                <span>{text(K::SettingsSound)}</span>
+            </label>
         </section>
     }
 }
