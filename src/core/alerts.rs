@@ -4,7 +4,7 @@
 //! tab shows a toast instead), and plays the tone whenever the sound is on. So three tabs
 //! still make one notification and one tone per event.
 
-use messenger_protocol::{ConversationId, NotificationId};
+use messenger_protocol::{ConversationId, MessageId, NotificationId};
 
 use super::format::preview;
 use super::session::Session;
@@ -34,35 +34,37 @@ pub struct Seen {
     started: bool,
     heard: u64,
     popups: Vec<NotificationId>,
+    /// The messages told lately: a mention is a message and a notification about it, one
+    /// piece of news (whichever arrives first tells it).
+    told: Vec<MessageId>,
 }
 
+/// How many told messages [`Seen`] remembers.
+const TOLD: usize = 16;
+
 impl Seen {
-    /// The news since the last call: a message someone else wrote, a new notification.
+    /// Whether `message` is news not told yet; remembers it.
+    fn first_time(&mut self, message: Option<MessageId>) -> bool {
+        let Some(m) = message else {
+            return true;
+        };
+        if self.told.contains(&m) {
+            return false;
+        }
+        if self.told.len() == TOLD {
+            self.told.remove(0);
+        }
+        self.told.push(m);
+        true
+    }
+
+    /// The news since the last call: a new notification, a message someone else wrote.
     pub fn news(&mut self, s: &Session) -> Vec<Alert> {
         let mut out = Vec::new();
-        let heard = s.heard.as_ref().map_or(0, |h| h.seq);
         let first = !std::mem::replace(&mut self.started, true);
-        if let Some(h) = s.heard.as_ref().filter(|_| heard > self.heard && !first) {
-            let m = &h.message;
-            let title = match s.state.conversations.get(&m.conversation_id) {
-                Some(c) if c.title.as_ref().is_some_and(|t| !t.trim().is_empty()) => format!(
-                    "{} · {}",
-                    s.state.display_name(m.sender_id),
-                    s.state.title(m.conversation_id)
-                ),
-                _ => s.state.display_name(m.sender_id),
-            };
-            out.push(Alert {
-                title,
-                body: preview(&m.text, 120),
-                tag: format!("mw-m{}", m.id),
-                target: Target::Conversation(m.conversation_id),
-            });
-        }
-        self.heard = heard;
         let popups = &s.nav.notifications.popups;
         for n in popups {
-            if !first && !self.popups.contains(&n.id) {
+            if !first && !self.popups.contains(&n.id) && self.first_time(n.message_id) {
                 out.push(Alert {
                     title: n.title.clone(),
                     body: preview(&n.body, 120),
@@ -74,6 +76,29 @@ impl Seen {
             }
         }
         self.popups = popups.iter().map(|n| n.id).collect();
+        let heard = s.heard.as_ref().map_or(0, |h| h.seq);
+        if let Some(h) = s.heard.as_ref().filter(|_| heard > self.heard && !first) {
+            let m = &h.message;
+            if self.first_time(Some(m.id)) {
+                let title = match s.state.conversations.get(&m.conversation_id) {
+                    Some(c) if c.title.as_ref().is_some_and(|t| !t.trim().is_empty()) => {
+                        format!(
+                            "{} · {}",
+                            s.state.display_name(m.sender_id),
+                            s.state.title(m.conversation_id)
+                        )
+                    }
+                    _ => s.state.display_name(m.sender_id),
+                };
+                out.push(Alert {
+                    title,
+                    body: preview(&m.text, 120),
+                    tag: format!("mw-m{}", m.id),
+                    target: Target::Conversation(m.conversation_id),
+                });
+            }
+        }
+        self.heard = heard;
         out
     }
 }
@@ -219,6 +244,29 @@ mod tests {
         assert!(seen.news(&s).is_empty());
         // An already read one does not pop up, so it is no news either.
         notification(&mut s, 13, notif(9, Importance::Normal, true));
+        assert!(seen.news(&s).is_empty());
+    }
+
+    #[test]
+    fn a_mention_is_one_piece_of_news_whichever_part_comes_first() {
+        let mut s = session_with_bob();
+        let mut seen = Seen::default();
+        seen.news(&s);
+        let about = |id, message| messenger_protocol::Notification {
+            message_id: Some(message),
+            conversation_id: Some(10),
+            ..notif(id, Importance::Normal, false)
+        };
+        // Message and notification in one batch: the notification tells it.
+        message(&mut s, 11, 100, 10, 2, "@alice look");
+        notification(&mut s, 12, about(5, 100));
+        let news = seen.news(&s);
+        assert_eq!(news.len(), 1);
+        assert_eq!(news[0].tag, "mw-n5");
+        // The message first, its notification in the next batch: told once.
+        message(&mut s, 13, 101, 10, 2, "@alice again");
+        assert_eq!(seen.news(&s)[0].tag, "mw-m101");
+        notification(&mut s, 14, about(6, 101));
         assert!(seen.news(&s).is_empty());
     }
 
