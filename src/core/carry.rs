@@ -2,17 +2,34 @@
 //! a toast is still up sees it again on the next page for the rest of its time, and a
 //! high-importance dialog not yet answered shows again. The page keeps them in
 //! `sessionStorage` (one tab's, across its pages) when it goes away; this is their text.
+//!
+//! One line per pop-up, its fields separated by U+001F (which a title or body never holds:
+//! it is dropped from them); hand-written, as serde's code for it costs the bundle more.
 
-use messenger_protocol::{Importance, Notification, NotificationId};
-use serde::{Deserialize, Serialize};
+use messenger_protocol::{Importance, Notification, NotificationId, NotificationKind};
 
-/// A pop-up and when its toast ends (ms since the epoch; a dialog has none: it waits for
+const SEP: char = '\u{1f}';
+const KINDS: [NotificationKind; 4] = [
+    NotificationKind::AddedToConversation,
+    NotificationKind::HighImportanceMessage,
+    NotificationKind::Mention,
+    NotificationKind::Reminder,
+];
+
+/// A pop-up and when its toast ends (ms since the epoch; a dialog has no end: it waits for
 /// an answer).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Carried {
     pub n: Notification,
-    #[serde(default)]
     pub until: Option<i64>,
+}
+
+fn opt(v: Option<i64>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn clean(s: &str) -> String {
+    s.replace([SEP, '\n'], " ")
 }
 
 /// What to keep of `popups` at `now`: dialogs, and toasts whose time has not run out
@@ -23,37 +40,73 @@ pub fn keep(
     now: i64,
     full_ms: i64,
 ) -> String {
-    let mut out = Vec::new();
+    let mut out = String::new();
     for n in popups {
-        let end = match n.importance {
-            Importance::High => None,
-            _ => Some(
-                until
-                    .iter()
-                    .find(|(id, _)| *id == n.id)
-                    .map_or(now + full_ms, |(_, t)| *t),
-            ),
-        };
-        if end.is_none_or(|t| t > now) {
-            out.push(Carried {
-                n: n.clone(),
-                until: end,
-            });
+        let end = (n.importance != Importance::High).then(|| {
+            until
+                .iter()
+                .find(|(id, _)| *id == n.id)
+                .map_or(now + full_ms, |(_, t)| *t)
+        });
+        if end.is_some_and(|t| t <= now) {
+            continue;
         }
+        let kind = KINDS.iter().position(|k| *k == n.kind).unwrap_or(2);
+        let high = u8::from(n.importance == Importance::High);
+        out.push_str(&format!(
+            "{}{SEP}{kind}{SEP}{high}{SEP}{}{SEP}{}{SEP}{}{SEP}{}{SEP}{}{SEP}{}\n",
+            n.id,
+            opt(n.conversation_id),
+            opt(n.message_id),
+            n.created_at,
+            opt(end),
+            clean(&n.title),
+            clean(&n.body),
+        ));
     }
-    if out.is_empty() {
-        String::new()
-    } else {
-        serde_json::to_string(&out).unwrap_or_default()
-    }
+    out
 }
 
-/// The pop-ups kept by the previous page that still have time at `now`; anything unreadable
-/// is nothing.
+fn line(text: &str) -> Option<Carried> {
+    let f: Vec<&str> = text.split(SEP).collect();
+    let [id, kind, high, conversation, message, created, until, title, body] = f[..] else {
+        return None;
+    };
+    let num = |s: &str| s.parse::<i64>().ok();
+    let maybe = |s: &str| {
+        if s.is_empty() {
+            Some(None)
+        } else {
+            num(s).map(Some)
+        }
+    };
+    Some(Carried {
+        n: Notification {
+            id: num(id)?,
+            kind: *KINDS.get(kind.parse::<usize>().ok()?)?,
+            title: title.into(),
+            body: body.into(),
+            importance: if high == "1" {
+                Importance::High
+            } else {
+                Importance::Normal
+            },
+            conversation_id: maybe(conversation)?,
+            message_id: maybe(message)?,
+            created_at: num(created)?,
+            read: false,
+        },
+        until: maybe(until)?,
+    })
+}
+
+/// The pop-ups kept by the previous page that still have time at `now`; a line that does
+/// not read is skipped.
 pub fn restore(text: &str, now: i64) -> Vec<Carried> {
-    let mut list: Vec<Carried> = serde_json::from_str(text).unwrap_or_default();
-    list.retain(|c| c.until.is_none_or(|t| t > now) && !c.n.read);
-    list
+    text.lines()
+        .filter_map(line)
+        .filter(|c| c.until.is_none_or(|t| t > now))
+        .collect()
 }
 
 #[cfg(test)]
@@ -63,9 +116,15 @@ mod tests {
 
     #[test]
     fn a_toast_comes_back_for_the_rest_of_its_time_and_a_dialog_until_answered() {
+        let mut dialog = notif(2, Importance::High, false);
+        dialog.title = "Server\u{1f}room".into();
+        dialog.body = "is flooding\nnow".into();
+        dialog.conversation_id = None;
+        dialog.message_id = Some(77);
+        dialog.kind = NotificationKind::HighImportanceMessage;
         let popups = [
             notif(1, Importance::Normal, false),
-            notif(2, Importance::High, false),
+            dialog,
             notif(3, Importance::Normal, false),
             notif(4, Importance::Normal, false),
         ];
@@ -74,7 +133,18 @@ mod tests {
         let back = restore(&text, 6_000);
         let shown: Vec<_> = back.iter().map(|c| (c.n.id, c.until)).collect();
         assert_eq!(shown, [(1, Some(10_000)), (2, None), (4, Some(11_000))]);
-        assert_eq!(back[1].n, popups[1], "the whole notification");
+        assert_eq!(back[0].n, popups[0], "the whole notification");
+        let d = &back[1].n;
+        assert_eq!(
+            (d.title.as_str(), d.body.as_str(), d.kind, d.importance),
+            (
+                "Server room",
+                "is flooding now",
+                NotificationKind::HighImportanceMessage,
+                Importance::High
+            )
+        );
+        assert_eq!((d.conversation_id, d.message_id), (None, Some(77)));
         // Later: the toasts are over, the dialog still waits.
         let later: Vec<_> = restore(&text, 20_000).iter().map(|c| c.n.id).collect();
         assert_eq!(later, [2]);
@@ -85,8 +155,17 @@ mod tests {
         assert_eq!(keep(&[], &[], 0, 6_000), "");
         let over = keep(&[notif(1, Importance::Normal, false)], &[(1, 5)], 10, 6_000);
         assert_eq!(over, "");
-        for bad in ["", "{", "[1,2]", "null", "[{\"n\":{}}]"] {
+        let good = keep(&[notif(1, Importance::High, false)], &[], 0, 6_000);
+        for bad in [
+            "",
+            "{",
+            "1\u{1f}2",
+            "x\u{1f}2\u{1f}0\u{1f}\u{1f}\u{1f}5\u{1f}\u{1f}t\u{1f}b",
+            "1\u{1f}9\u{1f}0\u{1f}\u{1f}\u{1f}5\u{1f}\u{1f}t\u{1f}b",
+            "1\u{1f}2\u{1f}0\u{1f}7x\u{1f}\u{1f}5\u{1f}\u{1f}t\u{1f}b",
+        ] {
             assert!(restore(bad, 0).is_empty(), "{bad:?}");
+            assert_eq!(restore(&format!("{bad}\n{good}"), 0).len(), 1, "{bad:?}");
         }
     }
 }

@@ -16,19 +16,21 @@ use crate::ui::handler::handler;
 use crate::ui::i18n::text;
 use crate::ui::nav::NavCtx;
 
+use super::alerts::Until;
+
 /// How long a toast stays.
 const TOAST_MS: u32 = 6_000;
-
-/// When each toast on screen ends (ms since the epoch).
-type Until = StoredValue<Vec<(NotificationId, i64)>, LocalStorage>;
 
 #[component]
 pub fn Toasts() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let until: Until = StoredValue::new_local(Vec::new());
-    // Before the news watcher's first look: what comes back from the last page is not news.
-    super::alerts::carry_over(ctx, until, i64::from(TOAST_MS));
-    super::alerts::watch_news(ctx, expect_context::<NavCtx>());
+    let until: Until = SendWrapper::new(Default::default());
+    super::alerts::watch_news(
+        ctx,
+        expect_context::<NavCtx>(),
+        until.clone(),
+        i64::from(TOAST_MS),
+    );
     let ids = Memo::new(move |_| {
         ctx.session.with(|s| {
             let mut ids = Vec::new();
@@ -43,7 +45,7 @@ pub fn Toasts() -> impl IntoView {
     view! {
         <div class="mw-toasts" aria-live="polite">
             <For each=move || ids.get() key=|id| *id let:id>
-                <Toast id=id until=until />
+                <Toast id=id until=until.clone() />
             </For>
         </div>
     }
@@ -62,10 +64,14 @@ fn Toast(id: NotificationId, until: Until) -> impl IntoView {
             .unwrap_or_default()
     });
     let now = js_sys::Date::now() as i64;
-    let end = until.with_value(|u| u.iter().find(|(i, _)| *i == id).map(|(_, t)| *t));
+    let end = until
+        .borrow()
+        .iter()
+        .find(|(i, _)| *i == id)
+        .map(|(_, t)| *t);
     let end = end.unwrap_or_else(|| {
         let end = now + i64::from(TOAST_MS);
-        until.update_value(|u| u.push((id, end)));
+        until.borrow_mut().push((id, end));
         end
     });
     // The callback outlives no toast: dropping the Timeout clears it.
@@ -73,7 +79,7 @@ fn Toast(id: NotificationId, until: Until) -> impl IntoView {
     let timer = SendWrapper::new(crate::timer::after(left, move || dismiss(ctx, id)));
     on_cleanup(move || {
         drop(timer);
-        until.try_update_value(|u| u.retain(|(i, _)| *i != id));
+        until.borrow_mut().retain(|(i, _)| *i != id);
     });
     view! {
         // A click anywhere on the toast opens it; the keyboard reaches its two buttons.
