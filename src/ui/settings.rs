@@ -208,26 +208,33 @@ fn Display() -> impl IntoView {
 #[component]
 fn Alerts() -> impl IntoView {
     let i18n = use_i18n();
-    let read = || (permission(), prefs::switch(NOTIFY_KEY));
-    let state = RwSignal::new(read());
-    let on = move || matches!(state.get(), (Permission::Granted, true));
+    // Turned on by the user; the browser's permission is read each time it shows.
+    let chosen = RwSignal::new(prefs::switch(NOTIFY_KEY));
+    let on = move || chosen.get() && permission() == Permission::Granted;
     let sound = RwSignal::new(prefs::switch(SOUND_KEY));
-    let note = move || match state.get().0 {
-        Permission::Unsupported => i18n.t(K::SettingsNotifyUnsupported),
-        Permission::Denied => i18n.t(K::SettingsNotifyDenied),
-        _ if on() => i18n.t(K::SettingsNotifyOn),
-        _ => String::new(),
+    let state = move || match permission() {
+        _ if on() => "on",
+        p => p.as_str(),
+    };
+    let note = move || {
+        i18n.t(match state() {
+            "on" => K::SettingsNotifyOn,
+            "denied" => K::SettingsNotifyDenied,
+            "unsupported" => K::SettingsNotifyUnsupported,
+            _ => return String::new(),
+        })
     };
     let click = move |_| {
         if on() {
             prefs::set_switch(NOTIFY_KEY, false);
-            state.set(read());
+            chosen.set(false);
             return;
         }
         leptos::task::spawn_local(async move {
             let granted = request().await == Permission::Granted;
             prefs::set_switch(NOTIFY_KEY, granted);
-            let _ = state.try_set(read());
+            // Set even when unchanged: the permission shown may have changed.
+            let _ = chosen.try_set(granted);
         });
     };
     view! {
@@ -237,8 +244,8 @@ fn Alerts() -> impl IntoView {
                 type="button"
                 class="mw-chip"
                 data-testid="settings-notify"
-                data-state=move || if on() { "on" } else { state.get().0.as_str() }
-                disabled=move || matches!(state.get().0, Permission::Unsupported | Permission::Denied)
+                data-state=state
+                disabled=move || matches!(state(), "denied" | "unsupported")
                 on:click=handler(click)
             >
                 {move || i18n.t(if on() { K::SettingsNotifyOff } else { K::SettingsNotifyAllow })}
