@@ -138,8 +138,8 @@ pub fn SettingsPanel() -> impl IntoView {
                         {text(K::SettingsNoOfflineStore)}
                     </p>
                 </section>
-                <Display />
                 <Alerts />
+                <Display />
                 <p class="mw-setting-error" data-testid="settings-error" role="alert">
                     {error}
                 </p>
