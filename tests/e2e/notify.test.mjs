@@ -278,27 +278,80 @@ test('the dark theme: other colours, axe-core passes; auto follows the system', 
   }
 });
 
-test('a hostile page: inherited styles do not reach the widget', async () => {
+/**
+ * Hostile host styles, through the CSSOM (a page under the server's CSP can take no inline
+ * `<style>`): global resets and huge inherited text settings.
+ */
+const HOSTILE = `html { font-size: 40px; } body { font-size: 40px; line-height: 3; letter-spacing: 2px;
+  word-spacing: 9px; text-transform: uppercase; color: red; font-style: italic; text-indent: 50px;
+  font-family: serif; cursor: wait; white-space: pre; visibility: visible; }
+  * { box-sizing: content-box; } div { display: flex; } ul, li { list-style: square; }`;
+const addHostile = (page) => page.evaluate((css) => {
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(css);
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+}, HOSTILE);
+
+/** What the host could leak into the widget, read on its "me" line inside `root`. */
+const lookIn = (page, inShadow) => page.evaluate((inShadow) => {
+  const root = inShadow ? document.querySelector('#shadow-host').shadowRoot : document;
+  const me = root.querySelector('[data-testid="me"]');
+  const s = getComputedStyle(me);
+  return {
+    fontSize: s.fontSize, lineHeight: s.lineHeight, letterSpacing: s.letterSpacing, fontFamily: s.fontFamily,
+    wordSpacing: s.wordSpacing, textTransform: s.textTransform, color: s.color, whiteSpace: s.whiteSpace,
+    fontStyle: s.fontStyle, textIndent: s.textIndent, cursor: s.cursor,
+  };
+}, inShadow);
+
+test('a hostile page: inherited styles do not reach the widget, in the page or in a shadow root; --mw-* set on the host do', async () => {
   const { context, page } = await signIn(env.browser, env.server.url, 'alice');
   try {
-    const look = () => page.evaluate(() => {
-      const s = getComputedStyle(document.querySelector('[data-testid="me"]'));
-      const root = document.querySelector('.mw-root');
-      return {
-        fontSize: s.fontSize, lineHeight: s.lineHeight, letterSpacing: s.letterSpacing,
-        wordSpacing: s.wordSpacing, textTransform: s.textTransform, color: s.color,
-        fontStyle: s.fontStyle, textIndent: s.textIndent, visibility: s.visibility,
-        rootWidth: root.getBoundingClientRect().width,
-      };
+    const before = await lookIn(page, false);
+    assert.equal(before.fontSize, '14px');
+    // A second widget in a shadow root, its stylesheet linked inside, as the loader mounts it
+    // (the host element is the loader's own: an element the page's div rules do not match).
+    await page.evaluate(() => {
+      const host = document.createElement('mw-test-host');
+      host.id = 'shadow-host';
+      host.style.display = 'block';
+      document.body.append(host);
+      const shadow = host.attachShadow({ mode: 'open' });
+      const link = document.createElement('link');
+      link.rel = 'stylesheet';
+      link.href = '/messenger.css';
+      const box = document.createElement('div');
+      box.style.height = '600px';
+      shadow.append(link, box);
+      window.wasmBindings.mountMessenger(box, { dbName: 'mw-shadow-test' });
     });
-    const before = await look();
-    await page.addStyleTag({
-      content: `html { font-size: 40px; } body { font-size: 40px; line-height: 3; letter-spacing: 2px;
-        word-spacing: 9px; text-transform: uppercase; color: red; font-style: italic; text-indent: 50px;
-        cursor: wait; }`,
-    });
+    const shadowMe = page.locator('#shadow-host [data-testid="me"]');
+    await shadowMe.waitFor();
+    assert.deepEqual(await lookIn(page, true), before, 'the same look in a shadow root');
+
+    await addHostile(page);
     assert.equal(await page.evaluate(() => getComputedStyle(document.body).fontSize), '40px', 'the host style applies');
-    assert.deepEqual(await look(), before);
+    assert.deepEqual(await lookIn(page, false), before, 'in the page');
+    assert.deepEqual(await lookIn(page, true), before, 'in the shadow root');
+    // The shadow root's layout holds: the rail, the list and the chat side by side.
+    const layout = await page.evaluate(() => {
+      const r = document.querySelector('#shadow-host').shadowRoot;
+      const box = (sel) => r.querySelector(sel).getBoundingClientRect();
+      return { rail: box('.mw-sidebar'), list: box('.mw-list'), chat: box('.mw-chat') };
+    });
+    assert.ok(layout.rail.right <= layout.list.left + 1 && layout.list.right <= layout.chat.left + 1,
+      `columns in order: ${JSON.stringify(layout)}`);
+
+    // The host themes the widget through custom properties on its own element.
+    const brand = () => page.evaluate(() => getComputedStyle(
+      document.querySelector('#shadow-host').shadowRoot.querySelector('.mw-brand')).backgroundColor);
+    const accent = () => page.evaluate(() => getComputedStyle(
+      document.querySelector('#shadow-host').shadowRoot.querySelector('.mw-root')).getPropertyValue('--mw-accent').trim());
+    assert.equal(await accent(), '#215bd0', 'the default, from :host');
+    assert.equal(await brand(), 'rgb(33, 91, 208)');
+    await page.evaluate(() => document.querySelector('#shadow-host').style.setProperty('--mw-accent', '#0b7a53'));
+    assert.equal(await accent(), '#0b7a53', 'the host\'s own value wins');
+    assert.equal(await brand(), 'rgb(11, 122, 83)');
   } finally {
     await context.close();
   }
