@@ -9,13 +9,16 @@
 // constructions, reported to node through `exposeBinding`) and counts the oscillators the
 // page creates.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import {
   eventually, openTab, sendDirect, signIn, useServerAndBrowser,
 } from './harness.mjs';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+// Evaluated through the devtools protocol, which the page's CSP does not govern (an injected
+// <script> would be refused under `script-src 'self'`).
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const PROBES = `(() => {
   let hidden = false;
@@ -220,7 +223,7 @@ test('without the Notification API the button says so and asks nothing', async (
 
 /** Serious or critical axe findings on the page, and whether colour contrast was checked. */
 async function axe(page) {
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.addScriptTag({ path: AXE });
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
   return page.evaluate(async () => {
     const r = await window.axe.run(document, { resultTypes: ['violations'] });
     return {
@@ -311,7 +314,10 @@ test('a hostile page: inherited styles do not reach the widget, in the page or i
     assert.equal(before.fontSize, '14px');
     // A second widget in a shadow root, its stylesheet linked inside, as the loader mounts it
     // (the host element is the loader's own: an element the page's div rules do not match).
-    await page.evaluate(() => {
+    await page.evaluate(async () => {
+      // The page's own stylesheet and script, whatever their (hashed) names.
+      const css = document.querySelector('link[rel="stylesheet"]').href;
+      const js = document.querySelector('link[rel="modulepreload"]').href;
       const host = document.createElement('mw-test-host');
       host.id = 'shadow-host';
       host.style.display = 'block';
@@ -319,11 +325,11 @@ test('a hostile page: inherited styles do not reach the widget, in the page or i
       const shadow = host.attachShadow({ mode: 'open' });
       const link = document.createElement('link');
       link.rel = 'stylesheet';
-      link.href = '/messenger.css';
+      link.href = css;
       const box = document.createElement('div');
       box.style.height = '600px';
       shadow.append(link, box);
-      window.wasmBindings.mountMessenger(box, { dbName: 'mw-shadow-test' });
+      (await import(js)).mountMessenger(box, { dbName: 'mw-shadow-test' });
     });
     const shadowMe = page.locator('#shadow-host [data-testid="me"]');
     await shadowMe.waitFor();
