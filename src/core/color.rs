@@ -15,12 +15,13 @@ pub fn participant_hue(id: UserId) -> u16 {
     (mix(id) % 360) as u16
 }
 
-/// A CSS colour readable on a light background, the same on every client and every run.
-/// CIE LCH keeps the lightness equal across hues (HSL's yellows and greens are much
-/// lighter than its blues): at 38 % every hue has a contrast of at least 6:1 with white
-/// initials, and 5:1 as a name on the own-message bubble (WCAG AA asks 4.5:1).
+/// A CSS colour, the same on every client and every run. CIE LCH keeps the lightness equal
+/// across hues (HSL's yellows and greens are much lighter than its blues): at the light
+/// theme's 38 % every hue has a contrast of at least 6:1 with white initials, and 5:1 as a
+/// name on the own-message bubble (WCAG AA asks 4.5:1). The lightness is the theme's
+/// `--mw-name-l` (the dark theme's names are light); avatars keep 38 % in both themes.
 pub fn participant_color(id: UserId) -> String {
-    format!("lch(38% 45 {})", participant_hue(id))
+    format!("lch(var(--mw-name-l,38%) 45 {})", participant_hue(id))
 }
 
 #[cfg(test)]
@@ -34,7 +35,10 @@ mod tests {
         // Pinned, so a change in the function (which would recolour everyone) is noticed.
         let pinned = participant_color(1);
         assert!(pinned.starts_with("lch("));
-        assert_eq!(pinned, format!("lch(38% 45 {})", participant_hue(1)));
+        assert_eq!(
+            pinned,
+            format!("lch(var(--mw-name-l,38%) 45 {})", participant_hue(1))
+        );
     }
 
     #[test]

@@ -3,8 +3,10 @@
 //! The browser adapters (`net`, `storage`) and the views (`ui`) only feed frames into
 //! [`session::Session`] and render what it holds.
 
+pub mod alerts;
 pub mod backoff;
 pub mod canned;
+pub mod carry;
 pub mod case;
 pub mod channels;
 pub mod color;

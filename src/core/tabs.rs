@@ -73,6 +73,13 @@ pub enum TabMsg {
     Frames { tab: String, frames: Vec<String> },
     /// Tab → tabs: a draft was saved (empty: deleted).
     Draft { conversation: i64, text: String },
+    /// Tab → tabs: whether `tab` is visible now (the leader raises a browser notification
+    /// only while none is); `ask`: a tab that just joined asks the others to say theirs.
+    Visible {
+        tab: String,
+        visible: bool,
+        ask: bool,
+    },
 }
 
 impl TabMsg {
@@ -100,6 +107,9 @@ impl TabMsg {
                 out
             }
             TabMsg::Draft { conversation, text } => format!("W{conversation}\n{text}"),
+            TabMsg::Visible { tab, visible, ask } => {
+                format!("V{}{}{tab}", u8::from(*visible), u8::from(*ask))
+            }
         }
     }
 
@@ -141,6 +151,21 @@ impl TabMsg {
                 TabMsg::Draft {
                     conversation: c.parse().ok()?,
                     text: text.into(),
+                }
+            }
+            'V' => {
+                let flag = |c: Option<char>| match c {
+                    Some('0') => Some(false),
+                    Some('1') => Some(true),
+                    _ => None,
+                };
+                let mut cs = rest.chars();
+                let visible = flag(cs.next())?;
+                let ask = flag(cs.next())?;
+                TabMsg::Visible {
+                    tab: cs.as_str().into(),
+                    visible,
+                    ask,
                 }
             }
             _ => return None,
@@ -262,11 +287,32 @@ mod tests {
                 conversation: 7,
                 text: "line one\nline two".into(),
             },
+            TabMsg::Visible {
+                tab: "ab12".into(),
+                visible: true,
+                ask: false,
+            },
+            TabMsg::Visible {
+                tab: "cd34".into(),
+                visible: false,
+                ask: true,
+            },
         ];
         for m in all {
             assert_eq!(TabMsg::decode(&m.encode()), Some(m.clone()), "{m:?}");
         }
-        for junk in ["", "Z", "Sbogus", "Kab\nnot-a-number", "U{", "Wnan\nx"] {
+        for junk in [
+            "",
+            "Z",
+            "Sbogus",
+            "Kab\nnot-a-number",
+            "U{",
+            "Wnan\nx",
+            "V",
+            "V1",
+            "V2",
+            "V12tab",
+        ] {
             assert_eq!(TabMsg::decode(junk), None, "{junk:?}");
         }
     }

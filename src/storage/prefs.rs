@@ -1,5 +1,5 @@
 //! Per-device preferences in `localStorage`: the last open conversation of each user, the
-//! text zoom and the interface language. Reads never fail: a missing, unreadable or foreign
+//! text zoom, the interface language, browser notifications and the sound. Reads never fail: a missing, unreadable or foreign
 //! value reads as "no preference".
 
 use std::ops::RangeInclusive;
@@ -14,6 +14,11 @@ pub const LAST_CONVERSATION_KEY: &str = "messenger.last_conversation.";
 pub const TEXT_ZOOM_KEY: &str = "messenger.text_zoom";
 /// The interface language the user picked in the settings, as its code.
 pub const LOCALE_KEY: &str = "messenger.locale";
+/// "1" once the user turned browser notifications on in the settings (the browser's
+/// permission alone is not enough: a page never notifies before that click).
+pub const NOTIFY_KEY: &str = "messenger.notify";
+/// "1": a tone for each new message or notification (off unless set).
+pub const SOUND_KEY: &str = "messenger.sound";
 
 /// Text zoom in percent.
 pub const TEXT_ZOOM_RANGE: RangeInclusive<u16> = TEXT_SIZES[0]..=TEXT_SIZES[TEXT_SIZES.len() - 1];
@@ -87,6 +92,15 @@ pub fn locale() -> Option<Locale> {
 
 pub fn set_locale(locale: Locale) {
     set(LOCALE_KEY, locale.code());
+}
+
+/// A switch kept on this device: on when stored as "1".
+pub fn switch(key: &str) -> bool {
+    get(key).as_deref() == Some("1")
+}
+
+pub fn set_switch(key: &str, on: bool) {
+    set(key, if on { "1" } else { "0" });
 }
 
 #[cfg(test)]

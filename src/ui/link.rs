@@ -17,6 +17,7 @@ use messenger_protocol::{ClientFrame, ServerFrame, UserId};
 
 use super::ctx::Ctx;
 use super::Auth;
+use crate::core::alerts::TabsVisible;
 use crate::core::i18n::{Notice, K};
 use crate::core::journal::{CopyWrite, Journal};
 use crate::core::outbox::PendingMessage;
@@ -48,6 +49,8 @@ struct Inner {
     writing: bool,
     retry_timer: Option<Timeout>,
     stopped: bool,
+    /// Which other tabs of the user are visible (browser notifications wait for none).
+    visible: TabsVisible,
 }
 
 /// One IndexedDB write.
@@ -85,6 +88,7 @@ impl Link {
                 writing: false,
                 retry_timer: None,
                 stopped: false,
+                visible: TabsVisible::default(),
             })),
         };
         ctx.link.set_value(Some(link.clone()));
@@ -161,6 +165,7 @@ impl Link {
         };
         let tabs = Tabs::start(&name, on_msg, on_leader);
         self.inner.borrow_mut().tabs = Some(tabs);
+        self.say_visible(true);
         // Not the leader yet (or not at all): ask the leader for what the copy lacks.
         if !self.inner.borrow().leader {
             self.ask_catch_up();
@@ -390,6 +395,12 @@ impl Link {
                 ctx.receive(|s| s.outbox.discard(&id));
             }
             TabMsg::Draft { conversation, text } => ctx.draft_elsewhere(conversation, text),
+            TabMsg::Visible { tab, visible, ask } => {
+                self.inner.borrow_mut().visible.set(&tab, visible);
+                if ask {
+                    self.say_visible(false);
+                }
+            }
             _ => {}
         }
     }
@@ -571,12 +582,34 @@ impl Link {
         self.inner.borrow_mut().retry_timer = Some(timer);
     }
 
+    /// Tells the other tabs whether this one is visible (`ask`: and to say theirs).
+    pub fn say_visible(&self, ask: bool) {
+        let ctx = self.ctx();
+        let visible = ctx.visible.get_untracked() && !self.inner.borrow().stopped;
+        if let Some(tab) = ctx.peek(|s| s.id_prefix().to_string()) {
+            self.post(&TabMsg::Visible { tab, visible, ask });
+        }
+    }
+
+    /// Whether another tab of the user is visible.
+    pub fn others_visible(&self) -> bool {
+        self.inner.borrow().visible.any()
+    }
+
     /// Signs out or unmounts: closes the connection and leaves the tabs.
     pub fn stop(&self) {
         let (socket, tabs) = {
             let mut i = self.inner.borrow_mut();
             i.stopped = true;
             i.retry_timer = None;
+            // A tab that goes away is not in view any more.
+            if let (Some(t), Some(tab)) = (&i.tabs, i.ctx.peek(|s| s.id_prefix().to_string())) {
+                t.post(&TabMsg::Visible {
+                    tab,
+                    visible: false,
+                    ask: false,
+                });
+            }
             (i.socket.take(), i.tabs.take())
         };
         if let Some(s) = socket {

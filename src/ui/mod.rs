@@ -1,6 +1,7 @@
 //! The Leptos views. They read the session through signals and call the core for commands.
 
 pub mod attachments;
+mod browser_notify;
 mod channels;
 mod chat;
 mod compose;

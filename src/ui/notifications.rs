@@ -1,6 +1,7 @@
 //! Notifications: the center (a panel of the list column), and the live pop-ups: a toast
 //! for normal importance, a dialog that must be answered for high importance.
 
+mod alerts;
 mod center;
 mod dialog;
 mod toasts;

@@ -1,6 +1,6 @@
 //! The settings panel: send key, notification e-mail, forwarding (the server's values: a
-//! change is sent as a patch and shown once the server confirms it), and the text size
-//! (kept on this device).
+//! change is sent as a patch and shown once the server confirms it), the text size, browser
+//! notifications and the sound (kept on this device).
 
 use leptos::prelude::*;
 use messenger_protocol::{EmailMode, Settings};
@@ -13,6 +13,8 @@ use crate::core::i18n::{Locale, K};
 use crate::core::settings_form::{
     email_mode_value, patch, send_key_value, text_size, Control, TEXT_SIZES,
 };
+use crate::storage::prefs::{self, NOTIFY_KEY, SOUND_KEY};
+use crate::ui::browser_notify::{permission, request, Permission};
 use crate::ui::handler::handler;
 
 const SEND_KEYS: [(&str, K); 2] = [
@@ -136,6 +138,7 @@ pub fn SettingsPanel() -> impl IntoView {
                         {text(K::SettingsNoOfflineStore)}
                     </p>
                 </section>
+                <Alerts />
                 <Display />
                 <p class="mw-setting-error" data-testid="settings-error" role="alert">
                     {error}
@@ -197,6 +200,72 @@ fn Display() -> impl IntoView {
                     }
                 })
             />
+        </section>
+    }
+}
+
+/// Browser notifications, asked for only by the button (never on page load), and the tone.
+#[component]
+fn Alerts() -> impl IntoView {
+    let i18n = use_i18n();
+    // Turned on by the user; the browser's permission is read each time it shows.
+    let chosen = RwSignal::new(prefs::switch(NOTIFY_KEY));
+    let on = move || chosen.get() && permission() == Permission::Granted;
+    let sound = RwSignal::new(prefs::switch(SOUND_KEY));
+    let state = move || match permission() {
+        _ if on() => "on",
+        p => p.as_str(),
+    };
+    let note = move || {
+        i18n.t(match state() {
+            "on" => K::SettingsNotifyOn,
+            "denied" => K::SettingsNotifyDenied,
+            "unsupported" => K::SettingsNotifyUnsupported,
+            _ => return String::new(),
+        })
+    };
+    let click = move |_| {
+        if on() {
+            prefs::set_switch(NOTIFY_KEY, false);
+            chosen.set(false);
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let granted = request().await == Permission::Granted;
+            prefs::set_switch(NOTIFY_KEY, granted);
+            // Set even when unchanged: the permission shown may have changed.
+            let _ = chosen.try_set(granted);
+        });
+    };
+    view! {
+        <section class="mw-setting">
+            <h3 class="mw-setting-title">{text(K::SettingsAlerts)}</h3>
+            <button
+                type="button"
+                class="mw-chip"
+                data-testid="settings-notify"
+                data-state=state
+                disabled=move || matches!(state(), "denied" | "unsupported")
+                on:click=handler(click)
+            >
+                {move || i18n.t(if on() { K::SettingsNotifyOff } else { K::SettingsNotifyAllow })}
+            </button>
+            <p class="mw-setting-note" data-testid="settings-notify-state" aria-live="polite">
+                {note}
+            </p>
+            <label class="mw-check">
+                <input
+                    type="checkbox"
+                    data-testid="settings-sound"
+                    prop:checked=sound
+                    on:change=handler(move |ev| {
+                        let checked = event_target_checked(&ev);
+                        prefs::set_switch(SOUND_KEY, checked);
+                        sound.set(checked);
+                    })
+                />
+                <span>{text(K::SettingsSound)}</span>
+            </label>
         </section>
     }
 }

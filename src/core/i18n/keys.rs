@@ -225,4 +225,11 @@ keys! {
     ForwardYes = "forward.yes",
     ForwardAlways = "forward.always",
     ForwardNo = "forward.no",
+    SettingsAlerts = "settings.alerts",
+    SettingsNotifyAllow = "settings.notify_allow",
+    SettingsNotifyOff = "settings.notify_off",
+    SettingsNotifyOn = "settings.notify_on",
+    SettingsNotifyDenied = "settings.notify_denied",
+    SettingsNotifyUnsupported = "settings.notify_unsupported",
+    SettingsSound = "settings.sound",
 }

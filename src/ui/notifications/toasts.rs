@@ -1,6 +1,8 @@
 //! Toasts: notifications of normal importance arriving live, bottom right, each gone after
 //! a few seconds. A toast owns its timer: unmounting it (dismissed, opened, signed out)
-//! cancels the timer.
+//! cancels the timer. A toast still up when the page goes away comes back on the next page
+//! for the rest of its time; the toasts' owner also raises the news outside the page
+//! (browser notification, tone: [`super::alerts`]).
 
 use leptos::prelude::*;
 use messenger_protocol::{Importance, NotificationId};
@@ -14,12 +16,21 @@ use crate::ui::handler::handler;
 use crate::ui::i18n::text;
 use crate::ui::nav::NavCtx;
 
+use super::alerts::Until;
+
 /// How long a toast stays.
 const TOAST_MS: u32 = 6_000;
 
 #[component]
 pub fn Toasts() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
+    let until: Until = SendWrapper::new(Default::default());
+    super::alerts::watch_news(
+        ctx,
+        expect_context::<NavCtx>(),
+        until.clone(),
+        i64::from(TOAST_MS),
+    );
     let ids = Memo::new(move |_| {
         ctx.session.with(|s| {
             let mut ids = Vec::new();
@@ -34,14 +45,14 @@ pub fn Toasts() -> impl IntoView {
     view! {
         <div class="mw-toasts" aria-live="polite">
             <For each=move || ids.get() key=|id| *id let:id>
-                <Toast id=id />
+                <Toast id=id until=until.clone() />
             </For>
         </div>
     }
 }
 
 #[component]
-fn Toast(id: NotificationId) -> impl IntoView {
+fn Toast(id: NotificationId, until: Until) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let nav = expect_context::<NavCtx>();
     // What a toast says does not change.
@@ -52,9 +63,24 @@ fn Toast(id: NotificationId) -> impl IntoView {
             .map(|n| (n.title.clone(), preview(&n.body, 90)))
             .unwrap_or_default()
     });
+    let now = js_sys::Date::now() as i64;
+    let end = until
+        .borrow()
+        .iter()
+        .find(|(i, _)| *i == id)
+        .map(|(_, t)| *t);
+    let end = end.unwrap_or_else(|| {
+        let end = now + i64::from(TOAST_MS);
+        until.borrow_mut().push((id, end));
+        end
+    });
     // The callback outlives no toast: dropping the Timeout clears it.
-    let timer = SendWrapper::new(crate::timer::after(TOAST_MS, move || dismiss(ctx, id)));
-    on_cleanup(move || drop(timer));
+    let left = (end - now).clamp(0, i64::from(TOAST_MS)) as u32;
+    let timer = SendWrapper::new(crate::timer::after(left, move || dismiss(ctx, id)));
+    on_cleanup(move || {
+        drop(timer);
+        until.borrow_mut().retain(|(i, _)| *i != id);
+    });
     view! {
         // A click anywhere on the toast opens it; the keyboard reaches its two buttons.
         <div
