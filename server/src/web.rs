@@ -41,7 +41,16 @@ async fn cache_headers(request: Request, next: Next) -> Response {
     // A 304 refreshes the cached headers too, so it must say immutable as well.
     let found = response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED;
     let hashed = hashed && found && !is_html(response.headers());
+    let html = is_html(response.headers());
     let headers = response.headers_mut();
+    // A portal on another origin loads the loader's widget with import() and fetch(), which
+    // need CORS; these files are public, the same for everyone.
+    if found && !html {
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+    }
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(if hashed { IMMUTABLE } else { REVALIDATE }),

@@ -207,6 +207,13 @@ async fn pages_carry_the_csp_and_unknown_api_paths_answer_json() {
         None,
         "only pages"
     );
+    // A portal on another origin imports the widget's script and fetches its wasm.
+    assert_eq!(header(&script, "access-control-allow-origin"), Some("*"));
+    assert_eq!(
+        header(&get(addr, "/", None).await, "access-control-allow-origin"),
+        None,
+        "pages are not shared"
+    );
 
     for (method, path) in [
         ("GET", "/api/nope"),

@@ -198,9 +198,15 @@ export function useServerAndBrowser(prefix, { args = [], ready } = {}) {
  * how a test makes the other side act without driving a second UI.
  */
 export async function asUser(page, body, arg = null) {
-  return page.evaluate(async ({ body, arg }) => {
+  // The client is sent as source text: the pages' CSP (script-src 'self') refuses
+  // `new Function` inside the page, while the driver's own evaluation is not subject to it.
+  return page.evaluate(`(${asUserClient(body)})(${JSON.stringify(arg)})`);
+}
+
+// Not called in node: its source is evaluated in the page by asUser, with `body` in place.
+const asUserClient = (body) => `async (arg) => {
     const token = localStorage.getItem('messenger.token');
-    const ws = new WebSocket(`${location.origin.replace(/^http/, 'ws')}/ws`);
+    const ws = new WebSocket(\`\${location.origin.replace(/^http/, 'ws')}/ws\`);
     const frames = [];
     const waiters = new Set();
     ws.onmessage = (e) => {
@@ -221,20 +227,18 @@ export async function asUser(page, body, arg = null) {
     const welcome = await wait((f) => f.type === 'welcome');
     let n = 0;
     const cmd = async (frame) => {
-      const id = `e2e-${Date.now()}-${n++}`;
+      const id = \`e2e-\${Date.now()}-\${n++}\`;
       ws.send(JSON.stringify({ ...frame, id }));
       const answer = await wait((f) => f.id === id);
       if (answer.type !== 'ack') throw new Error(JSON.stringify(answer));
       return answer.result;
     };
     try {
-      const fn = new Function('cmd', 'welcome', 'arg', `return (async () => { ${body} })();`);
-      return await fn(cmd, welcome, arg);
+      return await (async () => { ${body} })();
     } finally {
       ws.close();
     }
-  }, { body, arg });
-}
+  }`;
 
 /** `from` (a signed-in page) sends `text` to `to` (a username) in their direct chat. */
 export async function sendDirect(from, to, text, importance = 'normal') {
