@@ -11,6 +11,7 @@ pub mod color;
 pub mod compose;
 #[cfg(test)]
 mod delivery_tests;
+pub mod embed;
 pub mod format;
 pub mod i18n;
 pub mod journal;

@@ -7,6 +7,8 @@ mod compose;
 mod contacts;
 mod conversations;
 mod ctx;
+pub mod embed;
+mod focus;
 mod forward;
 mod handler;
 pub mod i18n;
@@ -59,6 +61,13 @@ fn page_origin() -> String {
         .unwrap_or_default()
 }
 
+/// A changing CSS value for `style:prop=` / `style=("--var", ..)`, which set it through the
+/// CSSOM (a page whose policy is `style-src 'self'` refuses `style` attributes). One value
+/// type for every such style: tachys compiles its style code once per type.
+pub fn css(f: impl Fn() -> String + Send + Sync + 'static) -> Signal<Option<String>> {
+    Signal::derive(move || Some(f()))
+}
+
 /// The text size, in percent (80–150), kept per device.
 #[derive(Clone, Copy)]
 pub struct TextZoom(pub RwSignal<u16>);
@@ -92,17 +101,20 @@ pub fn App(config: Config) -> impl IntoView {
             crate::storage::prefs::set_text_zoom(i64::from(percent));
         }
     });
-    let signed_in = move || auth.session.with(Option::is_some);
+    let signed_in = Memo::new(move |_| auth.session.with(Option::is_some));
+    let embed = expect_context::<embed::Embed>();
+    embed::follow_host(embed, i18n, signed_in);
     view! {
         <div
             class="mw-root"
             lang=move || i18n.locale().code()
-            style=move || format!("--mw-zoom:{}", zoom.0.get())
+            data-open=embed::flag(embed.open)
+            style=("--mw-zoom", css(move || zoom.0.get().to_string()))
         >
             // The first language file is awaited before anything is drawn, so the widget
             // never flashes English before its own language.
             <Show when=move || !i18n.starting()>
-                <Show when=signed_in fallback=|| view! { <LoginForm /> }>
+                <Show when=move || signed_in.get() fallback=|| view! { <LoginForm /> }>
                     <messenger::Messenger />
                 </Show>
             </Show>

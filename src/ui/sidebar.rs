@@ -10,9 +10,11 @@
 use leptos::prelude::*;
 
 use super::ctx::Ctx;
+use super::embed::detail;
 use super::i18n::{text, use_i18n};
 use super::nav::{NavCtx, Panel};
 use super::Auth;
+use crate::core::embed::HostCounter;
 use crate::core::format::unread_label;
 use crate::core::i18n::K;
 use crate::ui::handler::handler;
@@ -75,6 +77,77 @@ fn RailButton(
     .into_any()
 }
 
+fn host_keys(ctx: Ctx) -> Vec<i64> {
+    let list: Vec<HostCounter> = ctx.embed.counters.get();
+    list.iter().map(|c| c.key).collect()
+}
+
+/// A counter of the host page (`counters` option, `setCounters`): its label is its accessible
+/// name, its icon a short text; with a link it is one, opened in the page, else a button the
+/// host hears about (`counter` event). `key`: see [`HostCounter::key`].
+#[component]
+fn HostCounterButton(key: i64) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let embed = ctx.embed;
+    let c = Signal::derive(move || {
+        let list = embed.counters.get();
+        list.into_iter().find(|c| c.key == key).unwrap_or_default()
+    });
+    let i18n = use_i18n();
+    let n = move || c.get().count;
+    let name = move || {
+        let c = c.get();
+        match c.count {
+            0 => c.label,
+            n => i18n.f(
+                K::RailWithCount,
+                &[("label", &c.label), ("count", &unread_label(n))],
+            ),
+        }
+    };
+    let id = move || c.get().id;
+    let body = move || {
+        view! {
+            <span class="mw-host-icon" aria-hidden="true">{move || c.get().icon}</span>
+            <span class="mw-nav-count" aria-hidden="true" hidden=move || n() == 0>
+                {move || unread_label(n())}
+            </span>
+        }
+    };
+    if key & 1 == 1 {
+        view! {
+            <a
+                class="mw-nav-btn mw-host-counter"
+                class:mw-nav-zero=move || n() == 0
+                data-testid="host-counter"
+                data-counter-id=id
+                href=move || c.get().url
+                title=name
+                aria-label=name
+            >
+                {body()}
+            </a>
+        }
+        .into_any()
+    } else {
+        view! {
+            <button
+                type="button"
+                class="mw-nav-btn mw-host-counter"
+                class:mw-nav-zero=move || n() == 0
+                data-testid="host-counter"
+                data-counter-id=id
+                title=name
+                aria-label=name
+                on:click=handler(move |_| embed.emit("counter", detail(&[("id", id().into())])))
+            >
+                {body()}
+            </button>
+        }
+        .into_any()
+    }
+}
+
 #[component]
 pub fn Sidebar() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
@@ -119,6 +192,9 @@ pub fn Sidebar() -> impl IntoView {
                 count=notifications
                 on_click=panel(Panel::Notifications)
             />
+            <For each=move || host_keys(ctx) key=|k| *k let:k>
+                <HostCounterButton key=k />
+            </For>
             <div class="mw-sidebar-fill"></div>
             <RailButton
                 testid="settings-button"

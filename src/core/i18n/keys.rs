@@ -225,4 +225,5 @@ keys! {
     ForwardYes = "forward.yes",
     ForwardAlways = "forward.always",
     ForwardNo = "forward.no",
+    EmbedClose = "embed.close",
 }
