@@ -51,8 +51,7 @@ pub fn mount_with_events(host: HtmlElement, config: Config, on_event: Option<js_
     let view = leptos::mount::mount_to(host.clone(), move || {
         let embed = ui::embed::Embed::new(&config, on_event);
         slot.set(Some(embed));
-        leptos::prelude::provide_context(embed);
-        leptos::prelude::view! { <ui::App config=config /> }
+        leptos::prelude::view! { <ui::App config=config embed=embed /> }
     });
     if let Some(embed) = made.take() {
         MOUNTED.with(|m| {
@@ -161,7 +160,10 @@ pub fn messenger_command(host: HtmlElement, name: JsValue, arg: JsValue) -> JsVa
         return JsValue::UNDEFINED;
     };
     let Some(command) = name.as_string().as_deref().and_then(Command::parse) else {
-        ui::embed::warn(&format!("unknown command {name:?}"));
+        ui::embed::warn(&format!(
+            "unknown command {}",
+            name.as_string().unwrap_or_default()
+        ));
         return JsValue::UNDEFINED;
     };
     if command == Command::Shutdown {

@@ -355,6 +355,32 @@ async fn a_floating_widget_in_a_shadow_root_follows_commands_and_tells_the_host(
     command(&host, "setLocale", "'xx'");
     settle().await;
     assert_eq!(attr(&host, ".mw-root", "lang").as_deref(), Some("fr"));
+    // The user picks English in the settings; the host's next request still applies.
+    click(&host, "[data-testid=settings-button]");
+    settle().await;
+    js(
+        "(() => { const s = document.getElementById('embed-commands').shadowRoot\
+        .querySelector('[data-testid=settings-language]'); s.value = 'en'; \
+        s.dispatchEvent(new Event('change')); })()",
+    );
+    wait_for("English", || {
+        attr(&host, ".mw-root", "lang").as_deref() == Some("en")
+    })
+    .await;
+    command(&host, "setLocale", "'fr'");
+    wait_for("French again", || {
+        attr(&host, ".mw-root", "lang").as_deref() == Some("fr")
+    })
+    .await;
+    web_sys::window()
+        .unwrap()
+        .local_storage()
+        .unwrap()
+        .unwrap()
+        .remove_item("messenger.locale")
+        .unwrap();
+    click(&host, "[data-testid=settings-button]");
+    settle().await;
 
     // Host counters: a link when there is one, else a button the host hears about.
     let link = "[data-testid=host-counter][data-counter-id=stream]";

@@ -110,8 +110,8 @@ pub struct HostCounter {
     pub count: u32,
     /// Opened in the page when clicked; `None`: the host hears a `counter` event instead.
     pub url: Option<String>,
-    /// What the rail's keyed list knows it by (set by [`clean_counters`]): a hash of the id,
-    /// odd when it is drawn as a link, so gaining or losing the link draws it anew.
+    /// What the rail's keyed list knows it by (set by [`clean_counters`]): a hash of the id
+    /// and the link, so a new link draws it anew (as a link or a button).
     pub key: i64,
 }
 
@@ -124,19 +124,20 @@ pub fn clean_counters(list: Vec<HostCounter>) -> Vec<HostCounter> {
             continue;
         }
         c.url = c.url.as_deref().and_then(counter_link);
-        c.key = key_of(&c.id) | i64::from(c.url.is_some());
+        c.key = key_of(&[&c.id, c.url.as_deref().unwrap_or("\0")]);
         out.push(c);
     }
     out
 }
 
-/// FNV-1a, even: a number stands for the id in the rail's keyed list (the views' other lists
-/// are keyed by numbers, and one more key type is more code in the bundle).
-fn key_of(id: &str) -> i64 {
-    let hash = id.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+/// FNV-1a of the texts (each followed by a 0): a number stands for them in the rail's keyed
+/// list (the views' other lists are keyed by numbers; one more key type is more code in the
+/// bundle).
+fn key_of(texts: &[&str]) -> i64 {
+    let bytes = texts.iter().flat_map(|t| t.bytes().chain([0]));
+    bytes.fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    });
-    (hash & !1) as i64
+    }) as i64
 }
 
 /// A host counter's link: a relative address or `http(s):`. Any other scheme (`javascript:`,
@@ -287,14 +288,16 @@ mod tests {
             "the first one wins"
         );
         assert_eq!(cleaned[1].url, None, "an unsafe link becomes a click event");
-        assert_eq!(cleaned[0].key & 1, 1, "a link");
-        assert_eq!(cleaned[1].key & 1, 0, "a button");
-        assert_ne!(cleaned[0].key >> 1, cleaned[1].key >> 1);
-        let again = clean_counters(vec![counter("stream", None)]);
-        assert_eq!(
-            again[0].key,
-            cleaned[0].key & !1,
-            "the same id, now a button"
+        assert_ne!(cleaned[0].key, cleaned[1].key);
+        // The same id, now a button, or another link: drawn anew. The same: kept.
+        let key = |url: Option<&str>| clean_counters(vec![counter("stream", url)])[0].key;
+        assert_ne!(key(None), cleaned[0].key);
+        assert_ne!(key(Some("/other")), cleaned[0].key);
+        assert_eq!(key(Some("/stream")), cleaned[0].key);
+        assert_ne!(
+            key(Some("stream")),
+            key(None),
+            "no confusion of id and link"
         );
     }
 

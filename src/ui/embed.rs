@@ -12,8 +12,8 @@ use crate::core::embed::{
 };
 use crate::core::i18n::Locale;
 
-/// The host's handle on a widget; provided as a context by [`crate::mount`], and kept in the
-/// list of mounted widgets so commands reach it.
+/// The host's handle on a widget: made by [`crate::mount`], which keeps it in the list of
+/// mounted widgets so commands reach it; the views find it in [`super::Auth`] and `Ctx`.
 #[derive(Clone, Copy)]
 pub struct Embed {
     pub mode: Mode,
@@ -223,16 +223,15 @@ pub fn shutdown(host: web_sys::HtmlElement, embed: Embed, db_name: String) -> js
 /// own sign-out or because the server ended the session. Also applies `setLocale`.
 ///
 /// One effect for all of it: every effect is compiled on its own (bundle size).
-pub fn follow_host(embed: Embed, i18n: super::i18n::I18n, signed_in: Memo<bool>) {
-    type Seen = (bool, bool, bool, Option<Locale>);
+pub fn follow_host(embed: Embed, i18n: super::i18n::I18n, auth: super::Auth) {
+    type Seen = (bool, bool, bool);
     Effect::new(move |was: Option<Seen>| {
         let now: Seen = (
             !i18n.starting(),
             embed.open.get(),
-            signed_in.get(),
-            embed.locale.get(),
+            auth.session.with(Option::is_some),
         );
-        let was = was.unwrap_or((false, now.1, false, None));
+        let was = was.unwrap_or((false, now.1, false));
         if now.0 && !was.0 {
             embed.emit("ready", detail(&[]));
         }
@@ -245,9 +244,11 @@ pub fn follow_host(embed: Embed, i18n: super::i18n::I18n, signed_in: Memo<bool>)
         // The host's language wins over the user's saved choice until the user picks one
         // again in the settings (which saves it): a portal switching its own language
         // mid-page expects the widget to follow. At the next start the saved choice wins over
-        // the `locale` option again (`initial_locale`), as it always did.
-        if let Some(locale) = now.3.filter(|_| now.3 != was.3) {
+        // the `locale` option again (`initial_locale`), as it always did. Taken, so the same
+        // request again (after the user chose another language) applies again.
+        if let Some(locale) = embed.locale.get() {
             i18n.load(locale);
+            embed.locale.set(None);
         }
         now
     });

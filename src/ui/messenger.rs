@@ -56,7 +56,7 @@ pub fn Messenger() -> impl IntoView {
         draft_queue: StoredValue::new_local(Default::default()),
         known_user: stored.user_id,
         i18n: super::i18n::use_i18n(),
-        embed: expect_context(),
+        embed: auth.embed,
     };
     provide_context(ctx);
     NavCtx::provide();

@@ -44,6 +44,8 @@ pub struct Auth {
     pub notice: RwSignal<Option<Notice>>,
     pub server: StoredValue<String>,
     pub db_name: StoredValue<String>,
+    /// The host page's controls; here rather than a context of its own (bundle size).
+    pub embed: embed::Embed,
 }
 
 impl Auth {
@@ -65,6 +67,7 @@ fn page_origin() -> String {
 /// CSSOM (a page whose policy is `style-src 'self'` refuses `style` attributes). One value
 /// type for every such style: tachys compiles its style code once per type.
 pub fn css(f: impl Fn() -> String + Send + Sync + 'static) -> Signal<Option<String>> {
+    let f: Box<dyn Fn() -> String + Send + Sync> = Box::new(f);
     Signal::derive(move || Some(f()))
 }
 
@@ -74,7 +77,7 @@ pub struct TextZoom(pub RwSignal<u16>);
 
 /// The whole widget.
 #[component]
-pub fn App(config: Config) -> impl IntoView {
+pub fn App(config: Config, embed: embed::Embed) -> impl IntoView {
     let server = crate::config::normalize_base(&config.server.clone().unwrap_or_else(page_origin));
     let initial = match &config.token {
         Some(t) => Some(StoredSession {
@@ -88,6 +91,7 @@ pub fn App(config: Config) -> impl IntoView {
         notice: RwSignal::new(None),
         server: StoredValue::new(server),
         db_name: StoredValue::new(config.db_name()),
+        embed,
     };
     provide_context(auth);
     let i18n = i18n::I18n::new(auth.server.get_value());
@@ -101,9 +105,8 @@ pub fn App(config: Config) -> impl IntoView {
             crate::storage::prefs::set_text_zoom(i64::from(percent));
         }
     });
-    let signed_in = Memo::new(move |_| auth.session.with(Option::is_some));
-    let embed = expect_context::<embed::Embed>();
-    embed::follow_host(embed, i18n, signed_in);
+    let signed_in = move || auth.session.with(Option::is_some);
+    embed::follow_host(embed, i18n, auth);
     view! {
         <div
             class="mw-root"
@@ -114,7 +117,7 @@ pub fn App(config: Config) -> impl IntoView {
             // The first language file is awaited before anything is drawn, so the widget
             // never flashes English before its own language.
             <Show when=move || !i18n.starting()>
-                <Show when=move || signed_in.get() fallback=|| view! { <LoginForm /> }>
+                <Show when=signed_in fallback=|| view! { <LoginForm /> }>
                     <messenger::Messenger />
                 </Show>
             </Show>

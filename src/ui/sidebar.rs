@@ -77,26 +77,26 @@ fn RailButton(
     .into_any()
 }
 
-fn host_keys(ctx: Ctx) -> Vec<i64> {
+fn host_keys(ctx: Ctx) -> Vec<(i64, String)> {
     let list: Vec<HostCounter> = ctx.embed.counters.get();
-    list.iter().map(|c| c.key).collect()
+    list.into_iter().map(|c| (c.key, c.id)).collect()
 }
 
 /// A counter of the host page (`counters` option, `setCounters`): its label is its accessible
 /// name, its icon a short text; with a link it is one, opened in the page, else a button the
-/// host hears about (`counter` event). `key`: see [`HostCounter::key`].
+/// host hears about (`counter` event). `key`: see [`HostCounter::key`] (a new link is a new
+/// element, so the link itself never changes).
 #[component]
-fn HostCounterButton(key: i64) -> impl IntoView {
+fn HostCounterButton(key: i64, id: String) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let embed = ctx.embed;
-    let c = Signal::derive(move || {
-        let list = embed.counters.get();
-        list.into_iter().find(|c| c.key == key).unwrap_or_default()
-    });
     let i18n = use_i18n();
-    let n = move || c.get().count;
+    let now = move || {
+        let list: Vec<HostCounter> = embed.counters.get();
+        list.into_iter().find(|c| c.key == key).unwrap_or_default()
+    };
     let name = move || {
-        let c = c.get();
+        let c = now();
         match c.count {
             0 => c.label,
             n => i18n.f(
@@ -105,46 +105,49 @@ fn HostCounterButton(key: i64) -> impl IntoView {
             ),
         }
     };
-    let id = move || c.get().id;
+    // Redrawn whole when the host changes the counter: it is two spans.
     let body = move || {
+        let c = now();
         view! {
-            <span class="mw-host-icon" aria-hidden="true">{move || c.get().icon}</span>
-            <span class="mw-nav-count" aria-hidden="true" hidden=move || n() == 0>
-                {move || unread_label(n())}
+            <span class="mw-host-icon" aria-hidden="true">{c.icon}</span>
+            <span class="mw-nav-count" aria-hidden="true" hidden=c.count == 0>
+                {unread_label(c.count)}
             </span>
         }
     };
-    if key & 1 == 1 {
-        view! {
+    match now().url {
+        Some(url) => view! {
             <a
                 class="mw-nav-btn mw-host-counter"
-                class:mw-nav-zero=move || n() == 0
                 data-testid="host-counter"
                 data-counter-id=id
-                href=move || c.get().url
+                href=url
                 title=name
                 aria-label=name
             >
-                {body()}
+                {body}
             </a>
         }
-        .into_any()
-    } else {
-        view! {
-            <button
-                type="button"
-                class="mw-nav-btn mw-host-counter"
-                class:mw-nav-zero=move || n() == 0
-                data-testid="host-counter"
-                data-counter-id=id
-                title=name
-                aria-label=name
-                on:click=handler(move |_| embed.emit("counter", detail(&[("id", id().into())])))
-            >
-                {body()}
-            </button>
+        .into_any(),
+        None => {
+            let said = id.clone();
+            view! {
+                <button
+                    type="button"
+                    class="mw-nav-btn mw-host-counter"
+                    data-testid="host-counter"
+                    data-counter-id=id
+                    title=name
+                    aria-label=name
+                    on:click=handler(move |_| {
+                        embed.emit("counter", detail(&[("id", said.as_str().into())]))
+                    })
+                >
+                    {body}
+                </button>
+            }
+            .into_any()
         }
-        .into_any()
     }
 }
 
@@ -192,8 +195,8 @@ pub fn Sidebar() -> impl IntoView {
                 count=notifications
                 on_click=panel(Panel::Notifications)
             />
-            <For each=move || host_keys(ctx) key=|k| *k let:k>
-                <HostCounterButton key=k />
+            <For each=move || host_keys(ctx) key=|k| k.0 let:k>
+                <HostCounterButton key=k.0 id=k.1 />
             </For>
             <div class="mw-sidebar-fill"></div>
             <RailButton
