@@ -95,7 +95,7 @@ impl Embed {
         match command {
             Command::Open => self.open.set(true),
             Command::Close => self.open.set(false),
-            Command::Toggle => self.open.update(|o| *o = !*o),
+            Command::Toggle => self.open.set(!self.open.get_untracked()),
             Command::OpenConversation => {
                 let id = arg
                     .as_f64()
