@@ -81,7 +81,7 @@ fn RailButton(
 /// One of the rail's counts. A function, not a closure: the three memos are one type, compiled
 /// once (bundle size).
 fn counter(ctx: Ctx, of: fn(&Session) -> u32) -> Memo<u32> {
-    Memo::new(move |_| ctx.session.with(|s| of(s)))
+    Memo::new(move |_| ctx.session.with(of))
 }
 
 fn host_keys(ctx: Ctx) -> Vec<(i64, String)> {
