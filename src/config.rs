@@ -1,5 +1,7 @@
 //! Widget configuration, from the host element's data attributes or `mountMessenger` options.
 
+use crate::core::embed::{HostCounter, Mode, Theme};
+
 /// Default IndexedDB database name.
 pub const DEFAULT_DB_NAME: &str = "messenger-widget";
 
@@ -13,6 +15,14 @@ pub struct Config {
     pub locale: Option<String>,
     /// IndexedDB database name for drafts; `None` means [`DEFAULT_DB_NAME`].
     pub db_name: Option<String>,
+    pub theme: Theme,
+    pub mode: Mode,
+    /// Whether the widget starts open; `None`: as its mode starts ([`Mode::starts_open`]).
+    pub open: Option<bool>,
+    /// Sound on new messages; `None`: the user's own setting.
+    pub sound: Option<bool>,
+    /// The host's own counters in the rail.
+    pub counters: Vec<HostCounter>,
 }
 
 impl Config {

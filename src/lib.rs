@@ -24,18 +24,45 @@ use web_sys::HtmlElement;
 
 thread_local! {
     /// The widgets on this page, by host element; a widget lives until it is unmounted.
-    static MOUNTED: std::cell::RefCell<Vec<(HtmlElement, Box<dyn std::any::Any>)>> =
-        const { std::cell::RefCell::new(Vec::new()) };
+    static MOUNTED: std::cell::RefCell<Vec<Mounted>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+struct Mounted {
+    host: HtmlElement,
+    /// The mounted view (dropping it unmounts).
+    _view: Box<dyn std::any::Any>,
+    embed: ui::embed::Embed,
+    /// Its IndexedDB database (`shutdown` deletes it).
+    db_name: String,
 }
 
 /// Mounts the widget into `host` (its existing children are kept; the widget is appended).
 /// A host that already holds a widget gets a fresh one in its place.
 pub fn mount(host: HtmlElement, config: Config) {
+    mount_with_events(host, config, None);
+}
+
+/// [`mount`], telling `on_event(name, detail)` what happens (the `onEvent` option).
+pub fn mount_with_events(host: HtmlElement, config: Config, on_event: Option<js_sys::Function>) {
     unmount(&host);
-    let handle = leptos::mount::mount_to(host.clone(), move || {
-        leptos::prelude::view! { <ui::App config=config /> }
+    let db_name = config.db_name();
+    let made = std::rc::Rc::new(std::cell::Cell::new(None));
+    let slot = made.clone();
+    let view = leptos::mount::mount_to(host.clone(), move || {
+        let embed = ui::embed::Embed::new(&config, on_event);
+        slot.set(Some(embed));
+        leptos::prelude::view! { <ui::App config=config embed=embed /> }
     });
-    MOUNTED.with(|m| m.borrow_mut().push((host, Box::new(handle))));
+    if let Some(embed) = made.take() {
+        MOUNTED.with(|m| {
+            m.borrow_mut().push(Mounted {
+                host,
+                _view: Box::new(view),
+                embed,
+                db_name,
+            })
+        });
+    }
 }
 
 /// Removes the widget from `host`: its views, connection, timers and listeners go with it.
@@ -43,12 +70,20 @@ pub fn mount(host: HtmlElement, config: Config) {
 pub fn unmount(host: &HtmlElement) {
     let gone: Vec<_> = MOUNTED.with(|m| {
         let mut m = m.borrow_mut();
-        let (gone, kept) = m.drain(..).partition(|(h, _)| h == host);
+        let (gone, kept) = m.drain(..).partition(|w: &Mounted| w.host == *host);
         *m = kept;
         gone
     });
     // Dropped outside the borrow: unmounting runs cleanups that may mount again.
     drop(gone);
+}
+
+fn mounted(host: &HtmlElement) -> Option<(ui::embed::Embed, String)> {
+    MOUNTED.with(|m| {
+        let m = m.borrow();
+        let w = m.iter().find(|w| w.host == *host)?;
+        Some((w.embed, w.db_name.clone()))
+    })
 }
 
 fn non_empty(v: Option<String>) -> Option<String> {
@@ -62,33 +97,82 @@ pub fn config_from_element(el: &web_sys::Element) -> Config {
         token: non_empty(el.get_attribute("data-token")),
         locale: non_empty(el.get_attribute("data-locale")),
         db_name: non_empty(el.get_attribute("data-db-name")),
+        ..Config::default()
     }
 }
 
-/// Reads a configuration from a JS options object `{server, token, locale, dbName}`.
+/// Reads a configuration from a JS options object `{server, token, locale, dbName, theme,
+/// mode, open, sound, counters}` (see the README); what is missing or of the wrong kind is left
+/// at its default, with a console warning for a value the widget does not know.
 pub fn config_from_options(options: &JsValue) -> Config {
-    let get = |key: &str| -> Option<String> {
-        if options.is_undefined() || options.is_null() {
-            return None;
+    use crate::core::embed::{Mode, Theme};
+    use ui::embed::{counters_from, field, warn};
+    let get = |key: &str| non_empty(field(options, key).as_string());
+    let flag = |key: &str| field(options, key).as_bool();
+    let known = |key: &str, parsed: Option<()>| {
+        if parsed.is_none() && get(key).is_some() {
+            warn(&format!("unknown {key}"));
         }
-        non_empty(
-            js_sys::Reflect::get(options, &JsValue::from_str(key))
-                .ok()
-                .and_then(|v| v.as_string()),
-        )
+    };
+    let theme = get("theme").and_then(|t| Theme::parse(&t));
+    let mode = get("mode").and_then(|m| Mode::parse(&m));
+    known("theme", theme.map(drop));
+    known("mode", mode.map(drop));
+    let counters = field(options, "counters");
+    let counters = if counters.is_undefined() {
+        Vec::new()
+    } else {
+        counters_from(&counters).unwrap_or_else(|e| {
+            warn(e);
+            Vec::new()
+        })
     };
     Config {
         server: get("server"),
         token: get("token"),
         locale: get("locale"),
         db_name: get("dbName"),
+        theme: theme.unwrap_or_default(),
+        mode: mode.unwrap_or_default(),
+        open: flag("open"),
+        sound: flag("sound"),
+        counters,
     }
 }
 
-/// JS entry point for portals: `mountMessenger(element, {server, token, locale, dbName})`.
+/// JS entry point for portals: `mountMessenger(element, options)`; `options.onEvent(name,
+/// detail)` hears what happens.
 #[wasm_bindgen(js_name = mountMessenger)]
 pub fn mount_messenger(host: HtmlElement, options: JsValue) {
-    mount(host, config_from_options(&options));
+    let on_event = ui::embed::field(&options, "onEvent").dyn_into().ok();
+    mount_with_events(host, config_from_options(&options), on_event);
+}
+
+/// JS entry point for portals: `messengerCommand(element, name, arg)` drives the widget
+/// mounted in `element`: `open`, `close`, `toggle`, `openConversation`, `setLocale`,
+/// `setTheme`, `setCounters`, and `shutdown`, which returns a Promise. An unknown command, a
+/// bad argument or an element without a widget is a console warning.
+#[wasm_bindgen(js_name = messengerCommand)]
+pub fn messenger_command(host: HtmlElement, name: JsValue, arg: JsValue) -> JsValue {
+    use crate::core::embed::Command;
+    let Some((embed, db_name)) = mounted(&host) else {
+        ui::embed::warn("no widget in this element");
+        return JsValue::UNDEFINED;
+    };
+    let Some(command) = name.as_string().as_deref().and_then(Command::parse) else {
+        ui::embed::warn(&format!(
+            "unknown command {}",
+            name.as_string().unwrap_or_default()
+        ));
+        return JsValue::UNDEFINED;
+    };
+    if command == Command::Shutdown {
+        return ui::embed::shutdown(host, embed, db_name).into();
+    }
+    if let Err(e) = embed.command(command, &arg) {
+        ui::embed::warn(e);
+    }
+    JsValue::UNDEFINED
 }
 
 /// JS entry point for portals: `unmountMessenger(element)`.

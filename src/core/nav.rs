@@ -789,6 +789,39 @@ mod tests {
     }
 
     #[test]
+    fn each_live_notification_is_announced_to_the_host_once() {
+        let mut s = online();
+        let live = |s: &Session, id| {
+            event(
+                s,
+                Event::NotificationCreated {
+                    notification: about(id, 10, id == 2),
+                },
+            )
+        };
+        let one = live(&s, 1);
+        s.receive(one.clone(), None);
+        s.receive(one, None); // the same seq again
+        let two = live(&s, 2);
+        s.receive(two, None);
+        let taken = std::mem::take(&mut s.nav.notifications.announced);
+        let ids: Vec<NotificationId> = taken.iter().map(|n| n.id).collect();
+        assert_eq!(ids, [1, 2], "oldest first, a replay is not news");
+        assert_eq!(taken[1].importance, Importance::High);
+        // Drawn from the local copy or another tab's catch-up: shown before, not news.
+        let three = live(&s, 3);
+        s.receive_quietly(three, None);
+        assert!(s.nav.notifications.announced.is_empty());
+        assert_eq!(s.state.unread_notifications, 3, "but counted");
+        // Read already when it arrives: no pop-up, nothing to announce.
+        let mut read = about(4, 10, false);
+        read.read = true;
+        let four = event(&s, Event::NotificationCreated { notification: read });
+        s.receive(four, None);
+        assert!(s.nav.notifications.announced.is_empty());
+    }
+
+    #[test]
     fn read_events_for_notifications_not_loaded_set_the_counter() {
         let mut s = online();
         s.state.unread_notifications = 9;

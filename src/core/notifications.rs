@@ -17,6 +17,9 @@ pub struct NotificationList {
     pub has_more: bool,
     /// Live arrivals to pop up (toast for normal importance, dialog for high), oldest first.
     pub popups: Vec<Notification>,
+    /// Pop-ups raised since the host page was last told (its `notification` event), oldest
+    /// first; the view takes them.
+    pub announced: Vec<Notification>,
 }
 
 impl NotificationList {
@@ -56,6 +59,7 @@ impl NotificationList {
     pub fn created(&mut self, n: Notification) {
         if !n.read && !self.popups.iter().any(|p| p.id == n.id) {
             self.popups.push(n.clone());
+            self.announced.push(n.clone());
             let toasts = self
                 .popups
                 .iter()

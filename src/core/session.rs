@@ -270,9 +270,11 @@ impl Session {
     pub fn receive_quietly(&mut self, frame: ServerFrame, open: Option<ConversationId>) -> Outcome {
         let heard = self.heard.clone();
         let popups = self.nav.notifications.popups.clone();
+        let announced = self.nav.notifications.announced.len();
         let out = self.receive(frame, open);
         self.heard = heard;
         self.nav.notifications.popups = popups;
+        self.nav.notifications.announced.truncate(announced);
         out
     }
 

@@ -12,3 +12,4 @@ pub mod prefs;
 pub mod saved;
 pub mod schema;
 pub mod token;
+pub mod wipe;

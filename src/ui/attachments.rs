@@ -118,10 +118,8 @@ fn trap_tab(controls: &[HtmlElement], ev: &web_sys::KeyboardEvent) {
         return;
     }
     ev.prevent_default();
-    let active = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.active_element())
-        .and_then(|a| controls.iter().position(|c| **c == a));
+    let active =
+        super::focus::active_element().and_then(|a| controls.iter().position(|c| **c == a));
     let n = controls.len();
     let next = match (active, ev.shift_key()) {
         (Some(i), false) => (i + 1) % n,
@@ -169,14 +167,13 @@ fn ViewerOverlay(item: ViewerItem, viewer: ViewerCtx) -> impl IntoView {
     });
     // Focus moved out some other way (a click beside the widget, a script): take it back,
     // after this event (focusing from inside the listener would re-enter it).
-    let focus = window_event_listener(leptos::ev::focusin, move |ev| {
+    // The focused element, not the event's target: seen from the window, a target inside a
+    // shadow root is its host.
+    let focus = window_event_listener(leptos::ev::focusin, move |_| {
         let Some(el) = overlay.get_untracked() else {
             return;
         };
-        let inside = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
-            .is_some_and(|t| el.contains(Some(&t)));
+        let inside = super::focus::active_element().is_some_and(|t| el.contains(Some(&t)));
         if !inside {
             queue_microtask(move || {
                 let open = listeners.try_with_value(|l| !l.is_empty()) == Some(true);

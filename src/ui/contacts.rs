@@ -141,7 +141,7 @@ fn tree(ctx: Ctx, nav: NavCtx, i18n: I18n) -> Tree {
 }
 
 fn indent(depth: usize) -> String {
-    format!("padding-left:{}px", 12 + depth.min(8) * 14)
+    format!("{}px", 12 + depth.min(8) * 14)
 }
 
 /// The search box and the tree (or the search results).
@@ -262,7 +262,7 @@ fn TreeLine(key: RowKey, tree: Memo<Tree>, roving: Roving) -> impl IntoView {
             // `aria-level` has no typed setter (and `attr:` is taken literally on an element).
             {..custom_attribute("aria-level", level)}
             tabindex=roving.tab_index(key)
-            style=attr(|l| Some(indent(l.shape().0)))
+            style:padding-left=attr(|l| Some(indent(l.shape().0)))
             on:click=handler(move |_| match key {
                 RowKey::Dept(id) => nav.toggle_department(id),
                 RowKey::Item(id) => ctx.open_direct(id),
@@ -317,7 +317,7 @@ fn person_content(key: RowKey, line: &Option<Line>) -> impl IntoView {
         <span
             class="mw-avatar"
             aria-hidden="true"
-            style=format!("background:{}", participant_color(id))
+            style:background=participant_color(id)
         >
             {initials(name)}
             <span class="mw-presence" data-presence=*presence title=text(presence_text(presence))></span>

@@ -116,7 +116,7 @@ fn ConversationRow(id: ConversationId, roving: Roving) -> impl IntoView {
                         <span
                             class="mw-avatar"
                             aria-hidden="true"
-                            style=format!("background:{}", participant_color(r.color_of))
+                            style:background=participant_color(r.color_of)
                         >
                             {initials(&r.title)}
                         </span>

@@ -47,6 +47,8 @@ pub struct Ctx {
     pub known_user: Option<UserId>,
     /// The interface language, for handlers that run outside a view.
     pub i18n: super::i18n::I18n,
+    /// The host page's controls (open state...).
+    pub embed: super::embed::Embed,
 }
 
 impl Ctx {

@@ -172,7 +172,7 @@ pub fn MessageView(
         >
             <div class="mw-bubble">
                 <div class="mw-msg-meta">
-                    <span class="mw-msg-sender" data-testid="message-sender" style=format!("color:{color}")>
+                    <span class="mw-msg-sender" data-testid="message-sender" style:color=color>
                         {sender_name}
                     </span>
                     {important.then(|| view! {

@@ -56,6 +56,7 @@ pub fn Messenger() -> impl IntoView {
         draft_queue: StoredValue::new_local(Default::default()),
         known_user: stored.user_id,
         i18n: super::i18n::use_i18n(),
+        embed: auth.embed,
     };
     provide_context(ctx);
     NavCtx::provide();
@@ -69,6 +70,7 @@ pub fn Messenger() -> impl IntoView {
     remember_open_conversation(ctx);
     load_drafted(ctx, me_id);
     mark_read_while_shown(ctx);
+    super::embed::tell_host(ctx);
 
     view! { <Shell /> }
 }
@@ -220,8 +222,8 @@ fn remember_open_conversation(ctx: Ctx) {
     });
 }
 
-/// Reads the open conversation while the page is visible; while messages pour in the server
-/// is told now and then (see [`Session::read_conversation`]), with a timer for the rest.
+/// Reads the open conversation while the page is visible and the widget open; while messages
+/// pour in the server is told now and then (see [`Session::read_conversation`]), with a timer for the rest.
 fn mark_read_while_shown(ctx: Ctx) {
     let mark_key = Memo::new(move |_| {
         let c = ctx.selected.get()?;
@@ -237,7 +239,7 @@ fn mark_read_while_shown(ctx: Ctx) {
     Effect::new(move |_| {
         due.track();
         let key = mark_key.get();
-        let visible = ctx.visible.get();
+        let visible = ctx.visible.get() && ctx.embed.open.get();
         let Some((c, _, _, true)) = key else {
             return;
         };

@@ -8,6 +8,8 @@ mod compose;
 mod contacts;
 mod conversations;
 mod ctx;
+pub mod embed;
+mod focus;
 mod forward;
 mod handler;
 pub mod i18n;
@@ -43,6 +45,8 @@ pub struct Auth {
     pub notice: RwSignal<Option<Notice>>,
     pub server: StoredValue<String>,
     pub db_name: StoredValue<String>,
+    /// The host page's controls; here rather than a context of its own (bundle size).
+    pub embed: embed::Embed,
 }
 
 impl Auth {
@@ -60,13 +64,21 @@ fn page_origin() -> String {
         .unwrap_or_default()
 }
 
+/// A changing CSS value for `style:prop=` / `style=("--var", ..)`, which set it through the
+/// CSSOM (a page whose policy is `style-src 'self'` refuses `style` attributes). One value
+/// type for every such style: tachys compiles its style code once per type.
+pub fn css(f: impl Fn() -> String + Send + Sync + 'static) -> Signal<Option<String>> {
+    let f: Box<dyn Fn() -> String + Send + Sync> = Box::new(f);
+    Signal::derive(move || Some(f()))
+}
+
 /// The text size, in percent (80–150), kept per device.
 #[derive(Clone, Copy)]
 pub struct TextZoom(pub RwSignal<u16>);
 
 /// The whole widget.
 #[component]
-pub fn App(config: Config) -> impl IntoView {
+pub fn App(config: Config, embed: embed::Embed) -> impl IntoView {
     let server = crate::config::normalize_base(&config.server.clone().unwrap_or_else(page_origin));
     let initial = match &config.token {
         Some(t) => Some(StoredSession {
@@ -80,6 +92,7 @@ pub fn App(config: Config) -> impl IntoView {
         notice: RwSignal::new(None),
         server: StoredValue::new(server),
         db_name: StoredValue::new(config.db_name()),
+        embed,
     };
     provide_context(auth);
     let i18n = i18n::I18n::new(auth.server.get_value());
@@ -94,11 +107,13 @@ pub fn App(config: Config) -> impl IntoView {
         }
     });
     let signed_in = move || auth.session.with(Option::is_some);
+    embed::follow_host(embed, i18n, auth);
     view! {
         <div
             class="mw-root"
             lang=move || i18n.locale().code()
-            style=move || format!("--mw-zoom:{}", zoom.0.get())
+            data-open=embed::flag(embed.open)
+            style=("--mw-zoom", css(move || zoom.0.get().to_string()))
         >
             // The first language file is awaited before anything is drawn, so the widget
             // never flashes English before its own language.

@@ -91,13 +91,11 @@ pub fn keyboard_focus() -> bool {
 }
 
 fn focus_is(or_visible: bool) -> bool {
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
-        return false;
-    };
-    match doc.active_element() {
+    match super::focus::active_element() {
         Some(el) => {
-            doc.body().is_some_and(|b| el == *b)
-                || (or_visible && el.matches(":focus-visible").unwrap_or(false))
+            // A focused element that goes away inside a shadow root leaves the focus on the
+            // body too.
+            el.tag_name() == "BODY" || (or_visible && el.matches(":focus-visible").unwrap_or(false))
         }
         None => true,
     }
@@ -107,7 +105,12 @@ fn focus_is(or_visible: bool) -> bool {
 fn load_panel(ctx: Ctx, nav: NavCtx) {
     let online = Memo::new(move |_| ctx.session.with(|s| s.online));
     Effect::new(move |_| {
-        let panel = nav.panel.get();
+        // A closed widget shows no list: new channels are not seen meanwhile.
+        let panel = if ctx.embed.open.get() {
+            nav.panel.get()
+        } else {
+            Panel::Home
+        };
         let online = online.get();
         let frame = ctx
             .session

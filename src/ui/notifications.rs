@@ -20,6 +20,8 @@ pub use toasts::Toasts;
 /// has one we know, with the conversation list beside it, and marks read every notification
 /// about that conversation (or just this one). The one place a notification is opened.
 pub fn open_notification(ctx: Ctx, nav: NavCtx, id: NotificationId) {
+    // A toast or the dialog clicked while the widget is closed: the user wants to see it.
+    ctx.embed.open.set(true);
     let (frame, conversation) = ctx
         .session
         .try_update(|s| s.open_notification(id))

@@ -18,6 +18,7 @@ use super::handler::handler;
 use super::nav::ListColumn;
 use super::notifications::{ImportanceDialog, Toasts};
 use super::sidebar::Sidebar;
+use crate::core::embed::Mode;
 use crate::core::format::arrival;
 use crate::core::tabs::Status;
 
@@ -37,14 +38,18 @@ pub fn Shell() -> impl IntoView {
             "list"
         }
     };
+    let embed = ctx.embed;
     view! {
         <div
             class="mw-app"
             data-testid="app"
+            data-open=super::embed::flag(embed.open)
+            data-mode=embed.mode.as_str()
+            data-theme=move || embed.theme.get().as_str()
             data-view=view_name
-            data-leader=move || if ctx.leader.get() { "true" } else { "false" }
+            data-leader=super::embed::flag(ctx.leader)
             data-outbox=move || ctx.session.with(|s| s.outbox.len().to_string())
-            style=move || format!("--mw-foot-h:{}px", foot.0.get())
+            style=("--mw-foot-h", super::css(move || format!("{}px", foot.0.get())))
         >
             <ConnectionBanner />
             <Sidebar />
@@ -153,6 +158,18 @@ fn ListHeader() -> impl IntoView {
             >
                 {status}
             </span>
+            {(ctx.embed.mode == Mode::Floating).then(|| view! {
+                <button
+                    type="button"
+                    class="mw-close"
+                    data-testid="close-widget"
+                    title=text(K::EmbedClose)
+                    aria-label=text(K::EmbedClose)
+                    on:click=handler(move |_| ctx.embed.open.set(false))
+                >
+                    "×"
+                </button>
+            })}
         </header>
     }
 }

@@ -10,11 +10,14 @@
 use leptos::prelude::*;
 
 use super::ctx::Ctx;
+use super::embed::detail;
 use super::i18n::{text, use_i18n};
 use super::nav::{NavCtx, Panel};
 use super::Auth;
+use crate::core::embed::HostCounter;
 use crate::core::format::unread_label;
 use crate::core::i18n::K;
+use crate::core::session::Session;
 use crate::ui::handler::handler;
 
 /// 20×20 outline icons (stroke paths).
@@ -75,14 +78,94 @@ fn RailButton(
     .into_any()
 }
 
+/// One of the rail's counts. A function, not a closure: the three memos are one type, compiled
+/// once (bundle size).
+fn counter(ctx: Ctx, of: fn(&Session) -> u32) -> Memo<u32> {
+    Memo::new(move |_| ctx.session.with(of))
+}
+
+fn host_keys(ctx: Ctx) -> Vec<(i64, String)> {
+    let list: Vec<HostCounter> = ctx.embed.counters.get();
+    list.into_iter().map(|c| (c.key, c.id)).collect()
+}
+
+/// A counter of the host page (`counters` option, `setCounters`): its label is its accessible
+/// name, its icon a short text; with a link it is one, opened in the page, else a button the
+/// host hears about (`counter` event). `key`: see [`HostCounter::key`] (a new link is a new
+/// element, so the link itself never changes).
+#[component]
+fn HostCounterButton(key: i64, id: String) -> impl IntoView {
+    let ctx = expect_context::<Ctx>();
+    let embed = ctx.embed;
+    let i18n = use_i18n();
+    let now = move || {
+        let list: Vec<HostCounter> = embed.counters.get();
+        list.into_iter().find(|c| c.key == key).unwrap_or_default()
+    };
+    let name = move || {
+        let c = now();
+        match c.count {
+            0 => c.label,
+            n => i18n.f(
+                K::RailWithCount,
+                &[("label", &c.label), ("count", &unread_label(n))],
+            ),
+        }
+    };
+    // Redrawn whole when the host changes the counter: it is two spans.
+    let body = move || {
+        let c = now();
+        view! {
+            <span class="mw-host-icon" aria-hidden="true">{c.icon}</span>
+            <span class="mw-nav-count" aria-hidden="true" hidden=c.count == 0>
+                {unread_label(c.count)}
+            </span>
+        }
+    };
+    match now().url {
+        Some(url) => view! {
+            <a
+                class="mw-nav-btn mw-host-counter"
+                data-testid="host-counter"
+                data-counter-id=id
+                href=url
+                title=name
+                aria-label=name
+            >
+                {body}
+            </a>
+        }
+        .into_any(),
+        None => {
+            let said = id.clone();
+            view! {
+                <button
+                    type="button"
+                    class="mw-nav-btn mw-host-counter"
+                    data-testid="host-counter"
+                    data-counter-id=id
+                    title=name
+                    aria-label=name
+                    on:click=handler(move |_| {
+                        embed.emit("counter", detail(&[("id", said.as_str().into())]))
+                    })
+                >
+                    {body}
+                </button>
+            }
+            .into_any()
+        }
+    }
+}
+
 #[component]
 pub fn Sidebar() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let auth = expect_context::<Auth>();
     let nav = expect_context::<NavCtx>();
-    let total = Memo::new(move |_| ctx.session.with(|s| s.state.total_unread()));
-    let channels = Memo::new(move |_| ctx.session.with(|s| s.state.new_channels));
-    let notifications = Memo::new(move |_| ctx.session.with(|s| s.state.unread_notifications));
+    let total = counter(ctx, |s| s.state.total_unread());
+    let channels = counter(ctx, |s| s.state.new_channels);
+    let notifications = counter(ctx, |s| s.state.unread_notifications);
     let chats = Callback::new(move |()| {
         nav.panel.set(Panel::Home);
         if let Some(c) = ctx.session.with_untracked(|s| s.state.most_recent_unread()) {
@@ -119,6 +202,9 @@ pub fn Sidebar() -> impl IntoView {
                 count=notifications
                 on_click=panel(Panel::Notifications)
             />
+            <For each=move || host_keys(ctx) key=|k| k.0 let:k>
+                <HostCounterButton key=k.0 id=k.1 />
+            </For>
             <div class="mw-sidebar-fill"></div>
             <RailButton
                 testid="settings-button"

@@ -293,12 +293,8 @@ fn measure(list: &web_sys::HtmlElement, shown: &[Row], cache: &mut Cache) -> boo
 
 /// The list's padding stands in for the rows above and below the window. Whole pixels,
 /// since formatting an `f64` would bring float printing into the bundle.
-fn padding(w: Window) -> String {
-    format!(
-        "padding-top:{}px;padding-bottom:{}px",
-        w.top.round() as i64,
-        w.bottom.round() as i64
-    )
+fn px(length: f64) -> String {
+    format!("{}px", length.round() as i64)
 }
 
 /// `(older messages exist, a page is loading)` for the open conversation.
@@ -670,7 +666,8 @@ pub fn Timeline() -> impl IntoView {
             >
                 <ol
                     class="mw-message-list mw-tl-list"
-                    style=move || padding(model.window.get())
+                    style:padding-top=crate::ui::css(move || px(model.window.get().top))
+                    style:padding-bottom=crate::ui::css(move || px(model.window.get().bottom))
                     node_ref=state.list
                 >
                     <For

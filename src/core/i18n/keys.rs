@@ -232,4 +232,5 @@ keys! {
     SettingsNotifyDenied = "settings.notify_denied",
     SettingsNotifyUnsupported = "settings.notify_unsupported",
     SettingsSound = "settings.sound",
+    EmbedClose = "embed.close",
 }

@@ -18,11 +18,7 @@ use crate::ui::i18n::text;
 use crate::ui::nav::NavCtx;
 
 fn active_element() -> Option<HtmlElement> {
-    web_sys::window()?
-        .document()?
-        .active_element()?
-        .dyn_into()
-        .ok()
+    crate::ui::focus::active_element()?.dyn_into().ok()
 }
 
 #[component]
