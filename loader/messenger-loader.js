@@ -121,6 +121,8 @@
     const body = await r.json().catch(() => ({}));
     if (!r.ok) throw new Error(`Messenger: portal sign-in refused (${body.code || r.status}): ${body.message || ''}`);
     ls(key, body.token);
+    // The widget keeps its outbox and local copy per user: it needs to know whose token.
+    ls(key + ':id', String(body.user_id));
     return body.token;
   }
 
@@ -240,7 +242,8 @@
       await css;
       if (!opts) return;
       const { identity, position, container, preload, el, ...rest } = opts;
-      m.mountMessenger(mountEl, { ...rest, server, token, mode: mode(), open: mode() === 'inline', onEvent });
+      const userId = opts.userId ?? (Number(ls('mw-session:' + userKey + ':id')) || undefined);
+      m.mountMessenger(mountEl, { ...rest, server, token, userId, mode: mode(), open: mode() === 'inline', onEvent });
       mod = m;
       panel.classList.remove('w');
       const replay = pending;

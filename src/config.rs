@@ -11,6 +11,9 @@ pub struct Config {
     pub server: Option<String>,
     /// A token handed over by a portal (skips the login form).
     pub token: Option<String>,
+    /// Whose `token` it is: the outbox and the local copy are kept per user, so without it a
+    /// portal's session works from memory only.
+    pub user_id: Option<messenger_protocol::UserId>,
     /// BCP 47 locale for the UI (`lang` attribute); `None` uses the page's.
     pub locale: Option<String>,
     /// IndexedDB database name for drafts; `None` means [`DEFAULT_DB_NAME`].

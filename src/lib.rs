@@ -95,6 +95,9 @@ pub fn config_from_element(el: &web_sys::Element) -> Config {
     Config {
         server: non_empty(el.get_attribute("data-server")),
         token: non_empty(el.get_attribute("data-token")),
+        user_id: el
+            .get_attribute("data-user-id")
+            .and_then(|v| v.trim().parse().ok()),
         locale: non_empty(el.get_attribute("data-locale")),
         db_name: non_empty(el.get_attribute("data-db-name")),
         ..Config::default()
@@ -130,6 +133,10 @@ pub fn config_from_options(options: &JsValue) -> Config {
     Config {
         server: get("server"),
         token: get("token"),
+        user_id: field(options, "userId")
+            .as_f64()
+            .filter(|v| v.fract() == 0.0 && *v > 0.0)
+            .map(|v| v as messenger_protocol::UserId),
         locale: get("locale"),
         db_name: get("dbName"),
         theme: theme.unwrap_or_default(),

@@ -83,7 +83,7 @@ pub fn App(config: Config, embed: embed::Embed) -> impl IntoView {
     let initial = match &config.token {
         Some(t) => Some(StoredSession {
             token: t.clone(),
-            user_id: None,
+            user_id: config.user_id,
         }),
         None => token::load(),
     };

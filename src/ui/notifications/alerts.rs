@@ -64,7 +64,7 @@ pub fn watch_news(ctx: Ctx, nav: NavCtx, until: Until, full_ms: i64) {
             ctx.leader.get_untracked(),
             visible || link.is_some_and(|l| l.others_visible()),
             prefs::switch(NOTIFY_KEY) && browser_notify::permission() == Permission::Granted,
-            prefs::switch(SOUND_KEY),
+            ctx.embed.sound.unwrap_or_else(|| prefs::switch(SOUND_KEY)),
         );
         if what.sound {
             if w.audio.is_none() {
@@ -97,12 +97,16 @@ pub fn watch_news(ctx: Ctx, nav: NavCtx, until: Until, full_ms: i64) {
 
 fn notify(ctx: Ctx, nav: NavCtx, alert: Alert) -> Option<Shown> {
     let target = alert.target;
-    let on_click = Box::new(move || match target {
-        Target::Conversation(c) => {
-            nav.panel.set(Panel::Home);
-            ctx.open(c);
+    let on_click = Box::new(move || {
+        // A floating widget closed on its launcher opens to show what was clicked.
+        ctx.embed.open.set(true);
+        match target {
+            Target::Conversation(c) => {
+                nav.panel.set(Panel::Home);
+                ctx.open(c);
+            }
+            Target::Notifications => nav.panel.set(Panel::Notifications),
         }
-        Target::Notifications => nav.panel.set(Panel::Notifications),
     });
     browser_notify::show(&alert.title, &alert.body, &alert.tag, on_click)
 }
