@@ -273,6 +273,7 @@
       // Already unmounted by its own shutdown.
     }
     ls('mw-session:' + userKey, null);
+    ls('mw-session:' + userKey + ':id', null);
     ls('mw-unread:' + userKey, null);
     d.title = d.title.replace(/^\(\d+\) /, '');
     channel?.close();

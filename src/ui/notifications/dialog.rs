@@ -98,7 +98,7 @@ fn DialogBox(n: Notification) -> impl IntoView {
     on_cleanup(move || keys.remove());
     view! {
         // A click outside the box keeps the focus inside it.
-        <div class="mw-overlay" on:mousedown=handler(|ev: leptos::ev::MouseEvent| ev.prevent_default())>
+        <div class="mw-overlay mw-overlay-alert" on:mousedown=handler(|ev: leptos::ev::MouseEvent| ev.prevent_default())>
             <div
                 node_ref=dialog
                 class="mw-dialog"
