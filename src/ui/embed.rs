@@ -19,34 +19,43 @@ pub struct Embed {
     pub mode: Mode,
     /// The whole widget shows; closed, only its toasts and the high-importance dialog do.
     pub open: RwSignal<bool>,
-    pub theme: RwSignal<Theme>,
-    pub counters: RwSignal<Vec<HostCounter>>,
+    /// The theme and the host's counters: one signal (each signal type is compiled on its
+    /// own; bundle size).
+    pub host: RwSignal<Host>,
     /// A conversation the host asked to show, kept until the messenger knows it.
     pub want: RwSignal<Option<ConversationId>>,
     /// A language the host asked for (`setLocale`), applied by the `App`.
     pub locale: RwSignal<Option<Locale>>,
     /// The host's choice for sound; `None`: the user's setting.
     pub sound: Option<bool>,
-    on_event: StoredValue<Option<Function>, LocalStorage>,
+}
+
+/// What the host sets of the widget's look: its theme and its counters in the rail.
+#[derive(Clone, Default)]
+pub struct Host {
+    pub theme: Theme,
+    pub counters: Vec<HostCounter>,
 }
 
 impl Embed {
-    pub fn new(config: &crate::Config, on_event: Option<Function>) -> Embed {
+    pub fn new(config: &crate::Config) -> Embed {
         Embed {
             mode: config.mode,
             open: RwSignal::new(config.mode.starts_open(config.open)),
-            theme: RwSignal::new(config.theme),
-            counters: RwSignal::new(config.counters.clone()),
+            host: RwSignal::new(Host {
+                theme: config.theme,
+                counters: config.counters.clone(),
+            }),
             want: RwSignal::new(None),
             locale: RwSignal::new(None),
             sound: config.sound,
-            on_event: StoredValue::new_local(on_event),
         }
     }
 
-    /// The host's `onEvent`, if it gave one (and the widget is still there).
+    /// The host's `onEvent`, if it gave one (and the widget is still there). Kept with the
+    /// mounted widget rather than in a stored value of its own (bundle size).
     pub fn listener(self) -> Option<Function> {
-        self.on_event.try_get_value().flatten()
+        crate::listener_of(self)
     }
 
     /// Tells the host `name` with `detail` (see [`call_host`]).
@@ -116,9 +125,12 @@ impl Embed {
                     .as_string()
                     .and_then(|t| Theme::parse(&t))
                     .ok_or("setTheme: light, dark or auto")?;
-                self.theme.set(theme);
+                self.host.update(|h| h.theme = theme);
             }
-            Command::SetCounters => self.counters.set(counters_from(arg)?),
+            Command::SetCounters => {
+                let counters = counters_from(arg)?;
+                self.host.update(|h| h.counters = counters);
+            }
             Command::Shutdown => {}
         }
         Ok(())
