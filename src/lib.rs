@@ -71,11 +71,11 @@ pub fn mount_with_events(host: HtmlElement, config: Config, on_event: Option<js_
 /// Removes the widget from `host`: its views, connection, timers and listeners go with it.
 /// Nothing happens when `host` holds no widget.
 pub fn unmount(host: &HtmlElement) {
-    let gone: Vec<_> = MOUNTED.with(|m| {
+    // One widget per host (`mount` unmounts first), so the first one found is the one.
+    let gone = MOUNTED.with(|m| {
         let mut m = m.borrow_mut();
-        let (gone, kept) = m.drain(..).partition(|w: &Mounted| w.host == *host);
-        *m = kept;
-        gone
+        let at = m.iter().position(|w| w.host == *host)?;
+        Some(m.swap_remove(at))
     });
     // Dropped outside the borrow: unmounting runs cleanups that may mount again.
     drop(gone);
@@ -179,11 +179,9 @@ pub fn messenger_command(host: HtmlElement, name: JsValue, arg: JsValue) -> JsVa
         ui::embed::warn("no widget in this element");
         return JsValue::UNDEFINED;
     };
-    let Some(command) = name.as_string().as_deref().and_then(Command::parse) else {
-        ui::embed::warn(&format!(
-            "unknown command {}",
-            name.as_string().unwrap_or_default()
-        ));
+    let name = name.as_string().unwrap_or_default();
+    let Some(command) = Command::parse(&name) else {
+        ui::embed::warn(&format!("unknown command {name}"));
         return JsValue::UNDEFINED;
     };
     if command == Command::Shutdown {
