@@ -32,6 +32,8 @@ struct Mounted {
     /// The mounted view (dropping it unmounts).
     _view: Box<dyn std::any::Any>,
     embed: ui::embed::Embed,
+    /// The host's `onEvent`.
+    on_event: Option<js_sys::Function>,
     /// Its IndexedDB database (`shutdown` deletes it).
     db_name: String,
 }
@@ -49,7 +51,7 @@ pub fn mount_with_events(host: HtmlElement, config: Config, on_event: Option<js_
     let made = std::rc::Rc::new(std::cell::Cell::new(None));
     let slot = made.clone();
     let view = leptos::mount::mount_to(host.clone(), move || {
-        let embed = ui::embed::Embed::new(&config, on_event);
+        let embed = ui::embed::Embed::new(&config);
         slot.set(Some(embed));
         leptos::prelude::view! { <ui::App config=config embed=embed /> }
     });
@@ -59,6 +61,7 @@ pub fn mount_with_events(host: HtmlElement, config: Config, on_event: Option<js_
                 host,
                 _view: Box::new(view),
                 embed,
+                on_event,
                 db_name,
             })
         });
@@ -68,11 +71,11 @@ pub fn mount_with_events(host: HtmlElement, config: Config, on_event: Option<js_
 /// Removes the widget from `host`: its views, connection, timers and listeners go with it.
 /// Nothing happens when `host` holds no widget.
 pub fn unmount(host: &HtmlElement) {
-    let gone: Vec<_> = MOUNTED.with(|m| {
+    // One widget per host (`mount` unmounts first), so the first one found is the one.
+    let gone = MOUNTED.with(|m| {
         let mut m = m.borrow_mut();
-        let (gone, kept) = m.drain(..).partition(|w: &Mounted| w.host == *host);
-        *m = kept;
-        gone
+        let at = m.iter().position(|w| w.host == *host)?;
+        Some(m.swap_remove(at))
     });
     // Dropped outside the borrow: unmounting runs cleanups that may mount again.
     drop(gone);
@@ -83,6 +86,16 @@ fn mounted(host: &HtmlElement) -> Option<(ui::embed::Embed, String)> {
         let m = m.borrow();
         let w = m.iter().find(|w| w.host == *host)?;
         Some((w.embed, w.db_name.clone()))
+    })
+}
+
+/// The `onEvent` of the mounted widget `embed` belongs to; `None` once it is unmounted.
+pub(crate) fn listener_of(embed: ui::embed::Embed) -> Option<js_sys::Function> {
+    MOUNTED.with(|m| {
+        let m = m.borrow();
+        m.iter()
+            .find(|w| w.embed.open == embed.open)
+            .and_then(|w| w.on_event.clone())
     })
 }
 
@@ -112,15 +125,15 @@ pub fn config_from_options(options: &JsValue) -> Config {
     use ui::embed::{counters_from, field, warn};
     let get = |key: &str| non_empty(field(options, key).as_string());
     let flag = |key: &str| field(options, key).as_bool();
-    let known = |key: &str, parsed: Option<()>| {
+    let known = |key: &str, parsed: Option<()>, what: &str| {
         if parsed.is_none() && get(key).is_some() {
-            warn(&format!("unknown {key}"));
+            warn(what);
         }
     };
     let theme = get("theme").and_then(|t| Theme::parse(&t));
     let mode = get("mode").and_then(|m| Mode::parse(&m));
-    known("theme", theme.map(drop));
-    known("mode", mode.map(drop));
+    known("theme", theme.map(drop), "unknown theme");
+    known("mode", mode.map(drop), "unknown mode");
     let counters = field(options, "counters");
     let counters = if counters.is_undefined() {
         Vec::new()
@@ -166,11 +179,9 @@ pub fn messenger_command(host: HtmlElement, name: JsValue, arg: JsValue) -> JsVa
         ui::embed::warn("no widget in this element");
         return JsValue::UNDEFINED;
     };
-    let Some(command) = name.as_string().as_deref().and_then(Command::parse) else {
-        ui::embed::warn(&format!(
-            "unknown command {}",
-            name.as_string().unwrap_or_default()
-        ));
+    let name = name.as_string().unwrap_or_default();
+    let Some(command) = Command::parse(&name) else {
+        ui::embed::warn(&format!("unknown command {name}"));
         return JsValue::UNDEFINED;
     };
     if command == Command::Shutdown {

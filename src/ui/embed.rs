@@ -19,34 +19,43 @@ pub struct Embed {
     pub mode: Mode,
     /// The whole widget shows; closed, only its toasts and the high-importance dialog do.
     pub open: RwSignal<bool>,
-    pub theme: RwSignal<Theme>,
-    pub counters: RwSignal<Vec<HostCounter>>,
+    /// The theme and the host's counters: one signal (each signal type is compiled on its
+    /// own; bundle size).
+    pub host: RwSignal<Host>,
     /// A conversation the host asked to show, kept until the messenger knows it.
     pub want: RwSignal<Option<ConversationId>>,
     /// A language the host asked for (`setLocale`), applied by the `App`.
     pub locale: RwSignal<Option<Locale>>,
     /// The host's choice for sound; `None`: the user's setting.
     pub sound: Option<bool>,
-    on_event: StoredValue<Option<Function>, LocalStorage>,
+}
+
+/// What the host sets of the widget's look: its theme and its counters in the rail.
+#[derive(Clone, Default)]
+pub struct Host {
+    pub theme: Theme,
+    pub counters: Vec<HostCounter>,
 }
 
 impl Embed {
-    pub fn new(config: &crate::Config, on_event: Option<Function>) -> Embed {
+    pub fn new(config: &crate::Config) -> Embed {
         Embed {
             mode: config.mode,
             open: RwSignal::new(config.mode.starts_open(config.open)),
-            theme: RwSignal::new(config.theme),
-            counters: RwSignal::new(config.counters.clone()),
+            host: RwSignal::new(Host {
+                theme: config.theme,
+                counters: config.counters.clone(),
+            }),
             want: RwSignal::new(None),
             locale: RwSignal::new(None),
             sound: config.sound,
-            on_event: StoredValue::new_local(on_event),
         }
     }
 
-    /// The host's `onEvent`, if it gave one (and the widget is still there).
+    /// The host's `onEvent`, if it gave one (and the widget is still there). Kept with the
+    /// mounted widget rather than in a stored value of its own (bundle size).
     pub fn listener(self) -> Option<Function> {
-        self.on_event.try_get_value().flatten()
+        crate::listener_of(self)
     }
 
     /// Tells the host `name` with `detail` (see [`call_host`]).
@@ -92,17 +101,17 @@ impl Embed {
     /// Runs a `messengerCommand` other than `shutdown` (the caller unmounts for that one).
     /// A bad argument changes nothing and says why.
     pub fn command(self, command: Command, arg: &JsValue) -> Result<(), &'static str> {
-        match command {
-            Command::Open => self.open.set(true),
-            Command::Close => self.open.set(false),
-            Command::Toggle => self.open.set(!self.open.get_untracked()),
+        let open = match command {
+            Command::Open => true,
+            Command::Close => false,
+            Command::Toggle => !self.open.get_untracked(),
             Command::OpenConversation => {
                 let id = arg
                     .as_f64()
                     .and_then(conversation_from)
                     .ok_or("openConversation: a conversation id")?;
                 self.want.set(Some(id));
-                self.open.set(true);
+                true
             }
             Command::SetLocale => {
                 let locale = arg
@@ -110,17 +119,24 @@ impl Embed {
                     .and_then(|code| Locale::from_tag(&code))
                     .ok_or("setLocale: en, fr, ru, vi or pl")?;
                 self.locale.set(Some(locale));
+                return Ok(());
             }
             Command::SetTheme => {
                 let theme = arg
                     .as_string()
                     .and_then(|t| Theme::parse(&t))
                     .ok_or("setTheme: light, dark or auto")?;
-                self.theme.set(theme);
+                self.host.update(|h| h.theme = theme);
+                return Ok(());
             }
-            Command::SetCounters => self.counters.set(counters_from(arg)?),
-            Command::Shutdown => {}
-        }
+            Command::SetCounters => {
+                let counters = counters_from(arg)?;
+                self.host.update(|h| h.counters = counters);
+                return Ok(());
+            }
+            Command::Shutdown => return Ok(()),
+        };
+        self.open.set(open);
         Ok(())
     }
 }
@@ -225,20 +241,21 @@ pub fn shutdown(host: web_sys::HtmlElement, embed: Embed, db_name: String) -> js
 /// One effect for all of it: every effect is compiled on its own (bundle size).
 pub fn follow_host(embed: Embed, i18n: super::i18n::I18n, auth: super::Auth) {
     type Seen = (bool, bool, bool);
-    Effect::new(move |was: Option<Seen>| {
+    let mut was: Option<Seen> = None;
+    effect(Box::new(move |_| {
         let now: Seen = (
             !i18n.starting(),
             embed.open.get(),
             auth.session.with(Option::is_some),
         );
-        let was = was.unwrap_or((false, now.1, false));
-        if now.0 && !was.0 {
+        let before = was.unwrap_or((false, now.1, false));
+        if now.0 && !before.0 {
             embed.emit("ready", detail(&[]));
         }
-        if now.1 != was.1 {
+        if now.1 != before.1 {
             embed.emit(if now.1 { "opened" } else { "closed" }, detail(&[]));
         }
-        if was.2 && !now.2 {
+        if before.2 && !now.2 {
             embed.emit("signedOut", detail(&[]));
         }
         // The host's language wins over the user's saved choice until the user picks one
@@ -250,8 +267,14 @@ pub fn follow_host(embed: Embed, i18n: super::i18n::I18n, auth: super::Auth) {
             i18n.load(locale);
             embed.locale.set(None);
         }
-        now
-    });
+        was = Some(now);
+    }));
+}
+
+/// An effect whose closure is boxed: every effect is compiled once per closure type, so the
+/// host's effects share one copy (bundle size). What an effect remembers lives in its closure.
+fn effect(f: Box<dyn FnMut(Option<()>)>) {
+    Effect::new(f);
 }
 
 /// What the host hears from a signed-in messenger: `unread` once the state is known (from the
@@ -261,7 +284,8 @@ pub fn follow_host(embed: Embed, i18n: super::i18n::I18n, auth: super::Auth) {
 pub fn tell_host(ctx: super::Ctx) {
     let embed = ctx.embed;
     let nav = expect_context::<super::nav::NavCtx>();
-    Effect::new(move |was: Option<Option<Unread>>| {
+    let mut was: Option<Unread> = None;
+    effect(Box::new(move |_| {
         ctx.session.track();
         let want = embed.want.get();
         let (unread, news, known, online) = ctx
@@ -278,7 +302,7 @@ pub fn tell_host(ctx: super::Ctx) {
                 (unread, news, known, s.online)
             })
             .unwrap_or_default();
-        if let Some(u) = unread.filter(|u| was != Some(Some(*u))) {
+        if let Some(u) = unread.filter(|u| was != Some(*u)) {
             embed.emit_unread(u);
         }
         for n in &news {
@@ -293,6 +317,6 @@ pub fn tell_host(ctx: super::Ctx) {
             }
             embed.want.set(None);
         }
-        unread
-    });
+        was = unread;
+    }));
 }

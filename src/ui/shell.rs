@@ -45,7 +45,7 @@ pub fn Shell() -> impl IntoView {
             data-testid="app"
             data-open=super::embed::flag(embed.open)
             data-mode=embed.mode.as_str()
-            data-theme=move || embed.theme.get().as_str()
+            data-theme=move || embed.host.with(|h| h.theme.as_str())
             data-view=view_name
             data-leader=super::embed::flag(ctx.leader)
             data-outbox=move || ctx.session.with(|s| s.outbox.len().to_string())

@@ -84,23 +84,28 @@ fn counter(ctx: Ctx, of: fn(&Session) -> u32) -> Memo<u32> {
     Memo::new(move |_| ctx.session.with(of))
 }
 
-fn host_keys(ctx: Ctx) -> Vec<(i64, String)> {
-    let list: Vec<HostCounter> = ctx.embed.counters.get();
-    list.into_iter().map(|c| (c.key, c.id)).collect()
+/// The keys of the host's counters: numbers, like the other lists' keys (one keyed list type
+/// compiled for all; bundle size).
+fn host_keys(ctx: Ctx) -> Vec<i64> {
+    ctx.embed
+        .host
+        .with(|h| h.counters.iter().map(|c| c.key).collect())
 }
 
 /// A counter of the host page (`counters` option, `setCounters`): its label is its accessible
 /// name, its icon a short text; with a link it is one, opened in the page, else a button the
-/// host hears about (`counter` event). `key`: see [`HostCounter::key`] (a new link is a new
-/// element, so the link itself never changes).
+/// host hears about (`counter` event). `key`: see [`HostCounter::key`] (a new link or id is a
+/// new element, so neither ever changes).
 #[component]
-fn HostCounterButton(key: i64, id: String) -> impl IntoView {
+fn HostCounterButton(key: i64) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let embed = ctx.embed;
     let i18n = use_i18n();
     let now = move || {
-        let list: Vec<HostCounter> = embed.counters.get();
-        list.into_iter().find(|c| c.key == key).unwrap_or_default()
+        embed.host.with(|h| {
+            let found = h.counters.iter().find(|c| c.key == key);
+            found.cloned().unwrap_or_default()
+        })
     };
     let name = move || {
         let c = now();
@@ -112,17 +117,18 @@ fn HostCounterButton(key: i64, id: String) -> impl IntoView {
             ),
         }
     };
-    // Redrawn whole when the host changes the counter: it is two spans.
+    // Text and `hidden` follow the host's changes in place: closures of the kinds the other
+    // views use (bundle size).
     let body = move || {
-        let c = now();
         view! {
-            <span class="mw-host-icon" aria-hidden="true">{c.icon}</span>
-            <span class="mw-nav-count" aria-hidden="true" hidden=c.count == 0>
-                {unread_label(c.count)}
+            <span class="mw-host-icon" aria-hidden="true">{move || now().icon}</span>
+            <span class="mw-nav-count" aria-hidden="true" hidden=move || now().count == 0>
+                {move || unread_label(now().count)}
             </span>
         }
     };
-    match now().url {
+    let HostCounter { id, url, .. } = now();
+    match url {
         Some(url) => view! {
             <a
                 class="mw-nav-btn mw-host-counter"
@@ -132,7 +138,7 @@ fn HostCounterButton(key: i64, id: String) -> impl IntoView {
                 title=name
                 aria-label=name
             >
-                {body}
+                {body()}
             </a>
         }
         .into_any(),
@@ -150,7 +156,7 @@ fn HostCounterButton(key: i64, id: String) -> impl IntoView {
                         embed.emit("counter", detail(&[("id", said.as_str().into())]))
                     })
                 >
-                    {body}
+                    {body()}
                 </button>
             }
             .into_any()
@@ -202,8 +208,8 @@ pub fn Sidebar() -> impl IntoView {
                 count=notifications
                 on_click=panel(Panel::Notifications)
             />
-            <For each=move || host_keys(ctx) key=|k| k.0 let:k>
-                <HostCounterButton key=k.0 id=k.1 />
+            <For each=move || host_keys(ctx) key=|k| *k let:key>
+                <HostCounterButton key />
             </For>
             <div class="mw-sidebar-fill"></div>
             <RailButton
