@@ -206,7 +206,7 @@ fn Display() -> impl IntoView {
 
 /// Browser notifications, asked for only by the button (never on page load), and the tone.
 #[component]
-fn Alerts() -> impl IntoView {
+fn Alerts() -> AnyView {
     let i18n = use_i18n();
     // Turned on by the user; the browser's permission is read each time it shows.
     let chosen = RwSignal::new(prefs::switch(NOTIFY_KEY));
@@ -268,6 +268,7 @@ fn Alerts() -> impl IntoView {
             </label>
         </section>
     }
+    .into_any()
 }
 
 /// A labelled `<select>` showing `value`; `on_pick` gets the value picked.
