@@ -537,7 +537,12 @@ async fn full_flow_against_a_fake_server() {
     assert_eq!(sends.len(), 1);
     assert_eq!(sends[0]["text"], "hi bob");
     let cid = sends[0]["id"].clone();
-    assert_eq!(qa("[data-testid=message][data-state=pending]"), 1);
+    // Drawn once the outbox has it in IndexedDB: a wait on the write, not a fixed delay
+    // (the file's other tests run their widgets alongside and slow it down).
+    wait_for("the pending message", || {
+        qa("[data-testid=message][data-state=pending]") == 1
+    })
+    .await;
     assert!(attr("[data-state=pending]", "data-message-id").is_none());
     let stored = serde_json::json!({"id": 6, "conversation_id": 10, "sender_id": 1, "text": "hi bob",
         "created_at": 1700000006000_i64, "client_id": cid});
@@ -658,11 +663,10 @@ async fn full_flow_against_a_fake_server() {
 
     // Disconnect: offline, sends are kept as pending and resent with the same id.
     js("window.__mwSockets[0].serverClose(1006)");
-    settle().await;
-    assert_eq!(
-        attr("[data-testid=connection-status]", "data-state").as_deref(),
-        Some("offline")
-    );
+    wait_for("offline", || {
+        attr("[data-testid=connection-status]", "data-state").as_deref() == Some("offline")
+    })
+    .await;
     type_text("while offline");
     click("[data-testid=compose-send]");
     settle().await;
