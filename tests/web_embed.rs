@@ -94,6 +94,8 @@ fn call(code: &str, arg: &str) -> JsValue {
 
 /// Everything a test needs: the fake server, the policy, a shadow-root host, a stored session.
 fn setup(id: &str) -> HtmlElement {
+    // No server here to fetch locales/en.json from.
+    messenger_widget::ui::i18n::install_english();
     js(CSP);
     js("window.__mwViolations.length = 0");
     js(FAKE_WS);

@@ -18,10 +18,26 @@ pub struct I18n {
     ready: RwSignal<bool>,
 }
 
+thread_local! {
+    /// English given in advance (tests, views mounted on their own); else it is fetched.
+    static ENGLISH: std::cell::RefCell<Option<Arc<Catalog>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Makes English available without a fetch, for every widget mounted afterwards on this page.
+pub fn install_english() {
+    ENGLISH.with(|e| *e.borrow_mut() = Some(Arc::new(Catalog::english())));
+}
+
+fn installed_english() -> Option<Arc<Catalog>> {
+    ENGLISH.with(|e| e.borrow().clone())
+}
+
 impl I18n {
     pub fn new(base: String) -> I18n {
         I18n {
-            catalog: RwSignal::new(Arc::new(Catalog::english())),
+            catalog: RwSignal::new(
+                installed_english().unwrap_or_else(|| Arc::new(Catalog::empty(Locale::En))),
+            ),
             base: StoredValue::new(base),
             loading: RwSignal::new(None),
             ready: RwSignal::new(false),
@@ -66,9 +82,9 @@ impl I18n {
     /// file that cannot be fetched or read leaves the current language and says why in the
     /// console.
     pub fn load(self, locale: Locale) {
-        if locale == Locale::En {
+        if let Some(english) = installed_english().filter(|_| locale == Locale::En) {
             self.loading.set(None);
-            self.catalog.set(Arc::new(Catalog::english()));
+            self.catalog.set(english);
             self.ready.set(true);
             return;
         }
@@ -120,6 +136,7 @@ pub fn initial_locale(configured: Option<&str>) -> Locale {
 
 /// Provides English texts, for views mounted on their own (tests, a host drawing one part).
 pub fn provide_english() -> I18n {
+    install_english();
     let i18n = I18n::new(String::new());
     i18n.ready.set(true);
     provide_context(i18n);

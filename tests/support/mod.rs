@@ -28,8 +28,10 @@ pub fn document() -> web_sys::Document {
     web_sys::window().unwrap().document().unwrap()
 }
 
-/// A new element in the page to mount one widget into.
+/// A new element in the page to mount one widget into. English is installed first: the
+/// tests have no server to fetch `locales/en.json` from.
 pub fn fresh_host() -> HtmlElement {
+    messenger_widget::ui::i18n::install_english();
     let el: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     document().body().unwrap().append_child(&el).unwrap();
     el

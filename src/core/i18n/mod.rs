@@ -3,8 +3,9 @@
 //! Texts live in `locales/<code>.json`, one file per language, keyed by [`K`]'s ids: a
 //! text is a string, or an object of plural forms (`one`, `few`, `many`, `other`) for a
 //! count. `{name}` in a text is filled in from the arguments; `{count}` is the count,
-//! grouped as the language writes numbers. English is compiled in and is the fallback for a
-//! text a file lacks (a test makes sure none does).
+//! grouped as the language writes numbers. English is a file fetched like the others (not
+//! compiled into the wasm, for its size); a text a file lacks reads as its id (a test makes
+//! sure none does).
 
 mod keys;
 pub mod plural;
@@ -158,7 +159,7 @@ pub struct Catalog {
     unknown: Vec<String>,
 }
 
-/// The English file, compiled in.
+/// The English file (tests and [`Catalog::english`]).
 pub const ENGLISH_JSON: &str = include_str!("../../../locales/en.json");
 
 /// A language file read into [`K`]'s order.
@@ -200,7 +201,18 @@ impl Catalog {
         })
     }
 
-    /// The English texts (compiled in, so they are always there).
+    /// A language with no texts yet (each reads as its id until the file arrives).
+    pub fn empty(locale: Locale) -> Catalog {
+        Catalog {
+            locale,
+            texts: vec![None; K::ALL.len()],
+            unknown: Vec::new(),
+        }
+    }
+
+    /// The English texts from the file in the repository: for tests, and for views mounted
+    /// on their own. The widget itself fetches `locales/en.json` like any other language,
+    /// so these bytes are not in its wasm.
     pub fn english() -> Catalog {
         Catalog::parse(Locale::En, ENGLISH_JSON).unwrap_or(Catalog {
             locale: Locale::En,
@@ -241,16 +253,10 @@ impl Catalog {
     }
 
     fn format(&self, key: K, count: Option<u64>, args: &[(&str, &str)]) -> String {
-        let english;
+        // No English behind another language: the widget fetches English like the others
+        // (every file has every text: `every_locale_has_every_text`).
         let (text, locale) = match self.texts.get(key as usize).and_then(Option::as_ref) {
             Some(t) => (t, self.locale),
-            None if self.locale != Locale::En => {
-                english = Catalog::english();
-                match english.texts.get(key as usize).and_then(Option::as_ref) {
-                    Some(t) => (t, Locale::En),
-                    None => return key.id().to_string(),
-                }
-            }
             None => return key.id().to_string(),
         };
         let template = match (text, count) {
