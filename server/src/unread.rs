@@ -27,15 +27,7 @@ struct UnreadQuery {
 }
 
 fn parse_query(query: &HashMap<String, String>) -> Result<UnreadQuery, String> {
-    let number = |name: &str| {
-        query
-            .get(name)
-            .map(|v| {
-                v.parse::<u64>()
-                    .map_err(|_| format!("{name}={v:?} is not a non-negative integer"))
-            })
-            .transpose()
-    };
+    let number = |name: &str| crate::fallback::query_number(query, name);
     let wait_ms = number("wait_ms")?.unwrap_or(0);
     if wait_ms > MAX_WAIT_MS {
         return Err(format!("wait_ms={wait_ms} is above {MAX_WAIT_MS}"));
@@ -76,14 +68,7 @@ pub async fn unread(
         };
         let (counts, mut wake) = match read {
             Ok(read) => read,
-            Err(e) => {
-                tracing::error!("GET /api/unread: {e}");
-                return api_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    ErrorCode::Internal,
-                    "internal server error",
-                );
-            }
+            Err(e) => return crate::fallback::internal("GET /api/unread", e),
         };
         if query.after != Some(counts.version) || Instant::now() >= deadline {
             return Json(counts).into_response();

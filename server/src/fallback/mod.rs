@@ -46,7 +46,7 @@ pub(crate) fn authenticate(
     match app.lock().store.session_user(token) {
         Ok(Some(user)) => Ok((user, auth::token_digest(token))),
         Ok(None) => Err(Box::new(unauthorized("invalid or expired token"))),
-        Err(e) => Err(Box::new(internal("session lookup", e))),
+        Err(e) => Err(Box::new(internal("fallback: session lookup", e))),
     }
 }
 
@@ -58,8 +58,22 @@ fn bad_request(code: ErrorCode, message: impl Into<String>) -> Response {
     api_error(StatusCode::BAD_REQUEST, code, message)
 }
 
-fn internal(what: &str, e: impl std::fmt::Display) -> Response {
-    tracing::error!("HTTP fallback: {what}: {e}");
+/// A non-negative integer parameter of a query string, if given.
+pub(crate) fn query_number(
+    query: &HashMap<String, String>,
+    name: &str,
+) -> Result<Option<u64>, String> {
+    query
+        .get(name)
+        .map(|v| {
+            v.parse::<u64>()
+                .map_err(|_| format!("{name}={v:?} is not a non-negative integer"))
+        })
+        .transpose()
+}
+
+pub(crate) fn internal(what: &str, e: impl std::fmt::Display) -> Response {
+    tracing::error!("HTTP {what}: {e}");
     api_error(
         StatusCode::INTERNAL_SERVER_ERROR,
         ErrorCode::Internal,
@@ -78,15 +92,7 @@ struct EventsQuery {
 }
 
 fn events_query(query: &HashMap<String, String>) -> Result<EventsQuery, String> {
-    let number = |name: &str| {
-        query
-            .get(name)
-            .map(|v| {
-                v.parse::<u64>()
-                    .map_err(|_| format!("{name}={v:?} is not a non-negative integer"))
-            })
-            .transpose()
-    };
+    let number = |name: &str| query_number(query, name);
     let seq = number("seq")?;
     let wait_ms = number("wait_ms")?.unwrap_or(0);
     let resume = match (query.get("epoch"), seq) {
@@ -130,7 +136,7 @@ pub async fn events(
             let renewed = lease::renew(&app, &mut core, &key, user, deadline + lease);
             let mut wake = match renewed {
                 Ok(session) => session.wake.clone(),
-                Err(e) => return internal("registering a poll", e),
+                Err(e) => return internal("fallback: registering a poll", e),
             };
             wake.borrow_and_update();
             poll(&mut core, user, query.resume.as_ref()).map(|p| (p, wake))
@@ -138,7 +144,7 @@ pub async fn events(
         let ((frames, caught_up), mut wake) = match polled {
             Ok((Some(found), wake)) => (found, wake),
             Ok((None, _)) => return unauthorized("the user no longer exists"),
-            Err(e) => return internal("reading events", e),
+            Err(e) => return internal("fallback: reading events", e),
         };
         if !caught_up || Instant::now() >= deadline {
             break frames;
@@ -154,7 +160,7 @@ pub async fn events(
         let mut core = app.lock();
         let lease = lease::lease(&core);
         if let Err(e) = lease::renew(&app, &mut core, &key, user, Instant::now() + lease) {
-            return internal("renewing a poll lease", e);
+            return internal("fallback: renewing a poll lease", e);
         }
         core.config.limits.poll_interval_ms
     };
@@ -231,7 +237,7 @@ pub async fn commands(State(app): State<Arc<App>>, headers: HeaderMap, body: Byt
             let until = Instant::now() + lease::lease(&core);
             match lease::renew(&app, &mut core, &key, user, until) {
                 Ok(session) => session.bucket.take(std::time::Instant::now()),
-                Err(e) => return internal("registering a poster", e),
+                Err(e) => return internal("fallback: registering a poster", e),
             }
         };
         let answer = if !allowed {
@@ -247,7 +253,7 @@ pub async fn commands(State(app): State<Arc<App>>, headers: HeaderMap, body: Byt
         };
         match serde_json::to_string(&answer) {
             Ok(answer) => answers.push(answer),
-            Err(e) => return internal("serializing an answer", e),
+            Err(e) => return internal("fallback: serializing an answer", e),
         }
     }
     json(format!("[{}]", answers.join(",")))
