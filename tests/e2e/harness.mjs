@@ -269,13 +269,7 @@ export function overlaps(a, b) {
  * `close()`. For checking what the server stored and what it pushed to this user.
  */
 export async function protocolClient(baseUrl, username, password = 'demo') {
-  const login = await fetch(new URL('/api/login', baseUrl), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
-  });
-  if (!login.ok) throw new Error(`login of ${username}: HTTP ${login.status}`);
-  const { token } = await login.json();
+  const token = await passwordToken(baseUrl, username, password);
   const ws = new WebSocket(new URL('/ws', baseUrl.replace(/^http/, 'ws')));
   const waiting = new Map();
   let onWelcome;
