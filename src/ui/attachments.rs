@@ -11,6 +11,7 @@ use web_sys::HtmlElement;
 
 use super::Auth;
 use crate::core::compose::fit;
+use crate::ui::erased::effect;
 use crate::ui::handler::handler;
 
 /// Thumbnails are shown at most this big (CSS pixels), like the server makes them.
@@ -185,7 +186,7 @@ fn ViewerOverlay(item: ViewerItem, viewer: ViewerCtx) -> impl IntoView {
     });
     listeners.set_value(vec![keys, focus]);
     on_cleanup(remove_listeners);
-    Effect::new(move |_| {
+    effect(move |_| {
         if let Some(button) = close_button.get() {
             let _ = button.focus();
         }

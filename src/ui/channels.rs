@@ -10,6 +10,7 @@ use super::nav::roving::{Roving, RowKey};
 use super::nav::{NavCtx, Panel, PanelHeader};
 use crate::core::i18n::K;
 use crate::core::nav::MAX_CHANNEL_TITLE_CHARS;
+use crate::ui::erased::{effect, memo};
 use crate::ui::handler::handler;
 
 /// Opens a joined channel, or joins it (the ack opens it, see `Session::join_channel`).
@@ -32,7 +33,7 @@ fn open_or_join(ctx: Ctx, nav: NavCtx, id: ConversationId) {
 #[component]
 pub fn ChannelList() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let ids = Memo::new(move |_| {
+    let ids = memo(move |_| {
         ctx.session.with(|s| {
             s.nav
                 .channels
@@ -42,7 +43,7 @@ pub fn ChannelList() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    let loaded = Memo::new(move |_| ctx.session.with(|s| s.nav.channels.loaded));
+    let loaded = memo(move |_| ctx.session.with(|s| s.nav.channels.loaded));
     let roving = Roving::new(Signal::derive(move || {
         ids.with(|ids| ids.iter().map(|id| RowKey::Item(*id)).collect())
     }));
@@ -117,7 +118,7 @@ pub fn ChannelList() -> impl IntoView {
 fn ChannelRow(id: ConversationId, roving: Roving) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let nav = expect_context::<NavCtx>();
-    let channel = Memo::new(move |_| {
+    let channel = memo(move |_| {
         ctx.session.with(|s| {
             let c = s.nav.channels.items.iter().find(|c| c.id == id)?;
             Some((
@@ -185,10 +186,10 @@ fn NewChannelForm(on_close: Callback<()>) -> impl IntoView {
     // What the last form was told does not belong to this one.
     ctx.session.update_untracked(|s| s.nav.channel_error = None);
     let title = RwSignal::new(String::new());
-    let creating = Memo::new(move |_| ctx.session.with(|s| s.nav.is_creating_channel()));
-    let error = Memo::new(move |_| ctx.session.with(|s| s.nav.channel_error.clone()));
+    let creating = memo(move |_| ctx.session.with(|s| s.nav.is_creating_channel()));
+    let error = memo(move |_| ctx.session.with(|s| s.nav.channel_error.clone()));
     // Closes once the server said yes: creating went from true to false without an error.
-    Effect::new(move |was: Option<bool>| {
+    effect(move |was: Option<bool>| {
         let now = creating.get();
         if was == Some(true) && !now && error.get_untracked().is_none() {
             on_close.run(());
@@ -196,7 +197,7 @@ fn NewChannelForm(on_close: Callback<()>) -> impl IntoView {
         now
     });
     let input = NodeRef::<html::Input>::new();
-    Effect::new(move |_| {
+    effect(move |_| {
         if let Some(i) = input.get() {
             let _ = i.focus();
         }

@@ -12,6 +12,7 @@ use super::shell::ChatFoot;
 use super::timeline::Timeline;
 use crate::core::format::unread_label;
 use crate::core::i18n::K;
+use crate::ui::erased::{effect, memo};
 use crate::ui::handler::handler;
 
 #[component]
@@ -43,12 +44,12 @@ pub fn ChatPane() -> impl IntoView {
 #[component]
 fn ChatHeader() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let title = Memo::new(move |_| {
+    let title = memo(move |_| {
         let c = ctx.selected.get();
         ctx.session
             .with(|s| c.map(|c| s.state.title(c)).unwrap_or_default())
     });
-    let presence = Memo::new(move |_| {
+    let presence = memo(move |_| {
         let c = ctx.selected.get()?;
         ctx.session.with(|s| {
             let me = s.state.me_id()?;
@@ -65,7 +66,7 @@ fn ChatHeader() -> impl IntoView {
             })
         })
     });
-    let elsewhere = Memo::new(move |_| {
+    let elsewhere = memo(move |_| {
         let open = ctx.selected.get();
         ctx.session.with(|s| {
             let open_unread = open
@@ -113,7 +114,7 @@ fn ChatHeader() -> impl IntoView {
 #[component]
 fn EmptyChatHint() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let empty = Memo::new(move |_| {
+    let empty = memo(move |_| {
         let c = ctx.selected.get();
         ctx.session
             .with(|s| c.is_some_and(|c| s.is_empty_conversation(c)))
@@ -137,7 +138,7 @@ fn ChatFooter() -> impl IntoView {
     let foot = expect_context::<ChatFoot>();
     let node = NodeRef::<html::Footer>::new();
     let watch = StoredValue::new_local(None::<HeightWatch>);
-    Effect::new(move |_| {
+    effect(move |_| {
         if let Some(el) = node.get() {
             let w = HeightWatch::new(&el, move |h| {
                 let _ = foot.0.try_set(h);

@@ -15,6 +15,7 @@ use crate::core::color::participant_color;
 use crate::core::format::initials;
 use crate::core::i18n::K;
 use crate::core::org::{build_tree, parent_line, search, visible_rows, Row};
+use crate::ui::erased::memo;
 use crate::ui::handler::handler;
 
 pub use crate::core::org::presence_str;
@@ -150,8 +151,8 @@ pub fn ContactsTree() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let nav = expect_context::<NavCtx>();
     let i18n = use_i18n();
-    let tree = Memo::new(move |_| tree(ctx, nav, i18n));
-    let keys = Memo::new(move |_| tree.with(|t| t.lines.iter().map(Line::key).collect::<Vec<_>>()));
+    let tree = memo(move |_| tree(ctx, nav, i18n));
+    let keys = memo(move |_| tree.with(|t| t.lines.iter().map(Line::key).collect::<Vec<_>>()));
     let roving = Roving::new(keys.into());
     view! {
         <div class="mw-section mw-people">
@@ -227,7 +228,7 @@ fn tree_key(
 fn TreeLine(key: RowKey, tree: Memo<Tree>, roving: Roving) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let nav = expect_context::<NavCtx>();
-    let line = Memo::new(move |_| tree.with(|t| t.lines.iter().find(|l| l.key() == key).cloned()));
+    let line = memo(move |_| tree.with(|t| t.lines.iter().find(|l| l.key() == key).cloned()));
     let li = NodeRef::<html::Li>::new();
     roving.follow(key, Box::new(move || li.get().map(Into::into)));
     let attr = move |f: fn(&Line) -> Option<String>| {

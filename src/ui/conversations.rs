@@ -12,6 +12,7 @@ use crate::core::format::{initials, unread_label};
 use crate::core::i18n::{Catalog, K};
 use crate::core::listing::conversation_preview;
 use crate::core::session::Session;
+use crate::ui::erased::memo;
 use crate::ui::handler::handler;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -46,7 +47,7 @@ fn row_of(s: &Session, id: ConversationId, tr: &Catalog) -> Row {
 pub fn ConversationList() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     // The order only: each row follows its own conversation.
-    let ids = Memo::new(move |_| {
+    let ids = memo(move |_| {
         ctx.session.with(|s| {
             let mut ids = Vec::new();
             for c in s.state.conversations_by_activity() {
@@ -81,9 +82,9 @@ pub fn ConversationList() -> impl IntoView {
 fn ConversationRow(id: ConversationId, roving: Roving) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let i18n = use_i18n();
-    let row = Memo::new(move |_| i18n.with(|tr| ctx.session.with(|s| row_of(s, id, tr))));
+    let row = memo(move |_| i18n.with(|tr| ctx.session.with(|s| row_of(s, id, tr))));
     // A draft waits here (the open conversation's shows in its compose box).
-    let draft = Memo::new(move |_| {
+    let draft = memo(move |_| {
         ctx.selected.get() != Some(id) && ctx.drafted.with(|d| d.binary_search(&id).is_ok())
     });
     let active = Signal::derive(move || ctx.selected.get() == Some(id));

@@ -11,6 +11,7 @@ use crate::core::embed::{
     clean_counters, conversation_from, count_from, Command, HostCounter, Mode, Theme, Unread,
 };
 use crate::core::i18n::Locale;
+use crate::ui::erased::effect;
 
 /// The host's handle on a widget: made by [`crate::mount`], which keeps it in the list of
 /// mounted widgets so commands reach it; the views find it in [`super::Auth`] and `Ctx`.
@@ -242,7 +243,7 @@ pub fn shutdown(host: web_sys::HtmlElement, embed: Embed, db_name: String) -> js
 pub fn follow_host(embed: Embed, i18n: super::i18n::I18n, auth: super::Auth) {
     type Seen = (bool, bool, bool);
     let mut was: Option<Seen> = None;
-    effect(Box::new(move |_| {
+    effect(move |_| {
         let now: Seen = (
             !i18n.starting(),
             embed.open.get(),
@@ -268,13 +269,7 @@ pub fn follow_host(embed: Embed, i18n: super::i18n::I18n, auth: super::Auth) {
             embed.locale.set(None);
         }
         was = Some(now);
-    }));
-}
-
-/// An effect whose closure is boxed: every effect is compiled once per closure type, so the
-/// host's effects share one copy (bundle size). What an effect remembers lives in its closure.
-fn effect(f: Box<dyn FnMut(Option<()>)>) {
-    Effect::new(f);
+    });
 }
 
 /// What the host hears from a signed-in messenger: `unread` once the state is known (from the
@@ -285,7 +280,7 @@ pub fn tell_host(ctx: super::Ctx) {
     let embed = ctx.embed;
     let nav = expect_context::<super::nav::NavCtx>();
     let mut was: Option<Unread> = None;
-    effect(Box::new(move |_| {
+    effect(move |_| {
         ctx.session.track();
         let want = embed.want.get();
         let (unread, news, known, online) = ctx
@@ -318,5 +313,5 @@ pub fn tell_host(ctx: super::Ctx) {
             embed.want.set(None);
         }
         was = unread;
-    }));
+    });
 }

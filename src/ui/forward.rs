@@ -9,12 +9,13 @@ use super::ctx::Ctx;
 use super::handler::handler;
 use super::i18n::{text, use_i18n};
 use crate::core::i18n::K;
+use crate::ui::erased::memo;
 
 #[component]
 pub fn ForwardDialog() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let i18n = use_i18n();
-    let name = Memo::new(move |_| {
+    let name = memo(move |_| {
         let (_, user, _) = ctx.forward_ask.get()?;
         Some(ctx.session.with(|s| s.state.display_name(user)))
     });

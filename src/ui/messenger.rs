@@ -17,6 +17,7 @@ use crate::core::session::{ReadSync, Session};
 use crate::core::tabs::Status;
 use crate::storage::drafts::DraftStore;
 use crate::storage::prefs;
+use crate::ui::erased::{effect, memo};
 
 fn document_visible() -> bool {
     web_sys::window()
@@ -65,7 +66,7 @@ pub fn Messenger() -> impl IntoView {
     watch_visibility(ctx);
     start(ctx, auth, stored.token);
     // The signed-in user: known from the sign-in before the server's welcome says it.
-    let me_id = Memo::new(move |_| ctx.session.with(|s| s.state.me_id()).or(ctx.known_user));
+    let me_id = memo(move |_| ctx.session.with(|s| s.state.me_id()).or(ctx.known_user));
     follow_selection(ctx, me_id);
     remember_open_conversation(ctx);
     load_drafted(ctx, me_id);
@@ -129,7 +130,7 @@ fn start(ctx: Ctx, auth: Auth, token: String) {
 
 /// Selection changes: flush the previous draft, load history, restore the new one's draft.
 fn follow_selection(ctx: Ctx, me_id: Memo<Option<UserId>>) {
-    Effect::new(move |prev: Option<Option<i64>>| {
+    effect(move |prev: Option<Option<i64>>| {
         let current = ctx.selected.get();
         if let Some(Some(prev)) = prev {
             if Some(prev) != current {
@@ -151,7 +152,7 @@ fn follow_selection(ctx: Ctx, me_id: Memo<Option<UserId>>) {
     });
 
     // Only runs when the conversation, the database or the user changes (not on every frame).
-    Effect::new(move |_| {
+    effect(move |_| {
         let (Some(c), true, Some(me)) = (ctx.selected.get(), ctx.drafts_ready.get(), me_id.get())
         else {
             return;
@@ -172,7 +173,7 @@ fn follow_selection(ctx: Ctx, me_id: Memo<Option<UserId>>) {
 
 /// Which conversations hold a draft, read once the database and the user are known.
 fn load_drafted(ctx: Ctx, me_id: Memo<Option<UserId>>) {
-    Effect::new(move |_| {
+    effect(move |_| {
         let (true, Some(me)) = (ctx.drafts_ready.get(), me_id.get()) else {
             return;
         };
@@ -191,7 +192,7 @@ fn load_drafted(ctx: Ctx, me_id: Memo<Option<UserId>>) {
 /// the chat forgets it.
 fn remember_open_conversation(ctx: Ctx) {
     let restored = RwSignal::new(false);
-    Effect::new(move |_| {
+    effect(move |_| {
         if restored.get() {
             return;
         }
@@ -207,7 +208,7 @@ fn remember_open_conversation(ctx: Ctx) {
         }
         restored.set(true);
     });
-    Effect::new(move |_| {
+    effect(move |_| {
         let current = ctx.selected.get();
         if !restored.get() {
             return;
@@ -225,7 +226,7 @@ fn remember_open_conversation(ctx: Ctx) {
 /// Reads the open conversation while the page is visible and the widget open; while messages
 /// pour in the server is told now and then (see [`Session::read_conversation`]), with a timer for the rest.
 fn mark_read_while_shown(ctx: Ctx) {
-    let mark_key = Memo::new(move |_| {
+    let mark_key = memo(move |_| {
         let c = ctx.selected.get()?;
         ctx.session.with(|s| {
             let me = s.state.me_id()?;
@@ -236,7 +237,7 @@ fn mark_read_while_shown(ctx: Ctx) {
     // Bumped by the timer when a throttled mark is due.
     let due = RwSignal::new(0u32);
     let timer = StoredValue::new_local(None::<Timeout>);
-    Effect::new(move |_| {
+    effect(move |_| {
         due.track();
         let key = mark_key.get();
         let visible = ctx.visible.get() && ctx.embed.open.get();

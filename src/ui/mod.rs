@@ -9,6 +9,7 @@ mod contacts;
 mod conversations;
 mod ctx;
 pub mod embed;
+mod erased;
 mod focus;
 mod forward;
 mod handler;
@@ -32,6 +33,7 @@ use leptos::prelude::*;
 use crate::config::Config;
 use crate::core::i18n::Notice;
 use crate::storage::token::{self, StoredSession};
+use crate::ui::erased::effect;
 
 pub use ctx::Ctx;
 pub use login::LoginForm;
@@ -100,7 +102,7 @@ pub fn App(config: Config, embed: embed::Embed) -> impl IntoView {
     provide_context(i18n);
     let zoom = TextZoom(RwSignal::new(crate::storage::prefs::text_zoom()));
     provide_context(zoom);
-    Effect::new(move |first: Option<()>| {
+    effect(move |first: Option<()>| {
         let percent = zoom.0.get();
         if first.is_some() {
             crate::storage::prefs::set_text_zoom(i64::from(percent));

@@ -17,6 +17,7 @@ use super::notifications::NotificationCenter;
 use super::pending::PendingList;
 use super::settings::SettingsPanel;
 use crate::core::i18n::K;
+use crate::ui::erased::{effect, memo};
 use crate::ui::handler::handler;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -103,8 +104,8 @@ fn focus_is(or_visible: bool) -> bool {
 
 /// Requests what the shown panel needs, again after a reconnect.
 fn load_panel(ctx: Ctx, nav: NavCtx) {
-    let online = Memo::new(move |_| ctx.session.with(|s| s.online));
-    Effect::new(move |_| {
+    let online = memo(move |_| ctx.session.with(|s| s.online));
+    effect(move |_| {
         // A closed widget shows no list: new channels are not seen meanwhile.
         let panel = if ctx.embed.open.get() {
             nav.panel.get()
@@ -138,12 +139,12 @@ pub fn ListColumn() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let nav = expect_context::<NavCtx>();
     load_panel(ctx, nav);
-    let panel = Memo::new(move |_| nav.panel.get());
+    let panel = memo(move |_| nav.panel.get());
     let home = NodeRef::<html::Div>::new();
     // Back to the list, from a panel whose back button is gone with it, or from a chat that
     // filled the widget (one column): the keyboard goes to that chat's row, else to the row
     // Tab reaches in the list.
-    Effect::new(move |was: Option<(Panel, Option<ConversationId>)>| {
+    effect(move |was: Option<(Panel, Option<ConversationId>)>| {
         let now = (panel.get(), ctx.selected.get());
         let selector = match (was, now) {
             (Some((_, Some(c))), (_, None)) => format!("[data-conversation-id='{c}']"),

@@ -15,6 +15,7 @@ use super::nav::{NavCtx, Panel, PanelHeader};
 use crate::core::i18n::K;
 use crate::core::outbox::{Hold, PendingState};
 use crate::core::session::Delivery;
+use crate::ui::erased::memo;
 
 /// One line of the list.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,7 +33,7 @@ struct Row {
 pub fn PendingList() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let groups = RwSignal::new(false);
-    let rows = Memo::new(move |_| {
+    let rows = memo(move |_| {
         ctx.session.with(|s| {
             s.outbox
                 .items()

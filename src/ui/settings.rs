@@ -15,6 +15,7 @@ use crate::core::settings_form::{
 };
 use crate::storage::prefs::{self, NOTIFY_KEY, SOUND_KEY};
 use crate::ui::browser_notify::{permission, request, Permission};
+use crate::ui::erased::memo;
 use crate::ui::handler::handler;
 
 const SEND_KEYS: [(&str, K); 2] = [
@@ -45,12 +46,12 @@ fn keyed(options: &[(&str, K)]) -> Vec<(String, Label)> {
 pub fn SettingsPanel() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     // With the server's error: a refused change puts the controls back to what it holds.
-    let server = Memo::new(move |_| {
+    let server = memo(move |_| {
         ctx.session
             .with(|s| (s.state.settings.clone(), s.nav.settings_error.clone()))
     });
-    let saving = Memo::new(move |_| ctx.session.with(|s| s.nav.is_saving_settings()));
-    let forwarding = Memo::new(move |_| ctx.session.with(|s| s.state.features.forwarding));
+    let saving = memo(move |_| ctx.session.with(|s| s.nav.is_saving_settings()));
+    let forwarding = memo(move |_| ctx.session.with(|s| s.state.features.forwarding));
     let local_error = RwSignal::new(None::<K>);
     let i18n = use_i18n();
     let change =

@@ -21,6 +21,7 @@ use super::sidebar::Sidebar;
 use crate::core::embed::Mode;
 use crate::core::format::arrival;
 use crate::core::tabs::Status;
+use crate::ui::erased::{effect, memo};
 
 /// The height of the chat's footer (the compose box), so pop-ups can stay above it.
 #[derive(Clone, Copy)]
@@ -81,7 +82,7 @@ fn Announcer() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let i18n = use_i18n();
     let regions = [NodeRef::<html::Div>::new(), NodeRef::<html::Div>::new()];
-    Effect::new(move |was: Option<Option<u64>>| {
+    effect(move |was: Option<Option<u64>>| {
         let seq = ctx.session.with(|s| s.heard.as_ref().map(|h| h.seq));
         if seq.is_none() || was == Some(seq) {
             return seq;
@@ -127,7 +128,7 @@ fn Announcer() -> impl IntoView {
 #[component]
 fn ListHeader() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let name = Memo::new(move |_| {
+    let name = memo(move |_| {
         ctx.session.with(|s| {
             s.state
                 .me
@@ -195,7 +196,7 @@ fn ConnectionBanner() -> impl IntoView {
     let now = RwSignal::new(js_sys::Date::now());
     // Ticks once a second while a reconnect is scheduled, for the countdown.
     let ticker = StoredValue::new_local(None::<gloo_timers::callback::Interval>);
-    Effect::new(move |_| {
+    effect(move |_| {
         let waiting = ctx.retry_at.get().is_some();
         now.set(js_sys::Date::now());
         ticker.set_value(waiting.then(|| {
@@ -263,7 +264,7 @@ fn PendingStrip() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let nav = expect_context::<super::nav::NavCtx>();
     let i18n = use_i18n();
-    let waiting = Memo::new(move |_| {
+    let waiting = memo(move |_| {
         ctx.session.with(|s| {
             let stuck = s.outbox.items().iter().any(|p| {
                 matches!(

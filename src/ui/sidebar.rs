@@ -18,6 +18,7 @@ use crate::core::embed::HostCounter;
 use crate::core::format::unread_label;
 use crate::core::i18n::K;
 use crate::core::session::Session;
+use crate::ui::erased::memo;
 use crate::ui::handler::handler;
 
 /// 20×20 outline icons (stroke paths).
@@ -81,7 +82,7 @@ fn RailButton(
 /// One of the rail's counts. A function, not a closure: the three memos are one type, compiled
 /// once (bundle size).
 fn counter(ctx: Ctx, of: fn(&Session) -> u32) -> Memo<u32> {
-    Memo::new(move |_| ctx.session.with(of))
+    memo(move |_| ctx.session.with(of))
 }
 
 /// The keys of the host's counters: numbers, like the other lists' keys (one keyed list type

@@ -29,6 +29,7 @@ use crate::core::viewport::{at_bottom, Layout, Window};
 use crate::ui::handler::handler;
 
 mod parts;
+use crate::ui::erased::{effect, memo};
 use parts::{JumpToLatest, LoadOlder, TypingLine};
 
 /// Rows in the DOM at most, whatever the history length.
@@ -349,14 +350,14 @@ impl Model {
     fn new(ctx: Ctx) -> Model {
         let i18n = use_i18n();
         let cache = StoredValue::new_local(Rc::new(RefCell::new(Cache::default())));
-        let entries = Memo::new(move |_| {
+        let entries = memo(move |_| {
             let c = ctx.selected.get();
             Arc::new(
                 ctx.session
                     .with(|s| c.map(|c| s.timeline_entries(c)).unwrap_or_default()),
             )
         });
-        let rows = Memo::new(move |_| {
+        let rows = memo(move |_| {
             let entries = entries.get();
             let mark = ctx
                 .selected
@@ -369,7 +370,7 @@ impl Model {
             }))
         });
         let measured = RwSignal::new(0u64);
-        let layout = Memo::new(move |_| {
+        let layout = memo(move |_| {
             measured.track();
             let rows = rows.get();
             let cache = cache.get_value();
@@ -382,12 +383,12 @@ impl Model {
         });
         let scroll_top = RwSignal::new(0.0f64);
         let viewport = RwSignal::new(800.0f64);
-        let window = Memo::new(move |_| {
+        let window = memo(move |_| {
             layout
                 .get()
                 .window(scroll_top.get(), viewport.get(), OVERSCAN_PX, MAX_ROWS)
         });
-        let shown = Memo::new(move |_| {
+        let shown = memo(move |_| {
             let (Some(c), entries, rows, w) =
                 (ctx.selected.get(), entries.get(), rows.get(), window.get())
             else {
@@ -614,7 +615,7 @@ pub fn Timeline() -> impl IntoView {
     });
     // A newly opened conversation starts at its newest message, and sending follows the
     // message down wherever the user was; then the rows rendered are measured.
-    Effect::new(move |prev: Option<(Option<ConversationId>, Option<i64>)>| {
+    effect(move |prev: Option<(Option<ConversationId>, Option<i64>)>| {
         model.shown.track();
         let open = ctx.selected.get();
         let (_, pending) = newest(&model.entries.get());
@@ -634,7 +635,7 @@ pub fn Timeline() -> impl IntoView {
     // asked for again while the reader is still at the top: nothing else would ask, since
     // the view does not move.
     let again = StoredValue::new_local(None::<gloo_timers::callback::Timeout>);
-    Effect::new(move |was_loading: Option<bool>| {
+    effect(move |was_loading: Option<bool>| {
         let (more, loading) = paging(ctx);
         if was_loading == Some(true) && !loading && more {
             let retry = crate::timer::after(RETRY_OLDER_MS, move || {

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::state::ComposeCtx;
 use crate::core::canned::Canned;
+use crate::ui::erased::memo;
 use crate::ui::handler::handler;
 
 /// The ids of the suggestions, one per row the popup shows at most (`POPUP_ROWS`): the
@@ -41,7 +42,7 @@ pub fn popup_key(cc: ComposeCtx, key: &str) -> bool {
 pub fn CannedPopup() -> impl IntoView {
     let cc = expect_context::<ComposeCtx>();
     let rows = move || cc.suggestions.get().into_iter().enumerate();
-    let highlighted = Memo::new(move |_| {
+    let highlighted = memo(move |_| {
         let n = cc.suggestions.with(Vec::len);
         cc.active.get().min(n.saturating_sub(1))
     });

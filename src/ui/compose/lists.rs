@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::state::{ComposeCtx, PanelKind};
 use crate::core::canned::Canned;
 use crate::storage::saved::{Lists, PANEL_STORES};
+use crate::ui::erased::{effect, memo};
 
 fn lists(cc: ComposeCtx) -> Option<Lists> {
     cc.app
@@ -18,8 +19,8 @@ fn lists(cc: ComposeCtx) -> Option<Lists> {
 /// Loads both lists as soon as the database and the user are known (once).
 pub fn load_when_ready(cc: ComposeCtx) {
     let app = cc.app;
-    let me = Memo::new(move |_| app.session.with(|s| s.state.me_id()).or(app.known_user));
-    Effect::new(move |loaded: Option<bool>| {
+    let me = memo(move |_| app.session.with(|s| s.state.me_id()).or(app.known_user));
+    effect(move |loaded: Option<bool>| {
         if loaded == Some(true) {
             return true;
         }

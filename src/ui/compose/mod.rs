@@ -20,6 +20,7 @@ use super::nav::keyboard_focus;
 use super::Auth;
 use crate::core::compose::{key_action, KeyAction, KeyPress};
 use crate::core::i18n::K;
+use crate::ui::erased::effect;
 use crate::ui::handler::handler;
 use attach::{AttachButton, AttachmentTray};
 use canned_popup::{popup_key, CannedPopup, OPTION_IDS};
@@ -36,7 +37,7 @@ pub fn Compose() -> impl IntoView {
     // Another conversation's text (or a restored draft) has the caret at its end; opened
     // from the keyboard, the keyboard is there to answer (the row that opened it may be
     // gone: one column hides it).
-    Effect::new(move |_| {
+    effect(move |_| {
         app.selected.track();
         cc.caret.set(usize::MAX);
         cc.dismissed.set(false);

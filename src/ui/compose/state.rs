@@ -9,6 +9,7 @@ use super::super::Auth;
 use crate::core::canned::{self, Canned};
 use crate::core::i18n::{Notice, K};
 use crate::core::session::ComposeError;
+use crate::ui::erased::memo;
 
 /// An image attached in the compose box.
 #[derive(Clone, Debug, PartialEq)]
@@ -67,7 +68,7 @@ impl ComposeCtx {
         let caret = RwSignal::new(usize::MAX);
         let dismissed = RwSignal::new(false);
         let canned_list = RwSignal::new(Vec::new());
-        let suggestions = Memo::new(move |_| {
+        let suggestions = memo(move |_| {
             if dismissed.get() {
                 return Vec::new();
             }

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::state::{ComposeCtx, PanelKind};
 use crate::core::compose::{send_hint, sms_counter};
 use crate::core::i18n::K;
+use crate::ui::erased::memo;
 use crate::ui::handler::handler;
 use crate::ui::i18n::{text, use_i18n};
 
@@ -78,7 +79,7 @@ pub fn PanelToggle(kind: PanelKind, testid: &'static str, label: K) -> impl Into
 pub fn SendHint() -> impl IntoView {
     let cc = expect_context::<ComposeCtx>();
     let i18n = use_i18n();
-    let hint = Memo::new(move |_| {
+    let hint = memo(move |_| {
         i18n.t(send_hint(
             cc.app.session.with(|s| s.state.settings.send_key),
         ))
@@ -90,7 +91,7 @@ pub fn SendHint() -> impl IntoView {
 #[component]
 pub fn SmsCounter() -> impl IntoView {
     let cc = expect_context::<ComposeCtx>();
-    let sms = Memo::new(move |_| {
+    let sms = memo(move |_| {
         let c = cc.app.selected.get();
         cc.app.session.with(|s| {
             c.and_then(|c| s.state.conversations.get(&c))
@@ -98,7 +99,7 @@ pub fn SmsCounter() -> impl IntoView {
         })
     });
     let i18n = use_i18n();
-    let label = Memo::new(move |_| i18n.with(|tr| cc.app.compose.with(|t| sms_counter(t, tr))));
+    let label = memo(move |_| i18n.with(|tr| cc.app.compose.with(|t| sms_counter(t, tr))));
     move || {
         sms.get().then(|| {
             view! {

@@ -1,6 +1,7 @@
 //! Roving focus for the lists of the list column: one row is in the Tab order, the arrow
 //! keys move the focus between rows (the WAI-ARIA "roving tabindex" pattern).
 
+use crate::ui::erased::{effect, memo};
 use leptos::prelude::*;
 use web_sys::{HtmlElement, KeyboardEvent};
 
@@ -27,7 +28,7 @@ impl Roving {
     pub fn new(order: Signal<Vec<RowKey>>) -> Self {
         let current = RwSignal::new(None);
         // Once per change of the list, not once per row.
-        let reached = Memo::new(move |_| {
+        let reached = memo(move |_| {
             let current = current.get();
             order.with(|o| match current {
                 Some(c) if o.contains(&c) => Some(c),
@@ -101,7 +102,7 @@ impl Roving {
     /// effect type for every list.)
     pub fn follow(self, key: RowKey, el: Box<dyn Fn() -> Option<HtmlElement>>) {
         let pending = self.pending;
-        Effect::new(move |_| {
+        effect(move |_| {
             if pending.get() != Some(key) {
                 return;
             }

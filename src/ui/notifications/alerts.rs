@@ -19,6 +19,7 @@ use crate::core::carry;
 use crate::storage::prefs::{self, NOTIFY_KEY, SOUND_KEY};
 use crate::ui::browser_notify::{self, Permission, Shown};
 use crate::ui::ctx::Ctx;
+use crate::ui::erased::effect;
 use crate::ui::nav::{NavCtx, Panel};
 
 /// Browser notifications kept clickable; older ones forget their click.
@@ -47,7 +48,7 @@ pub fn watch_news(ctx: Ctx, nav: NavCtx, until: Until, full_ms: i64) {
     }));
     let w = watch.clone();
     // Created after the carried pop-ups are back: its first look takes them as seen.
-    Effect::new(move |_| {
+    effect(move |_| {
         let visible = ctx.visible.get();
         let link = ctx.link.try_get_value().flatten();
         let mut w = w.borrow_mut();

@@ -8,6 +8,7 @@ use super::open_notification;
 use crate::core::format::preview;
 use crate::core::i18n::K;
 use crate::ui::ctx::Ctx;
+use crate::ui::erased::memo;
 use crate::ui::handler::handler;
 use crate::ui::i18n::{text, use_i18n};
 use crate::ui::intl::when_text;
@@ -17,7 +18,7 @@ use crate::ui::nav::{now_and_offset, NavCtx, PanelHeader};
 #[component]
 pub fn NotificationCenter() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let ids = Memo::new(move |_| {
+    let ids = memo(move |_| {
         ctx.session.with(|s| {
             let mut ids = Vec::new();
             for n in &s.nav.notifications.items {
@@ -27,7 +28,7 @@ pub fn NotificationCenter() -> impl IntoView {
         })
     });
     // (loaded, has_more, loading, unread)
-    let status = Memo::new(move |_| {
+    let status = memo(move |_| {
         ctx.session.with(|s| {
             let n = &s.nav.notifications;
             (
@@ -101,7 +102,7 @@ fn NotificationRow(id: NotificationId, roving: Roving) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let i18n = use_i18n();
     let nav = expect_context::<NavCtx>();
-    let n = Memo::new(move |_| {
+    let n = memo(move |_| {
         ctx.session.with(|s| {
             s.nav
                 .notifications

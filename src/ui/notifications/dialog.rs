@@ -13,6 +13,7 @@ use web_sys::HtmlElement;
 use super::{dismiss, open_notification};
 use crate::core::i18n::K;
 use crate::ui::ctx::Ctx;
+use crate::ui::erased::{effect, memo};
 use crate::ui::handler::handler;
 use crate::ui::i18n::text;
 use crate::ui::nav::NavCtx;
@@ -24,7 +25,7 @@ fn active_element() -> Option<HtmlElement> {
 #[component]
 pub fn ImportanceDialog() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
-    let shown = Memo::new(move |_| {
+    let shown = memo(move |_| {
         ctx.session.with(|s| {
             s.nav
                 .notifications
@@ -63,7 +64,7 @@ fn DialogBox(n: Notification) -> impl IntoView {
     let dialog = NodeRef::<html::Div>::new();
     let first = NodeRef::<html::Button>::new();
     let last = NodeRef::<html::Button>::new();
-    Effect::new(move |_| {
+    effect(move |_| {
         if let Some(b) = last.get() {
             let _ = b.focus();
         }

@@ -17,6 +17,7 @@ use crate::ui::i18n::text;
 use crate::ui::nav::NavCtx;
 
 use super::alerts::Until;
+use crate::ui::erased::memo;
 
 /// How long a toast stays.
 const TOAST_MS: u32 = 6_000;
@@ -31,7 +32,7 @@ pub fn Toasts() -> impl IntoView {
         until.clone(),
         i64::from(TOAST_MS),
     );
-    let ids = Memo::new(move |_| {
+    let ids = memo(move |_| {
         ctx.session.with(|s| {
             let mut ids = Vec::new();
             for n in &s.nav.notifications.popups {
