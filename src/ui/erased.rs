@@ -14,11 +14,14 @@ pub fn effect<T: 'static>(f: impl FnMut(Option<T>) -> T + 'static) -> Effect<Loc
     Effect::new(f)
 }
 
+/// A memo's computation, given its previous value.
+type MemoFn<T> = Box<dyn Fn(Option<&T>) -> T + Send + Sync>;
+
 /// `Memo::new` with its closure boxed (see the module comment).
 pub fn memo<T>(f: impl Fn(Option<&T>) -> T + Send + Sync + 'static) -> Memo<T>
 where
     T: PartialEq + Send + Sync + 'static,
 {
-    let f: Box<dyn Fn(Option<&T>) -> T + Send + Sync> = Box::new(f);
+    let f: MemoFn<T> = Box::new(f);
     Memo::new(f)
 }
