@@ -70,19 +70,25 @@
     w.dispatchEvent(new CustomEvent('messenger:' + name, { detail }));
   }
 
-  // One place for every count, wherever it came from (poll, another tab, the widget).
-  function setUnread(c, fromOtherTab) {
+  // One place for every count, wherever it came from (poll, another tab, the widget, the
+  // cache). The badge and the title show `total`: unread messages (each message from someone
+  // else once, as the sidebar counts them) plus unread notifications, as /api/unread and the
+  // widget's `unread` event both define it. `unknown`: nothing counted yet (an empty cache):
+  // the badge and title stay bare and the host hears nothing, not a 0 nobody counted.
+  function setUnread(c, fromOtherTab, unknown) {
     const n = { messages: c.messages | 0, notifications: c.notifications | 0, channels: c.channels | 0 };
     n.total = n.messages + n.notifications;
     if (counts && JSON.stringify(counts) === JSON.stringify(n)) return;
     const grew = counts && n.notifications > counts.notifications;
-    counts = n;
+    // An unknown count never equals a real one, so the first real count is always told.
+    counts = unknown ? { ...n, unknown } : n;
     if (badge) {
       badge.hidden = !n.total;
       badge.textContent = n.total > 99 ? '99+' : n.total;
     }
     const base = d.title.replace(/^\(\d+\) /, '');
     d.title = n.total ? `(${n.total}) ${base}` : base;
+    if (unknown) return;
     // What another tab sent or the cache held is already stored.
     if (!fromOtherTab) {
       ls('mw-unread:' + userKey, JSON.stringify(n));
@@ -126,9 +132,11 @@
     return body.token;
   }
 
+  // The count last seen in this browser for this user, shown at once on a new page.
   function showCached() {
+    const c = ls('mw-unread:' + userKey);
     counts = null;
-    setUnread(JSON.parse(ls('mw-unread:' + userKey) || '{}'), true);
+    setUnread(JSON.parse(c || '{}'), true, !c);
   }
 
   // GET /api/unread as a long-poll, in the one tab that holds the lock; it ends in a tab once

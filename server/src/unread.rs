@@ -84,6 +84,11 @@ pub async fn unread(
 impl Store {
     /// The numbers the widget's sidebar shows after a welcome: the sum of the conversations'
     /// `unread` (as [`Store::summary`] counts it), `unread_notifications` and `new_channels`.
+    /// A launcher's badge is `messages + notifications`, as the widget's `unread` event
+    /// totals them (`core::embed::Unread::total`), so both sources agree on every count: a
+    /// message from someone else adds one to `messages` whether or not the user is connected
+    /// (opening a direct chat notifies nobody), and to `notifications` only when it raised one
+    /// (a mention or high importance).
     pub fn unread_counts(&self, user: UserId) -> Result<UnreadCounts, StoreError> {
         let messages: u32 = self.conn.query_row(
             "SELECT COUNT(*) FROM conversation_members m

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use common::session::start_with;
 use common::{http, login, user_id, Client};
-use messenger_protocol::{Presence, UnreadCounts, Welcome};
+use messenger_protocol::{Event, Presence, UnreadCounts, Welcome};
 
 async fn unread(addr: SocketAddr, token: &str, query: &str) -> UnreadCounts {
     let response = http(
@@ -145,5 +145,62 @@ async fn bad_tokens_and_queries_are_refused() {
             response.body
         );
     }
+    server.shutdown().await.unwrap();
+}
+
+/// One plain message from someone else is one more on the badge (`messages + notifications`),
+/// whether the recipient was connected or not and whether the direct chat was new or not, and
+/// the welcome a widget would start from counts it the same.
+#[tokio::test]
+async fn a_plain_message_counts_once_connected_or_not() {
+    let (server, _db) = start_with("unread-once", |_| {}).await;
+    let addr = server.local_addr();
+    let alice_token = login(addr, "alice").await;
+    let (mut bob, bob_view) = Client::login(addr, "bob").await;
+    let alice = user_id(&bob_view, "alice");
+    let total = |c: &UnreadCounts| c.messages + c.notifications;
+    let start = unread(addr, &alice_token, "").await;
+
+    // Alice is not connected; the direct chat does not exist yet: opening it makes no
+    // "added you" notification (a group would), the message counts once.
+    let direct = bob.open_direct(alice).await.id;
+    assert_eq!(
+        unread(addr, &alice_token, "").await,
+        UnreadCounts {
+            version: start.version + 1,
+            ..start
+        }
+    );
+    bob.send_message(direct, "hello while you are away").await;
+    let away = unread(addr, &alice_token, "").await;
+    assert_eq!(
+        counters(&away),
+        (start.messages + 1, start.notifications, start.channels)
+    );
+    assert_eq!(total(&away), total(&start) + 1);
+
+    // Her widget connects: its welcome counts the same.
+    let (mut alice_ws, welcome) = Client::hello(addr, &alice_token).await;
+    assert_eq!(sidebar(&welcome), counters(&away));
+
+    // Connected, in the existing chat: one message event, no notification.
+    bob.send_message(direct, "hello while you are here").await;
+    let events = alice_ws.drain_events().await;
+    let kinds: Vec<_> = events
+        .iter()
+        .filter(|(_, e)| !matches!(e, Event::Presence { .. } | Event::DeliveredUpTo { .. }))
+        .map(|(_, e)| e)
+        .collect();
+    assert!(
+        matches!(kinds.as_slice(), [Event::MessageCreated { .. }]),
+        "{kinds:?}"
+    );
+    let here = unread(addr, &alice_token, "").await;
+    assert_eq!(
+        counters(&here),
+        (away.messages + 1, away.notifications, away.channels)
+    );
+    let (_, welcome) = Client::hello(addr, &alice_token).await;
+    assert_eq!(sidebar(&welcome), counters(&here));
     server.shutdown().await.unwrap();
 }

@@ -1,12 +1,12 @@
 // The demo intranet (demo/intranet/, issue 10): a portal whose pages include only the loader
 // and sign their user in with a token the portal's backend signs. Portal identity with
-// tokens signed here as a portal would (node's crypto HMAC), the live badge on every page,
-// the custom element, shutdown.
+// tokens signed here as a portal would (node's crypto HMAC), the live badge on every page and
+// what it counts (the loader's poll and the widget alike), the custom element, shutdown.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  PORTAL_SECRET, eventually, intranetArgs, intranetWithFixtures, launcher, portalToken,
-  protocolClient, useServerAndBrowser,
+  PORTAL_SECRET, eventually, intranetArgs, intranetWithFixtures, launcher, passwordToken,
+  portalToken, protocolClient, useServerAndBrowser, widgetRequests,
 } from './harness.mjs';
 
 const dir = intranetWithFixtures('intranet');
@@ -32,6 +32,52 @@ async function intranetUser(user) {
   await page.goto(`${env.server.url}/intranet/sign-in?user=${user}`);
   assert.equal(new URL(page.url()).pathname, '/intranet/', 'signing in lands on the news page');
   return { context, page };
+}
+
+/**
+ * A browser signed in to the intranet as `user` on the tests' portal page (page.html, booted
+ * with the intranet's /intranet/token), with `query` (e.g. `preload`); `block` lists URL globs
+ * the browser never reaches.
+ */
+async function portalPage(user, query, { block = [] } = {}) {
+  const context = await env.browser.newContext({ viewport: { width: 1200, height: 800 } });
+  for (const glob of block) await context.route(glob, (route) => route.abort());
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error(`[${user}] page error: ${err.message}`));
+  // Signed in without opening the news page it redirects to (whose loader would load the
+  // widget on idle and connect the user).
+  const signIn = await context.request.get(`${env.server.url}/intranet/sign-in?user=${user}`, { maxRedirects: 0 });
+  assert.equal(signIn.status(), 303);
+  const requests = widgetRequests(page);
+  await page.goto(`${env.server.url}/intranet/page.html?${new URLSearchParams({ identity: 'intranet', ...query })}`);
+  await launcher(page).waitFor();
+  return { context, page, requests };
+}
+
+/** The count the page's host has heard last (`unread` event), once it heard one. */
+function heardTotal(page) {
+  return eventually(() => page.evaluate(() => {
+    if (!window.lastUnread) throw new Error('no unread count yet');
+    return window.lastUnread.total;
+  }));
+}
+
+/** What the badge shows (0 when hidden) and the title, as the user sees them. */
+async function shown(page) {
+  const badge = page.getByTestId('launcher-badge');
+  return { badge: (await badge.isVisible()) ? Number(await badge.textContent()) : 0, title: await page.title() };
+}
+
+const titled = (n, title = 'Loader test') => (n ? `(${n}) ${title}` : title);
+
+/** Whether `user` has a live connection (a widget) as another user sees it. */
+async function presenceOf(user) {
+  const client = await protocolClient(env.server.url, 'dave');
+  try {
+    return client.welcome.users.find((u) => u.username === user).presence;
+  } finally {
+    client.close();
+  }
 }
 
 async function send(from, to, text) {
@@ -91,11 +137,14 @@ test('the launcher badge is live on every intranet page and shows the count at o
     await launcher(page).waitFor();
     const badge = page.getByTestId('launcher-badge');
     const count = async () => ((await badge.isVisible()) ? Number(await badge.textContent()) : 0);
+    // The first count the page hears is a counted one (the server's or the widget's): a
+    // browser with nothing remembered hears no 0 before it (that 0 was this test's flake).
     const start = await eventually(() => page.evaluate(() => {
       if (!window.lastUnread) throw new Error('no count from the server yet');
       return window.lastUnread.total;
     }));
     assert.equal(await count(), start);
+    assert.equal(await page.title(), titled(start, 'News · Northwind Intranet'));
 
     await send('bob', 'alice', 'Intranet hello 1');
     await eventually(async () => assert.equal(await count(), start + 1));
@@ -118,6 +167,83 @@ test('the launcher badge is live on every intranet page and shows the count at o
     assert.match(await page.title(), new RegExp(`^\\(${start + 2}\\) Documents`));
   } finally {
     await alice.context.close();
+  }
+});
+
+test('with nothing remembered, the page shows and tells no count until one is counted', async () => {
+  // The first answer of /api/unread is held back, and the widget is not loaded (preload
+  // open), so nothing can count meanwhile: the loader must not make up a 0.
+  let release;
+  const held = new Promise((r) => { release = r; });
+  const context = await env.browser.newContext();
+  await context.route('**/api/unread*', async (route) => {
+    await held;
+    await route.continue();
+  });
+  const page = await context.newPage();
+  try {
+    await context.request.get(`${env.server.url}/intranet/sign-in?user=alice`, { maxRedirects: 0 });
+    await page.goto(`${env.server.url}/intranet/page.html?identity=intranet&preload=open`);
+    await launcher(page).waitFor();
+    await eventually(async () => assert.ok(
+      await page.evaluate(() => !!localStorage.getItem(`mw-session:${location.origin}:alice`)),
+      'signed in, asking for the count',
+    ));
+    assert.deepEqual(await page.evaluate(() => window.hostEvents.filter((e) => e.name === 'unread')), []);
+    assert.deepEqual(await shown(page), { badge: 0, title: titled(0) });
+
+    release();
+    const r = await fetch(`${env.server.url}/api/unread`, {
+      headers: { Authorization: `Bearer ${await passwordToken(env.server.url, 'alice')}` },
+    });
+    const counted = await r.json();
+    assert.ok(counted.messages > 0, 'alice has unread messages (the demo greeting at least)');
+    const heard = await heardTotal(page);
+    assert.equal(heard, counted.messages + counted.notifications);
+    const first = await page.evaluate(() => window.hostEvents.find((e) => e.name === 'unread').detail.total);
+    assert.equal(first, heard, 'the first count told is the counted one');
+    assert.deepEqual(await shown(page), { badge: heard, title: titled(heard) });
+  } finally {
+    await context.close();
+  }
+});
+
+test('one message adds one to the badge and the title, counted by the poll or by the widget alike', async () => {
+  // Alice's browser A never loads the widget: only the loader's poll counts there. Browser B
+  // cannot reach /api/unread: only its widget counts there. Erin's direct chat with alice
+  // does not exist before her first message; carol's is opened while B's widget is connected.
+  const polled = await portalPage('alice', { preload: 'open' });
+  let live;
+  try {
+    const start = await heardTotal(polled.page);
+    assert.deepEqual(await shown(polled.page), { badge: start, title: titled(start) });
+    // The earlier tests' widgets of alice are gone with their browsers.
+    await eventually(async () => assert.equal(await presenceOf('alice'), 'offline', 'no widget of alice is connected'));
+
+    // Before any widget of alice is connected: a new conversation and its first message.
+    await send('erin', 'alice', 'Before your widget connects');
+    await eventually(async () => assert.deepEqual(await shown(polled.page), { badge: start + 1, title: titled(start + 1) }));
+
+    // B's widget connects after it: its count has that message once.
+    live = await portalPage('alice', { preload: 'now' }, { block: ['**/api/unread*'] });
+    await eventually(async () => assert.equal(await presenceOf('alice'), 'online'));
+    await eventually(async () => assert.deepEqual(await shown(live.page), { badge: start + 1, title: titled(start + 1) }));
+    assert.equal(await heardTotal(live.page), start + 1);
+
+    // With the widget connected: in the existing conversation, then in a new one.
+    await send('erin', 'alice', 'While your widget is connected');
+    for (const { page } of [live, polled]) {
+      await eventually(async () => assert.deepEqual(await shown(page), { badge: start + 2, title: titled(start + 2) }));
+    }
+    await send('carol', 'alice', 'A new chat while your widget is connected');
+    for (const { page } of [live, polled]) {
+      await eventually(async () => assert.deepEqual(await shown(page), { badge: start + 3, title: titled(start + 3) }));
+      assert.equal(await heardTotal(page), start + 3);
+    }
+    assert.deepEqual(polled.requests, [], 'browser A counted without the widget');
+  } finally {
+    await live?.context.close();
+    await polled.context.close();
   }
 });
 
