@@ -12,6 +12,7 @@ use crate::core::i18n::K;
 use crate::core::nav::MAX_CHANNEL_TITLE_CHARS;
 use crate::ui::erased::{effect, memo};
 use crate::ui::handler::handler;
+use crate::ui::keyed::id_list;
 
 /// Opens a joined channel, or joins it (the ack opens it, see `Session::join_channel`).
 fn open_or_join(ctx: Ctx, nav: NavCtx, id: ConversationId) {
@@ -83,9 +84,7 @@ pub fn ChannelList() -> impl IntoView {
                         })
                 }}
                 <ul class="mw-channels">
-                    <For each=move || ids.get() key=|id| *id let:id>
-                        <ChannelRow id=id roving=roving />
-                    </For>
+                    {id_list(move || ids.get(), move |id| view! { <ChannelRow id=id roving=roving /> })}
                     <li
                         class="mw-empty"
                         data-testid="channels-empty"

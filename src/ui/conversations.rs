@@ -14,6 +14,7 @@ use crate::core::listing::conversation_preview;
 use crate::core::session::Session;
 use crate::ui::erased::memo;
 use crate::ui::handler::handler;
+use crate::ui::keyed::id_list;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Row {
@@ -70,9 +71,7 @@ pub fn ConversationList() -> impl IntoView {
                 role="listbox"
                 aria-label=text(K::ConversationsTitle)
             >
-                <For each=move || ids.get() key=|id| *id let:id>
-                    <ConversationRow id=id roving=roving />
-                </For>
+                {id_list(move || ids.get(), move |id| view! { <ConversationRow id=id roving=roving /> })}
             </ul>
         </div>
     }

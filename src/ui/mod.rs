@@ -15,6 +15,7 @@ mod forward;
 mod handler;
 pub mod i18n;
 mod intl;
+mod keyed;
 mod link;
 mod login;
 pub mod message;

@@ -20,6 +20,7 @@ use crate::core::i18n::K;
 use crate::core::session::Session;
 use crate::ui::erased::memo;
 use crate::ui::handler::handler;
+use crate::ui::keyed::id_list;
 
 /// 20×20 outline icons (stroke paths).
 const ICON_CHAT: &str = "M4 5h12v8H9l-4 3v-3H4z";
@@ -209,9 +210,7 @@ pub fn Sidebar() -> impl IntoView {
                 count=notifications
                 on_click=panel(Panel::Notifications)
             />
-            <For each=move || host_keys(ctx) key=|k| *k let:key>
-                <HostCounterButton key />
-            </For>
+            {id_list(move || host_keys(ctx), |key| view! { <HostCounterButton key /> })}
             <div class="mw-sidebar-fill"></div>
             <RailButton
                 testid="settings-button"

@@ -12,6 +12,7 @@ use crate::ui::erased::memo;
 use crate::ui::handler::handler;
 use crate::ui::i18n::{text, use_i18n};
 use crate::ui::intl::when_text;
+use crate::ui::keyed::id_list;
 use crate::ui::nav::roving::{Roving, RowKey};
 use crate::ui::nav::{now_and_offset, NavCtx, PanelHeader};
 
@@ -65,9 +66,7 @@ pub fn NotificationCenter() -> impl IntoView {
                     role="listbox"
                     aria-label=text(K::NotificationsTitle)
                 >
-                    <For each=move || ids.get() key=|id| *id let:id>
-                        <NotificationRow id=id roving=roving />
-                    </For>
+                    {id_list(move || ids.get(), move |id| view! { <NotificationRow id=id roving=roving /> })}
                 </ul>
                 <p
                     class="mw-empty"

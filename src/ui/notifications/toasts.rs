@@ -18,6 +18,7 @@ use crate::ui::nav::NavCtx;
 
 use super::alerts::Until;
 use crate::ui::erased::memo;
+use crate::ui::keyed::id_list;
 
 /// How long a toast stays.
 const TOAST_MS: u32 = 6_000;
@@ -45,9 +46,7 @@ pub fn Toasts() -> impl IntoView {
     });
     view! {
         <div class="mw-toasts" aria-live="polite">
-            <For each=move || ids.get() key=|id| *id let:id>
-                <Toast id=id until=until.clone() />
-            </For>
+            {id_list(move || ids.get(), move |id| view! { <Toast id=id until=until.clone() /> })}
         </div>
     }
 }
