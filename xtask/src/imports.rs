@@ -3,6 +3,11 @@
 //! once in the glue's import object; the 16 hex digits of a hash do not compress, so the names
 //! cost about 5.7 KB of the brotli bundle. After trunk has written `dist/`, they become `a`,
 //! `b`, ... `ab`, ... in both files (before [`crate::assets`] gives them hashed names).
+//!
+//! The same for the wasm's exports that only the glue uses (`wasm.<name>`): the closure
+//! shims wasm-bindgen names `wasm_bindgen__convert__closures_____invoke__<hash>`, its
+//! allocator entry points and runtime statics. Exports the glue names otherwise (its own
+//! wrappers share the names of the public functions) and `memory` keep their names.
 
 use std::path::Path;
 
@@ -22,6 +27,8 @@ pub fn shorten_imports(dist: &Path) -> Result {
     let glue = String::from_utf8(read(GLUE)?).map_err(|e| format!("{GLUE}: {e}"))?;
     let (new_wasm, renames) = rename_imports(&wasm, GLUE_MODULE)?;
     let new_glue = rename_in_glue(&glue, &renames)?;
+    let (new_wasm, exports) = rename_exports(&new_wasm, |name| glue_only(&new_glue, name))?;
+    let new_glue = rename_exports_in_glue(&new_glue, &exports);
 
     let write = |name: &str, bytes: &[u8]| {
         std::fs::write(dist.join(name), bytes).map_err(|e| format!("cannot write {name}: {e}"))
@@ -51,29 +58,8 @@ type Renames = Vec<(String, String)>;
 
 /// The wasm with every import of `module` renamed, and the names.
 fn rename_imports(wasm: &[u8], module: &str) -> Result<(Vec<u8>, Renames)> {
-    const HEADER: usize = 8;
-    if wasm.len() < HEADER || &wasm[..4] != b"\0asm" {
-        return Err("not a wasm module".into());
-    }
-    let mut out = wasm[..HEADER].to_vec();
     let mut renames = Vec::new();
-    let mut r = Reader {
-        bytes: wasm,
-        at: HEADER,
-    };
-    while r.at < wasm.len() {
-        let id = r.byte()?;
-        let size = r.leb()? as usize;
-        let body = r.take(size)?;
-        let body = if id == 2 {
-            rename_in_section(body, module, &mut renames)?
-        } else {
-            body.to_vec()
-        };
-        out.push(id);
-        push_leb(&mut out, body.len() as u64);
-        out.extend_from_slice(&body);
-    }
+    let out = map_section(wasm, 2, |body| rename_in_section(body, module, &mut renames))?;
     if renames.is_empty() {
         return Err(format!("the wasm imports nothing from {module}"));
     }
@@ -123,6 +109,92 @@ fn rename_in_section(body: &[u8], module: &str, renames: &mut Renames) -> Result
     }
     if r.at != body.len() {
         return Err("import section longer than its entries".into());
+    }
+    Ok(out)
+}
+
+/// Whether the glue names the export `name` only as `wasm.<name>` (or not at all): then a
+/// new name is safe. The public functions' wrappers share their exports' names.
+fn glue_only(glue: &str, name: &str) -> bool {
+    name != "memory"
+        && whole_word(glue, name)
+            .iter()
+            .all(|&i| glue[..i].ends_with(EXPORTS_OBJECT))
+}
+
+/// How the glue reaches the wasm's exports.
+const EXPORTS_OBJECT: &str = "wasm.";
+
+/// The wasm with the exports `rename` accepts given short names, and the names.
+fn rename_exports(wasm: &[u8], rename: impl Fn(&str) -> bool) -> Result<(Vec<u8>, Renames)> {
+    let mut renames = Vec::new();
+    let out = map_section(wasm, 7, |body| {
+        let mut r = Reader { bytes: body, at: 0 };
+        let count = r.leb()?;
+        let mut out = Vec::with_capacity(body.len());
+        push_leb(&mut out, count);
+        for _ in 0..count {
+            let name = r.name()?;
+            let desc_start = r.at;
+            r.byte()?;
+            r.leb()?;
+            let name = if rename(name) {
+                let short = short_name(renames.len());
+                renames.push((name.to_string(), short.clone()));
+                short
+            } else {
+                name.to_string()
+            };
+            push_name(&mut out, &name);
+            out.extend_from_slice(&body[desc_start..r.at]);
+        }
+        if r.at != body.len() {
+            return Err("export section longer than its entries".into());
+        }
+        Ok(out)
+    })?;
+    Ok((out, renames))
+}
+
+/// The glue with every `wasm.<old>` of `renames` made `wasm.<new>`.
+fn rename_exports_in_glue(glue: &str, renames: &[(String, String)]) -> String {
+    let mut out = glue.to_string();
+    for (old, new) in renames {
+        // Back to front, so the positions found stay valid while replacing.
+        for i in whole_word(&out, old).into_iter().rev() {
+            out.replace_range(i..i + old.len(), new);
+        }
+    }
+    out
+}
+
+/// `wasm` with the body of its section `id` replaced by what `edit` makes of it.
+fn map_section(
+    wasm: &[u8],
+    id: u8,
+    mut edit: impl FnMut(&[u8]) -> Result<Vec<u8>>,
+) -> Result<Vec<u8>> {
+    const HEADER: usize = 8;
+    if wasm.len() < HEADER || &wasm[..4] != b"\0asm" {
+        return Err("not a wasm module".into());
+    }
+    let mut out = wasm[..HEADER].to_vec();
+    let mut r = Reader {
+        bytes: wasm,
+        at: HEADER,
+    };
+    while r.at < wasm.len() {
+        let section = r.byte()?;
+        let size = r.leb()? as usize;
+        let body = r.take(size)?;
+        let body = if section == id {
+            edit(body)?
+        } else {
+            body.to_vec()
+        };
+        out.push(section);
+        push_leb(&mut out, body.len() as u64);
+        out.extend_from_slice(&body);
     }
     Ok(out)
 }
@@ -303,5 +375,49 @@ mod tests {
         let wasm = module(&[(GLUE_MODULE, "__wbg_x_1", &[0, 0])]);
         assert!(rename_imports(&wasm[..wasm.len() - 8], GLUE_MODULE).is_err());
         assert!(rename_imports(b"not wasm", GLUE_MODULE).is_err());
+    }
+
+    /// A module with an export section of functions named `names`.
+    fn exporting(names: &[&str]) -> Vec<u8> {
+        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+        let mut section = Vec::new();
+        push_leb(&mut section, names.len() as u64);
+        for (i, name) in names.iter().enumerate() {
+            push_name(&mut section, name);
+            section.extend_from_slice(&[0, i as u8]);
+        }
+        wasm.push(7);
+        push_leb(&mut wasm, section.len() as u64);
+        wasm.extend_from_slice(&section);
+        wasm
+    }
+
+    #[test]
+    fn exports_only_the_glue_reaches_get_short_names_in_both_files() {
+        let shim = "wasm_bindgen__convert__closures_____invoke__h0123456789abcdef";
+        let glue = format!(
+            "export function mountMessenger(h) {{ wasm.mountMessenger(h); }}\n\
+             function f(a) {{ wasm.{shim}(a); wasm.{shim}_10(a); return wasm.memory; }}\n\
+             const p = wasm.__wbindgen_malloc(1); wasm.__wbindgen_malloc(2);"
+        );
+        let names = ["memory", "mountMessenger", shim, "__wbindgen_malloc", "__abort_handler"];
+        let (out, renames) = rename_exports(&exporting(&names), |n| glue_only(&glue, n)).unwrap();
+        assert_eq!(
+            renames,
+            [
+                (shim.to_string(), "a".to_string()),
+                ("__wbindgen_malloc".to_string(), "b".to_string()),
+                ("__abort_handler".to_string(), "c".to_string()),
+            ]
+        );
+        assert_eq!(out, exporting(&["memory", "mountMessenger", "a", "b", "c"]));
+        assert_eq!(
+            rename_exports_in_glue(&glue, &renames),
+            format!(
+                "export function mountMessenger(h) {{ wasm.mountMessenger(h); }}\n\
+                 function f(a) {{ wasm.a(a); wasm.{shim}_10(a); return wasm.memory; }}\n\
+                 const p = wasm.b(1); wasm.b(2);"
+            )
+        );
     }
 }
