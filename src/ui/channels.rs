@@ -10,6 +10,7 @@ use super::nav::roving::{Roving, RowKey};
 use super::nav::{NavCtx, Panel, PanelHeader};
 use crate::core::i18n::K;
 use crate::core::nav::MAX_CHANNEL_TITLE_CHARS;
+use crate::ui::bool_text;
 use crate::ui::erased::{effect, memo};
 use crate::ui::handler::handler;
 use crate::ui::keyed::id_list;
@@ -67,7 +68,7 @@ pub fn ChannelList() -> impl IntoView {
                     type="button"
                     class="mw-link"
                     data-testid="channel-new"
-                    aria-expanded=Signal::derive(move || form_open.get().to_string())
+                    aria-expanded=move || bool_text(form_open.get())
                     on:click=handler(move |_| form_open.update(|o| *o = !*o))
                 >
                     {text(K::ChannelsNew)}
@@ -88,16 +89,16 @@ pub fn ChannelList() -> impl IntoView {
                     <li
                         class="mw-empty"
                         data-testid="channels-empty"
-                        hidden=Signal::derive(move || !empty.get())
+                        hidden=move || !empty.get()
                     >
-                        {Signal::derive(move || {
+                        {move || {
                             i18n.t(if loaded.get() { K::ChannelsEmpty } else { K::ChannelsLoading })
-                        })}
+                        }}
                     </li>
                 </ul>
                 <p
                     class="mw-navpanel-offer"
-                    hidden=Signal::derive(move || !(loaded.get() && empty.get()) || form_open.get())
+                    hidden=move || !(loaded.get() && empty.get()) || form_open.get()
                 >
                     <button
                         type="button"
@@ -129,15 +130,12 @@ fn ChannelRow(id: ConversationId, roving: Roving) -> impl IntoView {
         })
     });
     let joined = Signal::derive(move || channel.with(|c| c.as_ref().is_some_and(|c| c.2)));
-    let pick = move |yes: &'static str, no: &'static str| {
-        Signal::derive(move || if joined.get() { yes } else { no }.to_string())
-    };
     let i18n = use_i18n();
     let key = RowKey::Item(id);
     let button = NodeRef::<html::Button>::new();
     roving.follow(key, Box::new(move || button.get().map(Into::into)));
     view! {
-        <li class="mw-channel" data-testid="channel" data-channel-id=id.to_string() data-joined=pick("true", "false")>
+        <li class="mw-channel" data-testid="channel" data-channel-id=id.to_string() data-joined=move || bool_text(joined.get())>
             <span class="mw-avatar mw-channel-mark">"#"</span>
             {move || {
                 channel
@@ -159,9 +157,9 @@ fn ChannelRow(id: ConversationId, roving: Roving) -> impl IntoView {
                 node_ref=button
                 type="button"
                 class="mw-chip"
-                class:mw-chip-primary=Signal::derive(move || !joined.get())
-                data-testid=pick("channel-open", "channel-join")
-                disabled=Signal::derive(move || channel.with(|c| c.as_ref().is_some_and(|c| c.3)))
+                class:mw-chip-primary=move || !joined.get()
+                data-testid=move || if joined.get() { "channel-open" } else { "channel-join" }
+                disabled=move || channel.with(|c| c.as_ref().is_some_and(|c| c.3))
                 tabindex=roving.tab_index(key)
                 on:click=handler(move |_| open_or_join(ctx, nav, id))
                 on:focus=handler(move |_| roving.focused(key))

@@ -12,6 +12,7 @@ use crate::core::format::{initials, unread_label};
 use crate::core::i18n::{Catalog, K};
 use crate::core::listing::conversation_preview;
 use crate::core::session::Session;
+use crate::ui::bool_text;
 use crate::ui::erased::memo;
 use crate::ui::handler::handler;
 use crate::ui::keyed::id_list;
@@ -63,7 +64,7 @@ pub fn ConversationList() -> impl IntoView {
     view! {
         <div class="mw-section">
             <h2 class="mw-section-title">{text(K::ConversationsTitle)}</h2>
-            <p class="mw-empty" hidden=Signal::derive(move || !ids.with(Vec::is_empty))>
+            <p class="mw-empty" hidden=move || !ids.with(Vec::is_empty)>
                 {text(K::ConversationsEmpty)}
             </p>
             <ul
@@ -94,11 +95,11 @@ fn ConversationRow(id: ConversationId, roving: Roving) -> impl IntoView {
         <li
             node_ref=li
             class="mw-conversation"
-            class:mw-active=active
+            class:mw-active=move || active.get()
             data-testid="conversation"
             data-conversation-id=id.to_string()
             role="option"
-            aria-selected=move || active.get().to_string()
+            aria-selected=move || bool_text(active.get())
             tabindex=roving.tab_index(key)
             on:click=handler(move |_| ctx.open(id))
             on:focus=handler(move |_| roving.focused(key))

@@ -145,7 +145,7 @@ impl Embed {
 /// `"true"`/`"false"` for a `data-` attribute: one closure type for every such flag, so tachys
 /// compiles the attribute once.
 pub fn flag(s: RwSignal<bool>) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
-    move || if s.get() { "true" } else { "false" }
+    move || super::bool_text(s.get())
 }
 
 /// Calls the host's `onEvent(name, detail)` on a later microtask: never inside an effect, so

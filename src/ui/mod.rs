@@ -75,6 +75,18 @@ pub fn css(f: impl Fn() -> String + Send + Sync + 'static) -> Signal<Option<Stri
     Signal::derive(move || Some(f()))
 }
 
+/// `"true"` or `"false"`, for an ARIA state or a `data-` flag. Written as `attr=move ||
+/// bool_text(..)`, every such attribute has one value type (the view macro shares one closure
+/// type per output type), so tachys compiles each attribute once rather than once per signal
+/// type it was given.
+pub fn bool_text(on: bool) -> &'static str {
+    if on {
+        "true"
+    } else {
+        "false"
+    }
+}
+
 /// The text size, in percent (80–150), kept per device.
 #[derive(Clone, Copy)]
 pub struct TextZoom(pub RwSignal<u16>);

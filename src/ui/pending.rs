@@ -15,6 +15,7 @@ use super::nav::{NavCtx, Panel, PanelHeader};
 use crate::core::i18n::K;
 use crate::core::outbox::{Hold, PendingState};
 use crate::core::session::Delivery;
+use crate::ui::bool_text;
 use crate::ui::erased::memo;
 
 /// One line of the list.
@@ -90,7 +91,7 @@ pub fn PendingList() -> impl IntoView {
                 role="tab"
                 class="mw-chip"
                 class:mw-chip-primary=move || groups.get() == is_groups
-                aria-selected=move || (groups.get() == is_groups).to_string()
+                aria-selected=move || bool_text(groups.get() == is_groups)
                 data-testid=if is_groups { "pending-tab-groups" } else { "pending-tab-direct" }
                 on:click=handler(move |_| groups.set(is_groups))
             >

@@ -66,6 +66,7 @@ pub fn SettingsPanel() -> impl IntoView {
         };
     let setting =
         move |f: fn(&Settings) -> String| Signal::derive(move || server.with(|s| f(&s.0)));
+    let digest = setting(|s| s.digest_minutes.to_string());
     let error = Signal::derive(move || match local_error.get() {
         Some(e) => i18n.t(e),
         None => server.with(|s| {
@@ -78,7 +79,7 @@ pub fn SettingsPanel() -> impl IntoView {
         <section class="mw-navpanel" data-testid="settings-panel">
             <PanelHeader title=K::SettingsTitle>
                 <span class="mw-saving">
-                    {Signal::derive(move || if saving.get() { i18n.t(K::SettingsSaving) } else { String::new() })}
+                    {move || if saving.get() { i18n.t(K::SettingsSaving) } else { String::new() }}
                 </span>
             </PanelHeader>
             <div class="mw-navpanel-body mw-settings">
@@ -103,9 +104,9 @@ pub fn SettingsPanel() -> impl IntoView {
                     />
                     <label
                         class="mw-field"
-                        hidden=Signal::derive(move || {
+                        hidden=move || {
                             server.with(|s| s.0.email_mode != EmailMode::Digest)
-                        })
+                        }
                     >
                         {text(K::SettingsDigestMinutes)}
                         <input
@@ -113,7 +114,7 @@ pub fn SettingsPanel() -> impl IntoView {
                             min="1"
                             max="1440"
                             data-testid="settings-digest-minutes"
-                            prop:value=setting(|s| s.digest_minutes.to_string())
+                            prop:value=move || digest.get()
                             on:change=handler(move |ev| {
                                 change(Control::DigestMinutes, event_target_value(&ev), false)
                             })
@@ -126,16 +127,16 @@ pub fn SettingsPanel() -> impl IntoView {
                         <input
                             type="checkbox"
                             data-testid="settings-forward-offline"
-                            prop:checked=Signal::derive(move || {
+                            prop:checked=move || {
                                 server.with(|s| s.0.always_forward_offline)
-                            })
+                            }
                             on:change=handler(move |ev| {
                                 change(Control::ForwardOffline, String::new(), event_target_checked(&ev))
                             })
                         />
                         <span>{text(K::SettingsForward)}</span>
                     </label>
-                    <p class="mw-setting-note" hidden=forwarding>
+                    <p class="mw-setting-note" hidden=move || forwarding.get()>
                         {text(K::SettingsNoOfflineStore)}
                     </p>
                 </section>
@@ -258,7 +259,7 @@ fn Alerts() -> AnyView {
                 <input
                     type="checkbox"
                     data-testid="settings-sound"
-                    prop:checked=sound
+                    prop:checked=move || sound.get()
                     on:change=handler(move |ev| {
                         let checked = event_target_checked(&ev);
                         prefs::set_switch(SOUND_KEY, checked);

@@ -54,7 +54,7 @@ pub fn CannedPopup() -> impl IntoView {
             role="listbox"
             aria-label=crate::ui::i18n::text(crate::core::i18n::K::CannedList)
             data-testid="canned-suggestions"
-            hidden=empty
+            hidden=move || empty()
             // Keeps the focus (and the caret) in the textarea while a row is clicked.
             on:mousedown=handler(|ev: leptos::ev::MouseEvent| ev.prevent_default())
         >

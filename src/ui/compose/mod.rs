@@ -159,7 +159,7 @@ fn MessageInput() -> impl IntoView {
                 })
             }
             node_ref=cc.input
-            prop:value=app.compose
+            prop:value=move || app.compose.get()
             on:input=handler(on_input)
             on:keydown=handler(on_keydown)
             on:keyup=handler(move |_| cc.caret_moved())

@@ -7,6 +7,7 @@ use messenger_protocol::{Importance, NotificationId};
 use super::open_notification;
 use crate::core::format::preview;
 use crate::core::i18n::K;
+use crate::ui::bool_text;
 use crate::ui::ctx::Ctx;
 use crate::ui::erased::memo;
 use crate::ui::handler::handler;
@@ -52,7 +53,7 @@ pub fn NotificationCenter() -> impl IntoView {
                     type="button"
                     class="mw-link"
                     data-testid="mark-all-read"
-                    disabled=Signal::derive(move || status.with(|s| s.3 == 0))
+                    disabled=move || status.with(|s| s.3 == 0)
                     on:click=handler(move |_| {
                         send(ctx.session.try_update(|s| s.mark_all_notifications_read()).flatten())
                     })
@@ -71,13 +72,13 @@ pub fn NotificationCenter() -> impl IntoView {
                 <p
                     class="mw-empty"
                     data-testid="notifications-empty"
-                    hidden=Signal::derive(move || !ids.with(Vec::is_empty))
+                    hidden=move || !ids.with(Vec::is_empty)
                 >
-                    {Signal::derive(move || {
+                    {move || {
                         i18n.t(if status.with(|s| s.0) { K::NotificationsEmpty } else { K::NotificationsLoading })
-                    })}
+                    }}
                 </p>
-                <p class="mw-older" hidden=Signal::derive(move || !status.with(|s| s.1))>
+                <p class="mw-older" hidden=move || !status.with(|s| s.1)>
                     <button
                             type="button"
                             class="mw-link"
@@ -86,9 +87,9 @@ pub fn NotificationCenter() -> impl IntoView {
                                 send(ctx.session.try_update(|s| s.list_notifications(true)).flatten())
                             })
                         >
-                            {Signal::derive(move || {
+                            {move || {
                                 i18n.t(if status.with(|s| s.2) { K::NotificationsLoadingMore } else { K::NotificationsOlder })
-                            })}
+                            }}
                     </button>
                 </p>
             </div>
@@ -122,14 +123,12 @@ fn NotificationRow(id: NotificationId, roving: Roving) -> impl IntoView {
         <li
             node_ref=li
             class="mw-notification"
-            class:mw-notification-unread=Signal::derive(move || !read.get())
-            class:mw-notification-high=high
+            class:mw-notification-unread=move || !read.get()
+            class:mw-notification-high=move || high.get()
             data-testid="notification"
             data-notification-id=id.to_string()
-            data-read=Signal::derive(move || read.get().to_string())
-            data-importance=Signal::derive(move || {
-                if high.get() { "high" } else { "normal" }.to_string()
-            })
+            data-read=move || bool_text(read.get())
+            data-importance=move || if high.get() { "high" } else { "normal" }
             role="option"
             tabindex=roving.tab_index(key)
             on:click=handler(move |_| open_notification(ctx, nav, id))
