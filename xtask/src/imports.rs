@@ -59,7 +59,9 @@ type Renames = Vec<(String, String)>;
 /// The wasm with every import of `module` renamed, and the names.
 fn rename_imports(wasm: &[u8], module: &str) -> Result<(Vec<u8>, Renames)> {
     let mut renames = Vec::new();
-    let out = map_section(wasm, 2, |body| rename_in_section(body, module, &mut renames))?;
+    let out = map_section(wasm, 2, |body| {
+        rename_in_section(body, module, &mut renames)
+    })?;
     if renames.is_empty() {
         return Err(format!("the wasm imports nothing from {module}"));
     }
@@ -400,7 +402,13 @@ mod tests {
              function f(a) {{ wasm.{shim}(a); wasm.{shim}_10(a); return wasm.memory; }}\n\
              const p = wasm.__wbindgen_malloc(1); wasm.__wbindgen_malloc(2);"
         );
-        let names = ["memory", "mountMessenger", shim, "__wbindgen_malloc", "__abort_handler"];
+        let names = [
+            "memory",
+            "mountMessenger",
+            shim,
+            "__wbindgen_malloc",
+            "__abort_handler",
+        ];
         let (out, renames) = rename_exports(&exporting(&names), |n| glue_only(&glue, n)).unwrap();
         assert_eq!(
             renames,

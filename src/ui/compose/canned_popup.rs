@@ -46,7 +46,6 @@ pub fn CannedPopup() -> impl IntoView {
         let n = cc.suggestions.with(Vec::len);
         cc.active.get().min(n.saturating_sub(1))
     });
-    let empty = move || cc.suggestions.with(Vec::is_empty);
     view! {
         <ul
             id="mw-canned"
@@ -54,7 +53,7 @@ pub fn CannedPopup() -> impl IntoView {
             role="listbox"
             aria-label=crate::ui::i18n::text(crate::core::i18n::K::CannedList)
             data-testid="canned-suggestions"
-            hidden=move || empty()
+            hidden=move || cc.suggestions.with(Vec::is_empty)
             // Keeps the focus (and the caret) in the textarea while a row is clicked.
             on:mousedown=handler(|ev: leptos::ev::MouseEvent| ev.prevent_default())
         >
