@@ -75,6 +75,12 @@
   // else once, as the sidebar counts them) plus unread notifications, as /api/unread and the
   // widget's `unread` event both define it. `unknown`: nothing counted yet (an empty cache):
   // the badge and title stay bare and the host hears nothing, not a 0 nobody counted.
+  // "(3) Intranet": the page title leads with the unread count, bare at 0.
+  function setTitle(n) {
+    const base = d.title.replace(/^\(\d+\) /, '');
+    d.title = n ? `(${n}) ${base}` : base;
+  }
+
   function setUnread(c, fromOtherTab, unknown) {
     const n = { messages: c.messages | 0, notifications: c.notifications | 0, channels: c.channels | 0 };
     n.total = n.messages + n.notifications;
@@ -86,8 +92,7 @@
       badge.hidden = !n.total;
       badge.textContent = n.total > 99 ? '99+' : n.total;
     }
-    const base = d.title.replace(/^\(\d+\) /, '');
-    d.title = n.total ? `(${n.total}) ${base}` : base;
+    setTitle(n.total);
     if (unknown) return;
     // What another tab sent or the cache held is already stored.
     if (!fromOtherTab) {
@@ -283,7 +288,7 @@
     ls('mw-session:' + userKey, null);
     ls('mw-session:' + userKey + ':id', null);
     ls('mw-unread:' + userKey, null);
-    d.title = d.title.replace(/^\(\d+\) /, '');
+    setTitle(0);
     channel?.close();
     host?.remove();
     opts = mod = loading = counts = host = button = badge = panel = null;
@@ -316,21 +321,26 @@
 
   w.Messenger = { loaded: true, push: (...items) => items.map(run).pop() };
 
-  // The standalone app: the widget's start() mounts every [data-messenger-autostart] element
-  // when it starts; an element it did not fill (none, as today) is mounted here.
+  // The standalone app: every [data-messenger-autostart] element, claimed before the wasm
+  // starts (its start() leaves claimed elements alone) and mounted here with the page's
+  // events, so the title counts unread messages as on a portal page.
   ready(async () => {
     const els = [...d.querySelectorAll('[data-messenger-autostart]')];
     if (!els.length) return;
-    const before = els.map((el) => el.childElementCount);
+    for (const el of els) el.setAttribute('data-messenger-claimed', '');
     const m = await import(`${ORIGIN}/${JS}`);
     const wasm = await m.default({ module_or_path: fetch(`${ORIGIN}/${WASM}`) });
     // The name trunk's own start script used: the benchmark reads the wasm memory from it.
     w.dispatchEvent(new CustomEvent('TrunkApplicationStarted', { detail: { wasm } }));
-    els.forEach((el, i) => {
-      if (el.childElementCount > before[i]) return;
+    const onEvent = (name, detail) => {
+      if (name === 'unread') setTitle((detail.messages | 0) + (detail.notifications | 0));
+      if (name === 'signedOut') setTitle(0);
+      emit(name, detail);
+    };
+    for (const el of els) {
       const data = el.dataset;
-      m.mountMessenger(el, { server: data.server, token: data.token, locale: data.locale, dbName: data.dbName });
-    });
+      m.mountMessenger(el, { server: data.server, token: data.token, locale: data.locale, dbName: data.dbName, onEvent });
+    }
   });
 
   customElements.define(

@@ -199,13 +199,16 @@ pub fn unmount_messenger(host: HtmlElement) {
     unmount(&host);
 }
 
-/// Mounts the widget into every `[data-messenger-autostart]` element of the page.
+/// Mounts the widget into every `[data-messenger-autostart]` element of the page that the
+/// loader has not claimed (`data-messenger-claimed`): the loader mounts those itself, with the
+/// page's events.
 #[wasm_bindgen(start)]
 pub fn start() {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
-    let Ok(hosts) = document.query_selector_all("[data-messenger-autostart]") else {
+    let selector = "[data-messenger-autostart]:not([data-messenger-claimed])";
+    let Ok(hosts) = document.query_selector_all(selector) else {
         return;
     };
     for i in 0..hosts.length() {

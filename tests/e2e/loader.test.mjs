@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   box, eventually, intranetArgs, intranetWithFixtures, launcher, openChatWith, passwordToken,
-  protocolClient, useServerAndBrowser, widgetRequests,
+  protocolClient, signIn, useServerAndBrowser, widgetRequests,
 } from './harness.mjs';
 
 const dir = intranetWithFixtures('loader');
@@ -35,7 +35,8 @@ async function pastIdle(page) {
 const badge = (page) => page.getByTestId('launcher-badge');
 const expanded = (page) => launcher(page).getAttribute('aria-expanded');
 
-/** Marks every conversation of `username` read (from node), so its unread count starts at 0. */
+/** Marks every conversation and notification of `username` read (from node), so its unread
+ * count starts at 0. */
 async function readEverything(username) {
   const client = await protocolClient(env.server.url, username);
   try {
@@ -44,6 +45,7 @@ async function readEverything(username) {
         await client.cmd({ type: 'mark_read', conversation_id: c.id, message_id: c.last_message.id });
       }
     }
+    if (client.welcome.unread_notifications > 0) await client.cmd({ type: 'mark_all_notifications_read' });
   } finally {
     client.close();
   }
@@ -331,6 +333,31 @@ test('the standalone page has no inline script or style and starts the app throu
     // One app, not two: the wasm's start() and the loader both know autostart elements.
     await page.getByTestId('login-username').waitFor();
     assert.equal(await page.getByTestId('login-username').count(), 1);
+  } finally {
+    await context.close();
+  }
+});
+
+test('the standalone app leads its title with the unread count and tells the page, as a portal page does', async () => {
+  await readEverything('erin');
+  const { context, page } = await signIn(env.browser, env.server.url, 'erin');
+  try {
+    await page.evaluate(() => {
+      window.unreadEvents = [];
+      addEventListener('messenger:unread', (e) => window.unreadEvents.push(e.detail));
+    });
+    assert.equal(await page.title(), 'Messenger');
+
+    await sendFromBob('erin', 'Standalone hello');
+    await eventually(async () => assert.equal(await page.title(), '(1) Messenger'));
+    const told = await page.evaluate(() => window.unreadEvents.at(-1));
+    assert.equal(told.messages, 1, JSON.stringify(told));
+
+    // Reading the message takes the count off the title.
+    await openChatWith(page, 'bob');
+    await eventually(async () => assert.equal(await page.title(), 'Messenger'));
+    // Still one app: the loader mounted the element, the wasm's start() left it alone.
+    assert.equal(await page.locator('[data-messenger-autostart] .mw-root').count(), 1);
   } finally {
     await context.close();
   }
