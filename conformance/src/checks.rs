@@ -9,7 +9,8 @@ use std::time::Duration;
 use messenger_protocol::{
     AckResult, ClientFrame, ConversationId, ErrorCode, Event, Importance, Message, MessageId,
     Notification, NotificationId, ResetReason, ResumePosition, ServerFrame, UserId, Welcome,
-    CLOSE_MESSAGE_TOO_BIG, CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION, PROTOCOL_VERSION,
+    CLOSE_BAD_HELLO, CLOSE_MESSAGE_TOO_BIG, CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION,
+    PROTOCOL_VERSION,
 };
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
@@ -36,6 +37,7 @@ macro_rules! checks {
 checks![
     handshake,
     bad_token,
+    malformed_hello,
     version_mismatch,
     send_ack,
     idempotent_resend,
@@ -272,6 +274,33 @@ async fn bad_token(ctx: &Ctx) -> Check {
         close == CLOSE_UNAUTHORIZED,
         "closed with {close}, expected {CLOSE_UNAUTHORIZED}"
     );
+    Ok(())
+}
+
+/// A `hello` whose fields do not parse is the client's bug, not its token's: `bad_frame`, close
+/// 4003, and the same token still opens a session.
+async fn malformed_hello(ctx: &Ctx) -> Check {
+    let mut conn = Conn::open(&ctx.ws_url).await?;
+    let hello = serde_json::json!({
+        "type": "hello",
+        "protocol_version": PROTOCOL_VERSION,
+        "token": ctx.tokens[ALICE],
+        "resume": {"epoch": "e", "seq": "not a number"},
+    });
+    conn.send_text(hello.to_string()).await?;
+    let (code, id) = conn.connection_error().await?;
+    ensure!(
+        code == ErrorCode::BadFrame,
+        "expected bad_frame, got {code:?}"
+    );
+    ensure!(id.is_none(), "the hello error carries an id {id:?}");
+    let close = conn.recv_close_code().await?;
+    ensure!(
+        close == CLOSE_BAD_HELLO,
+        "closed with {close}, expected {CLOSE_BAD_HELLO}"
+    );
+    let (again, _) = Conn::welcome(&ctx.ws_url, &ctx.tokens[ALICE]).await?;
+    again.close().await;
     Ok(())
 }
 

@@ -32,6 +32,9 @@ pub const ATTACHMENT_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif",
 pub const CLOSE_UNAUTHORIZED: u16 = 4001;
 /// WebSocket close code sent after an `unsupported_version` error on `hello`.
 pub const CLOSE_UNSUPPORTED_VERSION: u16 = 4002;
+/// WebSocket close code sent after a `bad_frame` error on a `hello` whose fields do not parse
+/// (a bad `resume`, say): the client is at fault, not its token, which stays good.
+pub const CLOSE_BAD_HELLO: u16 = 4003;
 /// WebSocket close code (RFC 6455 "message too big") for a frame above
 /// `limits.max_socket_frame_bytes`, or a `hello` above `limits.max_frame_bytes`.
 pub const CLOSE_MESSAGE_TOO_BIG: u16 = 1009;

@@ -152,7 +152,8 @@ fn ms(d: Duration) -> f64 {
 }
 
 async fn hello(url: &str, token: &str) -> Result<Ws, messenger_server::Error> {
-    let (mut ws, _) = tokio_tungstenite::connect_async(url).await?;
+    // Nagle off, as a browser's WebSocket has it: otherwise the bench measures delayed ACKs.
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true).await?;
     let hello = ClientFrame::Hello {
         protocol_version: PROTOCOL_VERSION,
         token: token.to_owned(),

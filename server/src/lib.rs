@@ -35,6 +35,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -156,6 +157,13 @@ pub async fn start(config: Config) -> Result<RunningServer, Error> {
 
     let listener = TcpListener::bind(config.addr).await?;
     let local_addr = listener.local_addr()?;
+    // Small frames go out at once: with Nagle's algorithm on, an ack waited for the client's
+    // delayed ACK, about 40 ms a round trip on Linux.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::warn!("TCP_NODELAY not set on a connection: {e}");
+        }
+    });
     let router = http::router(app);
     let mut stop = shutdown_rx;
     let serve = tokio::spawn(async move {

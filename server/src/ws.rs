@@ -7,8 +7,9 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
 use messenger_protocol::{
-    ClientFrame, CommandId, ErrorCode, Limits, ServerFrame, UserId, CLOSE_MESSAGE_TOO_BIG,
-    CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION, MAX_FRAME_BYTES, PROTOCOL_VERSION,
+    ClientFrame, CommandId, ErrorCode, Limits, ResumePosition, ServerFrame, UserId,
+    CLOSE_BAD_HELLO, CLOSE_MESSAGE_TOO_BIG, CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION,
+    MAX_FRAME_BYTES, PROTOCOL_VERSION,
 };
 use tokio::sync::{mpsc, watch};
 
@@ -114,22 +115,31 @@ async fn handshake(
             return None;
         }
     }
-    let hello = first.and_then(|text| serde_json::from_str::<ClientFrame>(&text).ok());
-    let Some(ClientFrame::Hello {
-        protocol_version: _,
-        token,
-        resume,
-    }) = hello
-    else {
-        refuse(
-            socket,
-            shutdown,
-            ErrorCode::Unauthorized,
-            "the first frame must be hello",
-            CLOSE_UNAUTHORIZED,
-        )
-        .await;
-        return None;
+    let (token, resume) = match first.as_deref().map(read_hello) {
+        Some(Ok(hello)) => hello,
+        Some(Err(HelloError::Malformed(why))) => {
+            let message = format!("malformed hello: {why}");
+            refuse(
+                socket,
+                shutdown,
+                ErrorCode::BadFrame,
+                &message,
+                CLOSE_BAD_HELLO,
+            )
+            .await;
+            return None;
+        }
+        Some(Err(HelloError::NotHello)) | None => {
+            refuse(
+                socket,
+                shutdown,
+                ErrorCode::Unauthorized,
+                "the first frame must be hello",
+                CLOSE_UNAUTHORIZED,
+            )
+            .await;
+            return None;
+        }
     };
     let connected = app.lock().connect(&token, outbound, resume.as_ref());
     let Connected { user, conn, frames } = match connected {
@@ -287,6 +297,32 @@ pub(crate) fn respond(app: &App, user: UserId, text: &str) -> ServerFrame {
     match serde_json::from_str::<ClientFrame>(text) {
         Ok(frame) => commands::handle(&mut app.lock(), user, frame),
         Err(e) => error(command_id_of(text), ErrorCode::BadFrame, &e.to_string()),
+    }
+}
+
+/// Why the first frame did not open a session.
+#[derive(Debug, PartialEq)]
+enum HelloError {
+    /// Not a `hello` at all: another command, or not a JSON object.
+    NotHello,
+    /// A `hello` whose fields do not parse: a client bug, not a bad token.
+    Malformed(String),
+}
+
+/// The token and resume position of a `hello`.
+fn read_hello(text: &str) -> Result<(String, Option<ResumePosition>), HelloError> {
+    #[derive(serde::Deserialize)]
+    struct TypeOnly {
+        #[serde(rename = "type")]
+        kind: String,
+    }
+    match serde_json::from_str::<ClientFrame>(text) {
+        Ok(ClientFrame::Hello { token, resume, .. }) => Ok((token, resume)),
+        Ok(_) => Err(HelloError::NotHello),
+        Err(e) => match serde_json::from_str::<TypeOnly>(text) {
+            Ok(head) if head.kind == "hello" => Err(HelloError::Malformed(e.to_string())),
+            _ => Err(HelloError::NotHello),
+        },
     }
 }
 
@@ -448,6 +484,30 @@ mod tests {
             None
         );
         assert_eq!(requested_version(r#"{"type":"hello"}"#), None);
+    }
+
+    #[test]
+    fn a_hello_that_does_not_parse_is_malformed_and_anything_else_is_not_a_hello() {
+        let ok = read_hello(r#"{"type":"hello","protocol_version":1,"token":"t"}"#);
+        assert_eq!(ok, Ok(("t".to_owned(), None)));
+        for bad in [
+            r#"{"type":"hello","protocol_version":1,"token":"t","resume":{"epoch":"e","seq":"x"}}"#,
+            r#"{"type":"hello","protocol_version":1,"token":"t","resume":7}"#,
+            r#"{"type":"hello","protocol_version":1}"#,
+        ] {
+            assert!(
+                matches!(read_hello(bad), Err(HelloError::Malformed(_))),
+                "{bad}"
+            );
+        }
+        for other in [
+            r#"{"type":"list_channels","id":"c1"}"#,
+            r#"{"type":"launch_rockets"}"#,
+            "not json",
+            "[1,2]",
+        ] {
+            assert_eq!(read_hello(other), Err(HelloError::NotHello), "{other}");
+        }
     }
 
     #[test]
