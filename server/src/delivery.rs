@@ -76,11 +76,13 @@ impl Store {
         user: UserId,
         message: MessageId,
     ) -> Result<bool, StoreError> {
-        let changed = self.conn.execute(
-            "UPDATE conversation_members SET delivered_up_to = ?3
+        let changed = self
+            .conn
+            .prepare_cached(
+                "UPDATE conversation_members SET delivered_up_to = ?3
              WHERE conversation_id = ?1 AND user_id = ?2 AND COALESCE(delivered_up_to, 0) < ?3",
-            params![conversation, user, message],
-        )?;
+            )?
+            .execute(params![conversation, user, message])?;
         Ok(changed > 0)
     }
 

@@ -392,11 +392,8 @@ fn join_nonempty(title: &str, body: &str) -> String {
 fn display_name(store: &Store, user: UserId) -> Result<String, StoreError> {
     Ok(store
         .conn
-        .query_row(
-            "SELECT display_name FROM users WHERE id = ?1",
-            [user],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT display_name FROM users WHERE id = ?1")?
+        .query_row([user], |r| r.get(0))
         .optional()?
         .unwrap_or_else(|| format!("user {user}")))
 }
@@ -404,9 +401,8 @@ fn display_name(store: &Store, user: UserId) -> Result<String, StoreError> {
 fn username(store: &Store, user: UserId) -> Result<String, StoreError> {
     Ok(store
         .conn
-        .query_row("SELECT username FROM users WHERE id = ?1", [user], |r| {
-            r.get(0)
-        })
+        .prepare_cached("SELECT username FROM users WHERE id = ?1")?
+        .query_row([user], |r| r.get(0))
         .optional()?
         .unwrap_or_default())
 }
@@ -417,11 +413,8 @@ fn conversation_title(
 ) -> Result<Option<String>, StoreError> {
     Ok(store
         .conn
-        .query_row(
-            "SELECT title FROM conversations WHERE id = ?1",
-            [conversation],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT title FROM conversations WHERE id = ?1")?
+        .query_row([conversation], |r| r.get(0))
         .optional()?
         .flatten())
 }
@@ -485,11 +478,10 @@ fn kind_from_sql(kind: &str) -> NotificationKind {
 
 impl Store {
     pub fn unread_notifications(&self, user: UserId) -> Result<u32, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT COUNT(*) FROM notifications WHERE user_id = ?1 AND read = 0",
-            [user],
-            |r| r.get(0),
-        )?)
+        Ok(self
+            .conn
+            .prepare_cached("SELECT COUNT(*) FROM notifications WHERE user_id = ?1 AND read = 0")?
+            .query_row([user], |r| r.get(0))?)
     }
 
     fn insert_notification(
@@ -502,11 +494,13 @@ impl Store {
             Importance::High => "high",
             Importance::Normal => "normal",
         };
-        self.conn.execute(
-            "INSERT INTO notifications
+        self.conn
+            .prepare_cached(
+                "INSERT INTO notifications
                  (user_id, kind, title, body, importance, conversation_id, message_id, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
+            )?
+            .execute(params![
                 user,
                 kind_to_sql(new.kind),
                 new.title,
@@ -515,8 +509,7 @@ impl Store {
                 new.conversation_id,
                 new.message_id,
                 now
-            ],
-        )?;
+            ])?;
         Ok(Notification {
             id: self.conn.last_insert_rowid(),
             kind: new.kind,
@@ -559,27 +552,23 @@ impl Store {
     ) -> Result<Option<bool>, StoreError> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT read FROM notifications WHERE id = ?1 AND user_id = ?2",
-                params![notification, user],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT read FROM notifications WHERE id = ?1 AND user_id = ?2")?
+            .query_row(params![notification, user], |r| r.get(0))
             .optional()?)
     }
 
     fn set_notification_read(&self, notification: NotificationId) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE notifications SET read = 1 WHERE id = ?1",
-            [notification],
-        )?;
+        self.conn
+            .prepare_cached("UPDATE notifications SET read = 1 WHERE id = ?1")?
+            .execute([notification])?;
         Ok(())
     }
 
     fn set_all_notifications_read(&self, user: UserId) -> Result<usize, StoreError> {
-        Ok(self.conn.execute(
-            "UPDATE notifications SET read = 1 WHERE user_id = ?1 AND read = 0",
-            [user],
-        )?)
+        Ok(self
+            .conn
+            .prepare_cached("UPDATE notifications SET read = 1 WHERE user_id = ?1 AND read = 0")?
+            .execute([user])?)
     }
 
     /// Marks the user's unread notifications about `conversation` read; returns their ids,
@@ -608,11 +597,8 @@ impl Store {
     ) -> Result<Option<(i64, Timestamp)>, StoreError> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT id, at FROM reminders WHERE user_id = ?1 AND client_id = ?2",
-                params![user, client_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .prepare_cached("SELECT id, at FROM reminders WHERE user_id = ?1 AND client_id = ?2")?
+            .query_row(params![user, client_id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?)
     }
 
@@ -625,11 +611,12 @@ impl Store {
         client_id: &str,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
-        self.conn.execute(
-            "INSERT INTO reminders (user_id, at, text, conversation_id, client_id, created_at)
+        self.conn
+            .prepare_cached(
+                "INSERT INTO reminders (user_id, at, text, conversation_id, client_id, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![user, at, text, conversation, client_id, now],
-        )?;
+            )?
+            .execute(params![user, at, text, conversation, client_id, now])?;
         Ok(self.conn.last_insert_rowid())
     }
 
@@ -656,10 +643,9 @@ impl Store {
         reminder: i64,
         notification: NotificationId,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE reminders SET notification_id = ?2 WHERE id = ?1",
-            params![reminder, notification],
-        )?;
+        self.conn
+            .prepare_cached("UPDATE reminders SET notification_id = ?2 WHERE id = ?1")?
+            .execute(params![reminder, notification])?;
         Ok(())
     }
 }
