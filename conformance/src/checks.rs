@@ -18,6 +18,7 @@ use crate::client::{brief, Check, Conn, HelloAnswer};
 use crate::http::{self, BaseUrl};
 use crate::{Credential, Target};
 use fallback::{http_commands, http_events};
+use ranges::{binary_frames_cost_tokens, mark_read_rules, out_of_range_values};
 
 pub type BoxCheck<'a> = Pin<Box<dyn Future<Output = Check> + Send + 'a>>;
 
@@ -52,6 +53,9 @@ checks![
     frame_over_hard_cap,
     rate_limit,
     malformed_frames,
+    out_of_range_values,
+    mark_read_rules,
+    binary_frames_cost_tokens,
     http_events,
     http_commands,
     server_still_accepts,
@@ -65,8 +69,9 @@ macro_rules! ensure {
     };
 }
 
-// After `ensure!`, which it uses.
+// After `ensure!`, which they use.
 mod fallback;
+mod ranges;
 
 /// The three users, logged in, with their ids.
 pub struct Ctx {

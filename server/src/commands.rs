@@ -406,15 +406,26 @@ fn load_history(
     before: Option<MessageId>,
     limit: u32,
 ) -> Result<AckResult, CommandError> {
+    let limit = page_size(limit, MAX_HISTORY_PAGE)?;
     if !core.store.is_member(conversation, user)? {
         return Err(CommandError::no_such_conversation());
     }
-    let (messages, has_more) =
-        core.store
-            .history(conversation, before, limit.clamp(1, MAX_HISTORY_PAGE))?;
+    let (messages, has_more) = core.store.history(conversation, before, limit)?;
     Ok(AckResult::History {
         conversation_id: conversation,
         messages,
         has_more,
     })
+}
+
+/// A page of nothing is a client bug, so `limit: 0` is refused; a page larger than the
+/// server serves is cut to `max` (`has_more` tells the client to ask again).
+pub(crate) fn page_size(limit: u32, max: u32) -> Result<u32, CommandError> {
+    if limit == 0 {
+        return Err(CommandError::new(
+            ErrorCode::InvalidArgument,
+            format!("limit is 0; it must be 1 or more (pages hold at most {max})"),
+        ));
+    }
+    Ok(limit.min(max))
 }

@@ -451,10 +451,13 @@ impl Store {
             .optional()?)
     }
 
-    /// The position only moves forward, so a lagging tab cannot bring "new" back.
+    /// The position only moves forward, so a lagging tab cannot bring "new" back. It stops
+    /// at the newest conversation, so an id from nowhere cannot hide channels made later.
     pub fn set_channels_seen(&self, user: UserId, up_to: ConversationId) -> Result<(), StoreError> {
         self.conn.execute(
-            "UPDATE users SET channels_seen_up_to = MAX(channels_seen_up_to, ?2) WHERE id = ?1",
+            "UPDATE users SET channels_seen_up_to = MAX(channels_seen_up_to,
+                 MIN(?2, (SELECT COALESCE(MAX(id), 0) FROM conversations)))
+             WHERE id = ?1",
             params![user, up_to],
         )?;
         Ok(())

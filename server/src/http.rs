@@ -55,7 +55,14 @@ pub fn router(app: Arc<App>) -> Router {
                     ]),
             ),
         )
-        .route("/files/{id}/{name}", get(crate::attachments::serve_file));
+        // Any other path under /files is a broken file link, not a page of the app.
+        .nest(
+            "/files",
+            Router::new()
+                .route("/{id}/{name}", get(crate::attachments::serve_file))
+                .fallback(file_not_found),
+        )
+        .route("/files/", axum::routing::any(file_not_found));
     // The HTTP fallback, for clients whose WebSocket a proxy blocks. The bearer token is
     // sent explicitly, never a cookie, so any origin may call it.
     let fallback_cors = CorsLayer::new()
@@ -90,6 +97,10 @@ async fn api_not_found() -> Response {
         ErrorCode::NotFound,
         "no such API endpoint",
     )
+}
+
+async fn file_not_found() -> Response {
+    api_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such file")
 }
 
 pub(crate) fn api_error(

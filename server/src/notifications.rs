@@ -179,9 +179,8 @@ pub fn list(
     before: Option<NotificationId>,
     limit: u32,
 ) -> Result<AckResult, CommandError> {
-    let (notifications, has_more) =
-        core.store
-            .notifications_page(user, before, limit.clamp(1, MAX_PAGE))?;
+    let limit = crate::commands::page_size(limit, MAX_PAGE)?;
+    let (notifications, has_more) = core.store.notifications_page(user, before, limit)?;
     Ok(AckResult::Notifications {
         notifications,
         has_more,

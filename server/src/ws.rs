@@ -217,8 +217,13 @@ async fn run(
                     };
                     send(socket, &reply).await.is_ok()
                 }
+                // A binary frame costs a token like any frame, so it cannot flood the server.
                 Some(Ok(Message::Binary(_))) => {
-                    let reply = error(None, ErrorCode::BadFrame, BINARY_REFUSED);
+                    let reply = if bucket.take(Instant::now()) {
+                        error(None, ErrorCode::BadFrame, BINARY_REFUSED)
+                    } else {
+                        rate_limited(&app.config.limits, "")
+                    };
                     send(socket, &reply).await.is_ok()
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => true,
@@ -244,7 +249,8 @@ async fn run(
 
 /// Commands per connection (or per token on the HTTP fallback): `commands_per_second`
 /// sustained, `command_burst` at once.
-/// Every text frame counts, parsable or not, so garbage cannot be used to load the server.
+/// Every frame after hello counts, text or binary, parsable or not, so garbage cannot be
+/// used to load the server.
 pub(crate) struct TokenBucket {
     tokens: f64,
     capacity: f64,

@@ -378,3 +378,24 @@ async fn outsiders_and_wrong_kinds_are_refused() {
     );
     server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_seen_position_beyond_every_conversation_does_not_hide_later_channels() {
+    let (server, _db) = start("channels-seen-beyond").await;
+    let addr = server.local_addr();
+    let (mut alice, _) = Client::login(addr, "alice").await;
+    let (mut dave, _) = Client::login(addr, "dave").await;
+    let seen = ClientFrame::MarkChannelsSeen {
+        id: dave.new_id(),
+        up_to: i64::MAX,
+    };
+    assert_eq!(dave.ack(seen).await, AckResult::Done);
+    let later = alice.create_channel("Made later").await;
+    let (_, dave_welcome) = Client::login(addr, "dave").await;
+    assert_eq!(
+        dave_welcome.new_channels, 1,
+        "channel {} came after dave's up_to and is new",
+        later.id
+    );
+    server.shutdown().await.unwrap();
+}

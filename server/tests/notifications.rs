@@ -100,9 +100,13 @@ async fn notifications_page_newest_first_with_unread_count() {
     assert_eq!(page3.len(), 1);
     assert_eq!(page3[0].body, "@dave item 1");
 
-    // Limits are clamped to 1..=100.
-    let (one, has_more, _) = dave.notifications(None, 0).await;
-    assert_eq!((one.len(), has_more), (1, true));
+    // A page of nothing is refused; a page above 100 is served as 100.
+    let empty = ClientFrame::ListNotifications {
+        id: dave.new_id(),
+        before: None,
+        limit: 0,
+    };
+    assert_eq!(dave.error(empty).await, ErrorCode::InvalidArgument);
     let (all, has_more, _) = dave.notifications(None, 100_000).await;
     assert_eq!((all.len(), has_more), (5, false));
     assert!(all.windows(2).all(|w| w[0].id > w[1].id), "newest first");

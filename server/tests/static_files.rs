@@ -242,6 +242,45 @@ async fn pages_carry_the_csp_and_unknown_api_paths_answer_json() {
 }
 
 #[tokio::test]
+async fn malformed_file_paths_answer_json_404_not_the_app() {
+    let dist = Dir::with_files("dist-files", &["index.html"]);
+    let dir = dist.path().to_owned();
+    let (server, _db) = start_with("static-files-404", |c| c.static_dir = Some(dir)).await;
+    let addr = server.local_addr();
+    let id = "0123456789abcdef0123456789abcdef";
+    for (method, path) in [
+        ("GET", "/files".to_owned()),
+        ("GET", "/files/".to_owned()),
+        ("GET", "/files/abc".to_owned()),
+        ("GET", "/files/999999".to_owned()),
+        ("GET", "/files/1/../x".to_owned()),
+        ("GET", format!("/files/{id}/a.png/more")),
+        ("GET", format!("/files/{id}/a.png")),
+        ("HEAD", "/files/abc".to_owned()),
+        ("POST", "/files/abc".to_owned()),
+    ] {
+        let response = http(addr, method, &path, "", "").await;
+        assert_eq!(response.status, 404, "{method} {path}");
+        assert!(
+            header(&response, "content-type").is_some_and(|t| t.starts_with("application/json")),
+            "{method} {path}: {}",
+            response.head
+        );
+        if method != "HEAD" {
+            assert_eq!(
+                code(&response),
+                "not_found",
+                "{method} {path}: {}",
+                response.body
+            );
+        }
+    }
+    // The neighbours stay the app's.
+    assert_eq!(get(addr, "/filesystem", None).await.body, "raw index.html");
+    server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn the_intranet_signs_its_user_in_with_a_fresh_portal_token() {
     let pages = Dir::with_files("intranet", &["index.html", "news.html"]);
     let dir = pages.path().to_owned();

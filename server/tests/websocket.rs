@@ -584,9 +584,14 @@ async fn history_pages_back_without_gaps_or_duplicates() {
 
     let (clamped, has_more) = erin.history(conversation, None, 1000).await;
     assert_eq!((clamped.len(), has_more), (30, false));
-    let (one, has_more) = erin.history(conversation, None, 0).await;
-    assert_eq!(one, vec![sent[29].clone()]);
-    assert!(has_more);
+    // A page of nothing is a client bug, refused rather than quietly made a page of one.
+    let empty = ClientFrame::LoadHistory {
+        id: erin.new_id(),
+        conversation_id: conversation,
+        before: None,
+        limit: 0,
+    };
+    assert_eq!(erin.error(empty).await, ErrorCode::InvalidArgument);
     let (none, has_more) = erin.history(conversation, Some(sent[0].id), 10).await;
     assert!(none.is_empty() && !has_more);
     server.shutdown().await.unwrap();
