@@ -661,7 +661,8 @@ pub(crate) mod tests {
         assert_eq!(store.epoch(), epoch);
         let version: String = store
             .conn
-            .prepare_cached("SELECT value FROM meta WHERE key = 'schema_version'")?
+            .prepare_cached("SELECT value FROM meta WHERE key = 'schema_version'")
+            .unwrap()
             .query_row([], |r| r.get(0))
             .unwrap();
         assert_eq!(version, SCHEMA_VERSION.to_string());
