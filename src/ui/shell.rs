@@ -4,7 +4,6 @@
 //! The breakpoint is a CSS container query on the widget's own width, not the window's: a
 //! portal may give the widget a narrow box on a wide screen.
 
-use leptos::html;
 use leptos::prelude::*;
 use messenger_protocol::{ConversationKind, Importance};
 
@@ -22,6 +21,7 @@ use crate::core::embed::Mode;
 use crate::core::format::arrival;
 use crate::core::tabs::Status;
 use crate::ui::erased::{effect, memo};
+use crate::ui::keyed::id_list;
 
 /// The height of the chat's footer (the compose box), so pop-ups can stay above it.
 #[derive(Clone, Copy)]
@@ -70,24 +70,18 @@ pub fn Shell() -> impl IntoView {
 }
 
 /// Says each new message from someone else to screen readers: politely, or at once when it
-/// is of high importance. The text goes in as a new text node each time, so the same words
-/// twice are read twice (an unchanged node would be skipped).
-///
-/// The one direct DOM write in the views, kept for its size: the same regions as keyed
-/// `<For>`s of one `<span>` per message (a fresh element per message) measured 328,051 B
-/// brotli (two `<For>`s) and 328,728 B (one `LiveRegion` component), over the 327,680 B
-/// cap; this is 325,650 B (`cargo xtask build`).
+/// is of high importance. Each message is a fresh `<span>` (keyed by the message's place in
+/// the event stream), so the same words twice are read twice: an unchanged node would be
+/// skipped. The other region empties, so it never repeats an older message.
 #[component]
 fn Announcer() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let i18n = use_i18n();
-    let regions = [NodeRef::<html::Div>::new(), NodeRef::<html::Div>::new()];
-    effect(move |was: Option<Option<u64>>| {
-        let seq = ctx.session.with(|s| s.heard.as_ref().map(|h| h.seq));
-        if seq.is_none() || was == Some(seq) {
-            return seq;
-        }
-        let said = ctx.session.with_untracked(|s| {
+    let seq = memo(move |_| ctx.session.with(|s| s.heard.as_ref().map(|h| h.seq)));
+    // (seq, high importance, what is said), read when a new message is heard.
+    let said = memo(move |_| {
+        let seq = seq.get()?;
+        ctx.session.with_untracked(|s| {
             let m = &s.heard.as_ref()?.message;
             let st = &s.state;
             let group = st
@@ -102,25 +96,29 @@ fn Announcer() -> impl IntoView {
                 key,
                 &[("sender", &sender), ("group", &group), ("text", &text)],
             );
-            Some((usize::from(m.importance == Importance::High), text))
-        });
-        if let Some((high, text)) = said {
-            for (i, region) in regions.iter().enumerate() {
-                if let Some(el) = region.get_untracked() {
-                    el.set_text_content((i == high).then_some(text.as_str()));
-                }
-            }
-        }
-        seq
+            Some((seq, m.importance == Importance::High, text))
+        })
     });
+    let region = move |high: bool| {
+        id_list(
+            move || {
+                said.with(|s| {
+                    s.iter()
+                        .filter(|s| s.1 == high)
+                        .map(|s| s.0 as i64)
+                        .collect()
+                })
+            },
+            move |_| view! { <span>{said.with_untracked(|s| s.as_ref().map(|s| s.2.clone()))}</span> },
+        )
+    };
     view! {
-        <div class="mw-sr" aria-live="polite" data-testid="announce-polite" node_ref=regions[0]></div>
-        <div
-            class="mw-sr"
-            aria-live="assertive"
-            data-testid="announce-assertive"
-            node_ref=regions[1]
-        ></div>
+        <div class="mw-sr" aria-live="polite" data-testid="announce-polite">
+            {region(false)}
+        </div>
+        <div class="mw-sr" aria-live="assertive" data-testid="announce-assertive">
+            {region(true)}
+        </div>
     }
 }
 
