@@ -336,30 +336,6 @@ async fn stored_token_shows_messenger_and_sign_out_returns_to_login() {
 // ---------------------------------------------------------------------------------------------
 // The whole widget against a scripted fake WebSocket (window.WebSocket replaced during the test).
 
-const FAKE_WS: &str = r#"
-(function () {
-  window.__mwRealWebSocket = window.__mwRealWebSocket || window.WebSocket;
-  window.__mwSockets = [];
-  class FakeWebSocket {
-    constructor(url) {
-      this.url = url; this.readyState = 0; this.sent = [];
-      window.__mwSockets.push(this);
-      setTimeout(() => { this.readyState = 1; if (this.onopen) this.onopen({}); }, 0);
-    }
-    send(text) { this.sent.push(JSON.parse(text)); }
-    close(code) { this.readyState = 3; this.closedByClient = code || 1000; }
-    serverSend(frame) { if (this.onmessage) this.onmessage({ data: JSON.stringify(frame) }); }
-    serverClose(code) { this.readyState = 3; if (this.onclose) this.onclose({ code: code }); }
-  }
-  FakeWebSocket.CONNECTING = 0; FakeWebSocket.OPEN = 1; FakeWebSocket.CLOSING = 2; FakeWebSocket.CLOSED = 3;
-  window.WebSocket = FakeWebSocket;
-})();
-"#;
-
-fn js(code: &str) -> wasm_bindgen::JsValue {
-    js_sys::eval(code).unwrap_or_else(|e| panic!("eval failed: {code}: {e:?}"))
-}
-
 fn sockets() -> u32 {
     js("window.__mwSockets.length").as_f64().unwrap() as u32
 }

@@ -18,24 +18,6 @@ wasm_bindgen_test_configure!(run_in_browser);
 mod support;
 use support::*;
 
-const FAKE_WS: &str = r#"
-(function () {
-  window.__mwSockets = [];
-  class FakeWebSocket {
-    constructor(url) {
-      this.url = url; this.readyState = 0; this.sent = [];
-      window.__mwSockets.push(this);
-      setTimeout(() => { this.readyState = 1; if (this.onopen) this.onopen({}); }, 0);
-    }
-    send(text) { this.sent.push(JSON.parse(text)); }
-    close(code) { this.readyState = 3; }
-    serverSend(frame) { if (this.onmessage) this.onmessage({ data: JSON.stringify(frame) }); }
-  }
-  FakeWebSocket.CONNECTING = 0; FakeWebSocket.OPEN = 1; FakeWebSocket.CLOSING = 2; FakeWebSocket.CLOSED = 3;
-  window.WebSocket = FakeWebSocket;
-})();
-"#;
-
 /// The page's policy for styles, as the reference server sends it, and a record of what the
 /// browser refuses under it. A policy added by a `<meta>` applies from then on, to the whole
 /// page (every test of this file).
@@ -80,10 +62,6 @@ const LOCALES: &str = r#"
     : window.__mwRealFetch(url, init);
 })
 "#;
-
-fn js(code: &str) -> JsValue {
-    js_sys::eval(code).unwrap_or_else(|e| panic!("eval failed: {code}: {e:?}"))
-}
 
 fn call(code: &str, arg: &str) -> JsValue {
     js(code)

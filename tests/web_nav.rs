@@ -13,28 +13,6 @@ wasm_bindgen_test_configure!(run_in_browser);
 mod support;
 use support::*;
 
-const FAKE_WS: &str = r#"
-(function () {
-  window.__mwSockets = [];
-  class FakeWebSocket {
-    constructor(url) {
-      this.url = url; this.readyState = 0; this.sent = [];
-      window.__mwSockets.push(this);
-      setTimeout(() => { this.readyState = 1; if (this.onopen) this.onopen({}); }, 0);
-    }
-    send(text) { this.sent.push(JSON.parse(text)); }
-    close(code) { this.readyState = 3; }
-    serverSend(frame) { if (this.onmessage) this.onmessage({ data: JSON.stringify(frame) }); }
-  }
-  FakeWebSocket.CONNECTING = 0; FakeWebSocket.OPEN = 1; FakeWebSocket.CLOSING = 2; FakeWebSocket.CLOSED = 3;
-  window.WebSocket = FakeWebSocket;
-})();
-"#;
-
-fn js(code: &str) -> wasm_bindgen::JsValue {
-    js_sys::eval(code).unwrap_or_else(|e| panic!("eval failed: {code}: {e:?}"))
-}
-
 fn sent_of_type(ty: &str) -> Vec<Value> {
     let text = js("JSON.stringify(window.__mwSockets[0].sent)")
         .as_string()

@@ -71,3 +71,32 @@ pub fn attr(host: &HtmlElement, selector: &str, name: &str) -> Option<String> {
 pub fn count(host: &HtmlElement, selector: &str) -> u32 {
     host.query_selector_all(selector).unwrap().length()
 }
+
+/// A scripted fake WebSocket, installed with `js(FAKE_WS)`: `window.WebSocket` is replaced (the
+/// real one kept in `__mwRealWebSocket`), each socket the widget opens lands in
+/// `window.__mwSockets`, records what it is sent, and the test answers through
+/// `serverSend(frame)` or ends it with `serverClose(code)`.
+pub const FAKE_WS: &str = r#"
+(function () {
+  window.__mwRealWebSocket = window.__mwRealWebSocket || window.WebSocket;
+  window.__mwSockets = [];
+  class FakeWebSocket {
+    constructor(url) {
+      this.url = url; this.readyState = 0; this.sent = [];
+      window.__mwSockets.push(this);
+      setTimeout(() => { this.readyState = 1; if (this.onopen) this.onopen({}); }, 0);
+    }
+    send(text) { this.sent.push(JSON.parse(text)); }
+    close(code) { this.readyState = 3; this.closedByClient = code || 1000; }
+    serverSend(frame) { if (this.onmessage) this.onmessage({ data: JSON.stringify(frame) }); }
+    serverClose(code) { this.readyState = 3; if (this.onclose) this.onclose({ code: code }); }
+  }
+  FakeWebSocket.CONNECTING = 0; FakeWebSocket.OPEN = 1; FakeWebSocket.CLOSING = 2; FakeWebSocket.CLOSED = 3;
+  window.WebSocket = FakeWebSocket;
+})();
+"#;
+
+/// Runs `code` in the page; a failure fails the test with the code and the error.
+pub fn js(code: &str) -> wasm_bindgen::JsValue {
+    js_sys::eval(code).unwrap_or_else(|e| panic!("eval failed: {code}: {e:?}"))
+}
