@@ -260,6 +260,17 @@ async fn handshake(ctx: &Ctx) -> Check {
     Ok(())
 }
 
+/// The answer to a refused `hello`: the error `code` without a command id, then the close
+/// code `close`.
+async fn hello_refused(conn: &mut Conn, code: ErrorCode, close: u16) -> Check {
+    let (got, id) = conn.connection_error().await?;
+    ensure!(got == code, "expected {code:?}, got {got:?}");
+    ensure!(id.is_none(), "the hello error carries an id {id:?}");
+    let closed = conn.recv_close_code().await?;
+    ensure!(closed == close, "closed with {closed}, expected {close}");
+    Ok(())
+}
+
 async fn bad_token(ctx: &Ctx) -> Check {
     let mut conn = Conn::open(&ctx.ws_url).await?;
     conn.send(&ClientFrame::Hello {
@@ -268,18 +279,7 @@ async fn bad_token(ctx: &Ctx) -> Check {
         resume: None,
     })
     .await?;
-    let (code, id) = conn.connection_error().await?;
-    ensure!(
-        code == ErrorCode::Unauthorized,
-        "expected unauthorized, got {code:?}"
-    );
-    ensure!(id.is_none(), "the hello error carries an id {id:?}");
-    let close = conn.recv_close_code().await?;
-    ensure!(
-        close == CLOSE_UNAUTHORIZED,
-        "closed with {close}, expected {CLOSE_UNAUTHORIZED}"
-    );
-    Ok(())
+    hello_refused(&mut conn, ErrorCode::Unauthorized, CLOSE_UNAUTHORIZED).await
 }
 
 /// A `hello` whose fields do not parse is the client's bug, not its token's: `bad_frame`, close
@@ -293,17 +293,7 @@ async fn malformed_hello(ctx: &Ctx) -> Check {
         "resume": {"epoch": "e", "seq": "not a number"},
     });
     conn.send_text(hello.to_string()).await?;
-    let (code, id) = conn.connection_error().await?;
-    ensure!(
-        code == ErrorCode::BadFrame,
-        "expected bad_frame, got {code:?}"
-    );
-    ensure!(id.is_none(), "the hello error carries an id {id:?}");
-    let close = conn.recv_close_code().await?;
-    ensure!(
-        close == CLOSE_BAD_HELLO,
-        "closed with {close}, expected {CLOSE_BAD_HELLO}"
-    );
+    hello_refused(&mut conn, ErrorCode::BadFrame, CLOSE_BAD_HELLO).await?;
     let (again, _) = Conn::welcome(&ctx.ws_url, &ctx.tokens[ALICE]).await?;
     again.close().await;
     Ok(())
@@ -317,17 +307,12 @@ async fn version_mismatch(ctx: &Ctx) -> Check {
         resume: None,
     })
     .await?;
-    let (code, _) = conn.connection_error().await?;
-    ensure!(
-        code == ErrorCode::UnsupportedVersion,
-        "expected unsupported_version, got {code:?}"
-    );
-    let close = conn.recv_close_code().await?;
-    ensure!(
-        close == CLOSE_UNSUPPORTED_VERSION,
-        "closed with {close}, expected {CLOSE_UNSUPPORTED_VERSION}"
-    );
-    Ok(())
+    hello_refused(
+        &mut conn,
+        ErrorCode::UnsupportedVersion,
+        CLOSE_UNSUPPORTED_VERSION,
+    )
+    .await
 }
 
 async fn send_ack(ctx: &Ctx) -> Check {
