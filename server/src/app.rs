@@ -4,17 +4,20 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use messenger_protocol::{
-    Event, Features, Presence, ResetReason, ResumePosition, ServerFrame, Timestamp, UserId,
-    Welcome, PROTOCOL_VERSION,
+    ClientFrame, Event, Features, Presence, ResetReason, ResumePosition, ServerFrame, Timestamp,
+    UserId, Welcome, PROTOCOL_VERSION,
 };
 use tokio::sync::{mpsc, watch};
 
 use crate::hub::{ConnId, Hub, Outbound};
+use crate::seqs::Seqs;
 use crate::store::{Store, StoreError};
 use crate::Config;
 
 pub struct App {
-    core: Mutex<Core>,
+    core: Arc<CoreCell>,
+    /// Mutating commands, run in batches by the writer thread (group commit).
+    commands: crate::writer::Submit,
     pub config: Arc<Config>,
     /// Flips to `true` when the server shuts down; connection tasks then close their sockets.
     pub shutdown: watch::Receiver<bool>,
@@ -31,15 +34,24 @@ impl App {
         config: Config,
         shutdown: watch::Receiver<bool>,
         alive: mpsc::Sender<()>,
-    ) -> App {
+    ) -> std::io::Result<App> {
         let config = Arc::new(config);
-        App {
-            core: Mutex::new(Core::new(store, config.clone())),
+        let core = Arc::new(CoreCell(Mutex::new(Core::new(store, config.clone()))));
+        let commands = crate::writer::spawn(core.clone(), alive.clone())?;
+        Ok(App {
+            core,
+            commands,
             config,
             shutdown,
             throttle: Mutex::default(),
             _alive: alive,
-        }
+        })
+    }
+
+    /// Runs a command that changes something. It waits for the writer thread, which commits
+    /// the commands that queued up meanwhile in one transaction.
+    pub async fn submit(&self, user: UserId, frame: ClientFrame) -> ServerFrame {
+        self.commands.run(user, frame).await
     }
 
     pub fn throttle(&self) -> MutexGuard<'_, crate::throttle::Throttle> {
@@ -52,14 +64,23 @@ impl App {
     /// One lock over store and hub, so an event's seq order is also its delivery order and a
     /// welcome snapshot cannot miss or duplicate an event. Critical sections never await.
     pub fn lock(&self) -> MutexGuard<'_, Core> {
+        self.core.lock()
+    }
+}
+
+/// The one [`Core`], shared by the [`App`] and the writer thread.
+pub struct CoreCell(Mutex<Core>);
+
+impl CoreCell {
+    pub fn lock(&self) -> MutexGuard<'_, Core> {
         // A panic elsewhere must not take every later connection down with it; SQLite keeps
         // the data consistent on its own, since the panicking transaction was rolled back.
-        match self.core.lock() {
+        match self.0.lock() {
             Ok(core) => core,
             Err(poisoned) => {
                 let mut core = poisoned.into_inner();
                 core.recover_after_panic();
-                self.core.clear_poison();
+                self.0.clear_poison();
                 core
             }
         }
@@ -72,9 +93,21 @@ pub struct Core {
     pub config: Arc<Config>,
     /// Clients on the HTTP fallback, by token digest: their presence lease and rate limit.
     pub polls: crate::fallback::Polls,
-    /// Inside [`Core::atomically`]: the events of the writes so far, held until the one
-    /// transaction around them commits.
+    /// Inside [`Core::atomically`] or a batch: the events of the writes so far, held until
+    /// the one transaction around them commits.
     deferred: Option<Vec<(UserId, String)>>,
+    /// Where [`Core::atomically`] stands in the transaction nesting.
+    nesting: Nesting,
+    seqs: Seqs,
+}
+
+/// A batch is one transaction holding one savepoint per command, so a failing command
+/// undoes only its own writes.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Nesting {
+    Idle,
+    Batch,
+    Command,
 }
 
 /// A write in progress: the store inside an open transaction, plus the events to deliver
@@ -85,7 +118,8 @@ pub struct Tx<'a> {
     /// through [`Tx::emit`] so they wait for the commit.
     pub hub: &'a Hub,
     pub now: Timestamp,
-    outbox: Vec<(UserId, String)>,
+    outbox: &'a mut Vec<(UserId, String)>,
+    seqs: &'a mut Seqs,
 }
 
 /// What a successful hello gets, as serialized frames to send in order.
@@ -99,9 +133,20 @@ pub struct Connected {
 impl Tx<'_> {
     /// Appends `event` to the user's stream; it goes out to the user's sockets after commit.
     pub fn emit(&mut self, user: UserId, event: Event) -> Result<(), StoreError> {
-        let seq = self.store.append_event(user, &event, self.now)?;
-        let frame = serde_json::to_string(&ServerFrame::Event { seq, event })?;
-        self.outbox.push((user, frame));
+        self.emit_to(&[user], &event)
+    }
+
+    /// Appends one `event` to each of `users`' streams. The event is serialized once, not
+    /// once per user and again per frame.
+    pub fn emit_to(&mut self, users: &[UserId], event: &Event) -> Result<(), StoreError> {
+        let json = serde_json::to_string(event)?;
+        for &user in users {
+            let seq = self.seqs.next(self.store, user)?;
+            self.store.insert_event(user, seq, self.now, &json)?;
+            // The shape serde gives `ServerFrame::Event`, spliced rather than re-serialized.
+            let frame = format!(r#"{{"type":"event","seq":{seq},"event":{json}}}"#);
+            self.outbox.push((user, frame));
+        }
         Ok(())
     }
 }
@@ -114,6 +159,8 @@ impl Core {
             polls: Default::default(),
             config,
             deferred: None,
+            nesting: Nesting::Idle,
+            seqs: Seqs::default(),
         }
     }
 
@@ -125,28 +172,24 @@ impl Core {
         &mut self,
         f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
     ) -> Result<T, E> {
-        let transaction = match self.deferred {
-            Some(_) => None,
-            None => Some(self.store.transaction()?),
-        };
+        let own_transaction = self.deferred.is_none();
+        if own_transaction {
+            self.begin_deferred().map_err(E::from)?;
+        }
+        let outbox = self.deferred.get_or_insert_with(Vec::new);
         let mut tx = Tx {
             store: &self.store,
             hub: &self.hub,
             now: now_ms(),
-            outbox: Vec::new(),
+            outbox,
+            seqs: &mut self.seqs,
         };
-        let value = f(&mut tx)?;
-        let outbox = tx.outbox;
-        match transaction {
-            Some(transaction) => {
-                transaction.commit().map_err(StoreError::from)?;
-                for (user, frame) in outbox {
-                    self.hub.send(user, &frame);
-                }
-            }
-            None => self.deferred.get_or_insert_with(Vec::new).extend(outbox),
+        let result = f(&mut tx);
+        if own_transaction {
+            self.finish_deferred(result)
+        } else {
+            result
         }
-        Ok(value)
     }
 
     /// Runs `f`, and every [`Core::write`] it makes, as one transaction: all of it commits
@@ -156,17 +199,89 @@ impl Core {
         &mut self,
         f: impl FnOnce(&mut Core) -> Result<T, E>,
     ) -> Result<T, E> {
-        if self.deferred.is_some() {
-            return f(self);
+        match self.nesting {
+            Nesting::Command => f(self),
+            Nesting::Batch => self.in_savepoint(f),
+            Nesting::Idle => {
+                self.begin_deferred().map_err(E::from)?;
+                self.nesting = Nesting::Command;
+                let result = f(self);
+                self.finish_deferred(result)
+            }
         }
+    }
+
+    /// Runs `f` as one command of a batch: its writes and events are undone if it fails,
+    /// while the batch's other commands stand.
+    fn in_savepoint<T, E: From<StoreError>>(
+        &mut self,
+        f: impl FnOnce(&mut Core) -> Result<T, E>,
+    ) -> Result<T, E> {
         self.store
             .conn
-            .execute_batch("BEGIN")
+            .execute_batch("SAVEPOINT command")
             .map_err(StoreError::from)?;
-        self.deferred = Some(Vec::new());
+        let events_before = self.deferred.as_ref().map_or(0, Vec::len);
+        let seqs_before = self.seqs.mark();
+        self.nesting = Nesting::Command;
         let result = f(self);
+        self.nesting = Nesting::Batch;
+        let end = match result {
+            Ok(_) => "RELEASE command",
+            Err(_) => {
+                if let Some(events) = &mut self.deferred {
+                    events.truncate(events_before);
+                }
+                self.seqs.rewind(seqs_before);
+                "ROLLBACK TO command; RELEASE command"
+            }
+        };
+        // A savepoint that cannot be closed leaves the batch in an unknown state: the
+        // error makes the caller roll all of it back.
+        self.store
+            .conn
+            .execute_batch(end)
+            .map_err(StoreError::from)?;
+        result
+    }
+
+    /// Runs every command of `batch` in one transaction and commits once: the commands that
+    /// queued up while the last commit was written share the next one. Each reply is only
+    /// handed out after the commit, so an ack always means "stored".
+    pub fn run_batch<J>(
+        &mut self,
+        batch: Vec<J>,
+        mut run: impl FnMut(&mut Core, J) -> Result<ServerFrame, StoreError>,
+    ) -> Result<Vec<ServerFrame>, StoreError> {
+        self.begin_deferred()?;
+        self.nesting = Nesting::Batch;
+        let mut replies = Vec::with_capacity(batch.len());
+        let mut result = Ok(());
+        for job in batch {
+            match run(self, job) {
+                Ok(reply) => replies.push(reply),
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        self.finish_deferred(result.map(|()| replies))
+    }
+
+    fn begin_deferred(&mut self) -> Result<(), StoreError> {
+        self.store.conn.execute_batch("BEGIN")?;
+        self.deferred = Some(Vec::new());
+        Ok(())
+    }
+
+    /// Commits (or on an error rolls back) the transaction [`Core::begin_deferred`] opened,
+    /// then sends its events.
+    fn finish_deferred<T, E: From<StoreError>>(&mut self, result: Result<T, E>) -> Result<T, E> {
+        self.nesting = Nesting::Idle;
         let outbox = self.deferred.take().unwrap_or_default();
         let committed = result.and_then(|value| {
+            self.seqs.flush(&self.store)?;
             self.store
                 .conn
                 .execute_batch("COMMIT")
@@ -175,12 +290,14 @@ impl Core {
         });
         match committed {
             Ok(value) => {
+                self.seqs.committed();
                 for (user, frame) in outbox {
                     self.hub.send(user, &frame);
                 }
                 Ok(value)
             }
             Err(e) => {
+                self.seqs.rolled_back();
                 if let Err(rollback) = self.store.conn.execute_batch("ROLLBACK") {
                     tracing::error!("rolling back a failed command: {rollback}");
                 }
@@ -191,8 +308,10 @@ impl Core {
 
     /// A panic inside [`Core::atomically`] leaves its transaction open; the next user of
     /// the lock rolls it back so the half-done command is forgotten, not committed later.
-    fn recover_after_panic(&mut self) {
+    pub(crate) fn recover_after_panic(&mut self) {
         self.deferred = None;
+        self.nesting = Nesting::Idle;
+        self.seqs.rolled_back();
         if !self.store.conn.is_autocommit() {
             if let Err(e) = self.store.conn.execute_batch("ROLLBACK") {
                 tracing::error!("rolling back after a panic: {e}");
@@ -298,17 +417,14 @@ impl Core {
             .filter(|u| *u != user)
             .collect();
         self.write(|tx| {
-            for other in others {
-                tx.emit(
-                    other,
-                    Event::Presence {
-                        user_id: user,
-                        presence: Presence::Online,
-                        last_seen: None,
-                    },
-                )?;
-            }
-            Ok(())
+            tx.emit_to(
+                &others,
+                &Event::Presence {
+                    user_id: user,
+                    presence: Presence::Online,
+                    last_seen: None,
+                },
+            )
         })
     }
 
@@ -320,17 +436,15 @@ impl Core {
         let others = self.hub.online_users();
         self.write(|tx| {
             tx.store.set_last_seen(user, tx.now)?;
-            for other in others {
-                tx.emit(
-                    other,
-                    Event::Presence {
-                        user_id: user,
-                        presence: Presence::Offline,
-                        last_seen: Some(tx.now),
-                    },
-                )?;
-            }
-            Ok(())
+            let now = tx.now;
+            tx.emit_to(
+                &others,
+                &Event::Presence {
+                    user_id: user,
+                    presence: Presence::Offline,
+                    last_seen: Some(now),
+                },
+            )
         })
     }
 

@@ -69,7 +69,7 @@ const HELLO_TWICE: &str = "hello was already accepted on this connection";
 
 /// Commands that store nothing are simply run again when resent. (`typing` only sends an
 /// ephemeral frame; repeating it is harmless.)
-fn changes_nothing(frame: &ClientFrame) -> bool {
+pub(crate) fn changes_nothing(frame: &ClientFrame) -> bool {
     matches!(
         frame,
         ClientFrame::Hello { .. }
@@ -89,6 +89,12 @@ fn run_once(
     id: &str,
     frame: ClientFrame,
 ) -> Result<AckResult, CommandError> {
+    // A message is stored with its command id and `send_message` answers a resend from it
+    // (the same message, nothing created): storing its ack as well would write every
+    // message twice.
+    if matches!(frame, ClientFrame::SendMessage { .. }) {
+        return run(core, user, id, frame);
+    }
     if let Some(result) = core.store.command_result(user, id)? {
         return Ok(result);
     }

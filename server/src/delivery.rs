@@ -15,14 +15,12 @@ use crate::store::{Store, StoreError};
 pub fn publish_message(tx: &mut Tx<'_>, message: &Message) -> Result<(), StoreError> {
     let conversation = message.conversation_id;
     let members = tx.store.members(conversation)?;
-    for &member in &members {
-        tx.emit(
-            member,
-            Event::MessageCreated {
-                message: message.clone(),
-            },
-        )?;
-    }
+    tx.emit_to(
+        &members,
+        &Event::MessageCreated {
+            message: message.clone(),
+        },
+    )?;
     for &recipient in &members {
         if recipient != message.sender_id && tx.hub.is_online(recipient) {
             let audience = [message.sender_id, recipient];
@@ -55,17 +53,14 @@ fn advance(
     if !tx.store.advance_delivered(conversation, user, message)? {
         return Ok(());
     }
-    for &member in audience {
-        tx.emit(
-            member,
-            Event::DeliveredUpTo {
-                conversation_id: conversation,
-                user_id: user,
-                message_id: message,
-            },
-        )?;
-    }
-    Ok(())
+    tx.emit_to(
+        audience,
+        &Event::DeliveredUpTo {
+            conversation_id: conversation,
+            user_id: user,
+            message_id: message,
+        },
+    )
 }
 
 impl Store {

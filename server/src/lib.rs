@@ -6,6 +6,7 @@
 mod app;
 mod attachments;
 mod auth;
+mod checkpoint;
 mod commands;
 mod conversations;
 mod delivery;
@@ -20,6 +21,7 @@ mod mail;
 mod notifications;
 mod portal;
 mod schema;
+mod seqs;
 mod settings;
 mod store;
 #[doc(hidden)]
@@ -27,6 +29,7 @@ pub mod test_support;
 mod throttle;
 mod unread;
 mod web;
+mod writer;
 mod ws;
 
 use std::future::Future;
@@ -147,12 +150,14 @@ pub async fn start(config: Config) -> Result<RunningServer, Error> {
     }
     let (shutdown, shutdown_rx) = watch::channel(false);
     let (alive, app_gone) = mpsc::channel(1);
+    store.leave_checkpoints_to_another_connection()?;
+    checkpoint::spawn(config.db_path.clone(), shutdown_rx.clone(), alive.clone())?;
     let app = Arc::new(app::App::new(
         store,
         config.clone(),
         shutdown_rx.clone(),
         alive,
-    ));
+    )?);
     jobs::spawn_all(&app);
 
     let listener = TcpListener::bind(config.addr).await?;

@@ -43,11 +43,20 @@ pub struct MailItem {
 /// Queues `item` for `user` unless their e-mail mode is off or they have no address. The
 /// mode in force now decides how the item goes out, even if the user changes it later.
 pub fn enqueue(tx: &mut Tx<'_>, user: UserId, item: MailItem) -> Result<(), StoreError> {
-    let mode = tx.store.settings(user)?.email_mode;
-    if mode == EmailMode::Off || !tx.store.has_email(user)? {
-        return Ok(());
+    match mode(tx, user)? {
+        Some(mode) => tx.store.queue_mail(user, mode, &item, tx.now),
+        None => Ok(()),
     }
-    tx.store.queue_mail(user, mode, &item, tx.now)
+}
+
+/// How `user` wants their mail, or `None` if they get none: callers skip composing an item
+/// nobody will send (most users of a busy server, for most messages).
+pub fn mode(tx: &Tx<'_>, user: UserId) -> Result<Option<EmailMode>, StoreError> {
+    if !tx.store.has_email(user)? {
+        return Ok(None);
+    }
+    let mode = tx.store.settings(user)?.email_mode;
+    Ok((mode != EmailMode::Off).then_some(mode))
 }
 
 /// The mail job. It stops with the server; a mail being sent then is sent again on the

@@ -114,6 +114,9 @@ pub fn on_message(tx: &mut Tx<'_>, message: &Message) -> Result<(), StoreError> 
             };
             create(tx, member, new, false)?;
         }
+        if mail::mode(tx, member)?.is_none() {
+            continue;
+        }
         let mut marks = String::new();
         if high {
             marks.push_str(" [high importance]");

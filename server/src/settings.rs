@@ -58,12 +58,11 @@ impl Store {
     pub fn settings(&self, user: UserId) -> Result<Settings, StoreError> {
         let row: Option<(String, u32, bool, String)> = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT email_mode, digest_minutes, always_forward_offline, send_key
                  FROM user_settings WHERE user_id = ?1",
-                [user],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )
+            )?
+            .query_row([user], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .optional()?;
         Ok(match row {
             None => Settings::default(),
@@ -77,8 +76,9 @@ impl Store {
     }
 
     fn save_settings(&self, user: UserId, settings: &Settings) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO user_settings
+        self.conn
+            .prepare_cached(
+                "INSERT INTO user_settings
                  (user_id, email_mode, digest_minutes, always_forward_offline, send_key)
              VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT(user_id) DO UPDATE SET
@@ -86,14 +86,14 @@ impl Store {
                  digest_minutes = excluded.digest_minutes,
                  always_forward_offline = excluded.always_forward_offline,
                  send_key = excluded.send_key",
-            params![
+            )?
+            .execute(params![
                 user,
                 email_mode_to_sql(settings.email_mode),
                 settings.digest_minutes,
                 settings.always_forward_offline,
                 send_key_to_sql(settings.send_key),
-            ],
-        )?;
+            ])?;
         Ok(())
     }
 }

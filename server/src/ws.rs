@@ -211,7 +211,7 @@ async fn run(
                 }
                 Some(Ok(Message::Text(text))) => {
                     let reply = if bucket.take(Instant::now()) {
-                        respond(app, user, &text)
+                        respond(app, user, &text).await
                     } else {
                         rate_limited(&app.config.limits, &text)
                     };
@@ -292,7 +292,7 @@ pub(crate) fn rate_limited(limits: &Limits, text: &str) -> ServerFrame {
 
 /// The answer to one text frame after hello. Input problems become error frames; the
 /// connection stays open.
-pub(crate) fn respond(app: &App, user: UserId, text: &str) -> ServerFrame {
+pub(crate) async fn respond(app: &App, user: UserId, text: &str) -> ServerFrame {
     if text.len() > MAX_FRAME_BYTES {
         let message = format!(
             "frame is {} bytes; the limit is {MAX_FRAME_BYTES}",
@@ -301,7 +301,10 @@ pub(crate) fn respond(app: &App, user: UserId, text: &str) -> ServerFrame {
         return error(command_id_of(text), ErrorCode::FrameTooLarge, &message);
     }
     match serde_json::from_str::<ClientFrame>(text) {
-        Ok(frame) => commands::handle(&mut app.lock(), user, frame),
+        Ok(frame) if commands::changes_nothing(&frame) => {
+            commands::handle(&mut app.lock(), user, frame)
+        }
+        Ok(frame) => app.submit(user, frame).await,
         Err(e) => error(command_id_of(text), ErrorCode::BadFrame, &e.to_string()),
     }
 }

@@ -249,7 +249,7 @@ pub async fn commands(State(app): State<Arc<App>>, headers: HeaderMap, body: Byt
                 "hello is not a command; GET /api/events does what it does",
             )
         } else {
-            ws::respond(&app, user, text)
+            ws::respond(&app, user, text).await
         };
         match serde_json::to_string(&answer) {
             Ok(answer) => answers.push(answer),

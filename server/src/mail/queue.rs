@@ -22,11 +22,10 @@ pub struct Pending {
 
 impl Store {
     pub(super) fn has_email(&self, user: UserId) -> Result<bool, StoreError> {
-        Ok(self.conn.query_row(
-            "SELECT email IS NOT NULL AND email <> '' FROM users WHERE id = ?1",
-            [user],
-            |r| r.get(0),
-        )?)
+        Ok(self
+            .conn
+            .prepare_cached("SELECT email IS NOT NULL AND email <> '' FROM users WHERE id = ?1")?
+            .query_row([user], |r| r.get(0))?)
     }
 
     pub(super) fn queue_mail(
@@ -36,11 +35,13 @@ impl Store {
         item: &MailItem,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO mail_queue (user_id, mode, kind, conversation_id, conversation_label,
+        self.conn
+            .prepare_cached(
+                "INSERT INTO mail_queue (user_id, mode, kind, conversation_id, conversation_label,
                                      line, subject, body, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
+            )?
+            .execute(params![
                 user,
                 email_mode_to_sql(mode),
                 match item.kind {
@@ -53,8 +54,7 @@ impl Store {
                 item.subject,
                 item.body,
                 now
-            ],
-        )?;
+            ])?;
         Ok(())
     }
 
@@ -114,10 +114,11 @@ impl Store {
 
     /// Demo users get `username@example.com`.
     pub fn set_demo_emails(&self) -> Result<(), StoreError> {
-        self.conn.execute(
-            "UPDATE users SET email = username || '@example.com' WHERE email IS NULL",
-            [],
-        )?;
+        self.conn
+            .prepare_cached(
+                "UPDATE users SET email = username || '@example.com' WHERE email IS NULL",
+            )?
+            .execute([])?;
         Ok(())
     }
 }
