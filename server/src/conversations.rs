@@ -3,11 +3,11 @@
 //! Every membership change is also a system line in the conversation (`Message.system`),
 //! sent to the members like any message, so everyone sees who came and went and when.
 
+use crate::db::{params, OptionalExtension};
 use messenger_protocol::{
     AckResult, ChannelInfo, ConversationId, ConversationKind, ConversationSummary, ErrorCode,
     Event, Importance, Message, SystemEvent, Timestamp, UserId,
 };
-use rusqlite::{params, OptionalExtension};
 
 use crate::app::{Core, Tx};
 use crate::commands::CommandError;
@@ -366,7 +366,7 @@ impl Store {
             .prepare_cached("SELECT id FROM users ORDER BY id")?;
         let ids = stmt
             .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         Ok(ids)
     }
 
@@ -404,13 +404,14 @@ impl Store {
         text: &str,
         now: Timestamp,
     ) -> Result<Message, StoreError> {
-        self.conn.execute(
+        let id = self.conn.query_row(
             "INSERT INTO messages (conversation_id, sender_id, text, importance, created_at, system)
-             VALUES (?1, ?2, ?3, 'normal', ?4, ?5)",
+             VALUES (?1, ?2, ?3, 'normal', ?4, ?5) RETURNING id",
             params![conversation, actor, text, now, serde_json::to_string(event)?],
+            |r| r.get(0),
         )?;
         Ok(Message {
-            id: self.conn.last_insert_rowid(),
+            id,
             conversation_id: conversation,
             sender_id: actor,
             text: text.to_owned(),
@@ -432,7 +433,7 @@ impl Store {
                 params![viewer, kind_to_sql(ConversationKind::Channel)],
                 channel_from_row,
             )?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         Ok(channels)
     }
 
@@ -484,7 +485,7 @@ const CHANNEL_COLUMNS: &str = "SELECT c.id, c.title, c.created_at,
                WHERE m.conversation_id = c.id AND m.user_id = ?1)
     FROM conversations c";
 
-fn channel_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChannelInfo> {
+fn channel_from_row(r: &crate::db::Row<'_>) -> crate::db::Result<ChannelInfo> {
     Ok(ChannelInfo {
         id: r.get(0)?,
         title: r.get::<_, Option<String>>(1)?.unwrap_or_default(),

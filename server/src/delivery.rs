@@ -2,8 +2,8 @@
 //! delivered to a member once it was pushed to one of their connections, or once they
 //! connected after it was stored (store-and-forward).
 
+use crate::db::params;
 use messenger_protocol::{ConversationId, Event, Message, MessageId, UserId};
-use rusqlite::params;
 
 use crate::app::{Core, Tx};
 use crate::store::{Store, StoreError};
@@ -100,7 +100,7 @@ impl Store {
         )?;
         let rows = stmt
             .query_map([user], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         Ok(rows)
     }
 }

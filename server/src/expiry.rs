@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::db::params;
 use messenger_protocol::{ConversationId, Event, MessageId, Timestamp};
-use rusqlite::params;
 
 use crate::app::{App, Core};
 use crate::store::{Store, StoreError};
@@ -100,7 +100,7 @@ impl Store {
         )?;
         let rows = stmt
             .query_map(params![cutoff, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         Ok(rows)
     }
 
@@ -118,7 +118,7 @@ impl Store {
                  WHERE t.type = 'table' AND f.\"table\" = 'messages'",
             )?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         for id in ids {
             for (table, column, not_null) in &references {
                 // Names come from the schema itself, not from input; quoted all the same.

@@ -8,6 +8,7 @@ mod attachments;
 mod auth;
 mod commands;
 mod conversations;
+pub mod db;
 mod delivery;
 mod demo;
 mod expiry;

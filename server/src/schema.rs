@@ -1,6 +1,6 @@
 //! The SQLite schema and its stepwise migrations.
 
-use rusqlite::{Connection, OptionalExtension};
+use crate::db::{Connection, OptionalExtension};
 
 use crate::auth;
 use crate::store::{Result, StoreError};

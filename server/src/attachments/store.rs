@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
+use crate::db::{params, OptionalExtension, Row};
 use messenger_protocol::{Attachment, Message, MessageId, Timestamp, UserId};
-use rusqlite::{params, OptionalExtension, Row};
 
 use crate::store::{Result, Store};
 
@@ -18,7 +18,7 @@ pub struct StoredAttachment {
 const COLUMNS: &str = "SELECT id, name, mime, size, width, height, thumb_mime, uploader_id,
                               message_id FROM attachments";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<StoredAttachment> {
+fn from_row(r: &Row<'_>) -> crate::db::Result<StoredAttachment> {
     let id: String = r.get(0)?;
     let name: String = r.get(1)?;
     let thumb_mime: String = r.get(6)?;
