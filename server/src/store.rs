@@ -72,8 +72,17 @@ pub struct Store {
 }
 
 impl Store {
+    /// The SQLite file at `path`, created if missing.
     pub fn open(path: &Path) -> Result<Store> {
-        let conn = Connection::open_sqlite(path)?;
+        Store::migrated(Connection::open_sqlite(path)?)
+    }
+
+    /// The PostgreSQL database at `url` (`postgres://user@host:port/db`).
+    pub fn open_postgres(url: &str) -> Result<Store> {
+        Store::migrated(Connection::connect_postgres(url)?)
+    }
+
+    fn migrated(conn: Connection) -> Result<Store> {
         schema::migrate(&conn)?;
         let epoch = conn
             .prepare_cached("SELECT value FROM meta WHERE key = 'epoch'")?

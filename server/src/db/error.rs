@@ -5,6 +5,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug)]
 pub enum Error {
     Sqlite(rusqlite::Error),
+    Postgres(::postgres::Error),
+    /// The PostgreSQL connection's thread could not start or has stopped.
+    Thread(String),
+    /// A column type the store does not read (cast it in the SQL).
+    Unsupported(String),
+    NoColumn(usize),
     /// `query_row` found no row (see [`OptionalExtension::optional`]).
     NoRows,
     /// A column held something the Rust type cannot hold.
@@ -31,6 +37,14 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Sqlite(e) => write!(f, "sqlite: {e}"),
+            Error::Postgres(e) => match e.as_db_error() {
+                // The server's message, detail and position, not only "db error".
+                Some(db) => write!(f, "postgres: {db}"),
+                None => write!(f, "postgres: {e}"),
+            },
+            Error::Thread(e) => write!(f, "postgres: {e}"),
+            Error::Unsupported(e) => write!(f, "postgres: {e}"),
+            Error::NoColumn(i) => write!(f, "no column {i}"),
             Error::NoRows => write!(f, "query returned no rows"),
             Error::Type { wanted, found } => write!(f, "expected {wanted}, found {found}"),
             Error::OutOfRange(v) => write!(f, "integer {v} out of range"),

@@ -6,14 +6,18 @@
 //! way; the PostgreSQL backend only renumbers the placeholders.
 
 mod error;
-mod params;
+mod parameters;
+mod postgres;
 mod sqlite;
+#[cfg(test)]
+mod tests;
 mod value;
 
 pub use error::{Error, OptionalExtension, Result};
-pub use params::Params;
+pub use parameters::Params;
 pub use value::{FromSql, ToSql, Value, ValueRef};
 
+use std::cell::Cell;
 use std::path::Path;
 
 /// Which database a statement runs on.
@@ -24,7 +28,6 @@ pub enum Backend {
 }
 
 /// `params![a, b]`: the statement's parameters, `?1` first.
-#[macro_export]
 macro_rules! params {
     () => {
         &[] as &[&dyn $crate::db::ToSql]
@@ -33,7 +36,7 @@ macro_rules! params {
         &[$(&$param as &dyn $crate::db::ToSql),+] as &[&dyn $crate::db::ToSql]
     };
 }
-pub use crate::params;
+pub(crate) use params;
 
 pub struct Connection {
     inner: Inner,
@@ -41,6 +44,23 @@ pub struct Connection {
 
 enum Inner {
     Sqlite(rusqlite::Connection),
+    Postgres {
+        client: postgres::Client,
+        /// Between BEGIN and COMMIT/ROLLBACK sent through `execute_batch`.
+        in_transaction: Cell<bool>,
+    },
+}
+
+/// Whether `sql` names a PostgreSQL server rather than a SQLite file.
+pub fn is_postgres_url(sql: &str) -> bool {
+    sql.starts_with("postgres://") || sql.starts_with("postgresql://")
+}
+
+fn owned(values: &[&dyn ToSql]) -> Result<Vec<Value>> {
+    values
+        .iter()
+        .map(|v| v.to_sql().map(ValueRef::to_owned))
+        .collect()
 }
 
 impl Connection {
@@ -52,9 +72,20 @@ impl Connection {
         })
     }
 
+    /// Connects to the PostgreSQL server at `url` (`postgres://user@host:port/db`).
+    pub fn connect_postgres(url: &str) -> Result<Connection> {
+        Ok(Connection {
+            inner: Inner::Postgres {
+                client: postgres::Client::connect(url)?,
+                in_transaction: Cell::new(false),
+            },
+        })
+    }
+
     pub fn backend(&self) -> Backend {
         match &self.inner {
             Inner::Sqlite(_) => Backend::Sqlite,
+            Inner::Postgres { .. } => Backend::Postgres,
         }
     }
 
@@ -63,6 +94,12 @@ impl Connection {
         match &self.inner {
             Inner::Sqlite(conn) => Ok(Statement {
                 inner: StatementInner::Sqlite(conn.prepare_cached(sql)?),
+            }),
+            Inner::Postgres { client, .. } => Ok(Statement {
+                inner: StatementInner::Postgres {
+                    client,
+                    sql: sql.to_owned(),
+                },
             }),
         }
     }
@@ -83,6 +120,26 @@ impl Connection {
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match &self.inner {
             Inner::Sqlite(conn) => Ok(conn.execute_batch(sql)?),
+            Inner::Postgres {
+                client,
+                in_transaction,
+            } => {
+                let result = client.batch(sql);
+                // The last transaction statement decides; COMMIT ends the transaction even
+                // when it fails (PostgreSQL then rolls back).
+                let words = sql.split(';').map(|s| s.trim().to_ascii_uppercase());
+                for statement in words.filter(|s| !s.is_empty()) {
+                    if statement.starts_with("BEGIN") || statement.starts_with("START") {
+                        in_transaction.set(result.is_ok());
+                    } else if statement.starts_with("COMMIT")
+                        || statement.starts_with("END")
+                        || (statement.starts_with("ROLLBACK") && !statement.contains(" TO "))
+                    {
+                        in_transaction.set(false);
+                    }
+                }
+                result
+            }
         }
     }
 
@@ -90,6 +147,7 @@ impl Connection {
     pub fn is_autocommit(&self) -> bool {
         match &self.inner {
             Inner::Sqlite(conn) => conn.is_autocommit(),
+            Inner::Postgres { in_transaction, .. } => !in_transaction.get(),
         }
     }
 
@@ -140,6 +198,10 @@ pub struct Statement<'c> {
 
 enum StatementInner<'c> {
     Sqlite(rusqlite::CachedStatement<'c>),
+    Postgres {
+        client: &'c postgres::Client,
+        sql: String,
+    },
 }
 
 impl Statement<'_> {
@@ -147,6 +209,7 @@ impl Statement<'_> {
     pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
         params.with(|values| match &mut self.inner {
             StatementInner::Sqlite(stmt) => sqlite::execute(stmt, values),
+            StatementInner::Postgres { client, sql } => client.execute(sql, owned(values)?),
         })
     }
 
@@ -164,6 +227,12 @@ impl Statement<'_> {
                     None => Err(Error::NoRows),
                 }
             }
+            StatementInner::Postgres { client, sql } => {
+                match client.query(sql, owned(values)?)?.first() {
+                    Some(row) => f(&Row::values(row)),
+                    None => Err(Error::NoRows),
+                }
+            }
         })
     }
 
@@ -178,13 +247,10 @@ impl Statement<'_> {
                 rows: RowsInner::Sqlite(sqlite::query(stmt, values)?),
                 f,
             }),
-        })
-    }
-
-    /// Whether the query returns any row.
-    pub fn exists<P: Params>(&mut self, params: P) -> Result<bool> {
-        params.with(|values| match &mut self.inner {
-            StatementInner::Sqlite(stmt) => Ok(sqlite::query(stmt, values)?.next()?.is_some()),
+            StatementInner::Postgres { client, sql } => Ok(MappedRows {
+                rows: RowsInner::Values(client.query(sql, owned(values)?)?.into_iter()),
+                f,
+            }),
         })
     }
 }
@@ -196,6 +262,7 @@ pub struct MappedRows<'s, F> {
 
 enum RowsInner<'s> {
     Sqlite(rusqlite::Rows<'s>),
+    Values(std::vec::IntoIter<Vec<Value>>),
 }
 
 impl<T, F> Iterator for MappedRows<'_, F>
@@ -211,6 +278,7 @@ where
                 Ok(None) => None,
                 Err(e) => Some(Err(e.into())),
             },
+            RowsInner::Values(rows) => rows.next().map(|row| (self.f)(&Row::values(&row))),
         }
     }
 }
@@ -222,6 +290,7 @@ pub struct Row<'r> {
 
 enum RowInner<'r> {
     Sqlite(&'r rusqlite::Row<'r>),
+    Values(&'r [Value]),
 }
 
 impl<'r> Row<'r> {
@@ -232,10 +301,20 @@ impl<'r> Row<'r> {
     }
 
     /// `get::<_, T>(i)` spells the type as rusqlite's `get` does.
+    fn values(row: &'r [Value]) -> Row<'r> {
+        Row {
+            inner: RowInner::Values(row),
+        }
+    }
+
     pub fn get<I: RowIndex, T: FromSql>(&self, index: I) -> Result<T> {
         let index = index.index();
         let read = match &self.inner {
             RowInner::Sqlite(row) => sqlite::column(row, index).and_then(T::from_sql),
+            RowInner::Values(row) => match row.get(index) {
+                Some(value) => T::from_sql(value.as_ref()),
+                None => Err(Error::NoColumn(index)),
+            },
         };
         read.map_err(|e| e.at_column(index))
     }
