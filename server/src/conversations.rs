@@ -375,9 +375,10 @@ impl Store {
     /// count as unread for expiry.
     pub fn add_member(&self, conversation: ConversationId, user: UserId) -> Result<(), StoreError> {
         self.conn.execute(
-            "INSERT OR IGNORE INTO conversation_members
+            "INSERT INTO conversation_members
                  (conversation_id, user_id, last_read_message_id, delivered_up_to)
-             SELECT ?1, ?2, MAX(id), MAX(id) FROM messages WHERE conversation_id = ?1",
+             SELECT ?1, ?2, MAX(id), MAX(id) FROM messages WHERE conversation_id = ?1
+             ON CONFLICT DO NOTHING",
             params![conversation, user],
         )?;
         Ok(())
@@ -455,11 +456,15 @@ impl Store {
     /// The position only moves forward, so a lagging tab cannot bring "new" back. It stops
     /// at the newest conversation, so an id from nowhere cannot hide channels made later.
     pub fn set_channels_seen(&self, user: UserId, up_to: ConversationId) -> Result<(), StoreError> {
+        // Two statements: SQLite's two-argument MAX/MIN are GREATEST/LEAST in PostgreSQL.
+        let newest: ConversationId =
+            self.conn
+                .query_row("SELECT COALESCE(MAX(id), 0) FROM conversations", [], |r| {
+                    r.get(0)
+                })?;
         self.conn.execute(
-            "UPDATE users SET channels_seen_up_to = MAX(channels_seen_up_to,
-                 MIN(?2, (SELECT COALESCE(MAX(id), 0) FROM conversations)))
-             WHERE id = ?1",
-            params![user, up_to],
+            "UPDATE users SET channels_seen_up_to = ?2 WHERE id = ?1 AND channels_seen_up_to < ?2",
+            params![user, up_to.min(newest)],
         )?;
         Ok(())
     }

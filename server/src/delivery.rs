@@ -94,7 +94,7 @@ impl Store {
                  SELECT m.conversation_id, m.delivered_up_to,
                         (SELECT MAX(id) FROM messages
                          WHERE conversation_id = m.conversation_id AND sender_id <> ?1) AS newest
-                 FROM conversation_members m WHERE m.user_id = ?1)
+                 FROM conversation_members m WHERE m.user_id = ?1) AS member
              WHERE newest > COALESCE(delivered_up_to, 0)
              ORDER BY conversation_id",
         )?;

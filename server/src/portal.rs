@@ -240,7 +240,7 @@ impl Store {
     /// Records `jti` as used; `false` if it already was.
     pub fn use_token_id(&self, jti: &str, expires_at: i64) -> Result<bool, StoreError> {
         let inserted = self.conn.execute(
-            "INSERT OR IGNORE INTO used_token_ids (jti, expires_at) VALUES (?1, ?2)",
+            "INSERT INTO used_token_ids (jti, expires_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             params![jti, expires_at],
         )?;
         Ok(inserted == 1)
@@ -306,7 +306,7 @@ impl Store {
             let found: Option<DepartmentId> = self
                 .conn
                 .query_row(
-                    "SELECT id FROM departments WHERE name = ?1 AND parent_id IS ?2
+                    "SELECT id FROM departments WHERE name = ?1 AND parent_id IS NOT DISTINCT FROM ?2
                      ORDER BY id LIMIT 1",
                     params![name, parent],
                     |r| r.get(0),

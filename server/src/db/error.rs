@@ -11,6 +11,8 @@ pub enum Error {
     /// A column type the store does not read (cast it in the SQL).
     Unsupported(String),
     NoColumn(usize),
+    /// A PostgreSQL error and the statement that caused it.
+    Statement(String, Box<Error>),
     /// `query_row` found no row (see [`OptionalExtension::optional`]).
     NoRows,
     /// A column held something the Rust type cannot hold.
@@ -45,6 +47,7 @@ impl fmt::Display for Error {
             Error::Thread(e) => write!(f, "postgres: {e}"),
             Error::Unsupported(e) => write!(f, "postgres: {e}"),
             Error::NoColumn(i) => write!(f, "no column {i}"),
+            Error::Statement(sql, e) => write!(f, "{e} (in {sql})"),
             Error::NoRows => write!(f, "query returned no rows"),
             Error::Type { wanted, found } => write!(f, "expected {wanted}, found {found}"),
             Error::OutOfRange(v) => write!(f, "integer {v} out of range"),

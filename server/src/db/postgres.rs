@@ -123,14 +123,15 @@ fn serve(
             Request::Batch(sql) => client
                 .batch_execute(&sql)
                 .map(|()| Answer::Done)
-                .map_err(Error::Postgres),
+                .map_err(|e| in_statement(Error::Postgres(e), &sql)),
             Request::Execute { sql, params } => prepared(&mut client, &mut statements, &sql)
                 .and_then(|statement| {
                     client
                         .execute(&statement, &bind(&params))
                         .map(Answer::Count)
                         .map_err(Error::Postgres)
-                }),
+                })
+                .map_err(|e| in_statement(e, &sql)),
             Request::Query { sql, params } => prepared(&mut client, &mut statements, &sql)
                 .and_then(|statement| {
                     let rows = client
@@ -140,12 +141,21 @@ fn serve(
                         .map(read_row)
                         .collect::<Result<_>>()
                         .map(Answer::Rows)
-                }),
+                })
+                .map_err(|e| in_statement(e, &sql)),
         };
         if reply.send(answer).is_err() {
             return;
         }
     }
+}
+
+/// The server log then says which statement failed, not only why.
+fn in_statement(error: Error, sql: &str) -> Error {
+    Error::Statement(
+        sql.split_whitespace().collect::<Vec<_>>().join(" "),
+        Box::new(error),
+    )
 }
 
 fn prepared(
