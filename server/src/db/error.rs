@@ -42,7 +42,11 @@ impl fmt::Display for Error {
             Error::Postgres(e) => match e.as_db_error() {
                 // The server's message, detail and position, not only "db error".
                 Some(db) => write!(f, "postgres: {db}"),
-                None => write!(f, "postgres: {e}"),
+                // "error connecting to server" says little without its cause.
+                None => match std::error::Error::source(e) {
+                    Some(cause) => write!(f, "postgres: {e}: {cause}"),
+                    None => write!(f, "postgres: {e}"),
+                },
             },
             Error::Thread(e) => write!(f, "postgres: {e}"),
             Error::Unsupported(e) => write!(f, "postgres: {e}"),
