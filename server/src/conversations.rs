@@ -3,11 +3,11 @@
 //! Every membership change is also a system line in the conversation (`Message.system`),
 //! sent to the members like any message, so everyone sees who came and went and when.
 
+use crate::db::{params, OptionalExtension};
 use messenger_protocol::{
     AckResult, ChannelInfo, ConversationId, ConversationKind, ConversationSummary, ErrorCode,
     Event, Importance, Message, SystemEvent, Timestamp, UserId,
 };
-use rusqlite::{params, OptionalExtension};
 
 use crate::app::{Core, Tx};
 use crate::commands::CommandError;
@@ -366,7 +366,7 @@ impl Store {
             .prepare_cached("SELECT id FROM users ORDER BY id")?;
         let ids = stmt
             .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         Ok(ids)
     }
 
@@ -375,9 +375,10 @@ impl Store {
     /// count as unread for expiry.
     pub fn add_member(&self, conversation: ConversationId, user: UserId) -> Result<(), StoreError> {
         self.conn.execute(
-            "INSERT OR IGNORE INTO conversation_members
+            "INSERT INTO conversation_members
                  (conversation_id, user_id, last_read_message_id, delivered_up_to)
-             SELECT ?1, ?2, MAX(id), MAX(id) FROM messages WHERE conversation_id = ?1",
+             SELECT ?1, ?2, MAX(id), MAX(id) FROM messages WHERE conversation_id = ?1
+             ON CONFLICT DO NOTHING",
             params![conversation, user],
         )?;
         Ok(())
@@ -404,13 +405,14 @@ impl Store {
         text: &str,
         now: Timestamp,
     ) -> Result<Message, StoreError> {
-        self.conn.execute(
+        let id = self.conn.query_row(
             "INSERT INTO messages (conversation_id, sender_id, text, importance, created_at, system)
-             VALUES (?1, ?2, ?3, 'normal', ?4, ?5)",
+             VALUES (?1, ?2, ?3, 'normal', ?4, ?5) RETURNING id",
             params![conversation, actor, text, now, serde_json::to_string(event)?],
+            |r| r.get(0),
         )?;
         Ok(Message {
-            id: self.conn.last_insert_rowid(),
+            id,
             conversation_id: conversation,
             sender_id: actor,
             text: text.to_owned(),
@@ -432,7 +434,7 @@ impl Store {
                 params![viewer, kind_to_sql(ConversationKind::Channel)],
                 channel_from_row,
             )?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         Ok(channels)
     }
 
@@ -454,11 +456,15 @@ impl Store {
     /// The position only moves forward, so a lagging tab cannot bring "new" back. It stops
     /// at the newest conversation, so an id from nowhere cannot hide channels made later.
     pub fn set_channels_seen(&self, user: UserId, up_to: ConversationId) -> Result<(), StoreError> {
+        // Two statements: SQLite's two-argument MAX/MIN are GREATEST/LEAST in PostgreSQL.
+        let newest: ConversationId =
+            self.conn
+                .query_row("SELECT COALESCE(MAX(id), 0) FROM conversations", [], |r| {
+                    r.get(0)
+                })?;
         self.conn.execute(
-            "UPDATE users SET channels_seen_up_to = MAX(channels_seen_up_to,
-                 MIN(?2, (SELECT COALESCE(MAX(id), 0) FROM conversations)))
-             WHERE id = ?1",
-            params![user, up_to],
+            "UPDATE users SET channels_seen_up_to = ?2 WHERE id = ?1 AND channels_seen_up_to < ?2",
+            params![user, up_to.min(newest)],
         )?;
         Ok(())
     }
@@ -484,7 +490,7 @@ const CHANNEL_COLUMNS: &str = "SELECT c.id, c.title, c.created_at,
                WHERE m.conversation_id = c.id AND m.user_id = ?1)
     FROM conversations c";
 
-fn channel_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChannelInfo> {
+fn channel_from_row(r: &crate::db::Row<'_>) -> crate::db::Result<ChannelInfo> {
     Ok(ChannelInfo {
         id: r.get(0)?,
         title: r.get::<_, Option<String>>(1)?.unwrap_or_default(),

@@ -2,8 +2,8 @@
 //! delivered to a member once it was pushed to one of their connections, or once they
 //! connected after it was stored (store-and-forward).
 
+use crate::db::params;
 use messenger_protocol::{ConversationId, Event, Message, MessageId, UserId};
-use rusqlite::params;
 
 use crate::app::{Core, Tx};
 use crate::store::{Store, StoreError};
@@ -89,13 +89,13 @@ impl Store {
                  SELECT m.conversation_id, m.delivered_up_to,
                         (SELECT MAX(id) FROM messages
                          WHERE conversation_id = m.conversation_id AND sender_id <> ?1) AS newest
-                 FROM conversation_members m WHERE m.user_id = ?1)
+                 FROM conversation_members m WHERE m.user_id = ?1) AS member
              WHERE newest > COALESCE(delivered_up_to, 0)
              ORDER BY conversation_id",
         )?;
         let rows = stmt
             .query_map([user], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         Ok(rows)
     }
 }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::db::{params, Backend};
 use messenger_protocol::{ConversationId, Event, MessageId, Timestamp};
-use rusqlite::params;
 
 use crate::app::{App, Core};
 use crate::store::{Store, StoreError};
@@ -100,25 +100,35 @@ impl Store {
         )?;
         let rows = stmt
             .query_map(params![cutoff, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         Ok(rows)
     }
 
     /// Deletes the messages and what hangs off them. Other features' tables may reference
-    /// messages (attachments, notifications); rather than know each, this asks SQLite which
-    /// columns do: attachment rows go with their message, other references are cleared if
+    /// messages (attachments, notifications); rather than know each, this asks the database
+    /// which columns do: attachment rows go with their message, other references are cleared if
     /// the column allows it and deleted otherwise, so no foreign key blocks the delete.
     fn delete_messages(&self, ids: &[MessageId]) -> Result<(), StoreError> {
-        let references: Vec<(String, String, bool)> = self
-            .conn
-            .prepare_cached(
+        let references_to_messages = match self.conn.backend() {
+            Backend::Sqlite => {
                 "SELECT t.name, f.\"from\", c.\"notnull\" FROM sqlite_schema t
                  JOIN pragma_foreign_key_list(t.name) f
                  JOIN pragma_table_info(t.name) c ON c.name = f.\"from\"
-                 WHERE t.type = 'table' AND f.\"table\" = 'messages'",
-            )?
+                 WHERE t.type = 'table' AND f.\"table\" = 'messages'"
+            }
+            Backend::Postgres => {
+                "SELECT CAST(t.relname AS TEXT), CAST(a.attname AS TEXT), a.attnotnull
+                 FROM pg_constraint k
+                 JOIN pg_class t ON t.oid = k.conrelid
+                 JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey)
+                 WHERE k.contype = 'f' AND k.confrelid = CAST('messages' AS regclass)"
+            }
+        };
+        let references: Vec<(String, String, bool)> = self
+            .conn
+            .prepare_cached(references_to_messages)?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         for id in ids {
             for (table, column, not_null) in &references {
                 // Names come from the schema itself, not from input; quoted all the same.

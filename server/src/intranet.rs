@@ -5,13 +5,13 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::db::{params, OptionalExtension};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use rusqlite::{params, OptionalExtension};
 use serde::Deserialize;
 
 use crate::app::{now_ms, App};

@@ -9,6 +9,7 @@ mod auth;
 mod checkpoint;
 mod commands;
 mod conversations;
+mod db;
 mod delivery;
 mod demo;
 mod expiry;
@@ -43,6 +44,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+pub use db::is_postgres_url;
 pub use demo::DEMO_PASSWORD;
 pub use portal::{PortalSecret, MIN_SECRET_BYTES as MIN_PORTAL_SECRET_BYTES};
 
@@ -51,8 +53,11 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 #[derive(Clone, Debug)]
 pub struct Config {
     pub addr: SocketAddr,
-    /// Created, with its parent directory, if missing.
+    /// The SQLite file, created with its parent directory if missing. Unused with
+    /// `postgres_url`, but its folder still holds mail and attachments by default.
     pub db_path: PathBuf,
+    /// `postgres://…`: the store is on this PostgreSQL database instead.
+    pub postgres_url: Option<String>,
     /// The built widget; without it, non-API paths answer 404 with a hint.
     pub static_dir: Option<PathBuf>,
     /// Seed the demo organisation, only ever into a database without users.
@@ -121,6 +126,7 @@ impl Config {
             portal_secret: None,
             demo_intranet: None,
             db_path,
+            postgres_url: None,
         }
     }
 }
@@ -138,20 +144,27 @@ pub struct RunningServer {
 /// Opens (or creates) the database, seeds it if asked, binds `config.addr` and starts
 /// serving in a background task.
 pub async fn start(config: Config) -> Result<RunningServer, Error> {
-    if let Some(parent) = config.db_path.parent() {
-        if !parent.as_os_str().is_empty() {
-            std::fs::create_dir_all(parent)?;
+    let store = match &config.postgres_url {
+        Some(url) => store::Store::open_postgres(url)?,
+        None => {
+            if let Some(parent) = config.db_path.parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent)?;
+                }
+            }
+            store::Store::open(&config.db_path)?
         }
-    }
-    let store = store::Store::open(&config.db_path)?;
+    };
     if config.seed_demo && !store.has_users()? {
         demo::seed(&store, app::now_ms(), config.demo_history)?;
-        tracing::info!("seeded demo users into {}", config.db_path.display());
+        tracing::info!("seeded the demo organisation");
     }
     let (shutdown, shutdown_rx) = watch::channel(false);
     let (alive, app_gone) = mpsc::channel(1);
-    store.leave_checkpoints_to_another_connection()?;
-    checkpoint::spawn(config.db_path.clone(), shutdown_rx.clone(), alive.clone())?;
+    if config.postgres_url.is_none() {
+        store.leave_checkpoints_to_another_connection()?;
+        checkpoint::spawn(config.db_path.clone(), shutdown_rx.clone(), alive.clone())?;
+    }
     let app = Arc::new(app::App::new(
         store,
         config.clone(),

@@ -7,7 +7,7 @@ use messenger_server::Config;
 use tracing_subscriber::EnvFilter;
 
 const USAGE: &str = "\
-usage: messenger-server [--addr IP:PORT] [--db FILE] [--static-dir DIR] [--no-demo]
+usage: messenger-server [--addr IP:PORT] [--database FILE|URL] [--static-dir DIR] [--no-demo]
                         [--demo-history N]
                         [--no-forwarding] [--message-lifetime-secs N]
                         [--smtp URL] [--mail-dir DIR] [--mail-interval-secs N]
@@ -15,8 +15,11 @@ usage: messenger-server [--addr IP:PORT] [--db FILE] [--static-dir DIR] [--no-de
                         [--portal-secret SECRET] [--demo-intranet DIR]
 
   --addr IP:PORT     where to listen (env MESSENGER_ADDR, default 127.0.0.1:8080; port 0 picks one)
-  --db FILE          SQLite database, created if missing (env MESSENGER_DB,
-                     default data/messenger.sqlite3)
+  --database FILE|URL, --db FILE|URL
+                     a SQLite file, created if missing, or a PostgreSQL server,
+                     postgres://user[:password]@host[:port]/database (env MESSENGER_DB,
+                     default data/messenger.sqlite3); mail and attachments go beside
+                     the file, or into data/ with PostgreSQL
   --static-dir DIR   built widget to serve (env MESSENGER_STATIC_DIR, default ./dist if it exists)
   --no-demo          do not seed demo users into an empty database
   --demo-history N   when seeding, add N messages between alice and bob to their direct
@@ -46,6 +49,8 @@ usage: messenger-server [--addr IP:PORT] [--db FILE] [--static-dir DIR] [--no-de
                      secret also /intranet/sign-in?user=NAME and /intranet/token
                      (env MESSENGER_DEMO_INTRANET)
 ";
+
+const DEFAULT_DB: &str = "data/messenger.sqlite3";
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -113,7 +118,7 @@ fn parse_args(
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Option<Config>, String> {
     let mut addr = env("MESSENGER_ADDR").unwrap_or_else(|| "127.0.0.1:8080".into());
-    let mut db = env("MESSENGER_DB").unwrap_or_else(|| "data/messenger.sqlite3".into());
+    let mut db = env("MESSENGER_DB").unwrap_or_else(|| DEFAULT_DB.into());
     let mut static_dir = env("MESSENGER_STATIC_DIR");
     let mut seed_demo = true;
     let mut demo_history = env("MESSENGER_DEMO_HISTORY");
@@ -140,7 +145,7 @@ fn parse_args(
         };
         match flag.as_str() {
             "--addr" => addr = value()?,
-            "--db" => db = value()?,
+            "--db" | "--database" => db = value()?,
             "--static-dir" => static_dir = Some(value()?),
             "--no-demo" => seed_demo = false,
             "--demo-history" => demo_history = Some(value()?),
@@ -163,7 +168,13 @@ fn parse_args(
     let static_dir = static_dir
         .map(PathBuf::from)
         .or_else(|| Some(PathBuf::from("dist")).filter(|dir| dir.is_dir()));
-    let mut config = Config::new(addr, PathBuf::from(db));
+    let mut config = if messenger_server::is_postgres_url(&db) {
+        let mut config = Config::new(addr, PathBuf::from(DEFAULT_DB));
+        config.postgres_url = Some(db);
+        config
+    } else {
+        Config::new(addr, PathBuf::from(db))
+    };
     config.static_dir = static_dir;
     config.seed_demo = seed_demo;
     if let Some(n) = demo_history {
@@ -262,6 +273,18 @@ mod tests {
     }
 
     #[test]
+    fn a_postgres_url_selects_postgres_with_data_files_in_data() {
+        let url = "postgres://m@db.example:5433/messenger";
+        for args in [vec!["--database", url], vec!["--db", url]] {
+            let config = parse(&args, &[]).unwrap().unwrap();
+            assert_eq!(config.postgres_url.as_deref(), Some(url));
+            assert_eq!(config.mail.outbox_dir, PathBuf::from("data/mail"));
+        }
+        let config = parse(&[], &[("MESSENGER_DB", url)]).unwrap().unwrap();
+        assert_eq!(config.postgres_url.as_deref(), Some(url));
+    }
+
+    #[test]
     fn defaults_then_environment_then_flags() {
         let config = parse(&[], &[]).unwrap().unwrap();
         assert_eq!(config.addr.to_string(), "127.0.0.1:8080");
@@ -284,6 +307,7 @@ mod tests {
         let config = parse(&args, &env).unwrap().unwrap();
         assert_eq!(config.addr.port(), 0);
         assert_eq!(config.db_path, PathBuf::from("f.db"));
+        assert_eq!(config.postgres_url, None);
         assert_eq!(config.static_dir, Some(PathBuf::from("web")));
         assert!(!config.seed_demo);
         assert!(config.forwarding);

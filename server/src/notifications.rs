@@ -5,11 +5,11 @@ mod mentions;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::db::{params, OptionalExtension, Row};
 use messenger_protocol::{
     AckResult, ConversationId, ErrorCode, Event, Importance, Message, MessageId, Notification,
     NotificationId, NotificationKind, Timestamp, UserId, MAX_MESSAGE_BYTES,
 };
-use rusqlite::{params, OptionalExtension, Row};
 
 use crate::app::{App, Core, Tx};
 use crate::commands::CommandError;
@@ -442,7 +442,7 @@ fn conversation_label(
 const NOTIFICATION_COLUMNS: &str = "SELECT id, kind, title, body, importance, conversation_id, \
      message_id, created_at, read FROM notifications";
 
-fn notification_from_row(r: &Row<'_>) -> rusqlite::Result<Notification> {
+fn notification_from_row(r: &Row<'_>) -> crate::db::Result<Notification> {
     Ok(Notification {
         id: r.get(0)?,
         kind: kind_from_sql(&r.get::<_, String>(1)?),
@@ -496,24 +496,28 @@ impl Store {
             Importance::High => "high",
             Importance::Normal => "normal",
         };
-        self.conn
+        let id = self
+            .conn
             .prepare_cached(
                 "INSERT INTO notifications
                  (user_id, kind, title, body, importance, conversation_id, message_id, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
             )?
-            .execute(params![
-                user,
-                kind_to_sql(new.kind),
-                new.title,
-                new.body,
-                importance,
-                new.conversation_id,
-                new.message_id,
-                now
-            ])?;
+            .query_row(
+                params![
+                    user,
+                    kind_to_sql(new.kind),
+                    new.title,
+                    new.body,
+                    importance,
+                    new.conversation_id,
+                    new.message_id,
+                    now
+                ],
+                |r| r.get(0),
+            )?;
         Ok(Notification {
-            id: self.conn.last_insert_rowid(),
+            id,
             kind: new.kind,
             title: new.title.clone(),
             body: new.body.clone(),
@@ -540,7 +544,7 @@ impl Store {
                 params![user, before.unwrap_or(i64::MAX), i64::from(limit) + 1],
                 notification_from_row,
             )?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         let has_more = page.len() > limit as usize;
         page.truncate(limit as usize);
         Ok((page, has_more))
@@ -586,7 +590,7 @@ impl Store {
         )?;
         let mut ids = stmt
             .query_map(params![user, conversation], |r| r.get(0))?
-            .collect::<rusqlite::Result<Vec<NotificationId>>>()?;
+            .collect::<crate::db::Result<Vec<NotificationId>>>()?;
         // RETURNING gives no order.
         ids.sort_unstable();
         Ok(ids)
@@ -613,13 +617,15 @@ impl Store {
         client_id: &str,
         now: Timestamp,
     ) -> Result<i64, StoreError> {
-        self.conn
+        Ok(self
+            .conn
             .prepare_cached(
                 "INSERT INTO reminders (user_id, at, text, conversation_id, client_id, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
             )?
-            .execute(params![user, at, text, conversation, client_id, now])?;
-        Ok(self.conn.last_insert_rowid())
+            .query_row(params![user, at, text, conversation, client_id, now], |r| {
+                r.get(0)
+            })?)
     }
 
     fn due_reminders(&self, now: Timestamp) -> Result<Vec<DueReminder>, StoreError> {
@@ -636,7 +642,7 @@ impl Store {
                     conversation_id: r.get(3)?,
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         Ok(due)
     }
 

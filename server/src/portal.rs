@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::db::{params, OptionalExtension};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -12,7 +13,6 @@ use axum::Json;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use messenger_protocol::{DepartmentId, ErrorCode, LoginResponse, PortalLoginRequest, UserId};
-use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::app::App;
@@ -240,7 +240,7 @@ impl Store {
     /// Records `jti` as used; `false` if it already was.
     pub fn use_token_id(&self, jti: &str, expires_at: i64) -> Result<bool, StoreError> {
         let inserted = self.conn.execute(
-            "INSERT OR IGNORE INTO used_token_ids (jti, expires_at) VALUES (?1, ?2)",
+            "INSERT INTO used_token_ids (jti, expires_at) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             params![jti, expires_at],
         )?;
         Ok(inserted == 1)
@@ -286,13 +286,13 @@ impl Store {
                 Ok(user)
             }
             None => {
-                self.conn.execute(
+                Ok(self.conn.query_row(
                     "INSERT INTO users
                          (username, display_name, department_id, email, password_salt, password_hash)
-                     VALUES (?1, ?2, ?3, ?4, '', '')",
+                     VALUES (?1, ?2, ?3, ?4, '', '') RETURNING id",
                     params![claims.sub, claims.name, department.flatten(), claims.email],
-                )?;
-                Ok(self.conn.last_insert_rowid())
+                    |r| r.get(0),
+                )?)
             }
         }
     }
@@ -306,7 +306,7 @@ impl Store {
             let found: Option<DepartmentId> = self
                 .conn
                 .query_row(
-                    "SELECT id FROM departments WHERE name = ?1 AND parent_id IS ?2
+                    "SELECT id FROM departments WHERE name = ?1 AND parent_id IS NOT DISTINCT FROM ?2
                      ORDER BY id LIMIT 1",
                     params![name, parent],
                     |r| r.get(0),

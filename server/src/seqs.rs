@@ -3,8 +3,8 @@
 //! UPDATE per event: a message to a group of ten made about thirty of them.
 //!
 //! Only valid while this process is the database's one writer, which a SQLite file served
-//! by one server is. A database shared by several servers needs the counter taken under a
-//! row lock inside each transaction instead.
+//! by one server is. On PostgreSQL, which several servers may share, each seq is taken from
+//! the counter row inside the transaction: the row lock orders the writers.
 
 use std::collections::HashMap;
 
@@ -26,6 +26,9 @@ pub struct Mark(HashMap<UserId, u64>);
 impl Seqs {
     /// The next seq of `user`'s stream, inside the open transaction.
     pub fn next(&mut self, store: &Store, user: UserId) -> Result<u64, StoreError> {
+        if store.is_shared() {
+            return store.bump_event_seq(user);
+        }
         let last = match self.pending.get(&user).or(self.committed.get(&user)) {
             Some(&last) => last,
             None => {

@@ -1,9 +1,9 @@
 //! Per-user settings kept on the server.
 
+use crate::db::{params, OptionalExtension};
 use messenger_protocol::{
     AckResult, EmailMode, ErrorCode, Event, SendKey, Settings, SettingsPatch, UserId,
 };
-use rusqlite::{params, OptionalExtension};
 
 use crate::app::Core;
 use crate::commands::CommandError;

@@ -1,12 +1,12 @@
-//! SQLite persistence: schema, migrations and every query the server runs.
+//! Persistence (SQLite or PostgreSQL, through [`crate::db`]): every query the server runs.
 
 use std::path::Path;
 
+use crate::db::{self, params, Connection, OptionalExtension, Row, Transaction};
 use messenger_protocol::{
     AckResult, ConversationId, ConversationKind, ConversationSummary, Department, DepartmentId,
     Importance, MemberState, Message, MessageId, Presence, Timestamp, User, UserId,
 };
-use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use crate::auth;
 use crate::schema::{self, SCHEMA_VERSION};
@@ -15,7 +15,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 
 #[derive(Debug)]
 pub enum StoreError {
-    Sqlite(rusqlite::Error),
+    Db(db::Error),
     Random(getrandom::Error),
     Json(serde_json::Error),
     /// The file was written by a newer server; migrating down is not supported.
@@ -26,7 +26,7 @@ pub enum StoreError {
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StoreError::Sqlite(e) => write!(f, "sqlite: {e}"),
+            StoreError::Db(e) => write!(f, "{e}"),
             StoreError::Random(e) => write!(f, "random number generator: {e}"),
             StoreError::Json(e) => write!(f, "json: {e}"),
             StoreError::Password(e) => write!(f, "{e}"),
@@ -40,9 +40,9 @@ impl std::fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
-impl From<rusqlite::Error> for StoreError {
-    fn from(e: rusqlite::Error) -> Self {
-        StoreError::Sqlite(e)
+impl From<db::Error> for StoreError {
+    fn from(e: db::Error) -> Self {
+        StoreError::Db(e)
     }
 }
 
@@ -71,30 +71,18 @@ pub struct Store {
     epoch: String,
 }
 
-/// Enough for the hot part of a large office's database (indexes, recent messages).
-const PAGE_CACHE_KIB: i64 = 64 * 1024;
-/// Pages past the cache are read through a memory map rather than a copy per read.
-const MMAP_BYTES: i64 = 256 * 1024 * 1024;
-
-/// More than the distinct statements the server runs, so none is evicted and compiled again.
-const STATEMENT_CACHE: usize = 256;
-
 impl Store {
+    /// The SQLite file at `path`, created if missing.
     pub fn open(path: &Path) -> Result<Store> {
-        let conn = Connection::open(path)?;
-        // WAL lets a reader (sqlite3 shell, backup) look at the file while the server writes.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", true)?;
-        // The writer re-reads the same index pages for every message; reading them through
-        // a 2 MB page cache (SQLite's default) was a read() system call each time (perf).
-        conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
-        conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        // Every statement is prepared once and reused (`prepare_cached`): compiling SQL was a
-        // sixth of the server's CPU time per message (perf, `--example bench`). The cache holds
-        // all of them.
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Store::migrated(Connection::open_sqlite(path)?)
+    }
+
+    /// The PostgreSQL database at `url` (`postgres://user@host:port/db`).
+    pub fn open_postgres(url: &str) -> Result<Store> {
+        Store::migrated(Connection::connect_postgres(url)?)
+    }
+
+    fn migrated(conn: Connection) -> Result<Store> {
         schema::migrate(&conn)?;
         let epoch = conn
             .prepare_cached("SELECT value FROM meta WHERE key = 'epoch'")?
@@ -105,7 +93,7 @@ impl Store {
     /// Stops this connection from checkpointing the WAL inside its commits; the server's
     /// [`crate::checkpoint`] thread does it instead.
     pub fn leave_checkpoints_to_another_connection(&self) -> Result<()> {
-        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        self.conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
         Ok(())
     }
 
@@ -115,7 +103,7 @@ impl Store {
     }
 
     /// Statements run through `self` until the transaction is committed or dropped belong to
-    /// it: rusqlite transactions are plain BEGIN/COMMIT on the one connection.
+    /// it: transactions are plain BEGIN/COMMIT on the one connection.
     pub fn transaction(&self) -> Result<Transaction<'_>> {
         Ok(self.conn.unchecked_transaction()?)
     }
@@ -128,10 +116,12 @@ impl Store {
     }
 
     pub fn create_department(&self, name: &str, parent: Option<DepartmentId>) -> Result<i64> {
-        self.conn
-            .prepare_cached("INSERT INTO departments (name, parent_id) VALUES (?1, ?2)")?
-            .execute(params![name, parent])?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(self
+            .conn
+            .prepare_cached(
+                "INSERT INTO departments (name, parent_id) VALUES (?1, ?2) RETURNING id",
+            )?
+            .query_row(params![name, parent], |r| r.get(0))?)
     }
 
     /// Hashes `password` itself: for tests, which make users one by one.
@@ -160,9 +150,8 @@ impl Store {
         department: Option<DepartmentId>,
         hash: &str,
     ) -> Result<UserId> {
-        self.conn.prepare_cached("INSERT INTO users (username, display_name, department_id, password_salt, password_hash)
-             VALUES (?1, ?2, ?3, '', ?4)")?.execute(params![username, display_name, department, hash])?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(self.conn.prepare_cached("INSERT INTO users (username, display_name, department_id, password_salt, password_hash)
+             VALUES (?1, ?2, ?3, '', ?4) RETURNING id")?.query_row(params![username, display_name, department, hash], |r| r.get(0))?)
     }
 
     /// The user called `username` and what their row holds for a password. Checking it is
@@ -238,7 +227,7 @@ impl Store {
                     last_seen: r.get(4)?,
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         Ok(users)
     }
 
@@ -268,7 +257,7 @@ impl Store {
                     parent_id: r.get(2)?,
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         Ok(departments)
     }
 
@@ -280,8 +269,7 @@ impl Store {
         members: &[UserId],
         now: Timestamp,
     ) -> Result<ConversationId> {
-        self.conn.prepare_cached("INSERT INTO conversations (kind, title, direct_key, created_at) VALUES (?1, ?2, ?3, ?4)")?.execute(params![kind_to_sql(kind), title, direct_key, now])?;
-        let id = self.conn.last_insert_rowid();
+        let id = self.conn.prepare_cached("INSERT INTO conversations (kind, title, direct_key, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id")?.query_row(params![kind_to_sql(kind), title, direct_key, now], |r| r.get(0))?;
         let mut stmt = self.conn.prepare_cached(
             "INSERT INTO conversation_members (conversation_id, user_id) VALUES (?1, ?2)",
         )?;
@@ -323,7 +311,7 @@ impl Store {
         )?;
         let members = stmt
             .query_map([conversation], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         Ok(members)
     }
 
@@ -337,7 +325,7 @@ impl Store {
         )?;
         let ids: Vec<ConversationId> = stmt
             .query_map([user], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         ids.into_iter()
             .filter_map(|id| self.summary(id, user).transpose())
             .collect()
@@ -411,7 +399,7 @@ impl Store {
                     delivered_up_to: r.get(2)?,
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         Ok(states)
     }
 
@@ -438,17 +426,17 @@ impl Store {
         client_id: Option<&str>,
         now: Timestamp,
     ) -> Result<Message> {
-        self.conn.prepare_cached("INSERT INTO messages (conversation_id, sender_id, text, importance, created_at, client_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(params![
+        let id = self.conn.prepare_cached("INSERT INTO messages (conversation_id, sender_id, text, importance, created_at, client_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id")?.query_row(params![
                 conversation,
                 sender,
                 text,
                 importance_to_sql(importance),
                 now,
                 client_id
-            ])?;
+            ], |r| r.get(0))?;
         Ok(Message {
-            id: self.conn.last_insert_rowid(),
+            id,
             conversation_id: conversation,
             sender_id: sender,
             text: text.to_owned(),
@@ -512,7 +500,7 @@ impl Store {
                 ],
                 message_from_row,
             )?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         let has_more = messages.len() > limit as usize;
         messages.truncate(limit as usize);
         messages.reverse();
@@ -530,6 +518,23 @@ impl Store {
             )?
             .execute(params![user, seq as i64, now, event])?;
         Ok(())
+    }
+
+    /// Whether other servers may write to this database too (PostgreSQL).
+    pub fn is_shared(&self) -> bool {
+        self.conn.backend() == db::Backend::Postgres
+    }
+
+    /// The next seq of `user`'s stream, counted in the database: the row stays locked until
+    /// the transaction ends, so writers on other servers wait for it.
+    pub fn bump_event_seq(&self, user: UserId) -> Result<u64> {
+        let seq: i64 = self
+            .conn
+            .prepare_cached(
+                "UPDATE users SET event_seq = event_seq + 1 WHERE id = ?1 RETURNING event_seq",
+            )?
+            .query_row([user], |r| r.get(0))?;
+        Ok(seq as u64)
     }
 
     pub fn set_event_seq(&self, user: UserId, seq: u64) -> Result<()> {
@@ -563,7 +568,7 @@ impl Store {
             .query_map(params![user, seq as i64], |r| {
                 Ok((r.get::<_, i64>(0)? as u64, r.get(1)?))
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         Ok(events)
     }
 
@@ -612,7 +617,7 @@ impl Store {
 pub(crate) const MESSAGE_COLUMNS: &str =
     "SELECT id, conversation_id, sender_id, text, importance, created_at, client_id, system FROM messages";
 
-pub(crate) fn message_from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+pub(crate) fn message_from_row(r: &Row<'_>) -> crate::db::Result<Message> {
     Ok(Message {
         id: r.get(0)?,
         conversation_id: r.get(1)?,

@@ -5,13 +5,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::db::params;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use messenger_protocol::{ErrorCode, UnreadCounts, UserId};
-use rusqlite::params;
 use tokio::time::Instant;
 
 use crate::app::App;

@@ -3,10 +3,21 @@
 mod common;
 
 use messenger_conformance::{run_all, Credential, Target};
+use messenger_server::RunningServer;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reference_server_passes_the_conformance_suite() {
     let (server, _db) = common::start("conformance").await;
+    passes_the_suite(server).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reference_server_on_postgres_passes_the_conformance_suite() {
+    let (server, _postgres) = common::start_postgres("conformance").await;
+    passes_the_suite(server).await;
+}
+
+async fn passes_the_suite(server: RunningServer) {
     let users = ["alice", "bob", "carol"]
         .map(|name| Credential::Password {
             username: name.into(),

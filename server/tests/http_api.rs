@@ -105,7 +105,7 @@ async fn built_widget_is_served_with_index_fallback() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("index.html"), "<h1>widget</h1>").unwrap();
     std::fs::write(dir.join("app.js"), "console.log(1)").unwrap();
-    let server = start_on(db.path(), Some(dir.clone())).await;
+    let server = start_on(&db, Some(dir.clone())).await;
     let addr = server.local_addr();
 
     let index = http(addr, "GET", "/", "", "").await;

@@ -26,7 +26,7 @@ fn json(response: &HttpResponse) -> Value {
 #[tokio::test]
 async fn demo_passwords_are_argon2id_and_old_sha256_rows_are_upgraded_on_login() {
     let db = TempDb::new("argon2");
-    let server = start_on(db.path(), None).await;
+    let server = start_on(&db, None).await;
     let (salt, hash) = password_columns(&db, "alice");
     assert_eq!(salt, "", "the PHC string carries its own salt");
     assert!(hash.starts_with("$argon2id$v=19$"), "{hash}");
@@ -57,7 +57,7 @@ async fn demo_passwords_are_argon2id_and_old_sha256_rows_are_upgraded_on_login()
         )
         .unwrap();
 
-    let server = start_on(db.path(), None).await;
+    let server = start_on(&db, None).await;
     let addr = server.local_addr();
     assert_eq!(login_response(addr, "bob", "wrong").await.status, 401);
     assert_eq!(
@@ -78,7 +78,7 @@ async fn demo_passwords_are_argon2id_and_old_sha256_rows_are_upgraded_on_login()
 #[tokio::test]
 async fn five_failures_lock_one_name_and_leave_the_others_alone() {
     let db = TempDb::new("throttle-name");
-    let server = start_on(db.path(), None).await;
+    let server = start_on(&db, None).await;
     let addr = server.local_addr();
 
     for _ in 0..4 {
@@ -114,7 +114,7 @@ async fn five_failures_lock_one_name_and_leave_the_others_alone() {
 #[tokio::test]
 async fn a_success_clears_the_names_own_failures() {
     let db = TempDb::new("throttle-reset");
-    let server = start_on(db.path(), None).await;
+    let server = start_on(&db, None).await;
     let addr = server.local_addr();
     for _ in 0..4 {
         assert_eq!(login_response(addr, "dave", "guess").await.status, 401);
@@ -130,7 +130,7 @@ async fn a_success_clears_the_names_own_failures() {
 #[tokio::test]
 async fn twenty_failures_from_one_address_lock_every_name() {
     let db = TempDb::new("throttle-address");
-    let server = start_on(db.path(), None).await;
+    let server = start_on(&db, None).await;
     let addr = server.local_addr();
     for i in 0..20 {
         let response = login_response(addr, &format!("nobody{i}"), "guess").await;

@@ -9,7 +9,7 @@ use messenger_protocol::Event;
 async fn restart_keeps_history_sessions_epoch_and_seq() {
     let db = TempDb::new("restart");
 
-    let server = start_on(db.path(), None).await;
+    let server = start_on(&db, None).await;
     let addr = server.local_addr();
     let alice_token = login(addr, "alice").await;
     let bob_token = login(addr, "bob").await;
@@ -25,7 +25,7 @@ async fn restart_keeps_history_sessions_epoch_and_seq() {
     drop(bob);
     server.shutdown().await.unwrap();
 
-    let server = start_on(db.path(), None).await;
+    let server = start_on(&db, None).await;
     let addr = server.local_addr();
     // Sessions are in the database, so old tokens still work.
     let (mut bob, welcome) = Client::hello(addr, &bob_token).await;

@@ -11,7 +11,6 @@ use common::session::start_with;
 use common::{http, login_response, start_on, Client};
 use jsonwebtoken::Algorithm;
 use messenger_protocol::{LoginResponse, Welcome};
-use messenger_server::Config;
 
 fn department_path(welcome: &Welcome, mut id: Option<i64>) -> Vec<String> {
     let mut names = Vec::new();
@@ -138,7 +137,7 @@ async fn expired_forged_and_malformed_tokens_are_refused() {
 async fn a_token_signs_in_once_even_across_a_restart() {
     let db = common::TempDb::new("portal-replay");
     let config = || {
-        let mut config = Config::new("127.0.0.1:0".parse().unwrap(), db.path().to_owned());
+        let mut config = db.config();
         with_portal(&mut config);
         config
     };
@@ -161,7 +160,7 @@ async fn a_token_signs_in_once_even_across_a_restart() {
 #[tokio::test]
 async fn without_a_secret_portal_login_is_off() {
     let db = common::TempDb::new("portal-off");
-    let server = start_on(db.path(), None).await;
+    let server = start_on(&db, None).await;
     let response = portal_login(server.local_addr(), &sign(&claims("zoe", "Zoe"))).await;
     assert_eq!(response.status, 404, "{}", response.body);
     assert_eq!(code(&response), "portal_login_disabled");

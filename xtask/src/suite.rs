@@ -54,6 +54,9 @@ pub fn run(args: &[String]) -> Result {
     if stages.iter().any(|s| matches!(*s, "browser" | "e2e")) {
         tools::ensure_browser_tools()?;
     }
+    if stages.contains(&"native") {
+        tools::ensure_services()?;
+    }
 
     let mut tally = Tally::default();
     let outcome = run_stages(&stages, &mut tally);

@@ -52,6 +52,30 @@ pub fn ensure_browser_tools() -> Result {
     ensure_e2e_packages()
 }
 
+/// PostgreSQL and nats-server for the server's tests on those backends: the tests start
+/// their own throwaway instances (messenger-services), so only the binaries are needed.
+pub fn ensure_services() -> Result {
+    let postgres = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .any(|version| version.path().join("bin/initdb").is_file());
+    let nats = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
+        .iter()
+        .any(|p| Path::new(p).exists());
+    let mut missing = Vec::new();
+    if !postgres {
+        missing.push("postgresql");
+    }
+    if !nats {
+        missing.push("nats-server");
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    apt_install(&missing)
+}
+
 fn ensure_wasm_target() -> Result {
     let installed = Command::new("rustup")
         .args(["target", "list", "--installed"])

@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
+use crate::db::{params, Backend, OptionalExtension, Row};
 use messenger_protocol::{Attachment, Message, MessageId, Timestamp, UserId};
-use rusqlite::{params, OptionalExtension, Row};
 
 use crate::store::{Result, Store};
 
@@ -18,7 +18,7 @@ pub struct StoredAttachment {
 const COLUMNS: &str = "SELECT id, name, mime, size, width, height, thumb_mime, uploader_id,
                               message_id FROM attachments";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<StoredAttachment> {
+fn from_row(r: &Row<'_>) -> crate::db::Result<StoredAttachment> {
     let id: String = r.get(0)?;
     let name: String = r.get(1)?;
     let thumb_mime: String = r.get(6)?;
@@ -99,8 +99,15 @@ impl Store {
             return Ok(());
         }
         let ids: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
+        // The ids travel as one JSON array parameter; each database unpacks it its own way.
+        let ids_in = match self.conn.backend() {
+            Backend::Sqlite => "SELECT value FROM json_each(?1)",
+            Backend::Postgres => {
+                "SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(CAST(?1 AS TEXT) AS JSON))"
+            }
+        };
         let mut stmt = self.conn.prepare_cached(&format!(
-            "{COLUMNS} WHERE message_id IN (SELECT value FROM json_each(?1))
+            "{COLUMNS} WHERE message_id IN ({ids_in})
              ORDER BY message_id, position"
         ))?;
         let mut by_message: HashMap<MessageId, Vec<Attachment>> = HashMap::new();

@@ -1,7 +1,7 @@
 //! The mail queue in SQLite.
 
+use crate::db::params;
 use messenger_protocol::{EmailMode, Timestamp, UserId};
-use rusqlite::params;
 
 use super::{ItemKind, MailItem};
 use crate::settings::{email_mode_from_sql, email_mode_to_sql};
@@ -95,7 +95,7 @@ impl Store {
                     created_at: r.get(12)?,
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         Ok(pending)
     }
 

@@ -172,8 +172,7 @@ impl Drop for FilesDir {
 pub async fn start(name: &str) -> AttachmentServer {
     let db = super::TempDb::new(name);
     let dir = FilesDir(db.path().with_extension("files"));
-    let mut config =
-        messenger_server::Config::new("127.0.0.1:0".parse().unwrap(), db.path().into());
+    let mut config = db.config();
     config.attachments_dir = dir.0.clone();
     let server = messenger_server::start(config)
         .await

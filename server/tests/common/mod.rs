@@ -26,8 +26,10 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A database file in the temp dir, removed (with its WAL files) when dropped.
-pub struct TempDb(PathBuf);
+/// A database file in the temp dir, removed (with its WAL files) when dropped. With
+/// `MESSENGER_TEST_DATABASE=postgres` servers started through [`TempDb::config`] use a
+/// throwaway PostgreSQL instead (the file's folder still holds mail and attachments).
+pub struct TempDb(PathBuf, Option<messenger_services::Postgres>);
 
 impl TempDb {
     pub fn new(name: &str) -> TempDb {
@@ -37,10 +39,22 @@ impl TempDb {
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
             .subsec_nanos();
-        TempDb(std::env::temp_dir().join(format!(
-            "messenger-server-test-{name}-{}-{n}-{nanos}.sqlite3",
-            std::process::id()
-        )))
+        let postgres = (std::env::var("MESSENGER_TEST_DATABASE").as_deref() == Ok("postgres"))
+            .then(|| messenger_services::Postgres::start().expect("PostgreSQL starts"));
+        TempDb(
+            std::env::temp_dir().join(format!(
+                "messenger-server-test-{name}-{}-{n}-{nanos}.sqlite3",
+                std::process::id()
+            )),
+            postgres,
+        )
+    }
+
+    /// The defaults for a server on this database, on a free port.
+    pub fn config(&self) -> Config {
+        let mut config = Config::new("127.0.0.1:0".parse().unwrap(), self.0.clone());
+        config.postgres_url = self.1.as_ref().map(|p| p.url());
+        config
     }
 
     pub fn path(&self) -> &Path {
@@ -58,8 +72,8 @@ impl Drop for TempDb {
     }
 }
 
-pub async fn start_on(db: &Path, static_dir: Option<PathBuf>) -> RunningServer {
-    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), db.to_owned());
+pub async fn start_on(db: &TempDb, static_dir: Option<PathBuf>) -> RunningServer {
+    let mut config = db.config();
     config.static_dir = static_dir;
     messenger_server::start(config)
         .await
@@ -69,8 +83,26 @@ pub async fn start_on(db: &Path, static_dir: Option<PathBuf>) -> RunningServer {
 /// A demo server on a fresh database.
 pub async fn start(name: &str) -> (RunningServer, TempDb) {
     let db = TempDb::new(name);
-    let server = start_on(db.path(), None).await;
+    let server = start_on(&db, None).await;
     (server, db)
+}
+
+/// A demo server whose store is a fresh PostgreSQL cluster (stopped and removed when the
+/// returned guard drops); mail and attachments go to a temp folder beside it.
+pub async fn start_postgres(name: &str) -> (RunningServer, messenger_services::Postgres) {
+    let postgres = tokio::task::spawn_blocking(messenger_services::Postgres::start)
+        .await
+        .unwrap()
+        .expect("PostgreSQL starts (cargo xtask installs it)");
+    let mut config = Config::new(
+        "127.0.0.1:0".parse().unwrap(),
+        postgres.dir().join(format!("{name}-files/unused.sqlite3")),
+    );
+    config.postgres_url = Some(postgres.url());
+    let server = messenger_server::start(config)
+        .await
+        .expect("server starts on PostgreSQL");
+    (server, postgres)
 }
 
 pub struct HttpResponse {

@@ -16,8 +16,9 @@ use tokio::sync::mpsc;
 
 use super::{Client, TIMEOUT};
 
-/// A data directory (database, outbox) removed when dropped.
-pub struct TempDir(PathBuf);
+/// A data directory (database, outbox) removed when dropped; the database is a throwaway
+/// PostgreSQL instead with `MESSENGER_TEST_DATABASE=postgres`, as for `TempDb`.
+pub struct TempDir(PathBuf, Option<messenger_services::Postgres>);
 
 impl TempDir {
     pub fn new(name: &str) -> TempDir {
@@ -32,7 +33,9 @@ impl TempDir {
             std::process::id()
         ));
         std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
+        let postgres = (std::env::var("MESSENGER_TEST_DATABASE").as_deref() == Ok("postgres"))
+            .then(|| messenger_services::Postgres::start().expect("PostgreSQL starts"));
+        TempDir(dir, postgres)
     }
 
     pub fn path(&self) -> &Path {
@@ -56,6 +59,7 @@ pub fn fast_config(dir: &TempDir) -> Config {
         "127.0.0.1:0".parse().unwrap(),
         dir.path().join("db.sqlite3"),
     );
+    config.postgres_url = dir.1.as_ref().map(|p| p.url());
     config.reminder_interval = Duration::from_millis(50);
     config.mail.interval = Duration::from_millis(50);
     config.mail.digest_unit = Duration::from_millis(100);

@@ -14,7 +14,7 @@ use super::{Client, TempDb};
 /// A demo server on a fresh database with `tune` applied to its config.
 pub async fn start_with(name: &str, tune: impl FnOnce(&mut Config)) -> (RunningServer, TempDb) {
     let db = TempDb::new(name);
-    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), db.path().to_owned());
+    let mut config = db.config();
     tune(&mut config);
     let server = messenger_server::start(config)
         .await
