@@ -113,3 +113,210 @@ fn internal(id: Option<CommandId>) -> ServerFrame {
         message: "internal server error; nothing was stored, retry the command".into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use messenger_protocol::{AckResult, ConversationKind, ErrorCode, Event, ServerFrame};
+    use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+
+    use crate::app::Core;
+    use crate::commands;
+    use crate::store::Store;
+
+    struct TempDir(std::path::PathBuf);
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn core(name: &str) -> (Core, TempDir) {
+        let dir = std::env::temp_dir().join(format!(
+            "messenger-writer-{name}-{}-{}",
+            std::process::id(),
+            crate::auth::random_hex().unwrap()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("db.sqlite3");
+        let store = Store::open(&db).unwrap();
+        let config = crate::Config::new("127.0.0.1:0".parse().unwrap(), db);
+        (Core::new(store, Arc::new(config)), TempDir(dir))
+    }
+
+    fn send(id: &str, conversation: i64, attachments: &[&str]) -> messenger_protocol::ClientFrame {
+        serde_json::from_value(serde_json::json!({
+            "type": "send_message", "id": id, "conversation_id": conversation,
+            "text": format!("text of {id}"),
+            "attachments": attachments,
+        }))
+        .unwrap()
+    }
+
+    /// The seq of every event frame queued for a connection, and the texts of the messages
+    /// among them.
+    fn received(frames: &mut UnboundedReceiver<String>) -> (Vec<u64>, Vec<String>) {
+        let (mut seqs, mut texts) = (Vec::new(), Vec::new());
+        while let Ok(frame) = frames.try_recv() {
+            if let ServerFrame::Event { seq, event } = serde_json::from_str(&frame).unwrap() {
+                seqs.push(seq);
+                if let Event::MessageCreated { message } = event {
+                    texts.push(message.text);
+                }
+            }
+        }
+        (seqs, texts)
+    }
+
+    #[test]
+    fn a_failing_command_undoes_only_itself_and_its_events_and_seqs() {
+        let (mut core, _dir) = core("savepoints");
+        let alice = core
+            .store
+            .create_user("alice", "Alice", None, "pw")
+            .unwrap();
+        let bob = core.store.create_user("bob", "Bob", None, "pw").unwrap();
+        let carol = core
+            .store
+            .create_user("carol", "Carol", None, "pw")
+            .unwrap();
+        let team = core
+            .store
+            .create_conversation(
+                ConversationKind::Group,
+                Some("Team"),
+                None,
+                &[alice, bob],
+                0,
+            )
+            .unwrap();
+        let private = core
+            .store
+            .create_conversation(
+                ConversationKind::Group,
+                Some("Private"),
+                None,
+                &[bob, carol],
+                0,
+            )
+            .unwrap();
+        let (outbound, mut bob_frames) = unbounded_channel();
+        core.hub.register(bob, outbound);
+
+        let batch = vec![
+            Some((alice, send("m1", team, &[]))),
+            // Not a member: refused before writing anything.
+            Some((alice, send("m2", private, &[]))),
+            // Inserts the message, then fails on the attachment: the insert must go too.
+            Some((
+                alice,
+                send("m3", team, &["0123456789abcdef0123456789abcdef"]),
+            )),
+            // Emits to bob, then fails: neither the event nor its seq may remain.
+            None,
+            Some((alice, send("m4", team, &[]))),
+        ];
+        let replies = core
+            .run_batch(batch, |core, job| match job {
+                Some((user, frame)) => Ok(commands::handle(core, user, frame)),
+                None => {
+                    let failed = core.atomically(|core| {
+                        core.write(|tx| {
+                            tx.emit(
+                                bob,
+                                Event::Presence {
+                                    user_id: carol,
+                                    presence: messenger_protocol::Presence::Online,
+                                    last_seen: None,
+                                },
+                            )
+                        })?;
+                        Err::<(), _>(crate::store::StoreError::TooNew(0))
+                    });
+                    assert!(failed.is_err());
+                    Ok(ServerFrame::Error {
+                        id: None,
+                        code: ErrorCode::Internal,
+                        message: String::new(),
+                    })
+                }
+            })
+            .unwrap();
+
+        let codes: Vec<Option<ErrorCode>> = replies
+            .iter()
+            .map(|reply| match reply {
+                ServerFrame::Ack {
+                    result: AckResult::MessageSent { .. },
+                    ..
+                } => None,
+                ServerFrame::Error { code, .. } => Some(*code),
+                other => panic!("unexpected reply {other:?}"),
+            })
+            .collect();
+        assert_eq!(codes[0], None);
+        assert_eq!(codes[1], Some(ErrorCode::NotFound));
+        assert!(codes[2].is_some(), "an unknown attachment is refused");
+        assert_eq!(codes[4], None);
+
+        let (history, _) = core.store.history(team, None, 10).unwrap();
+        let mut texts: Vec<&str> = history.iter().map(|m| m.text.as_str()).collect();
+        texts.sort();
+        assert_eq!(texts, ["text of m1", "text of m4"]);
+
+        let (seqs, texts) = received(&mut bob_frames);
+        assert_eq!(texts, ["text of m1", "text of m4"]);
+        // No seq was spent on the rolled-back message: the stream has no hole.
+        let expected: Vec<u64> = (1..=seqs.len() as u64).collect();
+        assert_eq!(seqs, expected);
+        assert_eq!(core.store.current_seq(bob).unwrap(), seqs.len() as u64);
+        let stored: Vec<u64> = core
+            .store
+            .events_after(bob, 0)
+            .unwrap()
+            .into_iter()
+            .map(|(seq, _)| seq)
+            .collect();
+        assert_eq!(stored, seqs, "what was sent is what is stored");
+    }
+
+    #[test]
+    fn seqs_go_on_from_the_database_after_a_restart() {
+        let (mut core, dir) = core("restart");
+        let alice = core
+            .store
+            .create_user("alice", "Alice", None, "pw")
+            .unwrap();
+        let bob = core.store.create_user("bob", "Bob", None, "pw").unwrap();
+        let team = core
+            .store
+            .create_conversation(
+                ConversationKind::Group,
+                Some("Team"),
+                None,
+                &[alice, bob],
+                0,
+            )
+            .unwrap();
+        let run = |core: &mut Core, id: &str| {
+            core.run_batch(vec![(alice, send(id, team, &[]))], |core, (user, frame)| {
+                Ok(commands::handle(core, user, frame))
+            })
+            .unwrap()
+        };
+        run(&mut core, "m1");
+        let before = core.store.current_seq(bob).unwrap();
+        drop(core);
+        let store = Store::open(&dir.0.join("db.sqlite3")).unwrap();
+        let config = crate::Config::new("127.0.0.1:0".parse().unwrap(), dir.0.join("db.sqlite3"));
+        let mut core = Core::new(store, Arc::new(config));
+        let (outbound, mut bob_frames) = unbounded_channel();
+        core.hub.register(bob, outbound);
+        run(&mut core, "m2");
+        let (seqs, texts) = received(&mut bob_frames);
+        assert_eq!(texts, ["text of m2"]);
+        assert_eq!(seqs[0], before + 1);
+    }
+}
