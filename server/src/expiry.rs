@@ -1,5 +1,6 @@
 //! Removes unread messages older than the configured lifetime (the "Smart" mail service:
-//! what nobody picked up from the server mailbox in time is gone), and prunes the event
+//! what nobody picked up from the server mailbox in time is gone), with their attachments'
+//! files, and prunes the event
 //! and command-result history that resume and idempotency keep.
 
 use std::collections::BTreeMap;
@@ -42,7 +43,7 @@ pub async fn run(app: Arc<App>) {
 pub fn run_once(core: &mut Core, lifetime: Duration) -> Result<usize, StoreError> {
     let mut removed = 0;
     loop {
-        let batch = core.write(|tx| {
+        let (batch, files) = core.write(|tx| {
             let cutoff = tx.now - millis(lifetime);
             let expired = tx.store.expired_messages(cutoff, BATCH)?;
             let mut by_conversation: BTreeMap<ConversationId, Vec<MessageId>> = BTreeMap::new();
@@ -52,7 +53,9 @@ pub fn run_once(core: &mut Core, lifetime: Duration) -> Result<usize, StoreError
                     .or_default()
                     .push(*message);
             }
+            let mut files = Vec::new();
             for (conversation, message_ids) in by_conversation {
+                files.extend(tx.store.attachments_of(&message_ids)?);
                 tx.store.delete_messages(&message_ids)?;
                 for member in tx.store.members(conversation)? {
                     tx.emit(
@@ -64,8 +67,12 @@ pub fn run_once(core: &mut Core, lifetime: Duration) -> Result<usize, StoreError
                     )?;
                 }
             }
-            Ok::<_, StoreError>(expired.len())
+            Ok::<_, StoreError>((expired.len(), files))
         })?;
+        // After the commit: a failed batch keeps its messages and so its files.
+        for id in files {
+            crate::attachments::remove_files(&core.config.attachments_dir, &id);
+        }
         removed += batch;
         if (batch as i64) < BATCH {
             break;
