@@ -29,15 +29,16 @@ type FileUrl = RwSignal<Option<String>>;
 /// calling view goes away (or at once, if it went away before the bytes came).
 fn fetch_file(path: String) -> FileUrl {
     let url: FileUrl = RwSignal::new(None);
+    // Read as the compose box's uploads read them (one copy of these calls in the wasm).
     let auth = use_context::<Auth>();
-    let server = auth.and_then(|a| a.server.try_get_value());
-    let token = auth.and_then(|a| a.session.try_get_untracked().flatten());
+    let server = auth.map(|a| a.server.get_value()).unwrap_or_default();
+    let token = auth
+        .and_then(|a| a.session.get_untracked())
+        .map(|s| s.token);
     leptos::task::spawn_local(async move {
-        let fetched = match (server, token) {
-            (Some(server), Some(session)) => {
-                crate::net::files::blob_url(&server, &session.token, &path).await
-            }
-            _ => None,
+        let fetched = match token {
+            Some(token) => crate::net::files::blob_url(&server, &token, &path).await,
+            None => None,
         };
         if let Some(Some(late)) = url.try_set(Some(fetched.unwrap_or_default())) {
             revoke(&late);
@@ -58,14 +59,10 @@ fn revoke(url: &str) {
     }
 }
 
-/// `true` once fetching `url` failed.
-fn failed(url: FileUrl) -> bool {
-    url.with(|u| u.as_deref() == Some(""))
-}
-
-/// The object URL once there, for `src` / `href` (absent until then).
-fn ready(url: FileUrl) -> Option<String> {
-    url.get().filter(|u| !u.is_empty())
+/// The object URL once there, else empty: `src=""` loads nothing. (A `String` attribute,
+/// like many others; an `Option<String>` one would be a new attribute type: bundle size.)
+fn ready(url: FileUrl) -> String {
+    url.get().unwrap_or_default()
 }
 
 /// What the viewer shows.
@@ -132,7 +129,7 @@ pub fn Attachments(items: Vec<Attachment>) -> impl IntoView {
                     on:click=handler(open)
                 >
                     <img src=move || ready(src) width=w height=h alt=a.name />
-                    <FailedNote url=src />
+                    <FailedNote />
                 </button>
             }
         })
@@ -154,17 +151,14 @@ fn state(url: FileUrl) -> &'static str {
     })
 }
 
-/// Says so, in words, when the file could not be loaded.
+/// Says, in words, that the file could not be loaded; shown by the stylesheet only under a
+/// `data-state="failed"` (always rendered: no reactive view of its own, bundle size).
 #[component]
-fn FailedNote(url: FileUrl) -> impl IntoView {
-    move || {
-        failed(url).then(|| {
-            view! {
-                <span class="mw-att-failed" data-testid="attachment-failed">
-                    {crate::ui::i18n::text(crate::core::i18n::K::ViewerFailed)}
-                </span>
-            }
-        })
+fn FailedNote() -> impl IntoView {
+    view! {
+        <span class="mw-att-failed" data-testid="attachment-failed">
+            {crate::ui::i18n::text(crate::core::i18n::K::ViewerFailed)}
+        </span>
     }
 }
 
@@ -273,6 +267,7 @@ fn ViewerOverlay(item: ViewerItem, viewer: ViewerCtx) -> impl IntoView {
             aria-modal="true"
             aria-label=label
             data-testid="attachment-viewer"
+            data-state=move || state(file)
             tabindex="-1"
             node_ref=overlay
             on:click=handler(on_backdrop)
@@ -280,11 +275,10 @@ fn ViewerOverlay(item: ViewerItem, viewer: ViewerCtx) -> impl IntoView {
             <img
                 class="mw-viewer-img"
                 data-testid="viewer-image"
-                data-state=move || state(file)
                 src=move || ready(file)
                 alt=alt
             />
-            <FailedNote url=file />
+            <FailedNote />
             <div class="mw-viewer-bar">
                 <span data-testid="viewer-name">{shown}</span>
                 // The saved file is the bytes already fetched: no second, tokenless request.
@@ -292,6 +286,7 @@ fn ViewerOverlay(item: ViewerItem, viewer: ViewerCtx) -> impl IntoView {
                     class="mw-button"
                     data-testid="viewer-download"
                     href=move || ready(file)
+                    hidden=move || ready(file).is_empty()
                     download=name
                     node_ref=save
                 >
