@@ -32,18 +32,28 @@ pub async fn run(app: Arc<App>) {
             _ = ticks.tick() => {}
         }
         let lifetime = app.config.message_lifetime;
-        if let Err(e) = run_once(&mut app.lock(), lifetime) {
+        let mut files = Vec::new();
+        if let Err(e) = run_once(&mut app.lock(), lifetime, &mut files) {
             tracing::error!("expiry job: {e}");
+        }
+        // Outside the lock: their rows are gone and committed, so nobody is served them.
+        for id in files {
+            crate::attachments::remove_files(&app.config.attachments_dir, &id);
         }
     }
 }
 
 /// One pass: expires messages in batches, then prunes history. Returns how many messages
-/// were removed.
-pub fn run_once(core: &mut Core, lifetime: Duration) -> Result<usize, StoreError> {
+/// were removed; the ids of their attachments, whose files the caller removes, go into
+/// `files` as each batch commits (so a later failure keeps them).
+pub fn run_once(
+    core: &mut Core,
+    lifetime: Duration,
+    files: &mut Vec<String>,
+) -> Result<usize, StoreError> {
     let mut removed = 0;
     loop {
-        let (batch, files) = core.write(|tx| {
+        let (batch, batch_files) = core.write(|tx| {
             let cutoff = tx.now - millis(lifetime);
             let expired = tx.store.expired_messages(cutoff, BATCH)?;
             let mut by_conversation: BTreeMap<ConversationId, Vec<MessageId>> = BTreeMap::new();
@@ -70,9 +80,7 @@ pub fn run_once(core: &mut Core, lifetime: Duration) -> Result<usize, StoreError
             Ok::<_, StoreError>((expired.len(), files))
         })?;
         // After the commit: a failed batch keeps its messages and so its files.
-        for id in files {
-            crate::attachments::remove_files(&core.config.attachments_dir, &id);
-        }
+        files.extend(batch_files);
         removed += batch;
         if (batch as i64) < BATCH {
             break;
