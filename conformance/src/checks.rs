@@ -18,6 +18,7 @@ use crate::client::{brief, Check, Conn, HelloAnswer};
 use crate::http::{self, BaseUrl};
 use crate::{Credential, Target};
 use fallback::{http_commands, http_events};
+use files::file_reads;
 use ranges::{binary_frames_cost_tokens, mark_read_rules, out_of_range_values};
 
 pub type BoxCheck<'a> = Pin<Box<dyn Future<Output = Check> + Send + 'a>>;
@@ -58,6 +59,7 @@ checks![
     binary_frames_cost_tokens,
     http_events,
     http_commands,
+    file_reads,
     server_still_accepts,
 ];
 
@@ -71,6 +73,7 @@ macro_rules! ensure {
 
 // After `ensure!`, which they use.
 mod fallback;
+mod files;
 mod ranges;
 
 /// The three users, logged in, with their ids.

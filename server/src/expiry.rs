@@ -1,5 +1,6 @@
 //! Removes unread messages older than the configured lifetime (the "Smart" mail service:
-//! what nobody picked up from the server mailbox in time is gone), and prunes the event
+//! what nobody picked up from the server mailbox in time is gone), with their attachments'
+//! files, and prunes the event
 //! and command-result history that resume and idempotency keep.
 
 use std::collections::BTreeMap;
@@ -31,18 +32,28 @@ pub async fn run(app: Arc<App>) {
             _ = ticks.tick() => {}
         }
         let lifetime = app.config.message_lifetime;
-        if let Err(e) = run_once(&mut app.lock(), lifetime) {
+        let mut files = Vec::new();
+        if let Err(e) = run_once(&mut app.lock(), lifetime, &mut files) {
             tracing::error!("expiry job: {e}");
+        }
+        // Outside the lock: their rows are gone and committed, so nobody is served them.
+        for id in files {
+            crate::attachments::remove_files(&app.config.attachments_dir, &id);
         }
     }
 }
 
 /// One pass: expires messages in batches, then prunes history. Returns how many messages
-/// were removed.
-pub fn run_once(core: &mut Core, lifetime: Duration) -> Result<usize, StoreError> {
+/// were removed; the ids of their attachments, whose files the caller removes, go into
+/// `files` as each batch commits (so a later failure keeps them).
+pub fn run_once(
+    core: &mut Core,
+    lifetime: Duration,
+    files: &mut Vec<String>,
+) -> Result<usize, StoreError> {
     let mut removed = 0;
     loop {
-        let batch = core.write(|tx| {
+        let (batch, batch_files) = core.write(|tx| {
             let cutoff = tx.now - millis(lifetime);
             let expired = tx.store.expired_messages(cutoff, BATCH)?;
             let mut by_conversation: BTreeMap<ConversationId, Vec<MessageId>> = BTreeMap::new();
@@ -52,7 +63,9 @@ pub fn run_once(core: &mut Core, lifetime: Duration) -> Result<usize, StoreError
                     .or_default()
                     .push(*message);
             }
+            let mut files = Vec::new();
             for (conversation, message_ids) in by_conversation {
+                files.extend(tx.store.attachments_of(&message_ids)?);
                 tx.store.delete_messages(&message_ids)?;
                 for member in tx.store.members(conversation)? {
                     tx.emit(
@@ -64,8 +77,10 @@ pub fn run_once(core: &mut Core, lifetime: Duration) -> Result<usize, StoreError
                     )?;
                 }
             }
-            Ok::<_, StoreError>(expired.len())
+            Ok::<_, StoreError>((expired.len(), files))
         })?;
+        // After the commit: a failed batch keeps its messages and so its files.
+        files.extend(batch_files);
         removed += batch;
         if (batch as i64) < BATCH {
             break;

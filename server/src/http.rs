@@ -55,14 +55,20 @@ pub fn router(app: Arc<App>) -> Router {
                     ]),
             ),
         )
-        // Any other path under /files is a broken file link, not a page of the app.
+        // Any other path under /files is a broken file link, not a page of the app. A widget
+        // embedded on another origin reads files with its bearer token: CORS on every
+        // answer, errors included, so it can tell a 401 from a network failure.
         .nest(
             "/files",
             Router::new()
                 .route("/{id}/{name}", get(crate::attachments::serve_file))
-                .fallback(file_not_found),
+                .fallback(file_not_found)
+                .layer(files_cors()),
         )
-        .route("/files/", axum::routing::any(file_not_found));
+        .route(
+            "/files/",
+            axum::routing::any(file_not_found).layer(files_cors()),
+        );
     // The HTTP fallback, for clients whose WebSocket a proxy blocks. The bearer token is
     // sent explicitly, never a cookie, so any origin may call it.
     let fallback_cors = CorsLayer::new()
@@ -97,6 +103,13 @@ async fn api_not_found() -> Response {
         ErrorCode::NotFound,
         "no such API endpoint",
     )
+}
+
+fn files_cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods([Method::GET, Method::HEAD])
+        .allow_headers([header::AUTHORIZATION])
 }
 
 async fn file_not_found() -> Response {

@@ -6,6 +6,7 @@ use crate::app::App;
 
 pub fn spawn_all(app: &Arc<App>) {
     tokio::spawn(crate::expiry::run(app.clone()));
+    tokio::spawn(crate::attachments::sweep::run(app.clone()));
     tokio::spawn(crate::mail::run(app.clone()));
     tokio::spawn(crate::notifications::run_reminders(app.clone()));
 }

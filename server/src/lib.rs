@@ -69,8 +69,11 @@ pub struct Config {
     pub forwarding: bool,
     /// Unread messages older than this are removed.
     pub message_lifetime: Duration,
-    /// How often the expiry job looks for such messages.
+    /// How often the expiry job looks for such messages (and the orphan job for unsent
+    /// uploads).
     pub expiry_interval: Duration,
+    /// Uploads no message claimed within this long are deleted.
+    pub orphan_grace: Duration,
     pub mail: MailConfig,
     /// Uploaded images and their thumbnails.
     pub attachments_dir: PathBuf,
@@ -113,6 +116,7 @@ impl Config {
             forwarding: true,
             message_lifetime: Duration::from_secs(7 * 24 * 3600),
             expiry_interval: Duration::from_secs(60),
+            orphan_grace: Duration::from_secs(24 * 3600),
             mail: MailConfig {
                 smtp_url: None,
                 outbox_dir: data_dir.join("mail"),

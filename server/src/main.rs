@@ -10,6 +10,7 @@ const USAGE: &str = "\
 usage: messenger-server [--addr IP:PORT] [--database FILE|URL] [--static-dir DIR] [--no-demo]
                         [--demo-history N]
                         [--no-forwarding] [--message-lifetime-secs N]
+                        [--orphan-grace-secs N]
                         [--smtp URL] [--mail-dir DIR] [--mail-interval-secs N]
                         [--poll-interval-secs N]
                         [--portal-secret SECRET] [--demo-intranet DIR]
@@ -29,6 +30,9 @@ usage: messenger-server [--addr IP:PORT] [--database FILE|URL] [--static-dir DIR
   --message-lifetime-secs N
                      remove unread messages older than N seconds (env
                      MESSENGER_MESSAGE_LIFETIME_SECS, default 604800 = 7 days)
+  --orphan-grace-secs N
+                     delete uploaded files no message carries N seconds after the
+                     upload (env MESSENGER_ORPHAN_GRACE_SECS, default 86400 = 24 hours)
   --smtp URL         send notification e-mail through this plain SMTP relay,
                      smtp://[user:password@]host[:port] (env MESSENGER_SMTP)
   --mail-dir DIR     without --smtp, write each e-mail as an .eml file here
@@ -124,6 +128,7 @@ fn parse_args(
     let mut demo_history = env("MESSENGER_DEMO_HISTORY");
     let mut forwarding = env("MESSENGER_NO_FORWARDING").is_none_or(|v| v == "0");
     let mut lifetime = env("MESSENGER_MESSAGE_LIFETIME_SECS");
+    let mut orphan_grace = env("MESSENGER_ORPHAN_GRACE_SECS");
     let mut smtp = env("MESSENGER_SMTP");
     let mut mail_dir = env("MESSENGER_MAIL_DIR");
     let mut mail_interval = None;
@@ -151,6 +156,7 @@ fn parse_args(
             "--demo-history" => demo_history = Some(value()?),
             "--no-forwarding" => forwarding = false,
             "--message-lifetime-secs" => lifetime = Some(value()?),
+            "--orphan-grace-secs" => orphan_grace = Some(value()?),
             "--smtp" => smtp = Some(value()?),
             "--mail-dir" => mail_dir = Some(value()?),
             "--mail-interval-secs" => mail_interval = Some(value()?),
@@ -192,6 +198,12 @@ fn parse_args(
                 format!("--message-lifetime-secs {lifetime:?} is not a positive number of seconds")
             })?;
         config.message_lifetime = std::time::Duration::from_secs(secs);
+    }
+    if let Some(grace) = orphan_grace {
+        let secs: u64 = grace.parse().ok().filter(|secs| *secs > 0).ok_or_else(|| {
+            format!("--orphan-grace-secs {grace:?} is not a positive number of seconds")
+        })?;
+        config.orphan_grace = std::time::Duration::from_secs(secs);
     }
     if let Some(url) = smtp {
         if !url.starts_with("smtp://") {
@@ -347,6 +359,22 @@ mod tests {
         assert!(parse(&["--mail-interval-secs", "0"], &[])
             .unwrap_err()
             .contains("positive"));
+    }
+
+    #[test]
+    fn orphan_grace_flag_and_environment() {
+        let grace = |args: &[&str], env: &[(&str, &str)]| {
+            parse(args, env).map(|c| c.unwrap().orphan_grace.as_secs())
+        };
+        assert_eq!(grace(&[], &[]), Ok(24 * 3600));
+        let env = [("MESSENGER_ORPHAN_GRACE_SECS", "600")];
+        assert_eq!(grace(&[], &env), Ok(600));
+        assert_eq!(grace(&["--orphan-grace-secs=5"], &env), Ok(5));
+        for bad in ["0", "soon", "-1"] {
+            assert!(grace(&["--orphan-grace-secs", bad], &[])
+                .unwrap_err()
+                .contains("positive number of seconds"));
+        }
     }
 
     #[test]

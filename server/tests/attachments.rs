@@ -44,7 +44,7 @@ async fn uploaded_png_is_served_back_with_a_thumbnail_that_fits() {
     assert_eq!(a.url, format!("/files/{}/Team_photo_1.png", a.id));
     assert_eq!(a.thumbnail_url, format!("/files/{}/thumb.jpg", a.id));
 
-    let file = get(addr, &a.url).await;
+    let file = get(addr, &token, &a.url).await;
     assert_eq!(file.status, 200);
     assert_eq!(file.body, original);
     assert_eq!(file.header("content-type"), Some("image/png"));
@@ -54,7 +54,7 @@ async fn uploaded_png_is_served_back_with_a_thumbnail_that_fits() {
     );
     assert_eq!(file.header("x-content-type-options"), Some("nosniff"));
 
-    let thumb = get(addr, &a.thumbnail_url).await;
+    let thumb = get(addr, &token, &a.thumbnail_url).await;
     assert_eq!(thumb.status, 200);
     assert_eq!(thumb.header("content-type"), Some("image/jpeg"));
     let thumb = decode(&thumb.body);
@@ -84,7 +84,7 @@ async fn jpeg_gif_and_webp_are_accepted_and_transparency_keeps_a_png_thumbnail()
         ("image/jpeg", 300, 900)
     );
     assert_eq!(jpeg.name, "p.jpg");
-    let thumb = decode(&get(addr, &jpeg.thumbnail_url).await.body);
+    let thumb = decode(&get(addr, &token, &jpeg.thumbnail_url).await.body);
     // Tall images fit by height, keeping the aspect ratio.
     assert_eq!((thumb.width(), thumb.height()), (107, 320));
 
@@ -101,7 +101,7 @@ async fn jpeg_gif_and_webp_are_accepted_and_transparency_keeps_a_png_thumbnail()
         ("image/gif", 64, 48)
     );
     // Small images are not blown up.
-    let thumb = decode(&get(addr, &gif.thumbnail_url).await.body);
+    let thumb = decode(&get(addr, &token, &gif.thumbnail_url).await.body);
     assert_eq!((thumb.width(), thumb.height()), (64, 48));
 
     let webp = upload(
@@ -121,7 +121,7 @@ async fn jpeg_gif_and_webp_are_accepted_and_transparency_keeps_a_png_thumbnail()
         "{}",
         webp.thumbnail_url
     );
-    let thumb = get(addr, &webp.thumbnail_url).await;
+    let thumb = get(addr, &token, &webp.thumbnail_url).await;
     assert_eq!(thumb.header("content-type"), Some("image/png"));
     let thumb = decode(&thumb.body);
     assert_eq!((thumb.width(), thumb.height()), (320, 320));
@@ -394,10 +394,10 @@ async fn unknown_files_are_404() {
         format!("/files/{}/a.png", a.id.to_uppercase()),
     ];
     for path in paths {
-        let r = get(addr, &path).await;
+        let r = get(addr, &token, &path).await;
         assert_eq!(r.status, 404, "{path}");
     }
-    assert_eq!(get(addr, &a.url).await.status, 200);
+    assert_eq!(get(addr, &token, &a.url).await.status, 200);
     s.server.shutdown().await.unwrap();
 }
 

@@ -255,7 +255,6 @@ async fn malformed_file_paths_answer_json_404_not_the_app() {
         ("GET", "/files/999999".to_owned()),
         ("GET", "/files/1/../x".to_owned()),
         ("GET", format!("/files/{id}/a.png/more")),
-        ("GET", format!("/files/{id}/a.png")),
         ("HEAD", "/files/abc".to_owned()),
         ("POST", "/files/abc".to_owned()),
     ] {
@@ -275,6 +274,11 @@ async fn malformed_file_paths_answer_json_404_not_the_app() {
             );
         }
     }
+    // A well-formed file path asks for a token first (whether the id exists is only
+    // answered to someone signed in), and is not the app either.
+    let anonymous = http(addr, "GET", &format!("/files/{id}/a.png"), "", "").await;
+    assert_eq!(anonymous.status, 401, "{}", anonymous.head);
+    assert_eq!(code(&anonymous), "unauthorized", "{}", anonymous.body);
     // The neighbours stay the app's.
     assert_eq!(get(addr, "/filesystem", None).await.body, "raw index.html");
     server.shutdown().await.unwrap();

@@ -1,6 +1,7 @@
 //! Thin browser network adapters: the WebSocket connection, the tabs sharing it and the login
 //! request.
 
+pub mod files;
 pub mod http_link;
 pub mod locale;
 pub mod login;

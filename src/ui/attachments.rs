@@ -3,6 +3,9 @@
 //! The viewer is one overlay rendered once at the top of the messenger, not inside the
 //! message row: the timeline is virtualized and may unmount a row while the viewer is open.
 //! Thumbnails open it through [`ViewerCtx`].
+//!
+//! Files are read with the session token ([`crate::net::files`]), so images show from blob
+//! object URLs that live as long as the view showing them.
 
 use leptos::prelude::*;
 use messenger_protocol::Attachment;
@@ -17,10 +20,55 @@ use crate::ui::handler::handler;
 /// Thumbnails are shown at most this big (CSS pixels), like the server makes them.
 const THUMB: u32 = 240;
 
+/// A server file being fetched for a view: `None` while loading, then its object URL, or
+/// an empty string if it could not be had. (An `Option<String>` signal rather than an enum
+/// of its own: the widget has that signal type already; bundle size.)
+type FileUrl = RwSignal<Option<String>>;
+
+/// Starts fetching `path` with the session token; the object URL is revoked when the
+/// calling view goes away (or at once, if it went away before the bytes came).
+fn fetch_file(path: String) -> FileUrl {
+    let url: FileUrl = RwSignal::new(None);
+    // Read as the compose box's uploads read them (one copy of these calls in the wasm).
+    let auth = use_context::<Auth>();
+    let server = auth.map(|a| a.server.get_value()).unwrap_or_default();
+    let token = auth
+        .and_then(|a| a.session.get_untracked())
+        .map(|s| s.token);
+    leptos::task::spawn_local(async move {
+        let fetched = match token {
+            Some(token) => crate::net::files::blob_url(&server, &token, &path).await,
+            None => None,
+        };
+        if let Some(Some(late)) = url.try_set(Some(fetched.unwrap_or_default())) {
+            revoke(&late);
+        }
+    });
+    // Cleanups run before the owner's signals are disposed, so the URL is still readable.
+    on_cleanup(move || {
+        if let Some(Some(shown)) = url.try_get_untracked() {
+            revoke(&shown);
+        }
+    });
+    url
+}
+
+fn revoke(url: &str) {
+    if !url.is_empty() {
+        let _ = web_sys::Url::revoke_object_url(url);
+    }
+}
+
+/// The object URL once there, else empty: `src=""` loads nothing. (A `String` attribute,
+/// like many others; an `Option<String>` one would be a new attribute type: bundle size.)
+fn ready(url: FileUrl) -> String {
+    url.get().unwrap_or_default()
+}
+
 /// What the viewer shows.
 #[derive(Clone, Debug)]
 pub struct ViewerItem {
-    /// The full image (absolute, or relative to the page).
+    /// The full image's path on the server (`/files/…`).
     pub url: String,
     pub name: String,
     /// The thumbnail that opened the viewer: the focus goes back to it.
@@ -52,16 +100,13 @@ impl ViewerCtx {
 
 #[component]
 pub fn Attachments(items: Vec<Attachment>) -> impl IntoView {
-    // The image URLs are relative to the server's base URL.
-    let base = use_context::<Auth>()
-        .and_then(|a| a.server.try_get_value())
-        .unwrap_or_default();
     let viewer = use_context::<ViewerCtx>();
     let thumbs = items
         .into_iter()
         .map(|a| {
             let (w, h) = fit(a.width, a.height, THUMB);
-            let url = format!("{base}{}", a.url);
+            let src = fetch_file(a.thumbnail_url);
+            let url = a.url;
             let name = a.name.clone();
             let title = a.name.clone();
             let open = move |ev: web_sys::MouseEvent| {
@@ -79,16 +124,12 @@ pub fn Attachments(items: Vec<Attachment>) -> impl IntoView {
                     type="button"
                     class="mw-att"
                     data-testid="attachment-thumb"
+                    data-state=move || state(src)
                     title=title
                     on:click=handler(open)
                 >
-                    <img
-                        src=format!("{base}{}", a.thumbnail_url)
-                        width=w
-                        height=h
-                        alt=a.name
-                        loading="lazy"
-                    />
+                    <img src=move || ready(src) width=w height=h alt=a.name />
+                    <FailedNote />
                 </button>
             }
         })
@@ -99,6 +140,26 @@ pub fn Attachments(items: Vec<Attachment>) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// `loading`, `ready` or `failed`: styles the placeholder, and tests wait on it.
+fn state(url: FileUrl) -> &'static str {
+    url.with(|u| match u.as_deref() {
+        None => "loading",
+        Some("") => "failed",
+        Some(_) => "ready",
+    })
+}
+
+/// Says, in words, that the file could not be loaded; shown by the stylesheet only under a
+/// `data-state="failed"` (always rendered: no reactive view of its own, bundle size).
+#[component]
+fn FailedNote() -> impl IntoView {
+    view! {
+        <span class="mw-att-failed" data-testid="attachment-failed">
+            {crate::ui::i18n::text(crate::core::i18n::K::ViewerFailed)}
+        </span>
+    }
 }
 
 /// The viewer overlay, shown while [`ViewerCtx::open`] holds an image. Render it once, at
@@ -197,7 +258,8 @@ fn ViewerOverlay(item: ViewerItem, viewer: ViewerCtx) -> impl IntoView {
         }
     };
     let ViewerItem { url, name, .. } = item;
-    let (label, alt, shown, src) = (name.clone(), name.clone(), name.clone(), url.clone());
+    let file = fetch_file(url);
+    let (label, alt, shown) = (name.clone(), name.clone(), name.clone());
     view! {
         <div
             class="mw-viewer"
@@ -205,17 +267,26 @@ fn ViewerOverlay(item: ViewerItem, viewer: ViewerCtx) -> impl IntoView {
             aria-modal="true"
             aria-label=label
             data-testid="attachment-viewer"
+            data-state=move || state(file)
             tabindex="-1"
             node_ref=overlay
             on:click=handler(on_backdrop)
         >
-            <img class="mw-viewer-img" data-testid="viewer-image" src=src alt=alt />
+            <img
+                class="mw-viewer-img"
+                data-testid="viewer-image"
+                src=move || ready(file)
+                alt=alt
+            />
+            <FailedNote />
             <div class="mw-viewer-bar">
                 <span data-testid="viewer-name">{shown}</span>
+                // The saved file is the bytes already fetched: no second, tokenless request.
                 <a
                     class="mw-button"
                     data-testid="viewer-download"
-                    href=url
+                    href=move || ready(file)
+                    hidden=move || ready(file).is_empty()
                     download=name
                     node_ref=save
                 >

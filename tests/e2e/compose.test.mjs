@@ -186,6 +186,13 @@ test('images: refused before upload, sent, shown to Bob as a thumbnail, opened f
   await alice.page.getByTestId('message').getByTestId('attachment-thumb').waitFor();
   assert.equal(await previews.count(), 0);
 
+  // Files are read with Bob's session token, never by a bare URL.
+  const fileReads = [];
+  bob.page.on('request', async (request) => {
+    if (new URL(request.url()).pathname.startsWith('/files/')) {
+      fileReads.push({ path: new URL(request.url()).pathname, auth: await request.headerValue('authorization') });
+    }
+  });
   await openChatWith(bob.page, 'alice');
   const thumb = bob.page.getByTestId('attachment-thumb');
   await thumb.waitFor();
@@ -193,6 +200,16 @@ test('images: refused before upload, sent, shown to Bob as a thumbnail, opened f
   assert.equal(await img.getAttribute('width'), '64');
   assert.equal(await img.getAttribute('height'), '48');
   await eventually(async () => assert.ok(await img.evaluate((i) => i.complete && i.naturalWidth > 0)));
+  assert.match(await img.getAttribute('src'), /^blob:/, 'shown from the fetched bytes');
+  await eventually(async () => assert.ok(fileReads.length >= 1));
+  assert.match(fileReads[0].path, /^\/files\/[0-9a-f]{32}\/thumb\.(jpg|png)$/);
+  for (const read of fileReads) assert.match(read.auth ?? '', /^Bearer \S+$/, read.path);
+  // The same file without the token, from the page: 401, nothing readable.
+  const anonymous = await bob.page.evaluate(async (path) => {
+    const r = await fetch(path);
+    return { status: r.status, body: await r.json() };
+  }, fileReads[0].path);
+  assert.deepEqual([anonymous.status, anonymous.body.code], [401, 'unauthorized']);
   const pageErrors = [];
   bob.page.on('pageerror', (err) => pageErrors.push(err.message));
   const keydownBefore = await windowListeners(bob.page, 'keydown');
@@ -201,10 +218,12 @@ test('images: refused before upload, sent, shown to Bob as a thumbnail, opened f
   const viewer = bob.page.getByTestId('attachment-viewer');
   await viewer.waitFor();
   const full = bob.page.getByTestId('viewer-image');
-  assert.match(await full.getAttribute('src'), /\/files\/[0-9a-f]+\/red_box\.png$/);
   await eventually(async () => assert.equal(await full.evaluate((i) => i.naturalWidth), 64));
+  assert.match(await full.getAttribute('src'), /^blob:/);
+  assert.ok(fileReads.some((r) => /^\/files\/[0-9a-f]{32}\/red_box\.png$/.test(r.path) && r.auth), 'the original, with the token');
   const download = bob.page.getByTestId('viewer-download');
   assert.equal(await download.getAttribute('download'), 'red_box.png');
+  assert.equal(await download.getAttribute('href'), await full.getAttribute('src'), 'Save keeps the fetched bytes');
   assert.equal(await bob.page.getByTestId('viewer-name').textContent(), 'red_box.png');
   assert.ok(await bob.page.getByTestId('viewer-close').evaluate((b) => b === document.activeElement));
   // Tab and Shift+Tab stay inside: Save and Close.

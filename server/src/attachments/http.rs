@@ -1,6 +1,5 @@
 //! `POST /api/attachments` and `GET /files/{id}/{name}`.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -11,6 +10,7 @@ use axum::Json;
 use futures_util::StreamExt;
 use messenger_protocol::{Attachment, HttpError, ATTACHMENT_TYPES, MAX_ATTACHMENT_BYTES};
 
+use super::disk;
 use super::picture::{self, Checked, Refused};
 use super::store::{file_url, thumb_name, StoredAttachment};
 use crate::app::{now_ms, App};
@@ -46,22 +46,9 @@ fn too_large() -> Response {
 }
 
 pub async fn upload(State(app): State<Arc<App>>, headers: HeaderMap, body: Body) -> Response {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
-    let user = match token.map(|t| app.lock().store.session_user(t)) {
-        Some(Ok(Some(user))) => user,
-        Some(Err(e)) => return internal("session lookup", e),
-        None | Some(Ok(None)) => {
-            return error(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "send the session token as `Authorization: Bearer <token>`",
-            )
-        }
+    let user = match crate::fallback::authenticate(&app, &headers) {
+        Ok((user, _)) => user,
+        Err(refused) => return *refused,
     };
     let declared = headers
         .get(header::CONTENT_TYPE)
@@ -123,8 +110,10 @@ pub async fn upload(State(app): State<Arc<App>>, headers: HeaderMap, body: Body)
     let dir = app.config.attachments_dir.clone();
     let written = {
         let id = id.clone();
-        tokio::task::spawn_blocking(move || write_files(&dir, &id, &bytes, &checked.thumbnail))
-            .await
+        tokio::task::spawn_blocking(move || {
+            disk::write_files(&dir, &id, &bytes, &checked.thumbnail)
+        })
+        .await
     };
     match written {
         Ok(Ok(())) => {}
@@ -133,7 +122,7 @@ pub async fn upload(State(app): State<Arc<App>>, headers: HeaderMap, body: Body)
     }
     let inserted = app.lock().store.insert_attachment(&stored, now_ms());
     if let Err(e) = inserted {
-        remove_files(&app.config.attachments_dir, &id);
+        disk::remove_files(&app.config.attachments_dir, &id);
         return internal("storing metadata", e);
     }
     (StatusCode::CREATED, Json(stored.attachment)).into_response()
@@ -179,50 +168,35 @@ fn describe(
     }
 }
 
-fn original_path(dir: &Path, id: &str) -> PathBuf {
-    dir.join(id)
-}
-
-fn thumb_path(dir: &Path, id: &str) -> PathBuf {
-    dir.join(format!("{id}.thumb"))
-}
-
-fn write_files(dir: &Path, id: &str, original: &[u8], thumb: &[u8]) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let written = std::fs::write(original_path(dir, id), original)
-        .and_then(|()| std::fs::write(thumb_path(dir, id), thumb));
-    if written.is_err() {
-        remove_files(dir, id);
-    }
-    written
-}
-
-fn remove_files(dir: &Path, id: &str) {
-    let _ = std::fs::remove_file(original_path(dir, id));
-    let _ = std::fs::remove_file(thumb_path(dir, id));
-}
-
-/// Anyone with the URL may fetch: an `<img>` cannot send an Authorization header, so the
-/// 128-bit random id is the capability. Only ids the database knows are served.
+/// Only for the uploader and the members of the conversation its message is in; everyone
+/// else gets the answer an unknown id gets, so probing ids tells nothing.
 pub async fn serve_file(
     State(app): State<Arc<App>>,
     UrlPath((id, name)): UrlPath<(String, String)>,
+    headers: HeaderMap,
 ) -> Response {
     let not_found = || error(StatusCode::NOT_FOUND, "not_found", "no such file");
     // Ids are ours (lowercase hex), so nothing else ever reaches the file system.
     if id.len() != 32 || !id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         return not_found();
     }
-    let stored = match app.lock().store.attachment(&id) {
-        Ok(Some(stored)) => stored,
-        Ok(None) => return not_found(),
-        Err(e) => return internal("attachment lookup", e),
+    let user = match crate::fallback::authenticate(&app, &headers) {
+        Ok((user, _)) => user,
+        Err(refused) => return *refused,
+    };
+    let stored = {
+        let core = app.lock();
+        match core.store.readable_attachment(&id, user) {
+            Ok(Some(stored)) => stored,
+            Ok(None) => return not_found(),
+            Err(e) => return internal("attachment lookup", e),
+        }
     };
     let dir = &app.config.attachments_dir;
     let (path, mime) = if name == thumb_name(&stored.thumb_mime) {
-        (thumb_path(dir, &id), stored.thumb_mime)
+        (disk::thumb_path(dir, &id), stored.thumb_mime)
     } else if name == stored.attachment.name {
-        (original_path(dir, &id), stored.attachment.mime)
+        (disk::original_path(dir, &id), stored.attachment.mime)
     } else {
         return not_found();
     };
@@ -235,16 +209,74 @@ pub async fn serve_file(
     };
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
-    if let Ok(mime) = HeaderValue::from_str(&mime) {
-        headers.insert(header::CONTENT_TYPE, mime);
+    if let Ok(value) = HeaderValue::from_str(&mime) {
+        headers.insert(header::CONTENT_TYPE, value);
     }
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(CACHE_FOREVER),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    if let Ok(value) = HeaderValue::from_str(&content_disposition(&mime, &name)) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    for (name, value) in [
+        (header::CACHE_CONTROL, CACHE_FOREVER),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        // Opened on its own (a new tab), a file can run nothing and load nothing.
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; sandbox",
+        ),
+        // Other sites cannot embed it with <img src>; the widget reads it with CORS.
+        (
+            header::HeaderName::from_static("cross-origin-resource-policy"),
+            "same-origin",
+        ),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    // The same URL answers differently per user: a browser cache must not mix them.
+    headers.append(header::VARY, HeaderValue::from_static("authorization"));
     response
+}
+
+/// `inline` for the image types the widget shows, `attachment` (download) for anything
+/// else; the name as RFC 6266 `filename*` plus a plain ASCII `filename` for old clients.
+pub fn content_disposition(mime: &str, name: &str) -> String {
+    let kind = if ATTACHMENT_TYPES.contains(&mime) {
+        "inline"
+    } else {
+        "attachment"
+    };
+    let fallback: String = name
+        .chars()
+        .map(|c| match c {
+            ' '..='~' if c != '"' && c != '\\' => c,
+            _ => '_',
+        })
+        .collect();
+    let mut encoded = String::new();
+    for byte in name.bytes() {
+        // RFC 8187 attr-char: everything else is percent-encoded.
+        if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    format!("{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_disposition;
+
+    #[test]
+    fn disposition_is_inline_only_for_images_and_names_survive_encoding() {
+        assert_eq!(
+            content_disposition("image/png", "Team_photo.png"),
+            "inline; filename=\"Team_photo.png\"; filename*=UTF-8''Team_photo.png"
+        );
+        assert_eq!(
+            content_disposition("text/html", "a \"b\"\\é.html"),
+            "attachment; filename=\"a _b___.html\"; filename*=UTF-8''a%20%22b%22%5C%C3%A9.html"
+        );
+        assert!(content_disposition("image/svg+xml", "x.svg").starts_with("attachment;"));
+    }
 }

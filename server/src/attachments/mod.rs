@@ -1,11 +1,15 @@
 //! Image attachments: uploaded over HTTP with type and size checks, thumbnailed, kept on
-//! disk with their metadata in SQLite, claimed by the message that carries them and served
-//! to anyone who knows their unguessable id.
+//! disk with their metadata in SQLite, claimed by the message that carries them, served
+//! only to the uploader and that message's conversation, and deleted when no message
+//! holds them any more.
 
+mod disk;
 mod http;
 mod picture;
 mod store;
+pub mod sweep;
 
+pub use disk::remove_files;
 pub use http::{serve_file, upload};
 
 use messenger_protocol::{Attachment, AttachmentId, ErrorCode, MessageId, UserId};

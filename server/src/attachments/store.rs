@@ -85,6 +85,52 @@ impl Store {
             .optional()?)
     }
 
+    /// The attachment if `user` may read it: they uploaded it, or they are a member of the
+    /// conversation of the message that carries it. `None` either way otherwise.
+    pub fn readable_attachment(&self, id: &str, user: UserId) -> Result<Option<StoredAttachment>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "{COLUMNS} WHERE id = ?1 AND (uploader_id = ?2 OR EXISTS (
+                         SELECT 1 FROM messages msg
+                         JOIN conversation_members m ON m.conversation_id = msg.conversation_id
+                         WHERE msg.id = attachments.message_id AND m.user_id = ?2))"
+                ),
+                params![id, user],
+                from_row,
+            )
+            .optional()?)
+    }
+
+    /// Deletes the rows of uploads no message claimed that were made before `cutoff`, and
+    /// returns their ids (the caller removes the files).
+    pub fn delete_orphans(&self, cutoff: Timestamp) -> Result<Vec<String>> {
+        let ids = self
+            .conn
+            .prepare_cached(
+                "DELETE FROM attachments WHERE message_id IS NULL AND created_at < ?1
+                 RETURNING id",
+            )?
+            .query_map([cutoff], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+
+    /// The ids of the attachments `messages` carry. An attachment belongs to at most one
+    /// message (a claim takes only unclaimed uploads), so these go with those messages.
+    pub fn attachments_of(&self, messages: &[MessageId]) -> Result<Vec<String>> {
+        let ids = self
+            .conn
+            .prepare_cached(
+                "SELECT id FROM attachments
+                 WHERE message_id IN (SELECT value FROM json_each(?1))",
+            )?
+            .query_map([serde_json::to_string(messages)?], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids)
+    }
+
     pub fn attach(&self, id: &str, message: MessageId, position: usize) -> Result<()> {
         self.conn.execute(
             "UPDATE attachments SET message_id = ?2, position = ?3 WHERE id = ?1",

@@ -117,8 +117,15 @@ pub async fn upload(
     serde_json::from_slice(&response.body).unwrap()
 }
 
-pub async fn get(addr: SocketAddr, path: &str) -> BinaryResponse {
-    request(addr, "GET", path, "", Vec::new()).await
+/// `GET path` as the holder of `token` (file reads need one).
+pub async fn get(addr: SocketAddr, token: &str, path: &str) -> BinaryResponse {
+    let headers = format!("Authorization: Bearer {token}\r\n");
+    request(addr, "GET", path, &headers, Vec::new()).await
+}
+
+/// `GET path` with exactly `headers` (each line ending in CRLF), e.g. none at all.
+pub async fn get_with(addr: SocketAddr, headers: &str, path: &str) -> BinaryResponse {
+    request(addr, "GET", path, headers, Vec::new()).await
 }
 
 /// An opaque image with a gradient, so encoders cannot reduce it to nothing.
@@ -170,10 +177,19 @@ impl Drop for FilesDir {
 }
 
 pub async fn start(name: &str) -> AttachmentServer {
+    start_with(name, |_| {}).await
+}
+
+/// [`start`] with `adjust` applied to the configuration first.
+pub async fn start_with(
+    name: &str,
+    adjust: impl FnOnce(&mut messenger_server::Config),
+) -> AttachmentServer {
     let db = super::TempDb::new(name);
     let dir = FilesDir(db.path().with_extension("files"));
     let mut config = db.config();
     config.attachments_dir = dir.0.clone();
+    adjust(&mut config);
     let server = messenger_server::start(config)
         .await
         .expect("server starts");

@@ -194,6 +194,7 @@ keys! {
     SystemCreated = "system.created",
     ViewerSave = "viewer.save",
     ViewerClose = "viewer.close",
+    ViewerFailed = "viewer.failed",
     PreviewYou = "preview.you",
     PreviewImage = "preview.image",
     PreviewAttached = "preview.attached",
