@@ -113,7 +113,7 @@ impl Store {
                  RETURNING id",
             )?
             .query_map([cutoff], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         Ok(ids)
     }
 
@@ -122,12 +122,12 @@ impl Store {
     pub fn attachments_of(&self, messages: &[MessageId]) -> Result<Vec<String>> {
         let ids = self
             .conn
-            .prepare_cached(
-                "SELECT id FROM attachments
-                 WHERE message_id IN (SELECT value FROM json_each(?1))",
-            )?
+            .prepare_cached(&format!(
+                "SELECT id FROM attachments WHERE message_id IN ({})",
+                self.ids_in_json()
+            ))?
             .query_map([serde_json::to_string(messages)?], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<crate::db::Result<_>>()?;
         Ok(ids)
     }
 
@@ -139,19 +139,24 @@ impl Store {
         Ok(())
     }
 
+    /// A subquery listing the ids of the JSON array passed as `?1`: ids travel as one
+    /// parameter, and each database unpacks it its own way.
+    fn ids_in_json(&self) -> &'static str {
+        match self.conn.backend() {
+            Backend::Sqlite => "SELECT value FROM json_each(?1)",
+            Backend::Postgres => {
+                "SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(CAST(?1 AS TEXT) AS JSON))"
+            }
+        }
+    }
+
     /// Sets `attachments` of every message in `messages` from the database, in one query.
     pub fn fill_attachments(&self, messages: &mut [Message]) -> Result<()> {
         if messages.is_empty() {
             return Ok(());
         }
         let ids: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
-        // The ids travel as one JSON array parameter; each database unpacks it its own way.
-        let ids_in = match self.conn.backend() {
-            Backend::Sqlite => "SELECT value FROM json_each(?1)",
-            Backend::Postgres => {
-                "SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(CAST(?1 AS TEXT) AS JSON))"
-            }
-        };
+        let ids_in = self.ids_in_json();
         let mut stmt = self.conn.prepare_cached(&format!(
             "{COLUMNS} WHERE message_id IN ({ids_in})
              ORDER BY message_id, position"
