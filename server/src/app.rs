@@ -48,10 +48,14 @@ impl App {
         })
     }
 
-    /// Runs a command that changes something. It waits for the writer thread, which commits
-    /// the commands that queued up meanwhile in one transaction.
-    pub async fn submit(&self, user: UserId, frame: ClientFrame) -> ServerFrame {
-        self.commands.run(user, frame).await
+    /// Queues a command for the writer thread, which commits the commands that queued up
+    /// meanwhile in one transaction; the future is its answer.
+    pub fn submit(
+        &self,
+        user: UserId,
+        frame: ClientFrame,
+    ) -> impl std::future::Future<Output = ServerFrame> + Send + 'static {
+        self.commands.queue(user, frame)
     }
 
     pub fn throttle(&self) -> MutexGuard<'_, crate::throttle::Throttle> {

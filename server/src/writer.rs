@@ -13,7 +13,7 @@ use crate::commands;
 
 /// The most commands one transaction takes: bounds how long a batch holds the lock, and so
 /// how long an HTTP request or a connecting client waits behind it.
-const MAX_BATCH: usize = 128;
+const MAX_BATCH: usize = 256;
 
 struct Job {
     user: UserId,
@@ -25,13 +25,22 @@ struct Job {
 pub struct Submit(mpsc::UnboundedSender<Job>);
 
 impl Submit {
-    pub async fn run(&self, user: UserId, frame: ClientFrame) -> ServerFrame {
+    /// Queues the command at once, so commands queued one after another run in that order,
+    /// and returns its answer to await.
+    pub fn queue(
+        &self,
+        user: UserId,
+        frame: ClientFrame,
+    ) -> impl std::future::Future<Output = ServerFrame> + Send + 'static {
         let id = frame.command_id().map(str::to_owned);
         let (reply, answer) = oneshot::channel();
-        if self.0.send(Job { user, frame, reply }).is_err() {
-            return internal(id);
+        let queued = self.0.send(Job { user, frame, reply }).is_ok();
+        async move {
+            if !queued {
+                return internal(id);
+            }
+            answer.await.unwrap_or_else(|_| internal(id))
         }
-        answer.await.unwrap_or_else(|_| internal(id))
     }
 }
 

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
+use futures_util::stream::{FuturesOrdered, StreamExt};
 use messenger_protocol::{
     ClientFrame, CommandId, ErrorCode, Limits, ResumePosition, ServerFrame, UserId,
     CLOSE_BAD_HELLO, CLOSE_MESSAGE_TOO_BIG, CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION,
@@ -29,6 +30,9 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Browsers answer at once; this only bounds how long an unresponsive peer delays shutdown.
 const CLOSE_GRACE: Duration = Duration::from_millis(500);
 const CLOSE_GOING_AWAY: u16 = 1001;
+/// Commands a connection may have unanswered before it is read no further (TCP then
+/// slows the client down).
+const MAX_IN_FLIGHT: usize = 16;
 const BINARY_REFUSED: &str = "binary frames are not supported; send JSON text";
 const CLOSE_INTERNAL_ERROR: u16 = 1011;
 
@@ -190,6 +194,10 @@ async fn run(
 ) {
     let mut bucket = TokenBucket::new(&app.config.limits, Instant::now());
     let hard_cap = hard_cap(app);
+    // Commands read but not answered yet, answered in the order they came: a client may
+    // send several without waiting, and the writer commits them together. Answers that do
+    // not come from the writer (errors, reads) wait their turn too.
+    let mut replies: FuturesOrdered<PendingReply> = FuturesOrdered::new();
     loop {
         // Biased towards events so everything queued before a command's ack goes out first.
         let sent = tokio::select! {
@@ -199,7 +207,10 @@ async fn run(
                 return;
             }
             Some(frame) = events.recv() => socket.send(Message::Text(frame.into())).await.is_ok(),
-            incoming = socket.recv() => match incoming {
+            Some(reply) = replies.next(), if !replies.is_empty() => {
+                send(socket, &reply).await.is_ok()
+            }
+            incoming = socket.recv(), if replies.len() < MAX_IN_FLIGHT => match incoming {
                 Some(Ok(Message::Text(text))) if text.len() > hard_cap => {
                     let id = command_id_of(&text);
                     too_big(socket, shutdown, text.len(), hard_cap, id).await;
@@ -211,11 +222,12 @@ async fn run(
                 }
                 Some(Ok(Message::Text(text))) => {
                     let reply = if bucket.take(Instant::now()) {
-                        respond(app, user, &text).await
+                        start_reply(app, user, &text, !replies.is_empty())
                     } else {
-                        rate_limited(&app.config.limits, &text)
+                        ready(rate_limited(&app.config.limits, &text))
                     };
-                    send(socket, &reply).await.is_ok()
+                    replies.push_back(reply);
+                    true
                 }
                 // A binary frame costs a token like any frame, so it cannot flood the server.
                 Some(Ok(Message::Binary(_))) => {
@@ -224,7 +236,8 @@ async fn run(
                     } else {
                         rate_limited(&app.config.limits, "")
                     };
-                    send(socket, &reply).await.is_ok()
+                    replies.push_back(ready(reply));
+                    true
                 }
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => true,
                 Some(Ok(Message::Close(_))) => {
@@ -293,20 +306,43 @@ pub(crate) fn rate_limited(limits: &Limits, text: &str) -> ServerFrame {
 /// The answer to one text frame after hello. Input problems become error frames; the
 /// connection stays open.
 pub(crate) async fn respond(app: &App, user: UserId, text: &str) -> ServerFrame {
+    start_reply(app, user, text, false).await
+}
+
+/// An answer on its way: the frame is parsed and, if it changes something, queued for the
+/// writer now; the future yields the reply.
+type PendingReply = std::pin::Pin<Box<dyn std::future::Future<Output = ServerFrame> + Send>>;
+
+/// Starts answering one text frame. With `behind_writes` (earlier commands of this client
+/// still unanswered), even a read-only command goes through the writer, so it sees their
+/// effects just as it would had the client waited for their acks.
+fn start_reply(app: &App, user: UserId, text: &str, behind_writes: bool) -> PendingReply {
     if text.len() > MAX_FRAME_BYTES {
         let message = format!(
             "frame is {} bytes; the limit is {MAX_FRAME_BYTES}",
             text.len()
         );
-        return error(command_id_of(text), ErrorCode::FrameTooLarge, &message);
+        return ready(error(
+            command_id_of(text),
+            ErrorCode::FrameTooLarge,
+            &message,
+        ));
     }
     match serde_json::from_str::<ClientFrame>(text) {
-        Ok(frame) if commands::changes_nothing(&frame) => {
-            commands::handle(&mut app.lock(), user, frame)
+        Ok(frame) if commands::changes_nothing(&frame) && !behind_writes => {
+            ready(commands::handle(&mut app.lock(), user, frame))
         }
-        Ok(frame) => app.submit(user, frame).await,
-        Err(e) => error(command_id_of(text), ErrorCode::BadFrame, &e.to_string()),
+        Ok(frame) => Box::pin(app.submit(user, frame)),
+        Err(e) => ready(error(
+            command_id_of(text),
+            ErrorCode::BadFrame,
+            &e.to_string(),
+        )),
     }
+}
+
+fn ready(frame: ServerFrame) -> PendingReply {
+    Box::pin(std::future::ready(frame))
 }
 
 /// Why the first frame did not open a session.
