@@ -21,11 +21,25 @@ pub fn publish_message(tx: &mut Tx<'_>, message: &Message) -> Result<(), StoreEr
             message: message.clone(),
         },
     )?;
-    for &recipient in &members {
-        if recipient != message.sender_id && tx.hub.is_online(recipient) {
-            let audience = [message.sender_id, recipient];
-            advance(tx, conversation, recipient, message.id, &audience)?;
-        }
+    let online: Vec<UserId> = members
+        .into_iter()
+        .filter(|&m| m != message.sender_id && tx.hub.is_online(m))
+        .collect();
+    if online.is_empty() {
+        return Ok(());
+    }
+    for recipient in tx
+        .store
+        .advance_delivered_all(conversation, &online, message.id)?
+    {
+        tx.emit_to(
+            &[message.sender_id, recipient],
+            &Event::DeliveredUpTo {
+                conversation_id: conversation,
+                user_id: recipient,
+                message_id: message.id,
+            },
+        )?;
     }
     Ok(())
 }
@@ -79,6 +93,32 @@ impl Store {
             )?
             .execute(params![conversation, user, message])?;
         Ok(changed > 0)
+    }
+
+    /// [`Store::advance_delivered`] for several members in one statement; returns those
+    /// whose position moved, in id order.
+    pub fn advance_delivered_all(
+        &self,
+        conversation: ConversationId,
+        users: &[UserId],
+        message: MessageId,
+    ) -> Result<Vec<UserId>, StoreError> {
+        let mut moved: Vec<UserId> = self
+            .conn
+            .prepare_cached(&format!(
+                "UPDATE conversation_members SET delivered_up_to = ?2
+                 WHERE conversation_id = ?1 AND user_id IN ({})
+                   AND COALESCE(delivered_up_to, 0) < ?2
+                 RETURNING user_id",
+                self.ids_in_json_at(3)
+            ))?
+            .query_map(
+                params![conversation, message, serde_json::to_string(users)?],
+                |r| r.get(0),
+            )?
+            .collect::<crate::db::Result<_>>()?;
+        moved.sort_unstable();
+        Ok(moved)
     }
 
     /// The user's conversations holding messages from others beyond the user's delivery

@@ -85,11 +85,9 @@ pub fn on_message(tx: &mut Tx<'_>, message: &Message) -> Result<(), StoreError> 
         .map(|t| format!(" in {t}"))
         .unwrap_or_default();
     let excerpt = excerpt(&message.text);
-    for member in tx.store.members(message.conversation_id)? {
-        if member == message.sender_id {
-            continue;
-        }
-        let mentioned = mentions::mentions(&message.text, &username(tx.store, member)?);
+    for recipient in recipients(tx.store, message.conversation_id, message.sender_id)? {
+        let member = recipient.id;
+        let mentioned = mentions::mentions(&message.text, &recipient.username);
         let high = message.importance == Importance::High;
         let headline = if mentioned {
             format!("{sender} mentioned you{place}")
@@ -114,7 +112,7 @@ pub fn on_message(tx: &mut Tx<'_>, message: &Message) -> Result<(), StoreError> 
             };
             create(tx, member, new, false)?;
         }
-        if mail::mode(tx, member)?.is_none() {
+        if !recipient.has_email || mail::mode(tx, member)?.is_none() {
             continue;
         }
         let mut marks = String::new();
@@ -400,13 +398,35 @@ fn display_name(store: &Store, user: UserId) -> Result<String, StoreError> {
         .unwrap_or_else(|| format!("user {user}")))
 }
 
-fn username(store: &Store, user: UserId) -> Result<String, StoreError> {
-    Ok(store
-        .conn
-        .prepare_cached("SELECT username FROM users WHERE id = ?1")?
-        .query_row([user], |r| r.get(0))
-        .optional()?
-        .unwrap_or_default())
+/// A member who is told of a message, with what [`on_message`] needs to know of them.
+struct Recipient {
+    id: UserId,
+    username: String,
+    has_email: bool,
+}
+
+/// The members of `conversation` but `sender`, in one query rather than a few per member.
+fn recipients(
+    store: &Store,
+    conversation: ConversationId,
+    sender: UserId,
+) -> Result<Vec<Recipient>, StoreError> {
+    let mut stmt = store.conn.prepare_cached(
+        "SELECT u.id, u.username, u.email IS NOT NULL AND u.email <> ''
+         FROM conversation_members m JOIN users u ON u.id = m.user_id
+         WHERE m.conversation_id = ?1 AND m.user_id <> ?2
+         ORDER BY u.id",
+    )?;
+    let recipients = stmt
+        .query_map(params![conversation, sender], |r| {
+            Ok(Recipient {
+                id: r.get(0)?,
+                username: r.get(1)?,
+                has_email: r.get(2)?,
+            })
+        })?
+        .collect::<crate::db::Result<_>>()?;
+    Ok(recipients)
 }
 
 fn conversation_title(

@@ -520,6 +520,17 @@ impl Store {
         Ok(())
     }
 
+    /// A subquery listing the ids of the JSON array passed as parameter `?n`: a list of
+    /// ids travels as one parameter, and each database unpacks it its own way.
+    pub(crate) fn ids_in_json_at(&self, n: usize) -> String {
+        match self.conn.backend() {
+            db::Backend::Sqlite => format!("SELECT value FROM json_each(?{n})"),
+            db::Backend::Postgres => format!(
+                "SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(CAST(?{n} AS TEXT) AS JSON))"
+            ),
+        }
+    }
+
     /// Whether other servers may write to this database too (PostgreSQL).
     pub fn is_shared(&self) -> bool {
         self.conn.backend() == db::Backend::Postgres

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use crate::db::{params, Backend, OptionalExtension, Row};
+use crate::db::{params, OptionalExtension, Row};
 use messenger_protocol::{Attachment, Message, MessageId, Timestamp, UserId};
 
 use crate::store::{Result, Store};
@@ -124,7 +124,7 @@ impl Store {
             .conn
             .prepare_cached(&format!(
                 "SELECT id FROM attachments WHERE message_id IN ({})",
-                self.ids_in_json()
+                self.ids_in_json_at(1)
             ))?
             .query_map([serde_json::to_string(messages)?], |r| r.get(0))?
             .collect::<crate::db::Result<_>>()?;
@@ -139,24 +139,13 @@ impl Store {
         Ok(())
     }
 
-    /// A subquery listing the ids of the JSON array passed as `?1`: ids travel as one
-    /// parameter, and each database unpacks it its own way.
-    fn ids_in_json(&self) -> &'static str {
-        match self.conn.backend() {
-            Backend::Sqlite => "SELECT value FROM json_each(?1)",
-            Backend::Postgres => {
-                "SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(CAST(?1 AS TEXT) AS JSON))"
-            }
-        }
-    }
-
     /// Sets `attachments` of every message in `messages` from the database, in one query.
     pub fn fill_attachments(&self, messages: &mut [Message]) -> Result<()> {
         if messages.is_empty() {
             return Ok(());
         }
         let ids: Vec<MessageId> = messages.iter().map(|m| m.id).collect();
-        let ids_in = self.ids_in_json();
+        let ids_in = self.ids_in_json_at(1);
         let mut stmt = self.conn.prepare_cached(&format!(
             "{COLUMNS} WHERE message_id IN ({ids_in})
              ORDER BY message_id, position"
