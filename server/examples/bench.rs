@@ -6,6 +6,10 @@
 //!
 //! Prints messages acked per second, message events delivered per second and ack latency.
 
+/// The same allocator as the server binary (src/main.rs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
