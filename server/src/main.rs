@@ -1,5 +1,4 @@
 use std::io::{IsTerminal, Write};
-
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
