@@ -36,6 +36,9 @@ pub struct Target {
     pub users: Vec<Credential>,
     /// Only these checks (all when empty).
     pub only: Vec<String>,
+    /// Further nodes of the same cluster: user `i` connects to node `i % nodes` (`base`
+    /// being node 0), so the checks see users spread over the nodes.
+    pub more_nodes: Vec<BaseUrl>,
 }
 
 impl Target {
@@ -44,7 +47,27 @@ impl Target {
             base: BaseUrl::parse(server)?,
             users,
             only: Vec::new(),
+            more_nodes: Vec::new(),
         })
+    }
+
+    /// A cluster: the users are spread round-robin over `servers`.
+    pub fn cluster(servers: &[String], users: Vec<Credential>) -> Result<Target, String> {
+        let (first, more) = servers.split_first().ok_or("no server given")?;
+        let mut target = Target::new(first, users)?;
+        target.more_nodes = more
+            .iter()
+            .map(|s| BaseUrl::parse(s))
+            .collect::<Result<_, _>>()?;
+        Ok(target)
+    }
+
+    /// The node user `i` connects to.
+    pub fn node_of(&self, i: usize) -> &BaseUrl {
+        match i % (1 + self.more_nodes.len()) {
+            0 => &self.base,
+            n => &self.more_nodes[n - 1],
+        }
     }
 }
 

@@ -34,9 +34,12 @@ impl App {
         config: Config,
         shutdown: watch::Receiver<bool>,
         alive: mpsc::Sender<()>,
+        cluster: Option<crate::cluster::Link>,
     ) -> std::io::Result<App> {
         let config = Arc::new(config);
-        let core = Arc::new(CoreCell(Mutex::new(Core::new(store, config.clone()))));
+        let mut core = Core::new(store, config.clone());
+        core.cluster = cluster;
+        let core = Arc::new(CoreCell(Mutex::new(core)));
         let commands = crate::writer::spawn(core.clone(), alive.clone())?;
         Ok(App {
             core,
@@ -95,11 +98,16 @@ pub struct Core {
     pub polls: crate::fallback::Polls,
     /// Inside [`Core::atomically`] or a batch: the events of the writes so far, held until
     /// the one transaction around them commits.
-    deferred: Option<Vec<(UserId, String)>>,
+    deferred: Option<Vec<Outgoing>>,
     /// Where [`Core::atomically`] stands in the transaction nesting.
     nesting: Nesting,
     seqs: Seqs,
+    /// In a cluster: this node's link to the others.
+    pub cluster: Option<crate::cluster::Link>,
 }
+
+/// An event for one user's stream: (user, seq, serialized frame).
+pub type Outgoing = (UserId, u64, String);
 
 /// A batch is one transaction holding one savepoint per command, so a failing command
 /// undoes only its own writes.
@@ -118,7 +126,7 @@ pub struct Tx<'a> {
     /// through [`Tx::emit`] so they wait for the commit.
     pub hub: &'a Hub,
     pub now: Timestamp,
-    outbox: &'a mut Vec<(UserId, String)>,
+    outbox: &'a mut Vec<Outgoing>,
     seqs: &'a mut Seqs,
 }
 
@@ -145,7 +153,7 @@ impl Tx<'_> {
             self.store.insert_event(user, seq, self.now, &json)?;
             // The shape serde gives `ServerFrame::Event`, spliced rather than re-serialized.
             let frame = format!(r#"{{"type":"event","seq":{seq},"event":{json}}}"#);
-            self.outbox.push((user, frame));
+            self.outbox.push((user, seq, frame));
         }
         Ok(())
     }
@@ -161,6 +169,7 @@ impl Core {
             deferred: None,
             nesting: Nesting::Idle,
             seqs: Seqs::default(),
+            cluster: None,
         }
     }
 
@@ -291,8 +300,11 @@ impl Core {
         match committed {
             Ok(value) => {
                 self.seqs.committed();
-                for (user, frame) in outbox {
-                    self.hub.send(user, &frame);
+                for (user, seq, frame) in &outbox {
+                    self.hub.send_event(*user, *seq, frame);
+                }
+                if let Some(cluster) = &self.cluster {
+                    cluster.publish_events(&outbox);
                 }
                 Ok(value)
             }
@@ -334,11 +346,19 @@ impl Core {
             return Ok(None);
         };
         let (conn, first) = self.hub.register(user, outbound);
-        let result = self.greeting(user, resume).and_then(|frames| {
+        let result = self.greeting_at(user, resume).and_then(|greeting| {
+            let Some((frames, seq)) = greeting else {
+                return Ok(None);
+            };
+            if self.cluster.is_some() {
+                // Other nodes' events reach this one in any order; from here on the
+                // connection takes each seq once and in order.
+                self.hub.keep_order(user, conn, seq);
+            }
             self.announce_online(user, first)?;
             // Only after the snapshot: these events have seqs above it, so they follow it.
             crate::delivery::deliver_on_connect(self, user)?;
-            Ok(frames)
+            Ok(Some(frames))
         });
         match result {
             Ok(Some(frames)) => Ok(Some(Connected { user, conn, frames })),
@@ -360,10 +380,19 @@ impl Core {
         user: UserId,
         resume: Option<&ResumePosition>,
     ) -> Result<Option<Vec<String>>, StoreError> {
+        Ok(self.greeting_at(user, resume)?.map(|(frames, _)| frames))
+    }
+
+    /// [`Core::greeting`] and the seq it brings the client up to.
+    fn greeting_at(
+        &self,
+        user: UserId,
+        resume: Option<&ResumePosition>,
+    ) -> Result<Option<(Vec<String>, u64)>, StoreError> {
         let reset = match resume {
             None => None,
             Some(position) => match self.replay(user, position)? {
-                Ok(frames) => return Ok(Some(frames)),
+                Ok(replayed) => return Ok(Some(replayed)),
                 Err(reason) => Some(reason),
             },
         };
@@ -371,8 +400,9 @@ impl Core {
             return Ok(None);
         };
         welcome.reset = reset;
+        let seq = welcome.seq;
         let frame = serde_json::to_string(&ServerFrame::Welcome(Box::new(welcome)))?;
-        Ok(Some(vec![frame]))
+        Ok(Some((vec![frame], seq)))
     }
 
     /// The frames that bring a client at `position` up to date, or why that is impossible.
@@ -380,7 +410,7 @@ impl Core {
         &self,
         user: UserId,
         position: &ResumePosition,
-    ) -> Result<Result<Vec<String>, ResetReason>, StoreError> {
+    ) -> Result<Result<(Vec<String>, u64), ResetReason>, StoreError> {
         if position.epoch != self.store.epoch() {
             return Ok(Err(ResetReason::EpochChanged));
         }
@@ -403,12 +433,18 @@ impl Core {
             // Stored as the serialized `Event`, so it is spliced in rather than re-parsed.
             frames.push(format!(r#"{{"type":"event","seq":{seq},"event":{event}}}"#));
         }
-        Ok(Ok(frames))
+        Ok(Ok((frames, current)))
     }
 
     pub(crate) fn announce_online(&mut self, user: UserId, first: bool) -> Result<(), StoreError> {
         if !first {
             return Ok(());
+        }
+        if let Some(cluster) = &self.cluster {
+            cluster.joined(&self.store, user)?;
+            if self.hub.is_online_elsewhere(user) {
+                return Ok(());
+            }
         }
         let others: Vec<UserId> = self
             .hub
@@ -432,6 +468,12 @@ impl Core {
     pub fn disconnect(&mut self, user: UserId, conn: ConnId) -> Result<(), StoreError> {
         if !self.hub.unregister(user, conn) {
             return Ok(());
+        }
+        if let Some(cluster) = &self.cluster {
+            cluster.left(&self.store, user)?;
+            if self.hub.is_online_elsewhere(user) {
+                return Ok(());
+            }
         }
         let others = self.hub.online_users();
         self.write(|tx| {
