@@ -279,7 +279,11 @@ impl Core {
     }
 
     fn begin_deferred(&mut self) -> Result<(), StoreError> {
-        self.store.conn.execute_batch("BEGIN")?;
+        if self.cluster.is_some() {
+            crate::cluster::begin_write(&self.store)?;
+        } else {
+            self.store.conn.execute_batch("BEGIN")?;
+        }
         self.deferred = Some(Vec::new());
         Ok(())
     }

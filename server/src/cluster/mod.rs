@@ -152,6 +152,26 @@ impl Link {
     }
 }
 
+/// Taken by every write transaction of every node until it ends.
+const WRITE_LOCK: i64 = 7_283_903;
+
+/// Begins a write transaction on a cluster node. Writes are serialized over the whole
+/// cluster: a transaction locks the counter rows of every user it sends an event to (their
+/// seqs), in whatever order its commands need, so two nodes writing at once could each
+/// hold a row the other waits for (a deadlock PostgreSQL breaks by failing one, losing
+/// its events). A node still commits whole batches at a time (group commit).
+pub fn begin_write(store: &Store) -> Result<(), StoreError> {
+    store.conn.execute_batch("BEGIN")?;
+    let locked = store
+        .conn
+        .execute_batch(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})"));
+    if let Err(e) = locked {
+        let _ = store.conn.execute_batch("ROLLBACK");
+        return Err(e.into());
+    }
+    Ok(())
+}
+
 /// One line of a [`FRAMES`] message: (user, seq, frame).
 fn parse_frame_line(line: &str) -> Option<(UserId, u64, &str)> {
     let (user, rest) = line.split_once(' ')?;

@@ -125,7 +125,9 @@ pub async fn start_cluster(name: &str, nodes: usize) -> Cluster {
     for n in 0..nodes {
         let mut config = Config::new(
             "127.0.0.1:0".parse().unwrap(),
-            postgres.dir().join(format!("{name}-{n}-files/unused.sqlite3")),
+            postgres
+                .dir()
+                .join(format!("{name}-{n}-files/unused.sqlite3")),
         );
         config.postgres_url = Some(postgres.url());
         config.cluster = Some(messenger_server::ClusterConfig::new(nats.url()));
