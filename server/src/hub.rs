@@ -163,6 +163,21 @@ impl Hub {
         was != self.is_online(user)
     }
 
+    /// Replaces what this node knows of the others' connections with `connections`
+    /// (node, user), as the cluster's record has it.
+    pub fn replace_remote(&mut self, connections: Vec<(NodeId, UserId)>) {
+        let before: Vec<UserId> = self.remote.keys().copied().collect();
+        self.remote.clear();
+        for (node, user) in connections {
+            self.remote.entry(user).or_default().insert(node);
+        }
+        for user in before {
+            if !self.is_online(user) {
+                self.away.remove(&user);
+            }
+        }
+    }
+
     /// Forgets every connection of a dead node.
     pub fn forget_node(&mut self, node: &str) {
         let users: Vec<UserId> = self.remote.keys().copied().collect();

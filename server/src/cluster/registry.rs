@@ -30,19 +30,25 @@ pub fn prepare(store: &Store, node: &str, now: i64) -> Result<(), StoreError> {
         .conn
         .execute_batch(&format!("SELECT pg_advisory_unlock({DDL_LOCK})"))?;
     created?;
-    beat(store, node, now)
+    beat(store, node, now)?;
+    Ok(())
 }
 
-/// Says this node is alive at `now` (ms).
-pub fn beat(store: &Store, node: &str, now: i64) -> Result<(), StoreError> {
+/// Says this node is alive at `now` (ms). Returns false if its row was missing: a new
+/// node, or one the others took for dead (a long pause) and cleaned up after.
+pub fn beat(store: &Store, node: &str, now: i64) -> Result<bool, StoreError> {
+    let updated = store
+        .conn
+        .prepare_cached("UPDATE cluster_nodes SET seen_ms = ?2 WHERE node = ?1")?
+        .execute(params![node, now])?;
+    if updated > 0 {
+        return Ok(true);
+    }
     store
         .conn
-        .prepare_cached(
-            "INSERT INTO cluster_nodes (node, seen_ms) VALUES (?1, ?2)
-             ON CONFLICT (node) DO UPDATE SET seen_ms = excluded.seen_ms",
-        )?
+        .prepare_cached("INSERT INTO cluster_nodes (node, seen_ms) VALUES (?1, ?2)")?
         .execute(params![node, now])?;
-    Ok(())
+    Ok(false)
 }
 
 pub fn add(store: &Store, node: &str, user: UserId) -> Result<(), StoreError> {

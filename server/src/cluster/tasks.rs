@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use messenger_protocol::{Event, Presence};
+use messenger_protocol::{Event, Presence, UserId};
 use tokio::sync::mpsc;
 
 use super::{new_node_id, registry, Change, ClusterConfig, Link, FRAMES, PRESENCE};
-use crate::app::{now_ms, App};
+use crate::app::{now_ms, App, Tx};
 use crate::store::{Store, StoreError};
 use crate::Error;
 
@@ -136,8 +136,12 @@ fn heartbeat(app: &App, timeout: Duration) -> Result<(), StoreError> {
     let Some(node) = core.cluster.as_ref().map(|c| c.node().to_owned()) else {
         return Ok(());
     };
-    let dead = core.write(|tx| {
-        registry::beat(tx.store, &node, tx.now)?;
+    let (dead, rejoined) = core.write(|tx| {
+        let rejoined = if registry::beat(tx.store, &node, tx.now)? {
+            Vec::new()
+        } else {
+            rejoin(tx, &node)?
+        };
         let reaped = registry::reap(tx.store, tx.now - timeout.as_millis() as i64)?;
         let mut gone = Vec::new();
         for (_, users) in &reaped {
@@ -167,7 +171,7 @@ fn heartbeat(app: &App, timeout: Duration) -> Result<(), StoreError> {
                 )?;
             }
         }
-        Ok::<_, StoreError>(reaped)
+        Ok::<_, StoreError>((reaped, rejoined))
     })?;
     for (dead_node, _) in dead {
         tracing::warn!("cluster node {dead_node} stopped; its users are offline");
@@ -176,5 +180,43 @@ fn heartbeat(app: &App, timeout: Duration) -> Result<(), StoreError> {
             link.publish_change(&dead_node, Change::Gone, 0);
         }
     }
+    if let Some(link) = &core.cluster {
+        for user in rejoined {
+            link.publish_change(&node, Change::Join, user);
+        }
+    }
+    // NATS delivers at most once: a presence change lost on the way (a reconnect) is
+    // corrected from the record at the next beat.
+    let elsewhere = registry::elsewhere(&core.store, &node)?;
+    core.hub.replace_remote(elsewhere);
     Ok(())
+}
+
+/// This node's row was gone: the others took it for dead and sent its users offline. It
+/// records their connections again and says they are back.
+fn rejoin(tx: &mut Tx<'_>, node: &str) -> Result<Vec<UserId>, StoreError> {
+    let users: Vec<UserId> = tx
+        .hub
+        .online_users()
+        .into_iter()
+        .filter(|&u| tx.hub.is_online_here(u))
+        .collect();
+    if users.is_empty() {
+        return Ok(users);
+    }
+    tracing::warn!("cluster node {node} was taken for dead; rejoining");
+    let everyone = tx.hub.online_users();
+    for &user in &users {
+        registry::add(tx.store, node, user)?;
+        let others: Vec<UserId> = everyone.iter().copied().filter(|&u| u != user).collect();
+        tx.emit_to(
+            &others,
+            &Event::Presence {
+                user_id: user,
+                presence: tx.hub.presence(user),
+                last_seen: None,
+            },
+        )?;
+    }
+    Ok(users)
 }
