@@ -422,7 +422,9 @@ impl Core {
         if position.seq > current {
             return Ok(Err(ResetReason::TooOld));
         }
-        let missed = self.store.events_after(user, position.seq)?;
+        // Another cluster node may commit more between the two reads; those follow live.
+        let mut missed = self.store.events_after(user, position.seq)?;
+        missed.retain(|(seq, _)| *seq <= current);
         // Seqs are unique and all at most `current`, so the count tells whether any is gone.
         if missed.len() as u64 != current - position.seq {
             return Ok(Err(ResetReason::TooOld));

@@ -18,6 +18,7 @@ mod registry;
 mod tasks;
 
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -60,6 +61,8 @@ impl ClusterConfig {
 pub struct Link {
     node: NodeId,
     outgoing: mpsc::UnboundedSender<(&'static str, Bytes)>,
+    /// This node holds [`LEADER_LOCK`].
+    leader: AtomicBool,
 }
 
 /// A presence change as sent on [`PRESENCE`].
@@ -101,6 +104,22 @@ impl Change {
 impl Link {
     pub fn node(&self) -> &str {
         &self.node
+    }
+
+    /// Whether this node runs the jobs that must run once per cluster. The lock is a
+    /// session lock: it goes with the node's connection when the node dies, and the next
+    /// node to ask takes it over.
+    pub fn is_leader(&self, store: &Store) -> Result<bool, StoreError> {
+        if self.leader.load(Ordering::Relaxed) {
+            return Ok(true);
+        }
+        let taken: bool = store.conn.query_row(
+            &format!("SELECT pg_try_advisory_lock({LEADER_LOCK})"),
+            [],
+            |r| r.get(0),
+        )?;
+        self.leader.store(taken, Ordering::Relaxed);
+        Ok(taken)
     }
 
     /// A committed batch of events, for the other nodes' connections.
@@ -151,6 +170,9 @@ impl Link {
         self.publish_change(&self.node, change, user);
     }
 }
+
+/// Held for life by the one node that runs the jobs which must not run twice (mail).
+const LEADER_LOCK: i64 = 7_283_904;
 
 /// Taken by every write transaction of every node until it ends.
 const WRITE_LOCK: i64 = 7_283_903;
@@ -211,6 +233,7 @@ mod tests {
         let link = Link {
             node: "n1".into(),
             outgoing,
+            leader: AtomicBool::new(false),
         };
         link.publish_events(&[
             (

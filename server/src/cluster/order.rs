@@ -52,6 +52,18 @@ impl Core {
         }
     }
 
+    /// Whether the jobs that must run once per cluster (mail) run here: always on a single
+    /// server. A failure to ask counts as no: the job runs on its next tick or elsewhere.
+    pub fn leads_cluster_jobs(&self) -> bool {
+        match &self.cluster {
+            None => true,
+            Some(link) => link.is_leader(&self.store).unwrap_or_else(|e| {
+                tracing::error!("asking for the cluster's job lock: {e}");
+                false
+            }),
+        }
+    }
+
     /// Gives the connection every committed event of `user` it has not had yet, so an
     /// answer sent next follows them, as on a single server (an ack comes after the events
     /// of everything acked before it, whichever node stored them).

@@ -44,7 +44,11 @@ pub async fn connect(
     let (tx, outgoing) = mpsc::unbounded_channel();
     tracing::info!("cluster node {node} on the bus at {}", config.bus_url);
     Ok((
-        Link { node, outgoing: tx },
+        Link {
+            node,
+            outgoing: tx,
+            leader: Default::default(),
+        },
         Bus {
             client,
             frames,
