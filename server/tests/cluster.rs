@@ -179,10 +179,55 @@ async fn users_on_different_nodes_chat_and_see_presence_and_typing() {
     ));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_taken_for_dead_rejoins_and_its_users_are_back() {
+    let cluster = common::start_cluster("rejoin", 2).await;
+    let [a, b] = [0, 1].map(|n| cluster.nodes[n].local_addr());
+    let (_alice, welcome) = Client::login(a, "alice").await;
+    let alice_id = welcome.me.id;
+    let (mut bob, _) = Client::login(b, "bob").await;
+    // What a node that reaps node A does to the record (a long pause of A, say).
+    let url = cluster.postgres.url();
+    tokio::task::spawn_blocking(move || {
+        let mut db = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        db.batch_execute(
+            "DELETE FROM cluster_nodes WHERE node IN
+                 (SELECT node FROM cluster_connections WHERE user_id = 1);
+             DELETE FROM cluster_connections WHERE user_id = 1;",
+        )
+        .unwrap();
+    })
+    .await
+    .unwrap();
+    assert_eq!(alice_id, 1, "the statement above names Alice by id");
+    let (_, back) = bob
+        .wait_for_event(|e| matches!(e, Event::Presence { user_id, .. } if *user_id == alice_id))
+        .await;
+    assert!(matches!(
+        back,
+        Event::Presence {
+            presence: Presence::Online,
+            ..
+        }
+    ));
+    // Node B's view, refreshed from the record at its heartbeat, has her too.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (_, fresh) = Client::login(b, "carol").await;
+    let presence = fresh
+        .users
+        .iter()
+        .find(|u| u.id == alice_id)
+        .unwrap()
+        .presence;
+    assert_eq!(presence, Presence::Online);
+}
+
 /// A `messenger-server` process, killed when dropped.
 struct Node {
     child: Child,
     addr: SocketAddr,
+    /// Kept open: the node's stdout stays writable.
+    _stdout: BufReader<std::process::ChildStdout>,
 }
 
 impl Node {
@@ -204,18 +249,23 @@ impl Node {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("messenger-server starts");
-        let stdout = child.stdout.take().unwrap();
-        let line = BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|line| {
-                line.strip_prefix("messenger-server listening on http://")
-                    .map(str::to_owned)
-            })
-            .expect("the node says where it listens");
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        let addr = loop {
+            line.clear();
+            let read = stdout.read_line(&mut line).unwrap();
+            assert!(read > 0, "the node exited before listening");
+            if let Some(addr) = line
+                .trim()
+                .strip_prefix("messenger-server listening on http://")
+            {
+                break addr.parse().unwrap();
+            }
+        };
         Node {
             child,
-            addr: line.parse().unwrap(),
+            addr,
+            _stdout: stdout,
         }
     }
 
