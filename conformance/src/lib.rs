@@ -168,3 +168,22 @@ pub async fn run_all(target: &Target) -> Report {
 pub fn check_names() -> Vec<&'static str> {
     checks::ALL.iter().map(|(name, _)| *name).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cluster_target_spreads_users_round_robin() {
+        let users = Vec::new();
+        let servers = ["http://127.0.0.1:1", "http://127.0.0.1:2"].map(String::from);
+        let target = Target::cluster(&servers, users).unwrap();
+        let port = |i| target.node_of(i).ws_url();
+        assert_eq!(port(0), port(2));
+        assert_ne!(port(0), port(1));
+        assert!(port(1).contains(":2"), "{}", port(1));
+        assert!(Target::cluster(&[], Vec::new()).is_err());
+        let single = Target::new("http://127.0.0.1:1", Vec::new()).unwrap();
+        assert_eq!(single.node_of(0), single.node_of(1));
+    }
+}
