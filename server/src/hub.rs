@@ -241,17 +241,24 @@ impl Hub {
     /// Ordered connections with a gap open for longer than `wait`: (user, last seq given).
     pub fn stalled(&self, wait: Duration) -> Vec<(UserId, u64)> {
         let now = Instant::now();
-        let mut stalled = Vec::new();
+        self.ordered(|order| order.since.is_some_and(|since| now - since >= wait))
+    }
+
+    /// Every ordered connection: (user, last seq given).
+    pub fn positions(&self) -> Vec<(UserId, u64)> {
+        self.ordered(|_| true)
+    }
+
+    fn ordered(&self, wanted: impl Fn(&Order) -> bool) -> Vec<(UserId, u64)> {
+        let mut found = Vec::new();
         for (&user, list) in &self.connections {
             for c in list {
-                if let Some(order) = &c.order {
-                    if order.since.is_some_and(|since| now - since >= wait) {
-                        stalled.push((user, order.last));
-                    }
+                if let Some(order) = c.order.as_ref().filter(|o| wanted(o)) {
+                    found.push((user, order.last));
                 }
             }
         }
-        stalled
+        found
     }
 
     fn find(&mut self, user: UserId, conn: ConnId) -> Option<&mut Connection> {
@@ -311,6 +318,7 @@ mod tests {
         assert_eq!(got, ["11", "12"], "old and repeated seqs dropped, 14 held");
         assert_eq!(hub.position(7, conn), Some(12));
         assert!(hub.stalled(Duration::ZERO).contains(&(7, 12)));
+        assert_eq!(hub.positions(), vec![(7, 12)]);
         hub.send_event(7, 13, "13");
         let got: Vec<String> = std::iter::from_fn(|| rx.try_recv().ok()).collect();
         assert_eq!(got, ["13", "14"]);

@@ -396,3 +396,59 @@ async fn a_client_of_a_killed_node_resumes_on_another_without_gap_or_duplicate()
     assert_eq!(presence(welcome.me.id), Presence::Online);
     drop(node_b);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_stored_while_the_bus_was_down_arrive_once_it_is_back() {
+    let mut cluster = common::start_cluster("bus-outage", 2).await;
+    let [a, b] = [0, 1].map(|n| cluster.nodes[n].local_addr());
+    let (mut alice, welcome) = Client::login(a, "alice").await;
+    let bob_id = user_id(&welcome, "bob");
+    let (mut bob, _) = Client::login(b, "bob").await;
+    let direct = alice.open_direct(bob_id).await.id;
+    let seen = bob.drain_events().await;
+    let position = seen.last().map(|(seq, _)| *seq).unwrap();
+
+    let port = cluster.nats.as_ref().unwrap().port();
+    drop(cluster.nats.take());
+    alice.send_message(direct, "while the bus was down").await;
+    cluster.nats = Some(
+        tokio::task::spawn_blocking(move || messenger_services::Nats::start_on(port))
+            .await
+            .unwrap()
+            .expect("nats-server starts again on its port"),
+    );
+    // Bob sends nothing (a command's answer would bring the event along): only the node
+    // noticing the reconnect can.
+    let mut frames = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while tokio::time::Instant::now() < deadline {
+        if let Ok(frame) = tokio::time::timeout(Duration::from_millis(500), bob.recv()).await {
+            frames.push(frame);
+            if frames.iter().any(|f| {
+                matches!(
+                    f,
+                    ServerFrame::Event {
+                        event: Event::MessageCreated { .. },
+                        ..
+                    }
+                )
+            }) {
+                break;
+            }
+        }
+    }
+    let seqs: Vec<u64> = frames
+        .iter()
+        .filter_map(|f| match f {
+            ServerFrame::Event { seq, .. } => Some(*seq),
+            _ => None,
+        })
+        .collect();
+    let expected: Vec<u64> = (position + 1..=position + seqs.len() as u64).collect();
+    assert!(!seqs.is_empty(), "the message reached Bob after the outage");
+    assert_eq!(seqs, expected, "in order, nothing missing or twice");
+    assert!(
+        matches!(frames.last(), Some(ServerFrame::Event { event: Event::MessageCreated { message }, .. })
+            if message.text == "while the bus was down")
+    );
+}

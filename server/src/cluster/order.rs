@@ -18,9 +18,8 @@ impl Core {
                 tracing::warn!("ignoring a malformed cluster frame line");
                 continue;
             };
-            if !self.hub.is_online_here(user) {
-                continue;
-            }
+            // Also for users without a connection here: held `GET /api/unread` requests
+            // watch them.
             if seq == 0 {
                 self.hub.send(user, frame);
             } else {
@@ -82,6 +81,18 @@ impl Core {
     pub(crate) fn fill_gaps(&mut self, wait: Duration) -> Result<(), StoreError> {
         for (user, last) in self.hub.stalled(wait) {
             self.replay_after(user, last)?;
+        }
+        Ok(())
+    }
+
+    /// After the bus connection was lost (or this node read too slowly), frames may be
+    /// missing with nothing later to reveal the gap: every ordered connection is brought
+    /// up to date from the database.
+    pub(crate) fn catch_up_everyone(&mut self) -> Result<(), StoreError> {
+        for (user, last) in self.hub.positions() {
+            if self.store.current_seq(user)? > last {
+                self.replay_after(user, last)?;
+            }
         }
         Ok(())
     }

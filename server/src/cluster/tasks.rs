@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use messenger_protocol::{Event, Presence, UserId};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 use super::{new_node_id, registry, Change, ClusterConfig, Link, FRAMES, PRESENCE};
 use crate::app::{now_ms, App, Tx};
@@ -21,6 +21,8 @@ pub struct Bus {
     presence: async_nats::Subscriber,
     outgoing: mpsc::UnboundedReceiver<(&'static str, Bytes)>,
     config: ClusterConfig,
+    /// Told when frames may have been lost: a reconnect, or this node reading too slowly.
+    lost: Arc<Notify>,
 }
 
 /// Connects to NATS, subscribes, registers this node and loads who is connected where.
@@ -29,9 +31,24 @@ pub async fn connect(
     config: &ClusterConfig,
     store: &Store,
 ) -> Result<(Link, Bus, Vec<(String, i64)>), Error> {
+    let lost = Arc::new(Notify::new());
+    let told = lost.clone();
     let client = async_nats::ConnectOptions::new()
         // A node hears only the others: its own frames were delivered before publishing.
         .no_echo()
+        .event_callback(move |event| {
+            let told = told.clone();
+            async move {
+                match event {
+                    async_nats::Event::Connected | async_nats::Event::SlowConsumer(_) => {
+                        tracing::info!("bus: {event}; catching up every connection");
+                        told.notify_one();
+                    }
+                    async_nats::Event::Disconnected => tracing::warn!("bus: {event}"),
+                    _ => {}
+                }
+            }
+        })
         .connect(config.bus_url.as_str())
         .await
         .map_err(|e| format!("connecting to the bus at {}: {e}", config.bus_url))?;
@@ -55,6 +72,7 @@ pub async fn connect(
             presence,
             outgoing,
             config: config.clone(),
+            lost,
         },
         elsewhere,
     ))
@@ -68,6 +86,7 @@ impl Bus {
             mut presence,
             mut outgoing,
             config,
+            lost,
         } = self;
         let publisher = client.clone();
         tokio::spawn(async move {
@@ -109,6 +128,17 @@ impl Bus {
                 let Some(app) = weak.upgrade() else { return };
                 if let Err(e) = heartbeat(&app, config.node_timeout) {
                     tracing::error!("cluster heartbeat: {e}");
+                }
+            }
+        });
+        let weak = Arc::downgrade(app);
+        tokio::spawn(async move {
+            loop {
+                lost.notified().await;
+                let Some(app) = weak.upgrade() else { return };
+                let caught_up = app.lock().catch_up_everyone();
+                if let Err(e) = caught_up {
+                    tracing::error!("catching up after a bus interruption: {e}");
                 }
             }
         });

@@ -110,7 +110,8 @@ pub async fn start_postgres(name: &str) -> (RunningServer, messenger_services::P
 pub struct Cluster {
     pub nodes: Vec<RunningServer>,
     pub postgres: messenger_services::Postgres,
-    pub nats: messenger_services::Nats,
+    /// `None` while a test has it stopped.
+    pub nats: Option<messenger_services::Nats>,
 }
 
 pub async fn start_cluster(name: &str, nodes: usize) -> Cluster {
@@ -140,7 +141,7 @@ pub async fn start_cluster(name: &str, nodes: usize) -> Cluster {
     Cluster {
         nodes: servers,
         postgres,
-        nats,
+        nats: Some(nats),
     }
 }
 
