@@ -367,12 +367,22 @@ impl Core {
         match result {
             Ok(Some(frames)) => Ok(Some(Connected { user, conn, frames })),
             Ok(None) => {
-                self.hub.unregister(user, conn);
+                self.unregister_failed(user, conn);
                 Ok(None)
             }
             Err(e) => {
-                self.hub.unregister(user, conn);
+                self.unregister_failed(user, conn);
                 Err(e)
+            }
+        }
+    }
+
+    /// Forgets a connection that never got going; in a cluster also its record, if made.
+    fn unregister_failed(&mut self, user: UserId, conn: ConnId) {
+        if self.hub.unregister(user, conn) {
+            if let Some(cluster) = &self.cluster {
+                let _ = crate::cluster::mark_disconnected(&self.store, cluster.node(), user);
+                cluster.left(user);
             }
         }
     }
@@ -446,12 +456,7 @@ impl Core {
         if !first {
             return Ok(());
         }
-        if let Some(cluster) = &self.cluster {
-            cluster.joined(&self.store, user)?;
-            if self.hub.is_online_elsewhere(user) {
-                return Ok(());
-            }
-        }
+        let node = self.cluster.as_ref().map(|c| c.node().to_owned());
         let others: Vec<UserId> = self
             .hub
             .online_users()
@@ -459,6 +464,11 @@ impl Core {
             .filter(|u| *u != user)
             .collect();
         self.write(|tx| {
+            if let Some(node) = &node {
+                if !crate::cluster::mark_connected(tx.store, node, user)? {
+                    return Ok(());
+                }
+            }
             tx.emit_to(
                 &others,
                 &Event::Presence {
@@ -467,7 +477,11 @@ impl Core {
                     last_seen: None,
                 },
             )
-        })
+        })?;
+        if let Some(cluster) = &self.cluster {
+            cluster.joined(user);
+        }
+        Ok(())
     }
 
     /// Drops the connection; on the user's last one, records last_seen and tells the others.
@@ -475,14 +489,14 @@ impl Core {
         if !self.hub.unregister(user, conn) {
             return Ok(());
         }
-        if let Some(cluster) = &self.cluster {
-            cluster.left(&self.store, user)?;
-            if self.hub.is_online_elsewhere(user) {
-                return Ok(());
-            }
-        }
+        let node = self.cluster.as_ref().map(|c| c.node().to_owned());
         let others = self.hub.online_users();
-        self.write(|tx| {
+        let written = self.write(|tx| {
+            if let Some(node) = &node {
+                if !crate::cluster::mark_disconnected(tx.store, node, user)? {
+                    return Ok(());
+                }
+            }
             tx.store.set_last_seen(user, tx.now)?;
             let now = tx.now;
             tx.emit_to(
@@ -493,7 +507,11 @@ impl Core {
                     last_seen: Some(now),
                 },
             )
-        })
+        });
+        if let Some(cluster) = &self.cluster {
+            cluster.left(user);
+        }
+        written
     }
 
     /// The snapshot for a fresh connection; `None` if the user no longer exists.

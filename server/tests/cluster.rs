@@ -452,3 +452,44 @@ async fn events_stored_while_the_bus_was_down_arrive_once_it_is_back() {
             if message.text == "while the bus was down")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_arriving_and_leaving_on_two_nodes_at_once_is_announced_once_each_way() {
+    let cluster = common::start_cluster("at-once", 2).await;
+    let [a, b] = [0, 1].map(|n| cluster.nodes[n].local_addr());
+    let (mut carol, welcome) = Client::login(a, "carol").await;
+    let alice_id = user_id(&welcome, "alice");
+    let token = common::login(a, "alice").await;
+    let about_alice = |events: &[(u64, Event)]| -> Vec<Presence> {
+        events
+            .iter()
+            .filter_map(|(_, e)| match e {
+                Event::Presence {
+                    user_id, presence, ..
+                } if *user_id == alice_id => Some(*presence),
+                _ => None,
+            })
+            .collect()
+    };
+    for _ in 0..3 {
+        let ((tab_a, _), (tab_b, _)) =
+            tokio::join!(Client::hello(a, &token), Client::hello(b, &token));
+        let events = carol.drain_events().await;
+        assert_eq!(about_alice(&events), [Presence::Online], "announced once");
+        drop((tab_a, tab_b));
+        let (_, gone) = carol
+            .wait_for_event(
+                |e| matches!(e, Event::Presence { user_id, .. } if *user_id == alice_id),
+            )
+            .await;
+        assert!(matches!(
+            gone,
+            Event::Presence {
+                presence: Presence::Offline,
+                ..
+            }
+        ));
+        let events = carol.drain_events().await;
+        assert_eq!(about_alice(&events), [], "and gone once");
+    }
+}

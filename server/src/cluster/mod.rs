@@ -150,18 +150,14 @@ impl Link {
         let _ = self.outgoing.send((PRESENCE, Bytes::from(text)));
     }
 
-    /// `user`'s first connection on this node opened.
-    pub fn joined(&self, store: &Store, user: UserId) -> Result<(), StoreError> {
-        registry::add(store, &self.node, user)?;
+    /// `user`'s first connection on this node opened (and [`mark_connected`] committed).
+    pub fn joined(&self, user: UserId) {
         self.publish_change(&self.node, Change::Join, user);
-        Ok(())
     }
 
-    /// `user`'s last connection on this node closed.
-    pub fn left(&self, store: &Store, user: UserId) -> Result<(), StoreError> {
-        registry::remove(store, &self.node, user)?;
+    /// `user`'s last connection on this node closed (and [`mark_disconnected`] committed).
+    pub fn left(&self, user: UserId) {
         self.publish_change(&self.node, Change::Leave, user);
-        Ok(())
     }
 
     /// `user` set themselves away (or back); every node keeps the same state.
@@ -173,6 +169,25 @@ impl Link {
 
 /// Held for life by the one node that runs the jobs which must not run twice (mail).
 const LEADER_LOCK: i64 = 7_283_904;
+
+/// Records `user`'s first connection on `node`; returns whether the user was offline on
+/// every node until now, so this node announces them. Inside a write transaction, which
+/// holds the cluster's write lock: of two nodes where the user arrives at once, exactly
+/// one sees no other record.
+pub fn mark_connected(store: &Store, node: &str, user: UserId) -> Result<bool, StoreError> {
+    let elsewhere = registry::connected(store, user)?;
+    registry::add(store, node, user)?;
+    Ok(!elsewhere)
+}
+
+/// Removes the record of `user`'s connections on `node`; returns whether none is left on
+/// any node, so this node says the user went offline. Under the write lock like
+/// [`mark_connected`]: of two nodes where the user leaves at once, the later one sees no
+/// record left and says it.
+pub fn mark_disconnected(store: &Store, node: &str, user: UserId) -> Result<bool, StoreError> {
+    registry::remove(store, node, user)?;
+    Ok(!registry::connected(store, user)?)
+}
 
 /// Taken by every write transaction of every node until it ends.
 const WRITE_LOCK: i64 = 7_283_903;
