@@ -102,7 +102,7 @@ impl Hub {
 
     /// Connected to this node or, in a cluster, to any other.
     pub fn is_online(&self, user: UserId) -> bool {
-        self.connections.contains_key(&user) || self.remote.contains_key(&user)
+        self.connections.contains_key(&user) || self.is_online_elsewhere(user)
     }
 
     pub fn is_online_here(&self, user: UserId) -> bool {
@@ -110,7 +110,8 @@ impl Hub {
     }
 
     pub fn is_online_elsewhere(&self, user: UserId) -> bool {
-        self.remote.contains_key(&user)
+        // Not even a hash on a single server.
+        !self.remote.is_empty() && self.remote.contains_key(&user)
     }
 
     pub fn presence(&self, user: UserId) -> Presence {
