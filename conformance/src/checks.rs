@@ -79,7 +79,8 @@ mod ranges;
 /// The three users, logged in, with their ids.
 pub struct Ctx {
     base: BaseUrl,
-    ws_url: String,
+    /// Each user's node's WebSocket; anonymous connections go to the first.
+    ws_urls: Vec<String>,
     tokens: Vec<String>,
     ids: Vec<UserId>,
     /// Makes command ids and texts unique across runs against a long-lived server.
@@ -98,12 +99,12 @@ impl Ctx {
             "three users are needed (--user or --token three times), got {}",
             target.users.len()
         );
-        let ws_url = target.base.ws_url();
+        let ws_urls: Vec<String> = (0..3).map(|i| target.node_of(i).ws_url()).collect();
         let mut tokens = Vec::new();
         let mut ids = Vec::new();
-        for credential in &target.users[..3] {
-            let token = token_for(&target.base, credential).await?;
-            let (conn, welcome) = Conn::welcome(&ws_url, &token)
+        for (i, credential) in target.users[..3].iter().enumerate() {
+            let token = token_for(target.node_of(i), credential).await?;
+            let (conn, welcome) = Conn::welcome(&ws_urls[i], &token)
                 .await
                 .map_err(|e| format!("hello as {}: {e}", credential.name()))?;
             conn.close().await;
@@ -121,7 +122,7 @@ impl Ctx {
             .unwrap_or_default();
         Ok(Ctx {
             base: target.base.clone(),
-            ws_url,
+            ws_urls,
             tokens,
             ids,
             run: format!("{:x}{:x}", nanos & 0xffff_ffff_ffff, std::process::id()),
@@ -136,7 +137,7 @@ impl Ctx {
     }
 
     async fn connect(&self, user: usize) -> Check<(Conn, Welcome)> {
-        Conn::welcome(&self.ws_url, &self.tokens[user]).await
+        Conn::welcome(&self.ws_urls[user], &self.tokens[user]).await
     }
 
     async fn direct(&self, conn: &mut Conn, with: usize) -> Check<ConversationId> {
@@ -275,7 +276,7 @@ async fn hello_refused(conn: &mut Conn, code: ErrorCode, close: u16) -> Check {
 }
 
 async fn bad_token(ctx: &Ctx) -> Check {
-    let mut conn = Conn::open(&ctx.ws_url).await?;
+    let mut conn = Conn::open(&ctx.ws_urls[ALICE]).await?;
     conn.send(&ClientFrame::Hello {
         protocol_version: PROTOCOL_VERSION,
         token: format!("not-a-token-{}", ctx.run),
@@ -288,7 +289,7 @@ async fn bad_token(ctx: &Ctx) -> Check {
 /// A `hello` whose fields do not parse is the client's bug, not its token's: `bad_frame`, close
 /// 4003, and the same token still opens a session.
 async fn malformed_hello(ctx: &Ctx) -> Check {
-    let mut conn = Conn::open(&ctx.ws_url).await?;
+    let mut conn = Conn::open(&ctx.ws_urls[ALICE]).await?;
     let hello = serde_json::json!({
         "type": "hello",
         "protocol_version": PROTOCOL_VERSION,
@@ -297,13 +298,13 @@ async fn malformed_hello(ctx: &Ctx) -> Check {
     });
     conn.send_text(hello.to_string()).await?;
     hello_refused(&mut conn, ErrorCode::BadFrame, CLOSE_BAD_HELLO).await?;
-    let (again, _) = Conn::welcome(&ctx.ws_url, &ctx.tokens[ALICE]).await?;
+    let (again, _) = Conn::welcome(&ctx.ws_urls[ALICE], &ctx.tokens[ALICE]).await?;
     again.close().await;
     Ok(())
 }
 
 async fn version_mismatch(ctx: &Ctx) -> Check {
-    let mut conn = Conn::open(&ctx.ws_url).await?;
+    let mut conn = Conn::open(&ctx.ws_urls[ALICE]).await?;
     conn.send(&ClientFrame::Hello {
         protocol_version: PROTOCOL_VERSION + 98,
         token: ctx.tokens[ALICE].clone(),
@@ -425,7 +426,7 @@ async fn resume_after_drop(ctx: &Ctx) -> Check {
         );
     }
     let (mut bob, answer) =
-        Conn::hello(&ctx.ws_url, &ctx.tokens[BOB], Some(position.clone())).await?;
+        Conn::hello(&ctx.ws_urls[BOB], &ctx.tokens[BOB], Some(position.clone())).await?;
     let until = match answer {
         HelloAnswer::Resumed { epoch, seq, until } => {
             ensure!(epoch == position.epoch, "resumed in epoch {epoch}, asked for {}", position.epoch);
@@ -502,7 +503,7 @@ async fn resume_nothing_missed(ctx: &Ctx) -> Check {
     };
     bob.close().await;
     let (mut bob, answer) =
-        Conn::hello(&ctx.ws_url, &ctx.tokens[BOB], Some(position.clone())).await?;
+        Conn::hello(&ctx.ws_urls[BOB], &ctx.tokens[BOB], Some(position.clone())).await?;
     match answer {
         HelloAnswer::Resumed { seq, until, .. } => ensure!(
             seq == position.seq && until == seq,
@@ -551,7 +552,8 @@ async fn resume_wrong_epoch(ctx: &Ctx) -> Check {
         ),
     ];
     for (position, reason, what) in cases {
-        let (conn, answer) = Conn::hello(&ctx.ws_url, &ctx.tokens[BOB], Some(position)).await?;
+        let (conn, answer) =
+            Conn::hello(&ctx.ws_urls[BOB], &ctx.tokens[BOB], Some(position)).await?;
         conn.close().await;
         match answer {
             HelloAnswer::Welcome(welcome) => ensure!(

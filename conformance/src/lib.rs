@@ -36,6 +36,9 @@ pub struct Target {
     pub users: Vec<Credential>,
     /// Only these checks (all when empty).
     pub only: Vec<String>,
+    /// Further nodes of the same cluster: user `i` connects to node `i % nodes` (`base`
+    /// being node 0), so the checks see users spread over the nodes.
+    pub more_nodes: Vec<BaseUrl>,
 }
 
 impl Target {
@@ -44,7 +47,27 @@ impl Target {
             base: BaseUrl::parse(server)?,
             users,
             only: Vec::new(),
+            more_nodes: Vec::new(),
         })
+    }
+
+    /// A cluster: the users are spread round-robin over `servers`.
+    pub fn cluster(servers: &[String], users: Vec<Credential>) -> Result<Target, String> {
+        let (first, more) = servers.split_first().ok_or("no server given")?;
+        let mut target = Target::new(first, users)?;
+        target.more_nodes = more
+            .iter()
+            .map(|s| BaseUrl::parse(s))
+            .collect::<Result<_, _>>()?;
+        Ok(target)
+    }
+
+    /// The node user `i` connects to.
+    pub fn node_of(&self, i: usize) -> &BaseUrl {
+        match i % (1 + self.more_nodes.len()) {
+            0 => &self.base,
+            n => &self.more_nodes[n - 1],
+        }
     }
 }
 
@@ -144,4 +167,23 @@ pub async fn run_all(target: &Target) -> Report {
 /// Names of every check, in the order they run.
 pub fn check_names() -> Vec<&'static str> {
     checks::ALL.iter().map(|(name, _)| *name).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cluster_target_spreads_users_round_robin() {
+        let users = Vec::new();
+        let servers = ["http://127.0.0.1:1", "http://127.0.0.1:2"].map(String::from);
+        let target = Target::cluster(&servers, users).unwrap();
+        let port = |i| target.node_of(i).ws_url();
+        assert_eq!(port(0), port(2));
+        assert_ne!(port(0), port(1));
+        assert!(port(1).contains(":2"), "{}", port(1));
+        assert!(Target::cluster(&[], Vec::new()).is_err());
+        let single = Target::new("http://127.0.0.1:1", Vec::new()).unwrap();
+        assert_eq!(single.node_of(0), single.node_of(1));
+    }
 }

@@ -8,7 +8,9 @@ const USAGE: &str = "\
 usage: messenger-conformance --server URL (--user NAME:PASSWORD | --token NAME=TOKEN){3}
                              [--only CHECK]... [--list]
 
-  --server URL           the backend, http://host:port[/prefix]; its WebSocket is URL/ws
+  --server URL           the backend, http://host:port[/prefix]; its WebSocket is URL/ws.
+                         Repeated: nodes of one cluster, the users spread over them
+                         round-robin
   --user NAME:PASSWORD   a user logged in with POST URL/api/login (reference server)
   --token NAME=TOKEN     a user whose token the backend issued by its own means
   --only CHECK           run only this check (repeatable)
@@ -45,7 +47,7 @@ fn main() -> ExitCode {
 
 /// `None`: help or the list was printed.
 fn parse(args: impl Iterator<Item = String>) -> Result<Option<Target>, String> {
-    let mut server = None;
+    let mut servers = Vec::new();
     let mut users = Vec::new();
     let mut only = Vec::new();
     let mut args = args.peekable();
@@ -63,7 +65,7 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Target>, String> {
                 .ok_or_else(|| format!("{flag} needs a value"))
         };
         match flag.as_str() {
-            "--server" => server = Some(value()?),
+            "--server" => servers.push(value()?),
             "--user" => {
                 let v = value()?;
                 let (username, password) = v
@@ -104,11 +106,13 @@ fn parse(args: impl Iterator<Item = String>) -> Result<Option<Target>, String> {
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
-    let server = server.ok_or("--server is required")?;
+    if servers.is_empty() {
+        return Err("--server is required".into());
+    }
     if users.len() != 3 {
         return Err(format!("three users are needed, got {}", users.len()));
     }
-    let mut target = Target::new(&server, users)?;
+    let mut target = Target::cluster(&servers, users)?;
     target.only = only;
     Ok(Some(target))
 }

@@ -34,9 +34,12 @@ impl App {
         config: Config,
         shutdown: watch::Receiver<bool>,
         alive: mpsc::Sender<()>,
+        cluster: Option<crate::cluster::Link>,
     ) -> std::io::Result<App> {
         let config = Arc::new(config);
-        let core = Arc::new(CoreCell(Mutex::new(Core::new(store, config.clone()))));
+        let mut core = Core::new(store, config.clone());
+        core.cluster = cluster;
+        let core = Arc::new(CoreCell(Mutex::new(core)));
         let commands = crate::writer::spawn(core.clone(), alive.clone())?;
         Ok(App {
             core,
@@ -99,11 +102,16 @@ pub struct Core {
     pub polls: crate::fallback::Polls,
     /// Inside [`Core::atomically`] or a batch: the events of the writes so far, held until
     /// the one transaction around them commits.
-    deferred: Option<Vec<(UserId, String)>>,
+    deferred: Option<Vec<Outgoing>>,
     /// Where [`Core::atomically`] stands in the transaction nesting.
     nesting: Nesting,
     seqs: Seqs,
+    /// In a cluster: this node's link to the others.
+    pub cluster: Option<crate::cluster::Link>,
 }
+
+/// An event for one user's stream: (user, seq, serialized frame).
+pub type Outgoing = (UserId, u64, String);
 
 /// A batch is one transaction holding one savepoint per command, so a failing command
 /// undoes only its own writes.
@@ -122,7 +130,7 @@ pub struct Tx<'a> {
     /// through [`Tx::emit`] so they wait for the commit.
     pub hub: &'a Hub,
     pub now: Timestamp,
-    outbox: &'a mut Vec<(UserId, String)>,
+    outbox: &'a mut Vec<Outgoing>,
     seqs: &'a mut Seqs,
 }
 
@@ -149,7 +157,7 @@ impl Tx<'_> {
             self.store.insert_event(user, seq, self.now, &json)?;
             // The shape serde gives `ServerFrame::Event`, spliced rather than re-serialized.
             let frame = format!(r#"{{"type":"event","seq":{seq},"event":{json}}}"#);
-            self.outbox.push((user, frame));
+            self.outbox.push((user, seq, frame));
         }
         Ok(())
     }
@@ -165,6 +173,7 @@ impl Core {
             deferred: None,
             nesting: Nesting::Idle,
             seqs: Seqs::default(),
+            cluster: None,
         }
     }
 
@@ -274,7 +283,11 @@ impl Core {
     }
 
     fn begin_deferred(&mut self) -> Result<(), StoreError> {
-        self.store.conn.execute_batch("BEGIN")?;
+        if self.cluster.is_some() {
+            crate::cluster::begin_write(&self.store)?;
+        } else {
+            self.store.conn.execute_batch("BEGIN")?;
+        }
         self.deferred = Some(Vec::new());
         Ok(())
     }
@@ -295,8 +308,11 @@ impl Core {
         match committed {
             Ok(value) => {
                 self.seqs.committed();
-                for (user, frame) in outbox {
-                    self.hub.send(user, &frame);
+                for (user, seq, frame) in &outbox {
+                    self.hub.send_event(*user, *seq, frame);
+                }
+                if let Some(cluster) = &self.cluster {
+                    cluster.publish_events(&outbox);
                 }
                 Ok(value)
             }
@@ -338,21 +354,39 @@ impl Core {
             return Ok(None);
         };
         let (conn, first) = self.hub.register(user, outbound);
-        let result = self.greeting(user, resume).and_then(|frames| {
+        let result = self.greeting_at(user, resume).and_then(|greeting| {
+            let Some((frames, seq)) = greeting else {
+                return Ok(None);
+            };
+            if self.cluster.is_some() {
+                // Other nodes' events reach this one in any order; from here on the
+                // connection takes each seq once and in order.
+                self.hub.keep_order(user, conn, seq);
+            }
             self.announce_online(user, first)?;
             // Only after the snapshot: these events have seqs above it, so they follow it.
             crate::delivery::deliver_on_connect(self, user)?;
-            Ok(frames)
+            Ok(Some(frames))
         });
         match result {
             Ok(Some(frames)) => Ok(Some(Connected { user, conn, frames })),
             Ok(None) => {
-                self.hub.unregister(user, conn);
+                self.unregister_failed(user, conn);
                 Ok(None)
             }
             Err(e) => {
-                self.hub.unregister(user, conn);
+                self.unregister_failed(user, conn);
                 Err(e)
+            }
+        }
+    }
+
+    /// Forgets a connection that never got going; in a cluster also its record, if made.
+    fn unregister_failed(&mut self, user: UserId, conn: ConnId) {
+        if self.hub.unregister(user, conn) {
+            if let Some(cluster) = &self.cluster {
+                let _ = crate::cluster::mark_disconnected(&self.store, cluster.node(), user);
+                cluster.left(user);
             }
         }
     }
@@ -364,10 +398,19 @@ impl Core {
         user: UserId,
         resume: Option<&ResumePosition>,
     ) -> Result<Option<Vec<String>>, StoreError> {
+        Ok(self.greeting_at(user, resume)?.map(|(frames, _)| frames))
+    }
+
+    /// [`Core::greeting`] and the seq it brings the client up to.
+    fn greeting_at(
+        &self,
+        user: UserId,
+        resume: Option<&ResumePosition>,
+    ) -> Result<Option<(Vec<String>, u64)>, StoreError> {
         let reset = match resume {
             None => None,
             Some(position) => match self.replay(user, position)? {
-                Ok(frames) => return Ok(Some(frames)),
+                Ok(replayed) => return Ok(Some(replayed)),
                 Err(reason) => Some(reason),
             },
         };
@@ -375,8 +418,9 @@ impl Core {
             return Ok(None);
         };
         welcome.reset = reset;
+        let seq = welcome.seq;
         let frame = serde_json::to_string(&ServerFrame::Welcome(Box::new(welcome)))?;
-        Ok(Some(vec![frame]))
+        Ok(Some((vec![frame], seq)))
     }
 
     /// The frames that bring a client at `position` up to date, or why that is impossible.
@@ -384,7 +428,7 @@ impl Core {
         &self,
         user: UserId,
         position: &ResumePosition,
-    ) -> Result<Result<Vec<String>, ResetReason>, StoreError> {
+    ) -> Result<Result<(Vec<String>, u64), ResetReason>, StoreError> {
         if position.epoch != self.store.epoch() {
             return Ok(Err(ResetReason::EpochChanged));
         }
@@ -392,7 +436,9 @@ impl Core {
         if position.seq > current {
             return Ok(Err(ResetReason::TooOld));
         }
-        let missed = self.store.events_after(user, position.seq)?;
+        // Another cluster node may commit more between the two reads; those follow live.
+        let mut missed = self.store.events_after(user, position.seq)?;
+        missed.retain(|(seq, _)| *seq <= current);
         // Seqs are unique and all at most `current`, so the count tells whether any is gone.
         if missed.len() as u64 != current - position.seq {
             return Ok(Err(ResetReason::TooOld));
@@ -407,13 +453,14 @@ impl Core {
             // Stored as the serialized `Event`, so it is spliced in rather than re-parsed.
             frames.push(format!(r#"{{"type":"event","seq":{seq},"event":{event}}}"#));
         }
-        Ok(Ok(frames))
+        Ok(Ok((frames, current)))
     }
 
     pub(crate) fn announce_online(&mut self, user: UserId, first: bool) -> Result<(), StoreError> {
         if !first {
             return Ok(());
         }
+        let node = self.cluster.as_ref().map(|c| c.node().to_owned());
         let others: Vec<UserId> = self
             .hub
             .online_users()
@@ -421,6 +468,11 @@ impl Core {
             .filter(|u| *u != user)
             .collect();
         self.write(|tx| {
+            if let Some(node) = &node {
+                if !crate::cluster::mark_connected(tx.store, node, user)? {
+                    return Ok(());
+                }
+            }
             tx.emit_to(
                 &others,
                 &Event::Presence {
@@ -429,7 +481,11 @@ impl Core {
                     last_seen: None,
                 },
             )
-        })
+        })?;
+        if let Some(cluster) = &self.cluster {
+            cluster.joined(user);
+        }
+        Ok(())
     }
 
     /// Drops the connection; on the user's last one, records last_seen and tells the others.
@@ -437,8 +493,14 @@ impl Core {
         if !self.hub.unregister(user, conn) {
             return Ok(());
         }
+        let node = self.cluster.as_ref().map(|c| c.node().to_owned());
         let others = self.hub.online_users();
-        self.write(|tx| {
+        let written = self.write(|tx| {
+            if let Some(node) = &node {
+                if !crate::cluster::mark_disconnected(tx.store, node, user)? {
+                    return Ok(());
+                }
+            }
             tx.store.set_last_seen(user, tx.now)?;
             let now = tx.now;
             tx.emit_to(
@@ -449,7 +511,11 @@ impl Core {
                     last_seen: Some(now),
                 },
             )
-        })
+        });
+        if let Some(cluster) = &self.cluster {
+            cluster.left(user);
+        }
+        written
     }
 
     /// The snapshot for a fresh connection; `None` if the user no longer exists.

@@ -291,10 +291,21 @@ fn typing(
         user_id: user,
     })
     .map_err(StoreError::from)?;
-    for member in core.store.members(conversation)? {
-        if member != user {
-            core.hub.send(member, &frame);
-        }
+    let members: Vec<UserId> = core
+        .store
+        .members(conversation)?
+        .into_iter()
+        .filter(|&member| member != user)
+        .collect();
+    for &member in &members {
+        core.hub.send(member, &frame);
+    }
+    if let Some(cluster) = &core.cluster {
+        let elsewhere: Vec<UserId> = members
+            .into_iter()
+            .filter(|&member| core.hub.is_online_elsewhere(member))
+            .collect();
+        cluster.publish_ephemeral(&elsewhere, &frame);
     }
     Ok(AckResult::Done)
 }
@@ -316,6 +327,9 @@ fn set_presence(
     };
     if !core.hub.set_away(user, away) {
         return Ok(AckResult::Done);
+    }
+    if let Some(cluster) = &core.cluster {
+        cluster.set_away(user, away);
     }
     // Everyone connected, the user's own other tabs included.
     let online = core.hub.online_users();

@@ -7,6 +7,7 @@ mod app;
 mod attachments;
 mod auth;
 mod checkpoint;
+mod cluster;
 mod commands;
 mod conversations;
 mod db;
@@ -44,6 +45,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+pub use cluster::ClusterConfig;
 pub use db::is_postgres_url;
 pub use demo::DEMO_PASSWORD;
 pub use portal::{PortalSecret, MIN_SECRET_BYTES as MIN_PORTAL_SECRET_BYTES};
@@ -85,6 +87,8 @@ pub struct Config {
     pub portal_secret: Option<PortalSecret>,
     /// Static pages served at `/intranet/` (the demo intranet).
     pub demo_intranet: Option<PathBuf>,
+    /// Run as one node of a cluster: needs `postgres_url`, shared by all nodes.
+    pub cluster: Option<ClusterConfig>,
 }
 
 /// Where notification e-mails go.
@@ -129,6 +133,7 @@ impl Config {
             reminder_interval: Duration::from_secs(5),
             portal_secret: None,
             demo_intranet: None,
+            cluster: None,
             db_path,
             postgres_url: None,
         }
@@ -148,6 +153,13 @@ pub struct RunningServer {
 /// Opens (or creates) the database, seeds it if asked, binds `config.addr` and starts
 /// serving in a background task.
 pub async fn start(config: Config) -> Result<RunningServer, Error> {
+    if config.cluster.is_some() && config.postgres_url.is_none() {
+        return Err(
+            "a cluster (--bus) needs a PostgreSQL database (--database postgres://…) \
+                    that all its nodes share"
+                .into(),
+        );
+    }
     let store = match &config.postgres_url {
         Some(url) => store::Store::open_postgres(url)?,
         None => {
@@ -169,12 +181,28 @@ pub async fn start(config: Config) -> Result<RunningServer, Error> {
         store.leave_checkpoints_to_another_connection()?;
         checkpoint::spawn(config.db_path.clone(), shutdown_rx.clone(), alive.clone())?;
     }
+    let (link, bus, elsewhere) = match &config.cluster {
+        Some(cluster) => {
+            let (link, bus, elsewhere) = cluster::connect(cluster, &store).await?;
+            (Some(link), Some(bus), elsewhere)
+        }
+        None => (None, None, Vec::new()),
+    };
     let app = Arc::new(app::App::new(
         store,
         config.clone(),
         shutdown_rx.clone(),
         alive,
+        link,
     )?);
+    if let Some(bus) = bus {
+        let mut core = app.lock();
+        for (node, user) in elsewhere {
+            core.hub.set_remote(user, &node, true);
+        }
+        drop(core);
+        bus.spawn(&app);
+    }
     jobs::spawn_all(&app);
 
     let listener = TcpListener::bind(config.addr).await?;

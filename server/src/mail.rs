@@ -86,6 +86,9 @@ pub async fn run(app: Arc<App>) {
 }
 
 async fn send_due(app: &App, transport: &Transport) {
+    if !app.lock().leads_cluster_jobs() {
+        return;
+    }
     let pending = match app.lock().store.pending_mail() {
         Ok(pending) => pending,
         Err(e) => {

@@ -19,6 +19,7 @@ usage: messenger-server [--addr IP:PORT] [--database FILE|URL] [--static-dir DIR
                         [--smtp URL] [--mail-dir DIR] [--mail-interval-secs N]
                         [--poll-interval-secs N]
                         [--portal-secret SECRET] [--demo-intranet DIR]
+                        [--bus nats://HOST:PORT] [--node-timeout-ms N]
 
   --addr IP:PORT     where to listen (env MESSENGER_ADDR, default 127.0.0.1:8080; port 0 picks one)
   --database FILE|URL, --db FILE|URL
@@ -57,6 +58,13 @@ usage: messenger-server [--addr IP:PORT] [--database FILE|URL] [--static-dir DIR
                      serve the demo intranet pages in DIR at /intranet/; with a portal
                      secret also /intranet/sign-in?user=NAME and /intranet/token
                      (env MESSENGER_DEMO_INTRANET)
+  --bus nats://HOST:PORT
+                     run as one node of a cluster: nodes share the PostgreSQL
+                     --database and tell each other of events, typing and presence
+                     through this NATS server (env MESSENGER_BUS)
+  --node-timeout-ms N
+                     with --bus: a node silent this long is dead and its users go
+                     offline (env MESSENGER_NODE_TIMEOUT_MS, default 5000)
 ";
 
 const DEFAULT_DB: &str = "data/messenger.sqlite3";
@@ -140,6 +148,8 @@ fn parse_args(
     let mut poll_interval = env("MESSENGER_POLL_INTERVAL_SECS");
     let mut portal_secret = env("MESSENGER_PORTAL_SECRET");
     let mut demo_intranet = env("MESSENGER_DEMO_INTRANET");
+    let mut bus = env("MESSENGER_BUS");
+    let mut node_timeout = env("MESSENGER_NODE_TIMEOUT_MS");
 
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -168,6 +178,8 @@ fn parse_args(
             "--poll-interval-secs" => poll_interval = Some(value()?),
             "--portal-secret" => portal_secret = Some(value()?),
             "--demo-intranet" => demo_intranet = Some(value()?),
+            "--bus" => bus = Some(value()?),
+            "--node-timeout-ms" => node_timeout = Some(value()?),
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -246,7 +258,47 @@ fn parse_args(
         );
     }
     config.demo_intranet = demo_intranet.map(PathBuf::from);
+    config.cluster = cluster_config(bus, node_timeout, config.postgres_url.is_some())?;
     Ok(Some(config))
+}
+
+fn cluster_config(
+    bus: Option<String>,
+    node_timeout: Option<String>,
+    postgres: bool,
+) -> Result<Option<messenger_server::ClusterConfig>, String> {
+    let Some(url) = bus else {
+        return match node_timeout {
+            Some(_) => Err("--node-timeout-ms only applies with --bus".into()),
+            None => Ok(None),
+        };
+    };
+    if !url.starts_with("nats://") {
+        return Err(format!("--bus {url:?} must be nats://host:port"));
+    }
+    if !postgres {
+        return Err(
+            "--bus needs a PostgreSQL --database (postgres://…) that all nodes share; \
+             a SQLite file belongs to one server"
+                .into(),
+        );
+    }
+    let mut cluster = messenger_server::ClusterConfig::new(url);
+    if let Some(ms) = node_timeout {
+        let ms: u64 = ms
+            .parse()
+            .ok()
+            .filter(|ms| (100..=3_600_000).contains(ms))
+            .ok_or_else(|| {
+                format!(
+                    "--node-timeout-ms {ms:?} is not a number of milliseconds from 100 to 3600000"
+                )
+            })?;
+        cluster.node_timeout = std::time::Duration::from_millis(ms);
+        // A few heartbeats per timeout, so one late beat does not make a node dead.
+        cluster.heartbeat = cluster.heartbeat.min(cluster.node_timeout / 4);
+    }
+    Ok(Some(cluster))
 }
 
 async fn shutdown_signal() {
@@ -440,6 +492,30 @@ mod tests {
         let error = parse(&["--portal-secret", "too-short"], &env).unwrap_err();
         assert!(error.contains("at least 32"), "{error}");
         assert!(!format!("{config:?}").contains(&long), "never printed");
+    }
+
+    #[test]
+    fn bus_needs_postgres_and_a_nats_url() {
+        assert!(parse(&[], &[]).unwrap().unwrap().cluster.is_none());
+        let pg = "postgres://m@db/messenger";
+        let config = parse(&["--database", pg, "--bus", "nats://127.0.0.1:4222"], &[])
+            .unwrap()
+            .unwrap();
+        let cluster = config.cluster.unwrap();
+        assert_eq!(cluster.bus_url, "nats://127.0.0.1:4222");
+        assert_eq!(cluster.node_timeout.as_secs(), 5);
+        let env = [("MESSENGER_DB", pg), ("MESSENGER_BUS", "nats://bus:4222")];
+        let config = parse(&["--node-timeout-ms=800"], &env).unwrap().unwrap();
+        let cluster = config.cluster.unwrap();
+        assert_eq!(cluster.node_timeout.as_millis(), 800);
+        assert_eq!(cluster.heartbeat.as_millis(), 200);
+        let error = parse(&["--bus", "nats://bus:4222"], &[]).unwrap_err();
+        assert!(error.contains("PostgreSQL"), "{error}");
+        let error = parse(&["--db", pg, "--bus", "bus:4222"], &[]).unwrap_err();
+        assert!(error.contains("nats://"), "{error}");
+        let error = parse(&["--node-timeout-ms", "10"], &env).unwrap_err();
+        assert!(error.contains("from 100"), "{error}");
+        assert!(parse(&["--node-timeout-ms", "900"], &[]).is_err());
     }
 
     #[test]

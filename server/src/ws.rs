@@ -49,7 +49,7 @@ async fn serve(app: Arc<App>, mut socket: WebSocket) {
     let Some((user, conn)) = handshake(&app, &mut socket, &mut shutdown, outbound).await else {
         return;
     };
-    run(&app, &mut socket, &mut shutdown, &mut events, user).await;
+    run(&app, &mut socket, &mut shutdown, &mut events, (user, conn)).await;
     if let Err(e) = app.lock().disconnect(user, conn) {
         tracing::error!("recording disconnect of user {user}: {e}");
     }
@@ -190,8 +190,9 @@ async fn run(
     socket: &mut WebSocket,
     shutdown: &mut watch::Receiver<bool>,
     events: &mut mpsc::UnboundedReceiver<String>,
-    user: UserId,
+    (user, conn): (UserId, ConnId),
 ) {
+    let clustered = app.config.cluster.is_some();
     let mut bucket = TokenBucket::new(&app.config.limits, Instant::now());
     let hard_cap = hard_cap(app);
     // Commands read but not answered yet, answered in the order they came: a client may
@@ -208,6 +209,9 @@ async fn run(
             }
             Some(frame) = events.recv() => socket.send(Message::Text(frame.into())).await.is_ok(),
             Some(reply) = replies.next(), if !replies.is_empty() => {
+                if clustered && !flush_events_first(app, socket, events, (user, conn)).await {
+                    return;
+                }
                 send(socket, &reply).await.is_ok()
             }
             incoming = socket.recv(), if replies.len() < MAX_IN_FLIGHT => match incoming {
@@ -258,6 +262,26 @@ async fn run(
             return;
         }
     }
+}
+
+/// In a cluster, events stored by other nodes may still be on their way: they are read from
+/// the database and sent before the answer, so an answer still follows every event caused
+/// by what was answered before it. Returns false if the socket failed.
+async fn flush_events_first(
+    app: &App,
+    socket: &mut WebSocket,
+    events: &mut mpsc::UnboundedReceiver<String>,
+    (user, conn): (UserId, ConnId),
+) -> bool {
+    if let Err(e) = app.lock().catch_up(user, conn) {
+        tracing::error!("catching up user {user}'s events: {e}");
+    }
+    while let Ok(frame) = events.try_recv() {
+        if socket.send(Message::Text(frame.into())).await.is_err() {
+            return false;
+        }
+    }
+    true
 }
 
 /// Commands per connection (or per token on the HTTP fallback): `commands_per_second`

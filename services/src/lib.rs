@@ -29,12 +29,17 @@ pub struct Nats {
 
 impl Nats {
     pub fn start() -> Result<Nats, Error> {
+        Nats::start_on(free_port()?)
+    }
+
+    /// On `port`: a test that stopped a server starts its replacement where clients
+    /// reconnect to.
+    pub fn start_on(port: u16) -> Result<Nats, Error> {
         let binary = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
             .into_iter()
             .map(PathBuf::from)
             .find(|p| p.exists())
             .ok_or("nats-server is not installed (cargo xtask installs Debian's nats-server)")?;
-        let port = free_port()?;
         let dir = process::scratch_dir("nats")?;
         let mut command = std::process::Command::new(binary);
         command.args(["-a", "127.0.0.1", "-p", &port.to_string()]);

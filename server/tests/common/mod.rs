@@ -105,6 +105,46 @@ pub async fn start_postgres(name: &str) -> (RunningServer, messenger_services::P
     (server, postgres)
 }
 
+/// A cluster in-process: `nodes` servers on one fresh PostgreSQL, joined through a fresh
+/// nats-server. The services stop when the returned guards drop.
+pub struct Cluster {
+    pub nodes: Vec<RunningServer>,
+    pub postgres: messenger_services::Postgres,
+    /// `None` while a test has it stopped.
+    pub nats: Option<messenger_services::Nats>,
+}
+
+pub async fn start_cluster(name: &str, nodes: usize) -> Cluster {
+    let (postgres, nats) = tokio::task::spawn_blocking(|| {
+        let postgres = messenger_services::Postgres::start().expect("PostgreSQL starts");
+        let nats = messenger_services::Nats::start().expect("nats-server starts");
+        (postgres, nats)
+    })
+    .await
+    .unwrap();
+    let mut servers = Vec::new();
+    for n in 0..nodes {
+        let mut config = Config::new(
+            "127.0.0.1:0".parse().unwrap(),
+            postgres
+                .dir()
+                .join(format!("{name}-{n}-files/unused.sqlite3")),
+        );
+        config.postgres_url = Some(postgres.url());
+        config.cluster = Some(messenger_server::ClusterConfig::new(nats.url()));
+        servers.push(
+            messenger_server::start(config)
+                .await
+                .expect("cluster node starts"),
+        );
+    }
+    Cluster {
+        nodes: servers,
+        postgres,
+        nats: Some(nats),
+    }
+}
+
 pub struct HttpResponse {
     pub status: u16,
     pub head: String,
