@@ -87,14 +87,20 @@ pub async fn run(
     groups: &[i64],
     load: &Load,
 ) -> Result<Figures, Error> {
+    let connecting = Instant::now();
     // A few hellos at a time: a welcome is built per connection and lists every user.
     let conns: Vec<Ws> = futures_util::stream::iter(tokens)
-        .map(|token| hello(url, token))
+        .map(|token| hello(url, token.as_str()))
         .buffered(16)
         .collect::<Vec<_>>()
         .await
         .into_iter()
         .collect::<Result<_, _>>()?;
+    println!(
+        "  {} clients connected in {:.2} s",
+        conns.len(),
+        connecting.elapsed().as_secs_f64()
+    );
 
     let events = Arc::new(AtomicU64::new(0));
     let (stop, stopped) = watch::channel(false);
@@ -151,12 +157,12 @@ pub async fn run(
     })
 }
 
-async fn hello(url: &str, token: &String) -> Result<Ws, Error> {
+async fn hello(url: &str, token: &str) -> Result<Ws, Error> {
     // Nagle off, as a browser's WebSocket has it: otherwise the bench measures delayed ACKs.
     let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true).await?;
     let hello = ClientFrame::Hello {
         protocol_version: PROTOCOL_VERSION,
-        token: token.clone(),
+        token: token.to_owned(),
         resume: None,
     };
     ws.send(WsMessage::text(serde_json::to_string(&hello)?))

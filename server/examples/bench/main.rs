@@ -87,9 +87,9 @@ async fn main() -> Result<(), messenger_server::Error> {
             let ceiling = Ceiling::start(l.group_size).await?;
             let tokens: Vec<String> = (0..l.clients).map(ceiling::token).collect();
             let groups = ceiling::groups(l.clients, l.group_size);
+            println!("bare axum fan-out (the ceiling):");
             let figures = load::run(&ceiling.url(), &tokens, &groups, l).await?;
             ceiling.stop();
-            println!("bare axum fan-out (the ceiling):");
             figures.print();
             Some(figures)
         }
@@ -114,11 +114,11 @@ async fn ours(l: &Load) -> Result<Figures, messenger_server::Error> {
     config.limits.command_burst = 1_000_000;
     let server = messenger_server::start(config).await?;
     let url = format!("ws://{}/ws", server.local_addr());
+    println!("messenger-server (SQLite, every guarantee):");
     let figures = load::run(&url, &seeded.tokens, &seeded.groups, l).await;
     server.shutdown().await?;
     let _ = std::fs::remove_dir_all(&dir);
     let figures = figures?;
-    println!("messenger-server (SQLite, every guarantee):");
     figures.print();
     Ok(figures)
 }
