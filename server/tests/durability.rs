@@ -111,6 +111,11 @@ async fn acked_messages_survive_kill_9_exactly_once_with_contiguous_streams() {
             round_commands.len()
         );
 
+        let wal = std::fs::metadata(dir.0.join("durable.sqlite3-wal")).map_or(0, |m| m.len());
+        assert!(
+            wal > 0,
+            "round {round}: the kill left a WAL for the restart to recover"
+        );
         server = ServerProcess::start(&db);
         let epoch = epoch.clone().unwrap();
         commands.extend(round_commands);
