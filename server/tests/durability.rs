@@ -23,6 +23,7 @@ use messenger_protocol::{
     ServerFrame, UserId, PROTOCOL_VERSION,
 };
 use messenger_server::test_support::seed_users_in_groups;
+use tokio::sync::Barrier;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 const USERS: usize = 12;
@@ -51,6 +52,8 @@ async fn acked_messages_survive_kill_9_exactly_once_with_contiguous_streams() {
 
     for (round, share) in KILL_AT.iter().enumerate() {
         let acks = Arc::new(AtomicUsize::new(0));
+        // Nobody sends before every connection is welcomed, so the kill finds them all sending.
+        let welcomed = Arc::new(Barrier::new(USERS * CONNS_PER_USER));
         let mut tasks = Vec::new();
         for user in 0..USERS {
             for conn in 0..CONNS_PER_USER {
@@ -60,6 +63,7 @@ async fn acked_messages_survive_kill_9_exactly_once_with_contiguous_streams() {
                     format!("r{round}-u{user}-c{conn}"),
                     seeded.groups[user / GROUP_SIZE],
                     acks.clone(),
+                    welcomed.clone(),
                 )));
             }
         }
@@ -174,6 +178,7 @@ async fn send_until_killed(
     tag: String,
     group: ConversationId,
     acks: Arc<AtomicUsize>,
+    welcomed: Arc<Barrier>,
 ) -> ConnLog {
     let (mut ws, _) =
         tokio_tungstenite::connect_async_with_config(format!("ws://{addr}/ws"), None, true)
@@ -201,6 +206,7 @@ async fn send_until_killed(
         acked: HashMap::new(),
         events: Vec::new(),
     };
+    welcomed.wait().await;
     let mut in_flight = 0;
     loop {
         while in_flight < WINDOW && log.sent.len() < SENDS_PER_CONN {
