@@ -22,7 +22,19 @@ pub fn seed_users_in_groups(
     users: usize,
     group_size: usize,
 ) -> Result<Seeded, crate::Error> {
-    let store = Store::open(db)?;
+    seed(Store::open(db)?, users, group_size)
+}
+
+/// [`seed_users_in_groups`] into the PostgreSQL database at `url`.
+pub fn seed_users_in_groups_postgres(
+    url: &str,
+    users: usize,
+    group_size: usize,
+) -> Result<Seeded, crate::Error> {
+    seed(Store::open_postgres(url)?, users, group_size)
+}
+
+fn seed(store: Store, users: usize, group_size: usize) -> Result<Seeded, crate::Error> {
     let tx = store.transaction()?;
     let now = now_ms();
     let mut ids = Vec::with_capacity(users);

@@ -81,16 +81,17 @@ pub fn ms(d: Duration) -> f64 {
 
 /// Connects one client per token; client `i` is in `groups[i / group_size]` and the first
 /// `senders` of them send into their group as fast as acks come back.
+/// Client `i` connects to `urls[i % urls.len()]`: spread over a cluster's nodes.
 pub async fn run(
-    url: &str,
+    urls: &[String],
     tokens: &[String],
     groups: &[i64],
     load: &Load,
 ) -> Result<Figures, Error> {
     let connecting = Instant::now();
     // A few hellos at a time: a welcome is built per connection and lists every user.
-    let conns: Vec<Ws> = futures_util::stream::iter(tokens)
-        .map(|token| hello(url, token.as_str()))
+    let conns: Vec<Ws> = futures_util::stream::iter(tokens.iter().enumerate())
+        .map(|(i, token)| hello(&urls[i % urls.len()], token.as_str()))
         .buffered(16)
         .collect::<Vec<_>>()
         .await

@@ -5,7 +5,7 @@
 //!
 //! cargo run --profile server -p messenger-server --example bench -- [--clients 100]
 //!     [--senders 100] [--group-size 10] [--messages 20000] [--seconds 30] [--window 4]
-//!     [--no-ceiling | --ceiling-only]
+//!     [--no-ceiling | --ceiling-only | --matrix]
 //!
 //! Prints messages acked per second, message events delivered per second and ack latency.
 
@@ -15,6 +15,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod ceiling;
 mod load;
+mod matrix;
 
 use ceiling::Ceiling;
 use load::{ms, Figures, Load};
@@ -24,10 +25,12 @@ struct Options {
     load: Load,
     ours: bool,
     ceiling: bool,
+    /// SQLite, then 1, 2 and 3 nodes on PostgreSQL (+ NATS), then the ceiling.
+    matrix: bool,
 }
 
 const USAGE: &str = "usage: bench [--clients N] [--senders N] [--group-size N] [--messages N] \
-[--seconds N] [--window N] [--no-ceiling | --ceiling-only]";
+[--seconds N] [--window N] [--no-ceiling | --ceiling-only | --matrix]";
 
 fn options() -> Result<Options, String> {
     let mut o = Options {
@@ -41,12 +44,14 @@ fn options() -> Result<Options, String> {
         },
         ours: true,
         ceiling: true,
+        matrix: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         match flag.as_str() {
             "--no-ceiling" => o.ceiling = false,
             "--ceiling-only" => o.ours = false,
+            "--matrix" => o.matrix = true,
             "-h" | "--help" => return Err(USAGE.into()),
             _ => {
                 let value: usize = args
@@ -82,6 +87,9 @@ async fn main() -> Result<(), messenger_server::Error> {
         "{} clients, {} senders, groups of {}, window {} per sender",
         l.clients, l.senders, l.group_size, l.window
     );
+    if o.matrix {
+        return matrix::run(l).await;
+    }
     let ours = match o.ours {
         true => Some(ours(l).await?),
         false => None,
@@ -92,7 +100,7 @@ async fn main() -> Result<(), messenger_server::Error> {
             let tokens: Vec<String> = (0..l.clients).map(ceiling::token).collect();
             let groups = ceiling::groups(l.clients, l.group_size);
             println!("bare axum fan-out (the ceiling):");
-            let figures = load::run(&ceiling.url(), &tokens, &groups, l).await?;
+            let figures = load::run(&[ceiling.url()], &tokens, &groups, l).await?;
             ceiling.stop();
             figures.print();
             Some(figures)
@@ -106,7 +114,7 @@ async fn main() -> Result<(), messenger_server::Error> {
 }
 
 /// Our server on a fresh SQLite file with `clients` users in groups.
-async fn ours(l: &Load) -> Result<Figures, messenger_server::Error> {
+pub(crate) async fn ours(l: &Load) -> Result<Figures, messenger_server::Error> {
     let dir = std::env::temp_dir().join(format!("messenger-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let db = dir.join("bench.sqlite3");
@@ -119,7 +127,7 @@ async fn ours(l: &Load) -> Result<Figures, messenger_server::Error> {
     let server = messenger_server::start(config).await?;
     let url = format!("ws://{}/ws", server.local_addr());
     println!("messenger-server (SQLite, every guarantee):");
-    let figures = load::run(&url, &seeded.tokens, &seeded.groups, l).await;
+    let figures = load::run(&[url], &seeded.tokens, &seeded.groups, l).await;
     server.shutdown().await?;
     let _ = std::fs::remove_dir_all(&dir);
     let figures = figures?;
