@@ -78,17 +78,29 @@ pub fn on_message(tx: &mut Tx<'_>, message: &Message) -> Result<(), StoreError> 
     if message.system.is_some() {
         return Ok(());
     }
-    let sender = display_name(tx.store, message.sender_id)?;
-    let title = conversation_title(tx.store, message.conversation_id)?;
-    let place = title
-        .as_deref()
-        .map(|t| format!(" in {t}"))
-        .unwrap_or_default();
-    let excerpt = excerpt(&message.text);
+    let high = message.importance == Importance::High;
+    // Names, place and excerpt are only looked up once someone is to be told: most messages
+    // notify nobody and mail nobody.
+    let mut wording: Option<(String, String, String)> = None;
     for recipient in recipients(tx.store, message.conversation_id, message.sender_id)? {
         let member = recipient.id;
         let mentioned = mentions::mentions(&message.text, &recipient.username);
-        let high = message.importance == Importance::High;
+        let mails = recipient.has_email && mail::mode(tx, member)?.is_some();
+        if !mentioned && !high && !mails {
+            continue;
+        }
+        let (sender, place, excerpt) = match &wording {
+            Some(wording) => wording.clone(),
+            None => {
+                let sender = display_name(tx.store, message.sender_id)?;
+                let place = conversation_title(tx.store, message.conversation_id)?
+                    .map(|t| format!(" in {t}"))
+                    .unwrap_or_default();
+                let found = (sender, place, excerpt(&message.text));
+                wording = Some(found.clone());
+                found
+            }
+        };
         let headline = if mentioned {
             format!("{sender} mentioned you{place}")
         } else if high {
@@ -112,7 +124,7 @@ pub fn on_message(tx: &mut Tx<'_>, message: &Message) -> Result<(), StoreError> 
             };
             create(tx, member, new, false)?;
         }
-        if !recipient.has_email || mail::mode(tx, member)?.is_none() {
+        if !mails {
             continue;
         }
         let mut marks = String::new();
