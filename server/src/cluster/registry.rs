@@ -82,6 +82,14 @@ pub fn elsewhere(store: &Store, node: &str) -> Result<Vec<(String, UserId)>, Sto
     Ok(rows)
 }
 
+/// Whether some node was last seen before `cutoff`: only then is there anything to reap.
+pub fn any_silent_since(store: &Store, cutoff: i64) -> Result<bool, StoreError> {
+    Ok(store
+        .conn
+        .prepare_cached("SELECT EXISTS(SELECT 1 FROM cluster_nodes WHERE seen_ms < ?1)")?
+        .query_row(params![cutoff], |r| r.get(0))?)
+}
+
 /// Removes the nodes last seen before `cutoff` and their connections. Whoever deletes a
 /// node's row owns its cleanup: the others no longer find it. Returns (node, its users).
 pub fn reap(store: &Store, cutoff: i64) -> Result<Vec<(String, Vec<UserId>)>, StoreError> {

@@ -118,15 +118,38 @@ impl Bus {
         });
         let weak = Arc::downgrade(app);
         let mut shutdown = app.shutdown.clone();
+        // The heartbeat has a connection of its own, outside the server lock and the
+        // cluster's write lock: a node busy with a long write must not stop beating and be
+        // taken for dead (which made the others send all its users offline, then back).
+        let beats = app
+            .config
+            .postgres_url
+            .as_deref()
+            .map(Store::open_postgres)
+            .transpose();
         tokio::spawn(async move {
+            let beats = match beats {
+                Ok(Some(beats)) => beats,
+                Ok(None) => return,
+                Err(e) => {
+                    tracing::error!("cluster heartbeat: no connection of its own: {e}");
+                    return;
+                }
+            };
             let mut tick = tokio::time::interval(config.heartbeat);
+            let mut node = None;
             loop {
                 tokio::select! {
                     _ = tick.tick() => {}
                     _ = shutdown.wait_for(|stopping| *stopping) => return,
                 }
                 let Some(app) = weak.upgrade() else { return };
-                if let Err(e) = heartbeat(&app, config.node_timeout) {
+                // Read once: beating must not wait for the server lock.
+                if node.is_none() {
+                    node = app.lock().cluster.as_ref().map(|c| c.node().to_owned());
+                }
+                let Some(node) = &node else { continue };
+                if let Err(e) = heartbeat(&app, &beats, node, config.node_timeout) {
                     tracing::error!("cluster heartbeat: {e}");
                 }
             }
@@ -165,18 +188,23 @@ impl Bus {
 /// Says this node is alive, and reaps nodes that stopped saying so: the one node whose
 /// DELETE removes a dead node's row tells everyone its users went offline, in the same
 /// transaction, so it happens once.
-fn heartbeat(app: &App, timeout: Duration) -> Result<(), StoreError> {
-    let mut core = app.lock();
-    let Some(node) = core.cluster.as_ref().map(|c| c.node().to_owned()) else {
+fn heartbeat(app: &App, beats: &Store, node: &str, timeout: Duration) -> Result<(), StoreError> {
+    let now = crate::app::now_ms();
+    let alive = registry::beat(beats, node, now)?;
+    let cutoff = now - timeout.as_millis() as i64;
+    if alive && !registry::any_silent_since(beats, cutoff)? {
+        let elsewhere = registry::elsewhere(beats, node)?;
+        app.lock().hub.replace_remote(elsewhere);
         return Ok(());
-    };
+    }
+    let mut core = app.lock();
     let (dead, rejoined) = core.write(|tx| {
-        let rejoined = if registry::beat(tx.store, &node, tx.now)? {
+        let rejoined = if alive {
             Vec::new()
         } else {
-            rejoin(tx, &node)?
+            rejoin(tx, node)?
         };
-        let reaped = registry::reap(tx.store, tx.now - timeout.as_millis() as i64)?;
+        let reaped = registry::reap(tx.store, cutoff)?;
         let mut gone = Vec::new();
         for (_, users) in &reaped {
             for &user in users {
@@ -216,12 +244,12 @@ fn heartbeat(app: &App, timeout: Duration) -> Result<(), StoreError> {
     }
     if let Some(link) = &core.cluster {
         for user in rejoined {
-            link.publish_change(&node, Change::Join, user);
+            link.publish_change(node, Change::Join, user);
         }
     }
     // NATS delivers at most once: a presence change lost on the way (a reconnect) is
     // corrected from the record at the next beat.
-    let elsewhere = registry::elsewhere(&core.store, &node)?;
+    let elsewhere = registry::elsewhere(&core.store, node)?;
     core.hub.replace_remote(elsewhere);
     Ok(())
 }
