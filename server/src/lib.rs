@@ -45,7 +45,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-pub use cluster::ClusterConfig;
+pub use cluster::{ClusterConfig, WRITE_LOCK as CLUSTER_WRITE_LOCK};
 pub use db::is_postgres_url;
 pub use demo::DEMO_PASSWORD;
 pub use portal::{PortalSecret, MIN_SECRET_BYTES as MIN_PORTAL_SECRET_BYTES};

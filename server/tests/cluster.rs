@@ -493,3 +493,68 @@ async fn a_user_arriving_and_leaving_on_two_nodes_at_once_is_announced_once_each
         assert_eq!(about_alice(&events), [], "and gone once");
     }
 }
+
+/// A node whose writes wait a long time (here: another session holds the cluster's write
+/// lock for longer than the node timeout) still beats, so nobody takes it for dead and its
+/// users stay online.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_held_up_by_a_long_write_is_not_taken_for_dead() {
+    let (postgres, nats) = tokio::task::spawn_blocking(|| {
+        let postgres = messenger_services::Postgres::start().expect("PostgreSQL starts");
+        let nats = messenger_services::Nats::start().expect("nats-server starts");
+        (postgres, nats)
+    })
+    .await
+    .unwrap();
+    let mut nodes = Vec::new();
+    for n in 0..2 {
+        let mut config = messenger_server::Config::new(
+            "127.0.0.1:0".parse().unwrap(),
+            postgres.dir().join(format!("busy-{n}/unused.sqlite3")),
+        );
+        config.postgres_url = Some(postgres.url());
+        let mut cluster = messenger_server::ClusterConfig::new(nats.url());
+        cluster.heartbeat = Duration::from_millis(200);
+        cluster.node_timeout = Duration::from_millis(1000);
+        config.cluster = Some(cluster);
+        nodes.push(messenger_server::start(config).await.expect("node starts"));
+    }
+    let [a, b] = [0, 1].map(|n| nodes[n].local_addr());
+    let (mut alice, _) = Client::login(a, "alice").await;
+    let (mut bob, _) = Client::login(b, "bob").await;
+    bob.drain_events().await;
+    alice.drain_events().await;
+
+    // The cluster's write lock, held from outside for 2.5 node timeouts.
+    let url = postgres.url();
+    tokio::task::spawn_blocking(move || {
+        let mut db = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        let lock = messenger_server::CLUSTER_WRITE_LOCK;
+        db.batch_execute(&format!("SELECT pg_advisory_lock({lock})"))
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(2500));
+        db.batch_execute(&format!("SELECT pg_advisory_unlock({lock})"))
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    // Time for a reaper that had wrongly found the other node silent to act.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    for client in [&mut alice, &mut bob] {
+        let events = client.drain_events().await;
+        let offline = events.iter().any(|(_, e)| {
+            matches!(
+                e,
+                Event::Presence {
+                    presence: Presence::Offline,
+                    ..
+                }
+            )
+        });
+        assert!(
+            !offline,
+            "someone was sent offline while the nodes waited: {events:?}"
+        );
+    }
+    drop(nodes);
+}

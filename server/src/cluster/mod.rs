@@ -190,7 +190,8 @@ pub fn mark_disconnected(store: &Store, node: &str, user: UserId) -> Result<bool
 }
 
 /// Taken by every write transaction of every node until it ends.
-const WRITE_LOCK: i64 = 7_283_903;
+/// The PostgreSQL advisory lock every node's writes take (public for tests).
+pub const WRITE_LOCK: i64 = 7_283_903;
 
 /// Begins a write transaction on a cluster node. Writes are serialized over the whole
 /// cluster: a transaction locks the counter rows of every user it sends an event to (their
