@@ -199,11 +199,7 @@ fn heartbeat(app: &App, beats: &Store, node: &str, timeout: Duration) -> Result<
     }
     let mut core = app.lock();
     let (dead, rejoined) = core.write(|tx| {
-        let rejoined = if alive {
-            Vec::new()
-        } else {
-            rejoin(tx, node)?
-        };
+        let rejoined = if alive { Vec::new() } else { rejoin(tx, node)? };
         let reaped = registry::reap(tx.store, cutoff)?;
         let mut gone = Vec::new();
         for (_, users) in &reaped {
