@@ -152,6 +152,14 @@ impl Tx<'_> {
     /// once per user and again per frame.
     pub fn emit_to(&mut self, users: &[UserId], event: &Event) -> Result<(), StoreError> {
         let json = serde_json::to_string(event)?;
+        if self.store.is_shared() && users.len() > 1 && distinct(users) {
+            let seqs = self.store.append_event_to_all(users, self.now, &json)?;
+            for (&user, seq) in users.iter().zip(seqs) {
+                let frame = format!(r#"{{"type":"event","seq":{seq},"event":{json}}}"#);
+                self.outbox.push((user, seq, frame));
+            }
+            return Ok(());
+        }
         for &user in users {
             let seq = self.seqs.next(self.store, user)?;
             self.store.insert_event(user, seq, self.now, &json)?;
@@ -161,6 +169,11 @@ impl Tx<'_> {
         }
         Ok(())
     }
+}
+
+fn distinct(users: &[UserId]) -> bool {
+    let mut seen = std::collections::HashSet::with_capacity(users.len());
+    users.iter().all(|user| seen.insert(*user))
 }
 
 impl Core {

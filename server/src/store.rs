@@ -531,6 +531,43 @@ impl Store {
         }
     }
 
+    /// PostgreSQL: appends the serialized `event` to the stream of each of `users` (no
+    /// repeats) and returns their seqs, in `users`' order. Two statements whatever the number
+    /// of users: one row at a time was two round trips per user, which made a presence
+    /// change with a thousand users online take seconds.
+    pub fn append_event_to_all(
+        &self,
+        users: &[UserId],
+        now: Timestamp,
+        event: &str,
+    ) -> Result<Vec<u64>> {
+        let seqs: std::collections::HashMap<UserId, i64> = self
+            .conn
+            .prepare_cached(&format!(
+                "UPDATE users SET event_seq = event_seq + 1 WHERE id IN ({})
+                 RETURNING id, event_seq",
+                self.ids_in_json_at(1)
+            ))?
+            .query_map([serde_json::to_string(users)?], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<crate::db::Result<_>>()?;
+        let mut rows = Vec::with_capacity(users.len());
+        for user in users {
+            // A user that is gone: the same answer a single row's UPDATE … RETURNING gives.
+            let seq = *seqs.get(user).ok_or(StoreError::Db(db::Error::NoRows))?;
+            rows.push((*user, seq));
+        }
+        self.conn
+            .prepare_cached(
+                "INSERT INTO user_events (user_id, seq, created_at, event)
+                 SELECT CAST(e.value->>0 AS BIGINT), CAST(e.value->>1 AS BIGINT), ?2, ?3
+                 FROM json_array_elements(CAST(CAST(?1 AS TEXT) AS JSON)) AS e(value)",
+            )?
+            .execute(params![serde_json::to_string(&rows)?, now, event])?;
+        Ok(rows.into_iter().map(|(_, seq)| seq as u64).collect())
+    }
+
     /// Whether other servers may write to this database too (PostgreSQL).
     pub fn is_shared(&self) -> bool {
         self.conn.backend() == db::Backend::Postgres
