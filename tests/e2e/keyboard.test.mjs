@@ -127,6 +127,8 @@ test('a whole conversation with the keyboard only', async () => {
     await k.press('Enter');
     await page.getByTestId('attachment-viewer').waitFor();
     await eventually(async () => assert.equal(await focusedId(page), 'viewer-close'));
+    // Save is offered once the picture's bytes have arrived (it saves those bytes).
+    await page.locator('[data-testid="attachment-viewer"][data-state="ready"]').waitFor();
     await k.press('Tab');
     assert.equal(await focusedId(page), 'viewer-download');
     await k.press('Tab');
