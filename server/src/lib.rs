@@ -26,6 +26,8 @@ mod schema;
 mod seqs;
 mod settings;
 mod store;
+#[cfg(test)]
+mod test_core;
 #[doc(hidden)]
 pub mod test_support;
 mod throttle;

@@ -695,31 +695,11 @@ mod tests {
     use super::*;
     use messenger_protocol::{ConversationKind, EmailMode, ServerFrame};
 
-    struct TempDir(std::path::PathBuf);
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-
-    fn core(name: &str) -> (Core, TempDir) {
-        let dir = std::env::temp_dir().join(format!(
-            "messenger-notifications-{name}-{}-{}",
-            std::process::id(),
-            crate::auth::random_hex().unwrap()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = dir.join("db.sqlite3");
-        let store = Store::open(&db).unwrap();
-        let config = crate::Config::new("127.0.0.1:0".parse().unwrap(), db);
-        let core = Core::new(store, Arc::new(config));
-        (core, TempDir(dir))
-    }
+    use crate::test_core::core;
 
     #[test]
     fn being_added_notifies_the_user_live_and_by_mail() {
-        let (mut core, _dir) = core("added");
+        let (mut core, _dir) = core("notifications-added");
         let alice = core
             .store
             .create_user("alice", "Alice Martin", None, "pw")

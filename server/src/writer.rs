@@ -125,35 +125,14 @@ fn internal(id: Option<CommandId>) -> ServerFrame {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use messenger_protocol::{AckResult, ConversationKind, ErrorCode, Event, ServerFrame};
     use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 
     use crate::app::Core;
     use crate::commands;
-    use crate::store::Store;
 
-    struct TempDir(std::path::PathBuf);
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-
-    fn core(name: &str) -> (Core, TempDir) {
-        let dir = std::env::temp_dir().join(format!(
-            "messenger-writer-{name}-{}-{}",
-            std::process::id(),
-            crate::auth::random_hex().unwrap()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        let db = dir.join("db.sqlite3");
-        let store = Store::open(&db).unwrap();
-        let config = crate::Config::new("127.0.0.1:0".parse().unwrap(), db);
-        (Core::new(store, Arc::new(config)), TempDir(dir))
-    }
+    use crate::test_core::{core, core_on};
 
     fn send(id: &str, conversation: i64, attachments: &[&str]) -> messenger_protocol::ClientFrame {
         serde_json::from_value(serde_json::json!({
@@ -181,7 +160,7 @@ mod tests {
 
     #[test]
     fn a_failing_command_undoes_only_itself_and_its_events_and_seqs() {
-        let (mut core, _dir) = core("savepoints");
+        let (mut core, _dir) = core("writer-savepoints");
         let alice = core
             .store
             .create_user("alice", "Alice", None, "pw")
@@ -293,7 +272,7 @@ mod tests {
 
     #[test]
     fn seqs_go_on_from_the_database_after_a_restart() {
-        let (mut core, dir) = core("restart");
+        let (mut core, dir) = core("writer-restart");
         let alice = core
             .store
             .create_user("alice", "Alice", None, "pw")
@@ -318,9 +297,7 @@ mod tests {
         run(&mut core, "m1");
         let before = core.store.current_seq(bob).unwrap();
         drop(core);
-        let store = Store::open(&dir.0.join("db.sqlite3")).unwrap();
-        let config = crate::Config::new("127.0.0.1:0".parse().unwrap(), dir.0.join("db.sqlite3"));
-        let mut core = Core::new(store, Arc::new(config));
+        let mut core = core_on(&dir);
         let (outbound, mut bob_frames) = unbounded_channel();
         core.hub.register(bob, outbound);
         run(&mut core, "m2");
