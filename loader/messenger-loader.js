@@ -46,6 +46,7 @@
   let pending = []; // [name, arg, resolve] received before the widget was mounted
   let wanted = false; // a command before boot needs the widget
   let counts = null;
+  let widgetLive = false; // the widget's count has taken over from the poll
   let pollStop = null;
   let channel = null;
 
@@ -270,8 +271,15 @@
   }
 
   function onEvent(name, detail) {
-    // The widget's own count takes over from the poll (and the lock passes to another tab).
-    if (name === 'unread') return pollStop?.(), setUnread(detail);
+    // The widget's own count takes over from the poll (and the lock passes to another tab)
+    // once it is live. Before that it is the count of the copy the widget stored, maybe
+    // older than the one shown: it fills in only where nothing was counted, so the badge
+    // never steps back to a count the poll already passed.
+    if (name === 'unread') {
+      if (detail.live) widgetLive = true, pollStop?.();
+      else if (!widgetLive && counts && !counts.unknown) return;
+      return setUnread(detail);
+    }
     if (name === 'opened' || name === 'closed') setOpen(name === 'opened');
     if (name === 'signedOut') ended();
     emit(name, detail);
@@ -292,6 +300,7 @@
     channel?.close();
     host?.remove();
     opts = mod = loading = counts = host = button = badge = panel = null;
+    widgetLive = false;
   }
 
   function command(name, arg) {

@@ -409,3 +409,26 @@ fn leaving_a_conversation_removes_it_and_says_so() {
     assert_eq!(out.removed, Some(11));
     assert!(!s.state.conversations.contains_key(&11));
 }
+
+#[test]
+fn live_only_once_caught_up_with_the_server() {
+    // The count a host is told is marked live only when it cannot be behind the server's.
+    let mut s = Session::new("t");
+    s.restore(welcome());
+    assert!(!s.live(), "a restored copy may be behind");
+    s.receive(
+        ServerFrame::Resumed {
+            epoch: "e1".into(),
+            seq: 10,
+            until: 11,
+        },
+        None,
+    );
+    assert!(!s.live(), "the replay is not done");
+    s.receive(echo(11, "other-1", 50), None);
+    assert!(s.live(), "the replay is done");
+    s.disconnected();
+    assert!(!s.live());
+    s.receive(welcome(), None);
+    assert!(s.live(), "a welcome carries the whole state");
+}

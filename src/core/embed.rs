@@ -183,6 +183,9 @@ pub struct Unread {
     pub notifications: u32,
     /// New open channels (the rail's channels counter).
     pub channels: u32,
+    /// Counted from a state caught up with the server. False: from the copy this browser
+    /// stored, which may be behind a count the host already has (see the loader).
+    pub live: bool,
 }
 
 impl Unread {
@@ -322,12 +325,14 @@ mod tests {
             messages: 3,
             notifications: 2,
             channels: 5,
+            live: true,
         };
         assert_eq!(u.total(), 5);
         let big = Unread {
             messages: u32::MAX,
             notifications: 1,
             channels: 0,
+            live: false,
         };
         assert_eq!(big.total(), u32::MAX);
     }

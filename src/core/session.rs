@@ -201,7 +201,13 @@ impl Session {
 
     /// Whether the outbox may send now: connected, and any replay after a resume is done.
     pub fn can_send(&self) -> bool {
-        self.online && self.replay_until.is_none() && !self.follower
+        self.live() && !self.follower
+    }
+
+    /// Whether the state is caught up with the server: connected, and any replay after a
+    /// resume is done. A follower is told the link is up after the leader's catch-up.
+    pub fn live(&self) -> bool {
+        self.online && self.replay_until.is_none()
     }
 
     /// A follower tab heard that the leader's connection is up.

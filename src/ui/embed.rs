@@ -74,6 +74,7 @@ impl Embed {
                 ("notifications", u.notifications.into()),
                 ("channels", u.channels.into()),
                 ("total", u.total().into()),
+                ("live", u.live.into()),
             ]),
         );
     }
@@ -291,6 +292,7 @@ pub fn tell_host(ctx: super::Ctx) {
                     messages: st.total_unread(),
                     notifications: st.unread_notifications,
                     channels: st.new_channels,
+                    live: s.live(),
                 });
                 let news = std::mem::take(&mut s.nav.notifications.announced);
                 let known = want.is_some_and(|c| st.conversations.contains_key(&c));

@@ -247,6 +247,53 @@ test('one message adds one to the badge and the title, counted by the poll or by
   }
 });
 
+test('a widget starting from its stored copy never takes the badge back to a count the poll passed', async () => {
+  // Alice's widget stores its copy (count N); a message arrives while no page of hers is
+  // open (N + 1). On the next page the poll counts N + 1 at once, while the widget restores
+  // its copy (N) and its connection is held back: the badge, the title and the host's events
+  // stay at N + 1 throughout, and the widget takes over once it has caught up.
+  const first = await portalPage('alice', { preload: 'now' });
+  const { context, page } = first;
+  let release;
+  const held = new Promise((r) => { release = r; });
+  try {
+    await eventually(async () => assert.equal(await presenceOf('alice'), 'online'));
+    const rail = page.getByTestId('unread-counter').locator('.mw-nav-count');
+    const start = await heardTotal(page);
+    await eventually(async () => assert.equal(await rail.textContent(), String(start)));
+    await page.goto('about:blank');
+    await eventually(async () => assert.equal(await presenceOf('alice'), 'offline'));
+    await send('bob', 'alice', 'While no page of yours was open');
+
+    let connects = 0;
+    await context.routeWebSocket('**/ws', async (ws) => {
+      connects += 1;
+      await held;
+      ws.connectToServer();
+    });
+    // The widget loads on the click, after the poll has counted.
+    await page.goto(`${env.server.url}/intranet/page.html?identity=intranet&preload=open`);
+    await eventually(async () => assert.equal(await heardTotal(page), start + 1, 'the poll counted the new message'));
+    await launcher(page).click();
+    // The widget is up with its stored copy, not connected yet.
+    await eventually(async () => assert.equal(await rail.textContent(), String(start)));
+    assert.ok(connects >= 1, 'the widget tried to connect');
+    assert.deepEqual(await shown(page), { badge: start + 1, title: titled(start + 1) });
+
+    release();
+    await eventually(async () => assert.equal(await rail.textContent(), String(start + 1)));
+    await eventually(async () => assert.equal(await presenceOf('alice'), 'online'));
+    assert.deepEqual(await shown(page), { badge: start + 1, title: titled(start + 1) });
+    const told = await page.evaluate(() => window.hostEvents.filter((e) => e.name === 'unread').map((e) => e.detail.total));
+    // The page may first show the count this browser remembered (N), then the poll's.
+    assert.equal(told.at(-1), start + 1);
+    assert.ok(told.every((n, i) => i === 0 || n >= told[i - 1]), `the count never stepped back: ${told}`);
+  } finally {
+    release();
+    await context.close();
+  }
+});
+
 test('<messenger-widget mode="inline"> fills its element, signed in through identity-url', async () => {
   const carol = await intranetUser('carol');
   const { page } = carol;
