@@ -251,7 +251,7 @@ async fn a_floating_widget_in_a_shadow_root_follows_commands_and_tells_the_host(
     settle().await;
     assert_eq!(
         heard("unread"),
-        [json!({"messages": 2, "notifications": 0, "channels": 1, "total": 2})]
+        [json!({"messages": 2, "notifications": 0, "channels": 1, "total": 2, "live": true})]
     );
     // Closed: nothing of the messenger takes room on the page.
     assert_eq!(area(&host, ".mw-list"), 0.0);
@@ -288,7 +288,7 @@ async fn a_floating_widget_in_a_shadow_root_follows_commands_and_tells_the_host(
     wait_for("mark_read", || sent_of_type("mark_read").len() == 1).await;
     wait_for("unread 0", || {
         heard("unread").last()
-            == Some(&json!({"messages": 0, "notifications": 0, "channels": 1, "total": 0}))
+            == Some(&json!({"messages": 0, "notifications": 0, "channels": 1, "total": 0, "live": true}))
     })
     .await;
 
@@ -301,7 +301,7 @@ async fn a_floating_widget_in_a_shadow_root_follows_commands_and_tells_the_host(
     );
     wait_for("unread 1", || {
         heard("unread").last()
-            == Some(&json!({"messages": 1, "notifications": 0, "channels": 1, "total": 1}))
+            == Some(&json!({"messages": 1, "notifications": 0, "channels": 1, "total": 1, "live": true}))
     })
     .await;
     sleep(1_200).await;
