@@ -160,9 +160,13 @@ impl Tx<'_> {
             }
             return Ok(());
         }
+        if users.is_empty() {
+            return Ok(());
+        }
+        let id = self.store.insert_event(self.now, &json)?;
         for &user in users {
             let seq = self.seqs.next(self.store, user)?;
-            self.store.insert_event(user, seq, self.now, &json)?;
+            self.store.insert_event_ref(user, seq, id)?;
             // The shape serde gives `ServerFrame::Event`, spliced rather than re-serialized.
             let frame = format!(r#"{{"type":"event","seq":{seq},"event":{json}}}"#);
             self.outbox.push((user, seq, frame));

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::db::{params, Backend};
+use crate::db::{params, Backend, OptionalExtension};
 use messenger_protocol::{ConversationId, Event, MessageId, Timestamp};
 
 use crate::app::{App, Core};
@@ -164,13 +164,33 @@ impl Store {
     /// Drops events no resume will be honoured for and command results past their
     /// retention. A user's `event_seq` counter is untouched, so seq never goes back.
     fn prune_history(&self, now: Timestamp) -> Result<(), StoreError> {
+        // Events are numbered in the order they were stored, so the old ones are those
+        // before the first one inside the retention: found from the front, where the last
+        // pass left off, rather than through an index every event would pay for.
+        let first_kept: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT id FROM events WHERE created_at >= ?1 ORDER BY id LIMIT 1")?
+            .query_row([now - millis(EVENT_RETENTION)], |r| r.get(0))
+            .optional()?;
+        let first_kept = match first_kept {
+            Some(id) => id,
+            None => {
+                self.conn
+                    .query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM events", [], |r| {
+                        r.get(0)
+                    })?
+            }
+        };
         self.conn.execute(
-            "DELETE FROM user_events WHERE created_at < ?1",
-            [now - millis(EVENT_RETENTION)],
+            "DELETE FROM user_event_ids WHERE event_id < ?1",
+            [first_kept],
         )?;
+        self.conn
+            .execute("DELETE FROM events WHERE id < ?1", [first_kept])?;
+        // What this leaves unreferenced goes with the retention above.
         self.conn.execute(
-            "DELETE FROM user_events
-             WHERE seq <= (SELECT event_seq FROM users WHERE id = user_events.user_id) - ?1",
+            "DELETE FROM user_event_ids
+             WHERE seq <= (SELECT event_seq FROM users WHERE id = user_event_ids.user_id) - ?1",
             [KEPT_EVENTS_PER_USER],
         )?;
         self.conn.execute(
@@ -209,5 +229,50 @@ mod tests {
         assert_eq!(kept, vec![3, 4]);
         assert_eq!(store.current_seq(user).unwrap(), 4);
         assert_eq!(store.append_event(user, &event, now).unwrap(), 5);
+        let stored: i64 = store
+            .conn
+            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(stored, 3, "the old events themselves are gone too");
+    }
+
+    #[test]
+    fn an_event_shared_by_several_streams_is_stored_once_and_pruned_with_them() {
+        let (store, _file) = crate::store::tests::temp_store("expiry-shared");
+        let a = store.create_user("a", "A", None, "pw").unwrap();
+        let b = store.create_user("b", "B", None, "pw").unwrap();
+        let now = 10 * millis(EVENT_RETENTION);
+        let count = |sql: &str| -> i64 { store.conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+        for (at, n) in [(0, 1), (now, 2)] {
+            let id = store
+                .insert_event(
+                    at,
+                    &format!(r#"{{"kind":"conversation_removed","conversation_id":{n}}}"#),
+                )
+                .unwrap();
+            for user in [a, b] {
+                store.insert_event_ref(user, n as u64, id).unwrap();
+                store.set_event_seq(user, n as u64).unwrap();
+            }
+        }
+        assert_eq!(
+            count("SELECT COUNT(*) FROM events"),
+            2,
+            "once per event, not per user"
+        );
+        assert_eq!(store.events_after(b, 0).unwrap().len(), 2);
+        store.prune_history(now).unwrap();
+        assert_eq!(count("SELECT COUNT(*) FROM events"), 1);
+        assert_eq!(count("SELECT COUNT(*) FROM user_event_ids"), 2);
+        for user in [a, b] {
+            let kept = store.events_after(user, 1).unwrap();
+            assert_eq!(kept.len(), 1);
+            assert!(kept[0].1.contains(r#""conversation_id":2"#));
+        }
+        // Nothing is newer than the retention: everything goes.
+        store.prune_history(now * 3).unwrap();
+        assert_eq!(count("SELECT COUNT(*) FROM events"), 0);
+        assert_eq!(count("SELECT COUNT(*) FROM user_event_ids"), 0);
+        assert_eq!(store.current_seq(a).unwrap(), 2, "seq never goes back");
     }
 }

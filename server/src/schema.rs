@@ -21,6 +21,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/004_attachments.sql"),
     include_str!("../migrations/005_sms.sql"),
     include_str!("../migrations/006_portal.sql"),
+    include_str!("../migrations/007_event_payloads.sql"),
 ];
 
 /// Brings the schema up to [`SCHEMA_VERSION`] and creates the epoch of a new database.
@@ -131,6 +132,60 @@ mod tests {
             .unwrap();
         assert_eq!(version, SCHEMA_VERSION.to_string());
         assert!(!again.has_users().unwrap());
+    }
+
+    /// A database from before events were stored once (schema 6) keeps every user's
+    /// stream: a client that was at some seq still resumes after the upgrade.
+    #[test]
+    fn streams_stored_per_user_move_to_shared_events() {
+        let (store, file) = crate::store::tests::temp_store("migrate-events");
+        let path = file.path().to_owned();
+        drop(store);
+        std::fs::remove_file(&path).unwrap();
+        let old = crate::db::Connection::open_sqlite(&path).unwrap();
+        old.execute_batch(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             INSERT INTO meta VALUES ('schema_version', '6'), ('epoch', 'e-old');",
+        )
+        .unwrap();
+        for sql in &super::MIGRATIONS[..6] {
+            old.execute_batch(sql).unwrap();
+        }
+        old.execute_batch(
+            "INSERT INTO users (id, username, display_name, password_salt, password_hash, event_seq)
+             VALUES (1, 'a', 'A', '', '', 3), (2, 'b', 'B', '', '', 1);
+             INSERT INTO user_events (user_id, seq, created_at, event) VALUES
+               (1, 2, 10, '{\"n\":\"a2\"}'), (1, 3, 30, '{\"n\":\"a3\"}'),
+               (2, 1, 20, '{\"n\":\"b1\"}');",
+        )
+        .unwrap();
+        drop(old);
+
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.epoch(), "e-old");
+        let texts = |user, after| {
+            store
+                .events_after(user, after)
+                .unwrap()
+                .into_iter()
+                .map(|(seq, event)| format!("{seq}:{event}"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(texts(1, 1), [r#"2:{"n":"a2"}"#, r#"3:{"n":"a3"}"#]);
+        assert_eq!(texts(2, 0), [r#"1:{"n":"b1"}"#]);
+        // The old table is gone and new events go to the new ones, seqs carrying on.
+        let old_table: i64 = store
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'user_events'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(old_table, 0);
+        let event = messenger_protocol::Event::ConversationRemoved { conversation_id: 9 };
+        assert_eq!(store.append_event(1, &event, 40).unwrap(), 4);
+        assert_eq!(texts(1, 3).len(), 1);
     }
 
     #[test]

@@ -508,15 +508,23 @@ impl Store {
         Ok((messages, has_more))
     }
 
-    /// Records `event` in the user's stream and returns its seq.
-    /// Stores `event` (serialized) as `user`'s event number `seq`, which
+    /// Stores the serialized `event` once, for every stream that refers to it
+    /// ([`Store::insert_event_ref`]); returns its id.
+    pub fn insert_event(&self, now: Timestamp, event: &str) -> Result<i64> {
+        Ok(self
+            .conn
+            .prepare_cached("INSERT INTO events (created_at, event) VALUES (?1, ?2) RETURNING id")?
+            .query_row(params![now, event], |r| r.get(0))?)
+    }
+
+    /// Makes event `event_id` number `seq` of `user`'s stream, a seq
     /// [`crate::seqs::Seqs`] handed out.
-    pub fn insert_event(&self, user: UserId, seq: u64, now: Timestamp, event: &str) -> Result<()> {
+    pub fn insert_event_ref(&self, user: UserId, seq: u64, event_id: i64) -> Result<()> {
         self.conn
             .prepare_cached(
-                "INSERT INTO user_events (user_id, seq, created_at, event) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO user_event_ids (user_id, seq, event_id) VALUES (?1, ?2, ?3)",
             )?
-            .execute(params![user, seq as i64, now, event])?;
+            .execute(params![user, seq as i64, event_id])?;
         Ok(())
     }
 
@@ -532,9 +540,9 @@ impl Store {
     }
 
     /// PostgreSQL: appends the serialized `event` to the stream of each of `users` (no
-    /// repeats) and returns their seqs, in `users`' order. Two statements whatever the number
-    /// of users: one row at a time was two round trips per user, which made a presence
-    /// change with a thousand users online take seconds.
+    /// repeats) and returns their seqs, in `users`' order. Three statements whatever the
+    /// number of users: one row at a time was two round trips per user, which made a
+    /// presence change with a thousand users online take seconds.
     pub fn append_event_to_all(
         &self,
         users: &[UserId],
@@ -558,13 +566,14 @@ impl Store {
             let seq = *seqs.get(user).ok_or(StoreError::Db(db::Error::NoRows))?;
             rows.push((*user, seq));
         }
+        let event_id = self.insert_event(now, event)?;
         self.conn
             .prepare_cached(
-                "INSERT INTO user_events (user_id, seq, created_at, event)
-                 SELECT CAST(e.value->>0 AS BIGINT), CAST(e.value->>1 AS BIGINT), ?2, ?3
+                "INSERT INTO user_event_ids (user_id, seq, event_id)
+                 SELECT CAST(e.value->>0 AS BIGINT), CAST(e.value->>1 AS BIGINT), ?2
                  FROM json_array_elements(CAST(CAST(?1 AS TEXT) AS JSON)) AS e(value)",
             )?
-            .execute(params![serde_json::to_string(&rows)?, now, event])?;
+            .execute(params![serde_json::to_string(&rows)?, event_id])?;
         Ok(rows.into_iter().map(|(_, seq)| seq as u64).collect())
     }
 
@@ -602,7 +611,8 @@ impl Store {
         now: Timestamp,
     ) -> Result<u64> {
         let seq = self.current_seq(user)? + 1;
-        self.insert_event(user, seq, now, &serde_json::to_string(event)?)?;
+        let id = self.insert_event(now, &serde_json::to_string(event)?)?;
+        self.insert_event_ref(user, seq, id)?;
         self.set_event_seq(user, seq)?;
         Ok(seq)
     }
@@ -610,7 +620,8 @@ impl Store {
     /// The user's stored events after `seq`, oldest first, as (seq, serialized event).
     pub fn events_after(&self, user: UserId, seq: u64) -> Result<Vec<(u64, String)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, event FROM user_events WHERE user_id = ?1 AND seq > ?2 ORDER BY seq",
+            "SELECT r.seq, e.event FROM user_event_ids r JOIN events e ON e.id = r.event_id
+             WHERE r.user_id = ?1 AND r.seq > ?2 ORDER BY r.seq",
         )?;
         let events = stmt
             .query_map(params![user, seq as i64], |r| {
@@ -719,6 +730,12 @@ pub(crate) mod tests {
 
     /// Removes a test database and its WAL files.
     pub(crate) struct TempFile(std::path::PathBuf);
+
+    impl TempFile {
+        pub(crate) fn path(&self) -> &std::path::Path {
+            &self.0
+        }
+    }
 
     impl Drop for TempFile {
         fn drop(&mut self) {
