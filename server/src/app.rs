@@ -249,28 +249,25 @@ impl Core {
     ) -> Result<T, E> {
         self.store
             .conn
-            .execute_batch("SAVEPOINT command")
+            .execute_cached("SAVEPOINT command")
             .map_err(StoreError::from)?;
         let events_before = self.deferred.as_ref().map_or(0, Vec::len);
         let seqs_before = self.seqs.mark();
         self.nesting = Nesting::Command;
         let result = f(self);
         self.nesting = Nesting::Batch;
-        let end = match result {
-            Ok(_) => "RELEASE command",
-            Err(_) => {
-                if let Some(events) = &mut self.deferred {
-                    events.truncate(events_before);
-                }
-                self.seqs.rewind(seqs_before);
-                "ROLLBACK TO command; RELEASE command"
-            }
-        };
+        let conn = &self.store.conn;
         // A savepoint that cannot be closed leaves the batch in an unknown state: the
         // error makes the caller roll all of it back.
-        self.store
-            .conn
-            .execute_batch(end)
+        if result.is_err() {
+            if let Some(events) = &mut self.deferred {
+                events.truncate(events_before);
+            }
+            self.seqs.rewind(seqs_before);
+            conn.execute_cached("ROLLBACK TO command")
+                .map_err(StoreError::from)?;
+        }
+        conn.execute_cached("RELEASE command")
             .map_err(StoreError::from)?;
         result
     }

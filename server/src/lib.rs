@@ -36,6 +36,10 @@ mod web;
 mod writer;
 mod ws;
 
+/// How much one read from a WebSocket takes at most (see `ws.rs`); the bench's clients
+/// and ceiling use the same.
+pub use ws::READ_BUFFER as WS_READ_BUFFER;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -179,9 +183,9 @@ pub async fn start(config: Config) -> Result<RunningServer, Error> {
     }
     let (shutdown, shutdown_rx) = watch::channel(false);
     let (alive, app_gone) = mpsc::channel(1);
-    if config.postgres_url.is_none() {
+    let sqlite = config.postgres_url.is_none();
+    if sqlite {
         store.leave_checkpoints_to_another_connection()?;
-        checkpoint::spawn(config.db_path.clone(), shutdown_rx.clone(), alive.clone())?;
     }
     let (link, bus, elsewhere) = match &config.cluster {
         Some(cluster) => {
@@ -194,9 +198,17 @@ pub async fn start(config: Config) -> Result<RunningServer, Error> {
         store,
         config.clone(),
         shutdown_rx.clone(),
-        alive,
+        alive.clone(),
         link,
     )?);
+    if sqlite {
+        checkpoint::spawn(
+            config.db_path.clone(),
+            app.clone(),
+            shutdown_rx.clone(),
+            alive,
+        )?;
+    }
     if let Some(bus) = bus {
         let mut core = app.lock();
         for (node, user) in elsewhere {

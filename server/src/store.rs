@@ -93,7 +93,10 @@ impl Store {
     /// Stops this connection from checkpointing the WAL inside its commits; the server's
     /// [`crate::checkpoint`] thread does it instead.
     pub fn leave_checkpoints_to_another_connection(&self) -> Result<()> {
-        self.conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
+        self.conn.execute_batch(&format!(
+            "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {}",
+            crate::checkpoint::LOG_LIMIT_BYTES
+        ))?;
         Ok(())
     }
 

@@ -35,11 +35,17 @@ const CLOSE_GOING_AWAY: u16 = 1001;
 const MAX_IN_FLIGHT: usize = 16;
 const BINARY_REFUSED: &str = "binary frames are not supported; send JSON text";
 const CLOSE_INTERNAL_ERROR: u16 = 1011;
+/// What one read from a socket takes at most. tungstenite zeroes this much of its buffer
+/// before every read: at its default of 128 KiB that memset was the biggest item of the
+/// socket tasks' time (perf, `--example bench`), for frames of a few hundred bytes. Longer
+/// frames are read in several reads.
+pub const READ_BUFFER: usize = 16 * 1024;
 
 pub async fn upgrade(State(app): State<Arc<App>>, ws: WebSocketUpgrade) -> Response {
     let read_limit = hard_cap(&app).saturating_mul(READ_WHOLE_FACTOR);
     ws.max_message_size(read_limit)
         .max_frame_size(read_limit)
+        .read_buffer_size(READ_BUFFER)
         .on_upgrade(move |socket| serve(app, socket))
 }
 

@@ -84,7 +84,9 @@ impl Ceiling {
 }
 
 async fn upgrade(ws: WebSocketUpgrade, State(hub): State<Arc<Hub>>) -> Response {
-    ws.on_upgrade(move |socket| serve_socket(socket, hub))
+    // The same read buffer as the server's, so the two sides differ only in what they do.
+    ws.read_buffer_size(messenger_server::WS_READ_BUFFER)
+        .on_upgrade(move |socket| serve_socket(socket, hub))
 }
 
 async fn serve_socket(mut socket: WebSocket, hub: Arc<Hub>) {

@@ -160,7 +160,10 @@ pub async fn run(
 
 async fn hello(url: &str, token: &str) -> Result<Ws, Error> {
     // Nagle off, as a browser's WebSocket has it: otherwise the bench measures delayed ACKs.
-    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, None, true).await?;
+    // A small read buffer, as the server has: tungstenite zeroes it before every read.
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(messenger_server::WS_READ_BUFFER);
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true).await?;
     let hello = ClientFrame::Hello {
         protocol_version: PROTOCOL_VERSION,
         token: token.to_owned(),

@@ -116,6 +116,18 @@ impl Connection {
         self.prepare_cached(sql)?.query_row(params, f)
     }
 
+    /// Runs one statement without parameters that neither opens nor ends a transaction
+    /// (a savepoint's), prepared once: the writer runs two for every command.
+    pub fn execute_cached(&self, sql: &str) -> Result<()> {
+        match &self.inner {
+            Inner::Sqlite(conn) => {
+                conn.prepare_cached(sql)?.execute([])?;
+                Ok(())
+            }
+            Inner::Postgres { .. } => self.execute_batch(sql),
+        }
+    }
+
     /// Runs statements separated by `;`, without parameters.
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match &self.inner {

@@ -23,11 +23,6 @@ pub(super) fn open(path: &Path) -> Result<rusqlite::Connection> {
     // a 2 MB page cache (SQLite's default) was a read() system call each time (perf).
     conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
     conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
-    // Each command of a batch runs in a savepoint, whose sub-journal keeps the first copy
-    // of every page the command changes. In a temporary file that was four times the
-    // bytes of the WAL itself in write() calls (strace, `--example bench`); in memory it
-    // is a copy.
-    conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     // Every statement is prepared once and reused (`prepare_cached`): compiling SQL was a
     // sixth of the server's CPU time per message (perf, `--example bench`). The cache holds
