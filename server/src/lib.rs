@@ -183,9 +183,14 @@ pub async fn start(config: Config) -> Result<RunningServer, Error> {
     }
     let (shutdown, shutdown_rx) = watch::channel(false);
     let (alive, app_gone) = mpsc::channel(1);
-    let sqlite = config.postgres_url.is_none();
-    if sqlite {
-        store.leave_checkpoints_to_another_connection()?;
+    if config.postgres_url.is_none() {
+        let restart = store.leave_checkpoints_to_another_connection()?;
+        checkpoint::spawn(
+            config.db_path.clone(),
+            restart,
+            shutdown_rx.clone(),
+            alive.clone(),
+        )?;
     }
     let (link, bus, elsewhere) = match &config.cluster {
         Some(cluster) => {
@@ -198,17 +203,9 @@ pub async fn start(config: Config) -> Result<RunningServer, Error> {
         store,
         config.clone(),
         shutdown_rx.clone(),
-        alive.clone(),
+        alive,
         link,
     )?);
-    if sqlite {
-        checkpoint::spawn(
-            config.db_path.clone(),
-            app.clone(),
-            shutdown_rx.clone(),
-            alive,
-        )?;
-    }
     if let Some(bus) = bus {
         let mut core = app.lock();
         for (node, user) in elsewhere {

@@ -69,6 +69,8 @@ pub struct Store {
     /// in `impl Store` blocks of their own files.
     pub(crate) conn: Connection,
     epoch: String,
+    /// Set by the checkpoint thread: see [`Store::restart_log_if_wanted`].
+    log_restart: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Store {
@@ -87,16 +89,43 @@ impl Store {
         let epoch = conn
             .prepare_cached("SELECT value FROM meta WHERE key = 'epoch'")?
             .query_row([], |r| r.get(0))?;
-        Ok(Store { conn, epoch })
+        Ok(Store {
+            conn,
+            epoch,
+            log_restart: Default::default(),
+        })
     }
 
     /// Stops this connection from checkpointing the WAL inside its commits; the server's
     /// [`crate::checkpoint`] thread does it instead.
-    pub fn leave_checkpoints_to_another_connection(&self) -> Result<()> {
+    /// Returns the flag by which that thread asks this connection to finish a checkpoint
+    /// ([`Store::restart_log_if_wanted`]).
+    pub fn leave_checkpoints_to_another_connection(
+        &self,
+    ) -> Result<std::sync::Arc<std::sync::atomic::AtomicBool>> {
         self.conn.execute_batch(&format!(
             "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {}",
             crate::checkpoint::LOG_LIMIT_BYTES
         ))?;
+        Ok(self.log_restart.clone())
+    }
+
+    /// Between two transactions: when the checkpoint thread has copied most of a long log
+    /// and asks for it, copies the rest, so this connection's next transaction starts the
+    /// log over (see `checkpoint.rs`).
+    pub fn restart_log_if_wanted(&self) -> Result<()> {
+        use std::sync::atomic::Ordering;
+        if self.log_restart.load(Ordering::Acquire) {
+            let (busy, log, copied): (i64, i64, i64) =
+                self.conn
+                    .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    })?;
+            // Not all of it (a reader held frames back): again after the next batch.
+            if busy == 0 && copied >= log {
+                self.log_restart.store(false, Ordering::Release);
+            }
+        }
         Ok(())
     }
 

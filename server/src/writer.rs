@@ -88,7 +88,7 @@ fn run(core: &CoreCell, batch: Vec<Job>) {
                 Ok(commands::handle(core, user, frame))
             })
         }));
-        match outcome {
+        let answers = match outcome {
             Ok(Ok(answers)) => Some(answers),
             Ok(Err(e)) => {
                 tracing::error!("a batch of commands was rolled back: {e}");
@@ -99,7 +99,11 @@ fn run(core: &CoreCell, batch: Vec<Job>) {
                 core.recover_after_panic();
                 None
             }
+        };
+        if let Err(e) = core.store.restart_log_if_wanted() {
+            tracing::warn!("finishing a checkpoint: {e}");
         }
+        answers
     };
     match answers {
         Some(answers) => {
