@@ -116,8 +116,9 @@ async fn serve_socket(mut socket: WebSocket, hub: Arc<Hub>) {
                     Some(Ok(_)) => continue,
                     Some(Err(_)) | None => break,
                 },
+                // What is queued goes out in one write, as the server does (ws.rs).
                 Some(frame) = inbound.recv() => {
-                    if socket.send(WsMessage::Text(frame)).await.is_err() {
+                    if send_queued(&mut socket, frame, &mut inbound).await.is_err() {
                         break;
                     }
                 }
@@ -128,6 +129,20 @@ async fn serve_socket(mut socket: WebSocket, hub: Arc<Hub>) {
     if let Some(members) = hub.members.lock().unwrap().get_mut(&group) {
         members.retain(|member| !member.same_channel(&outbound));
     }
+}
+
+async fn send_queued(
+    socket: &mut WebSocket,
+    first: Utf8Bytes,
+    inbound: &mut mpsc::UnboundedReceiver<Utf8Bytes>,
+) -> Result<(), axum::Error> {
+    use futures_util::SinkExt;
+    socket.feed(WsMessage::Text(first)).await?;
+    for _ in 1..64 {
+        let Ok(frame) = inbound.try_recv() else { break };
+        socket.feed(WsMessage::Text(frame)).await?;
+    }
+    socket.flush().await
 }
 
 /// The client number from the hello's token.
