@@ -23,14 +23,8 @@ pub const COMMAND_RESULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600
 const BATCH: i64 = 500;
 
 pub async fn run(app: Arc<App>) {
-    let mut shutdown = app.shutdown.clone();
-    let mut ticks = tokio::time::interval(app.config.expiry_interval);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = shutdown.wait_for(|stopping| *stopping) => return,
-            _ = ticks.tick() => {}
-        }
+    let app = &*app;
+    crate::jobs::every(app, app.config.expiry_interval, || async {
         let lifetime = app.config.message_lifetime;
         let mut files = Vec::new();
         if let Err(e) = run_once(&mut app.lock(), lifetime, &mut files) {
@@ -40,7 +34,8 @@ pub async fn run(app: Arc<App>) {
         for id in files {
             crate::attachments::remove_files(&app.config.attachments_dir, &id);
         }
-    }
+    })
+    .await;
 }
 
 /// One pass: expires messages in batches, then prunes history. Returns how many messages

@@ -11,7 +11,6 @@ mod queue;
 mod transport;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use messenger_protocol::{ConversationId, EmailMode, UserId};
 
@@ -69,20 +68,8 @@ pub async fn run(app: Arc<App>) {
             return;
         }
     };
-    let mut shutdown = app.shutdown.clone();
-    let period = app.config.mail.interval.max(Duration::from_millis(10));
-    let mut ticks = tokio::time::interval(period);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = shutdown.wait_for(|stopping| *stopping) => return,
-            _ = ticks.tick() => {}
-        }
-        tokio::select! {
-            _ = shutdown.wait_for(|stopping| *stopping) => return,
-            () = send_due(&app, &transport) => {}
-        }
-    }
+    let (app, transport) = (&*app, &transport);
+    crate::jobs::every(app, app.config.mail.interval, || send_due(app, transport)).await;
 }
 
 async fn send_due(app: &App, transport: &Transport) {

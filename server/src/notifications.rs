@@ -3,7 +3,6 @@
 mod mentions;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::db::{params, OptionalExtension, Row};
 use messenger_protocol::{
@@ -337,22 +336,14 @@ pub fn set_reminder(
 /// Turns due reminders into notifications every `config.reminder_interval`, starting at
 /// once so reminders that fell due while the server was down fire on start.
 pub async fn run_reminders(app: Arc<App>) {
-    let mut shutdown = app.shutdown.clone();
-    let mut ticks = tokio::time::interval(app.config.reminder_interval.max(MIN_INTERVAL));
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = shutdown.wait_for(|stopping| *stopping) => return,
-            _ = ticks.tick() => {}
-        }
+    let app = &*app;
+    crate::jobs::every(app, app.config.reminder_interval, || async {
         if let Err(e) = fire_due_reminders(&mut app.lock()) {
             tracing::error!("reminders job: {e}");
         }
-    }
+    })
+    .await;
 }
-
-/// Keeps a zero interval from spinning.
-const MIN_INTERVAL: Duration = Duration::from_millis(10);
 
 /// Each due reminder becomes a notification in the same transaction that marks it fired,
 /// so it fires exactly once.

@@ -499,34 +499,19 @@ async fn a_user_arriving_and_leaving_on_two_nodes_at_once_is_announced_once_each
 /// users stay online.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_held_up_by_a_long_write_is_not_taken_for_dead() {
-    let (postgres, nats) = tokio::task::spawn_blocking(|| {
-        let postgres = messenger_services::Postgres::start().expect("PostgreSQL starts");
-        let nats = messenger_services::Nats::start().expect("nats-server starts");
-        (postgres, nats)
+    let cluster = common::start_cluster_with("busy", 2, |c| {
+        c.heartbeat = Duration::from_millis(200);
+        c.node_timeout = Duration::from_millis(1000);
     })
-    .await
-    .unwrap();
-    let mut nodes = Vec::new();
-    for n in 0..2 {
-        let mut config = messenger_server::Config::new(
-            "127.0.0.1:0".parse().unwrap(),
-            postgres.dir().join(format!("busy-{n}/unused.sqlite3")),
-        );
-        config.postgres_url = Some(postgres.url());
-        let mut cluster = messenger_server::ClusterConfig::new(nats.url());
-        cluster.heartbeat = Duration::from_millis(200);
-        cluster.node_timeout = Duration::from_millis(1000);
-        config.cluster = Some(cluster);
-        nodes.push(messenger_server::start(config).await.expect("node starts"));
-    }
-    let [a, b] = [0, 1].map(|n| nodes[n].local_addr());
+    .await;
+    let [a, b] = [0, 1].map(|n| cluster.nodes[n].local_addr());
     let (mut alice, _) = Client::login(a, "alice").await;
     let (mut bob, _) = Client::login(b, "bob").await;
     bob.drain_events().await;
     alice.drain_events().await;
 
     // The cluster's write lock, held from outside for 2.5 node timeouts.
-    let url = postgres.url();
+    let url = cluster.postgres.url();
     tokio::task::spawn_blocking(move || {
         let mut db = postgres::Client::connect(&url, postgres::NoTls).unwrap();
         let lock = messenger_server::CLUSTER_WRITE_LOCK;
@@ -556,5 +541,5 @@ async fn a_node_held_up_by_a_long_write_is_not_taken_for_dead() {
             "someone was sent offline while the nodes waited: {events:?}"
         );
     }
-    drop(nodes);
+    drop(cluster);
 }

@@ -113,18 +113,23 @@ async fn main() -> Result<(), messenger_server::Error> {
     Ok(())
 }
 
+/// A server on a free port for the bench's seeded users: no demo organisation, and no
+/// per-connection rate limit (it protects a real server; here it would be what is measured).
+pub(crate) fn bench_config(db: std::path::PathBuf) -> Result<Config, messenger_server::Error> {
+    let mut config = Config::new("127.0.0.1:0".parse()?, db);
+    config.seed_demo = false;
+    config.limits.commands_per_second = 1_000_000;
+    config.limits.command_burst = 1_000_000;
+    Ok(config)
+}
+
 /// Our server on a fresh SQLite file with `clients` users in groups.
 pub(crate) async fn ours(l: &Load) -> Result<Figures, messenger_server::Error> {
     let dir = std::env::temp_dir().join(format!("messenger-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let db = dir.join("bench.sqlite3");
     let seeded = test_support::seed_users_in_groups(&db, l.clients, l.group_size)?;
-    let mut config = Config::new("127.0.0.1:0".parse()?, db);
-    config.seed_demo = false;
-    // The per-connection rate limit protects a real server; here it would be what is measured.
-    config.limits.commands_per_second = 1_000_000;
-    config.limits.command_burst = 1_000_000;
-    let server = messenger_server::start(config).await?;
+    let server = messenger_server::start(bench_config(db)?).await?;
     let url = format!("ws://{}/ws", server.local_addr());
     println!("messenger-server (SQLite, every guarantee):");
     let figures = load::run(&[url], &seeded.tokens, &seeded.groups, l).await;

@@ -3,7 +3,7 @@
 //! one table. PostgreSQL and nats-server are started here, on free ports in temporary folders
 //! (Debian's packages, which `cargo xtask` installs).
 
-use messenger_server::{test_support, ClusterConfig, Config, Error};
+use messenger_server::{test_support, ClusterConfig, Error};
 
 use crate::ceiling::{self, Ceiling};
 use crate::load::{self, ms, Figures, Load};
@@ -44,17 +44,12 @@ pub async fn run(l: &Load) -> Result<(), Error> {
         };
         let mut servers = Vec::new();
         for n in 0..nodes {
-            let mut config = Config::new(
-                "127.0.0.1:0".parse()?,
-                postgres.dir().join(format!("{name}-{n}/unused.sqlite3")),
-            );
-            config.seed_demo = false;
+            let mut config =
+                crate::bench_config(postgres.dir().join(format!("{name}-{n}/unused.sqlite3")))?;
             config.postgres_url = Some(url.clone());
             if nodes > 1 {
                 config.cluster = Some(ClusterConfig::new(nats.url()));
             }
-            config.limits.commands_per_second = 1_000_000;
-            config.limits.command_burst = 1_000_000;
             servers.push(messenger_server::start(config).await?);
         }
         let urls: Vec<String> = servers

@@ -8,14 +8,8 @@ use crate::app::{App, Core};
 use crate::store::StoreError;
 
 pub async fn run(app: Arc<App>) {
-    let mut shutdown = app.shutdown.clone();
-    let mut ticks = tokio::time::interval(app.config.expiry_interval);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = shutdown.wait_for(|stopping| *stopping) => return,
-            _ = ticks.tick() => {}
-        }
+    let app = &*app;
+    crate::jobs::every(app, app.config.expiry_interval, || async {
         let removed = delete_orphans(&mut app.lock(), app.config.orphan_grace);
         match removed {
             // The rows are gone and committed: no reader can be served these files any
@@ -27,7 +21,8 @@ pub async fn run(app: Arc<App>) {
             }
             Err(e) => tracing::error!("orphan attachments job: {e}"),
         }
-    }
+    })
+    .await;
 }
 
 /// Deletes the rows of uploads older than `grace` that no message claimed; returns their

@@ -115,6 +115,16 @@ pub struct Cluster {
 }
 
 pub async fn start_cluster(name: &str, nodes: usize) -> Cluster {
+    start_cluster_with(name, nodes, |_| {}).await
+}
+
+/// [`start_cluster`] with each node's cluster settings changed by `configure` (shorter
+/// heartbeats and timeouts).
+pub async fn start_cluster_with(
+    name: &str,
+    nodes: usize,
+    configure: impl Fn(&mut messenger_server::ClusterConfig),
+) -> Cluster {
     let (postgres, nats) = tokio::task::spawn_blocking(|| {
         let postgres = messenger_services::Postgres::start().expect("PostgreSQL starts");
         let nats = messenger_services::Nats::start().expect("nats-server starts");
@@ -131,7 +141,9 @@ pub async fn start_cluster(name: &str, nodes: usize) -> Cluster {
                 .join(format!("{name}-{n}-files/unused.sqlite3")),
         );
         config.postgres_url = Some(postgres.url());
-        config.cluster = Some(messenger_server::ClusterConfig::new(nats.url()));
+        let mut cluster = messenger_server::ClusterConfig::new(nats.url());
+        configure(&mut cluster);
+        config.cluster = Some(cluster);
         servers.push(
             messenger_server::start(config)
                 .await
