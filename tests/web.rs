@@ -376,16 +376,6 @@ fn welcome_frame(max_bytes: usize) -> serde_json::Value {
     })
 }
 
-async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
-    for _ in 0..200 {
-        if cond() {
-            return;
-        }
-        sleep(10).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
 #[wasm_bindgen_test]
 async fn full_flow_against_a_fake_server() {
     js(FAKE_WS);

@@ -106,16 +106,6 @@ fn file_requests() -> Vec<(String, String)> {
         .collect()
 }
 
-async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
-    for _ in 0..200 {
-        if cond() {
-            return;
-        }
-        sleep(10).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
 /// Whether the page can still read `url` (a revoked object URL cannot be fetched).
 async fn readable(url: &str) -> bool {
     let promise = js(&format!(

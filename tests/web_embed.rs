@@ -138,16 +138,6 @@ fn server_send(frame: Value) {
     js(&format!("window.__mwSockets[0].serverSend({frame})"));
 }
 
-async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
-    for _ in 0..200 {
-        if cond() {
-            return;
-        }
-        sleep(10).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
 fn welcome() -> Value {
     json!({
         "type": "welcome", "protocol_version": 1, "epoch": "e1", "seq": 1,

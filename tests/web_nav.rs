@@ -25,16 +25,6 @@ fn server_send(frame: Value) {
     js(&format!("window.__mwSockets[0].serverSend({frame})"));
 }
 
-async fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
-    for _ in 0..200 {
-        if cond() {
-            return;
-        }
-        sleep(10).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
 fn welcome() -> Value {
     let an_hour_ago = js_sys::Date::now() as i64 - 3_600_000;
     json!({

@@ -6,21 +6,9 @@ mod common;
 use std::time::Duration;
 
 use common::session::{start_with, without_presence};
-use common::{login, start, user_id, Client};
-use messenger_protocol::{
-    AckResult, ClientFrame, ErrorCode, Event, Importance, Limits, Presence, ServerFrame,
-};
+use common::{login, start, text_message, user_id, Client};
+use messenger_protocol::{AckResult, ClientFrame, ErrorCode, Event, Limits, Presence, ServerFrame};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-
-fn send(id: String, conversation_id: i64, text: &str) -> ClientFrame {
-    ClientFrame::SendMessage {
-        id,
-        conversation_id,
-        text: text.to_owned(),
-        importance: Importance::Normal,
-        attachments: Vec::new(),
-    }
-}
 
 #[tokio::test]
 async fn without_forwarding_a_direct_message_to_someone_offline_is_refused_and_not_stored() {
@@ -32,7 +20,7 @@ async fn without_forwarding_a_direct_message_to_someone_offline_is_refused_and_n
 
     let id = alice.new_id();
     match alice
-        .request(send(id.clone(), direct, "are you there?"))
+        .request(text_message(id.clone(), direct, "are you there?"))
         .await
     {
         ServerFrame::Error {
@@ -58,7 +46,8 @@ async fn without_forwarding_a_direct_message_to_someone_offline_is_refused_and_n
 
     // Once Bob is online, the same command id goes through.
     let (_bob, _) = Client::login(addr, "bob").await;
-    let AckResult::MessageSent { message } = alice.ack(send(id, direct, "are you there?")).await
+    let AckResult::MessageSent { message } =
+        alice.ack(text_message(id, direct, "are you there?")).await
     else {
         panic!("expected message_sent");
     };
@@ -208,7 +197,7 @@ async fn too_many_commands_are_refused_with_their_id_and_the_connection_survives
 
     let ids: Vec<String> = (0..30).map(|n| format!("burst-{n}")).collect();
     for id in &ids {
-        alice.send(&send(id.clone(), engineering, id)).await;
+        alice.send(&text_message(id.clone(), engineering, id)).await;
     }
     let (mut acked, mut limited) = (Vec::new(), Vec::new());
     while acked.len() + limited.len() < ids.len() {
@@ -240,7 +229,7 @@ async fn too_many_commands_are_refused_with_their_id_and_the_connection_survives
     let retried = limited[0].clone();
     assert!(matches!(
         alice
-            .ack(send(retried.clone(), engineering, &retried))
+            .ack(text_message(retried.clone(), engineering, &retried))
             .await,
         AckResult::MessageSent { .. }
     ));

@@ -7,10 +7,10 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use common::session::{start_with, without_presence};
-use common::{http, login, start, user_id, Client, HttpResponse};
+use common::{http, login, start, text_message, user_id, Client, HttpResponse};
 use messenger_protocol::{
-    AckResult, ClientFrame, ErrorCode, Event, Importance, PolledEvents, Presence, ResetReason,
-    ResumePosition, ServerFrame,
+    AckResult, ClientFrame, ErrorCode, Event, PolledEvents, Presence, ResetReason, ResumePosition,
+    ServerFrame,
 };
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
@@ -39,16 +39,6 @@ async fn post(addr: SocketAddr, token: &str, frames: &[ClientFrame]) -> Vec<Serv
     let response = post_raw(addr, token, &serde_json::to_string(frames).unwrap()).await;
     assert_eq!(response.status, 200, "{}", response.body);
     serde_json::from_str(&response.body).unwrap()
-}
-
-fn send(id: &str, conversation_id: i64, text: &str) -> ClientFrame {
-    ClientFrame::SendMessage {
-        id: id.into(),
-        conversation_id,
-        text: text.into(),
-        importance: Importance::Normal,
-        attachments: Vec::new(),
-    }
 }
 
 fn sent_message(frame: &ServerFrame) -> &messenger_protocol::Message {
@@ -167,13 +157,13 @@ async fn commands_over_http_are_answered_in_order_and_share_idempotency_with_the
 
     let body = format!(
         r#"[{},{},{{"type":"launch_rockets","id":"x1"}},{{"type":"hello","protocol_version":1,"token":"t"}},{}]"#,
-        serde_json::to_string(&send("h-1", direct, "over http")).unwrap(),
+        serde_json::to_string(&text_message("h-1", direct, "over http")).unwrap(),
         serde_json::to_string(&ClientFrame::Typing {
             id: "h-typing".into(),
             conversation_id: direct
         })
         .unwrap(),
-        serde_json::to_string(&send("h-1", direct, "over http")).unwrap(),
+        serde_json::to_string(&text_message("h-1", direct, "over http")).unwrap(),
     );
     let response = post_raw(addr, &token, &body).await;
     assert_eq!(response.status, 200, "{}", response.body);
@@ -221,21 +211,24 @@ async fn commands_over_http_are_answered_in_order_and_share_idempotency_with_the
     }
     // The same id over the socket: the stored ack; and a socket id resent over HTTP.
     let (mut alice, _) = Client::hello(addr, &token).await;
-    match alice.request(send("h-1", direct, "over http")).await {
+    match alice
+        .request(text_message("h-1", direct, "over http"))
+        .await
+    {
         ServerFrame::Ack {
             result: AckResult::MessageSent { message: again },
             ..
         } => assert_eq!(again, message),
         other => panic!("expected the stored ack, got {other:?}"),
     }
-    let ws_message = match alice.request(send("w-1", direct, "over ws")).await {
+    let ws_message = match alice.request(text_message("w-1", direct, "over ws")).await {
         ServerFrame::Ack {
             result: AckResult::MessageSent { message },
             ..
         } => message,
         other => panic!("expected an ack, got {other:?}"),
     };
-    let answers = post(addr, &token, &[send("w-1", direct, "over ws")]).await;
+    let answers = post(addr, &token, &[text_message("w-1", direct, "over ws")]).await;
     assert_eq!(sent_message(&answers[0]), &ws_message);
 
     let created: Vec<String> = without_presence(bob.drain_events().await)

@@ -3,18 +3,8 @@
 
 mod common;
 
-use common::{start, user_id, Client};
-use messenger_protocol::{AckResult, ClientFrame, ErrorCode, Importance, ServerFrame};
-
-fn send(id: String, conversation_id: i64, text: &str) -> ClientFrame {
-    ClientFrame::SendMessage {
-        id,
-        conversation_id,
-        text: text.to_owned(),
-        importance: Importance::Normal,
-        attachments: Vec::new(),
-    }
-}
+use common::{start, text_message, user_id, Client};
+use messenger_protocol::{AckResult, ClientFrame, ErrorCode, ServerFrame};
 
 #[tokio::test]
 async fn commands_sent_without_waiting_are_answered_in_order_and_a_read_sees_them_all() {
@@ -29,7 +19,9 @@ async fn commands_sent_without_waiting_are_answered_in_order_and_a_read_sees_the
     for n in 0..20 {
         let id = alice.new_id();
         if n == 10 {
-            alice.send(&send(id.clone(), 424_242, "nowhere")).await;
+            alice
+                .send(&text_message(id.clone(), 424_242, "nowhere"))
+                .await;
         }
         let failing = (n == 10).then(|| id.clone());
         let id = if failing.is_some() {
@@ -38,7 +30,7 @@ async fn commands_sent_without_waiting_are_answered_in_order_and_a_read_sees_the
             id
         };
         alice
-            .send(&send(id.clone(), direct, &format!("message {n}")))
+            .send(&text_message(id.clone(), direct, &format!("message {n}")))
             .await;
         if let Some(failing) = failing {
             sent.push(failing);

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{login, start, user_id, Client};
+use common::{login, start, text_message, user_id, Client};
 use messenger_protocol::{
     AckResult, ClientFrame, ConversationKind, ErrorCode, Event, Importance, Presence, ServerFrame,
     CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION, MAX_FRAME_BYTES, MAX_MESSAGE_BYTES,
@@ -14,16 +14,6 @@ fn hello(token: &str, protocol_version: u32) -> ClientFrame {
         protocol_version,
         token: token.to_owned(),
         resume: None,
-    }
-}
-
-fn send(id: &str, conversation_id: i64, text: &str) -> ClientFrame {
-    ClientFrame::SendMessage {
-        id: id.to_owned(),
-        conversation_id,
-        text: text.to_owned(),
-        importance: Importance::Normal,
-        attachments: Vec::new(),
     }
 }
 
@@ -54,7 +44,7 @@ async fn anything_before_hello_is_refused_with_close_4001() {
     let (server, _db) = start("no-hello").await;
     let addr = server.local_addr();
     let mut client = Client::connect(addr).await;
-    client.send(&send("c1", 1, "hi")).await;
+    client.send(&text_message("c1", 1, "hi")).await;
     expect_error(client.recv().await, ErrorCode::Unauthorized);
     assert_eq!(client.recv_close_code().await, CLOSE_UNAUTHORIZED);
 
@@ -352,8 +342,12 @@ async fn resending_a_command_id_creates_nothing_new() {
     let conversation = alice.open_direct(user_id(&welcome, "bob")).await.id;
     bob.drain_events().await;
 
-    let first = alice.ack(send("same-id", conversation, "only once")).await;
-    let second = alice.ack(send("same-id", conversation, "only once")).await;
+    let first = alice
+        .ack(text_message("same-id", conversation, "only once"))
+        .await;
+    let second = alice
+        .ack(text_message("same-id", conversation, "only once"))
+        .await;
     assert_eq!(first, second);
     let AckResult::MessageSent { message } = first else {
         panic!("expected message_sent");
@@ -386,8 +380,12 @@ async fn strangers_cannot_touch_a_conversation() {
         .iter()
         .all(|c| c.id != conversation));
     let id = carol.new_id();
-    let missing = carol.request(send(&id, conversation, "let me in")).await;
-    let unknown = carol.request(send("c-unknown", 999_999, "let me in")).await;
+    let missing = carol
+        .request(text_message(&id, conversation, "let me in"))
+        .await;
+    let unknown = carol
+        .request(text_message("c-unknown", 999_999, "let me in"))
+        .await;
     // Same answer whether the conversation exists or not.
     let strip = |frame: ServerFrame| match frame {
         ServerFrame::Error { code, message, .. } => (code, message),
@@ -430,16 +428,16 @@ async fn invalid_commands_get_specific_errors() {
     let too_long = "x".repeat(MAX_MESSAGE_BYTES + 1);
     let id = alice.new_id();
     assert_eq!(
-        alice.error(send(&id, group, &too_long)).await,
+        alice.error(text_message(&id, group, &too_long)).await,
         ErrorCode::MessageTooLarge
     );
     let id = alice.new_id();
     assert_eq!(
-        alice.error(send(&id, group, " \n\t ")).await,
+        alice.error(text_message(&id, group, " \n\t ")).await,
         ErrorCode::InvalidArgument
     );
     assert_eq!(
-        alice.error(send("", group, "hi")).await,
+        alice.error(text_message("", group, "hi")).await,
         ErrorCode::InvalidArgument
     );
     let at_limit = "é".repeat(MAX_MESSAGE_BYTES / 2);

@@ -391,13 +391,7 @@ impl Client {
     }
 
     pub async fn send_message(&mut self, conversation_id: ConversationId, text: &str) -> Message {
-        let frame = ClientFrame::SendMessage {
-            id: self.new_id(),
-            conversation_id,
-            text: text.to_owned(),
-            importance: Importance::Normal,
-            attachments: Vec::new(),
-        };
+        let frame = text_message(self.new_id(), conversation_id, text);
         match self.ack(frame).await {
             AckResult::MessageSent { message } => message,
             other => panic!("expected message_sent, got {other:?}"),
@@ -433,6 +427,21 @@ impl Client {
             } => (messages, has_more),
             other => panic!("expected history, got {other:?}"),
         }
+    }
+}
+
+/// A `send_message` of plain `text`, normal importance, no attachments.
+pub fn text_message(
+    id: impl Into<String>,
+    conversation_id: ConversationId,
+    text: &str,
+) -> ClientFrame {
+    ClientFrame::SendMessage {
+        id: id.into(),
+        conversation_id,
+        text: text.to_owned(),
+        importance: Importance::Normal,
+        attachments: Vec::new(),
     }
 }
 
