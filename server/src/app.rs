@@ -173,6 +173,19 @@ impl Tx<'_> {
         }
         Ok(())
     }
+
+    /// `user` has just gone offline: their last-seen time is stored and `others` are told.
+    pub fn announce_offline(&mut self, user: UserId, others: &[UserId]) -> Result<(), StoreError> {
+        self.store.set_last_seen(user, self.now)?;
+        self.emit_to(
+            others,
+            &Event::Presence {
+                user_id: user,
+                presence: Presence::Offline,
+                last_seen: Some(self.now),
+            },
+        )
+    }
 }
 
 fn distinct(users: &[UserId]) -> bool {
@@ -515,16 +528,7 @@ impl Core {
                     return Ok(());
                 }
             }
-            tx.store.set_last_seen(user, tx.now)?;
-            let now = tx.now;
-            tx.emit_to(
-                &others,
-                &Event::Presence {
-                    user_id: user,
-                    presence: Presence::Offline,
-                    last_seen: Some(now),
-                },
-            )
+            tx.announce_offline(user, &others)
         });
         if let Some(cluster) = &self.cluster {
             cluster.left(user);

@@ -138,10 +138,8 @@ mod tests {
     /// stream: a client that was at some seq still resumes after the upgrade.
     #[test]
     fn streams_stored_per_user_move_to_shared_events() {
-        let (store, file) = crate::store::tests::temp_store("migrate-events");
+        let file = crate::store::tests::temp_file("migrate-events");
         let path = file.path().to_owned();
-        drop(store);
-        std::fs::remove_file(&path).unwrap();
         let old = crate::db::Connection::open_sqlite(&path).unwrap();
         old.execute_batch(
             "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -779,13 +779,19 @@ pub(crate) mod tests {
         }
     }
 
-    pub(crate) fn temp_store(name: &str) -> (Store, TempFile) {
-        let path = std::env::temp_dir().join(format!(
+    /// A path for a new database file (`name` tells tests' files apart), removed with its
+    /// WAL files when dropped.
+    pub(crate) fn temp_file(name: &str) -> TempFile {
+        TempFile(std::env::temp_dir().join(format!(
             "messenger-store-{name}-{}-{}.sqlite3",
             std::process::id(),
             auth::random_hex().unwrap()
-        ));
-        (Store::open(&path).unwrap(), TempFile(path))
+        )))
+    }
+
+    pub(crate) fn temp_store(name: &str) -> (Store, TempFile) {
+        let file = temp_file(name);
+        (Store::open(file.path()).unwrap(), file)
     }
 
     #[test]

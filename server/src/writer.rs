@@ -130,7 +130,9 @@ fn internal(id: Option<CommandId>) -> ServerFrame {
 #[cfg(test)]
 mod tests {
 
-    use messenger_protocol::{AckResult, ConversationKind, ErrorCode, Event, ServerFrame};
+    use messenger_protocol::{
+        AckResult, ConversationId, ConversationKind, ErrorCode, Event, ServerFrame, UserId,
+    };
     use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 
     use crate::app::Core;
@@ -162,18 +164,13 @@ mod tests {
         (seqs, texts)
     }
 
-    #[test]
-    fn a_failing_command_undoes_only_itself_and_its_events_and_seqs() {
-        let (mut core, _dir) = core("writer-savepoints");
+    /// Alice and bob, and their group "Team".
+    fn team(core: &Core) -> (UserId, UserId, ConversationId) {
         let alice = core
             .store
             .create_user("alice", "Alice", None, "pw")
             .unwrap();
         let bob = core.store.create_user("bob", "Bob", None, "pw").unwrap();
-        let carol = core
-            .store
-            .create_user("carol", "Carol", None, "pw")
-            .unwrap();
         let team = core
             .store
             .create_conversation(
@@ -183,6 +180,17 @@ mod tests {
                 &[alice, bob],
                 0,
             )
+            .unwrap();
+        (alice, bob, team)
+    }
+
+    #[test]
+    fn a_failing_command_undoes_only_itself_and_its_events_and_seqs() {
+        let (mut core, _dir) = core("writer-savepoints");
+        let (alice, bob, team) = team(&core);
+        let carol = core
+            .store
+            .create_user("carol", "Carol", None, "pw")
             .unwrap();
         let private = core
             .store
@@ -277,21 +285,7 @@ mod tests {
     #[test]
     fn seqs_go_on_from_the_database_after_a_restart() {
         let (mut core, dir) = core("writer-restart");
-        let alice = core
-            .store
-            .create_user("alice", "Alice", None, "pw")
-            .unwrap();
-        let bob = core.store.create_user("bob", "Bob", None, "pw").unwrap();
-        let team = core
-            .store
-            .create_conversation(
-                ConversationKind::Group,
-                Some("Team"),
-                None,
-                &[alice, bob],
-                0,
-            )
-            .unwrap();
+        let (alice, bob, team) = team(&core);
         let run = |core: &mut Core, id: &str| {
             core.run_batch(vec![(alice, send(id, team, &[]))], |core, (user, frame)| {
                 Ok(commands::handle(core, user, frame))

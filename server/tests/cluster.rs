@@ -285,13 +285,7 @@ impl Drop for Node {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_of_a_killed_node_resumes_on_another_without_gap_or_duplicate() {
-    let (postgres, nats) = tokio::task::spawn_blocking(|| {
-        let postgres = messenger_services::Postgres::start().expect("PostgreSQL starts");
-        let nats = messenger_services::Nats::start().expect("nats-server starts");
-        (postgres, nats)
-    })
-    .await
-    .unwrap();
+    let (postgres, nats) = common::start_services().await;
     let (database, bus, dir) = (postgres.url(), nats.url(), postgres.dir().to_owned());
     // One after the other: the first seeds the demo organisation.
     let mut node_a = Node::start(&dir, &database, &bus);

@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -23,6 +24,15 @@ async fn send_image(client: &mut Client, conversation: i64, attachment: &Attachm
         AckResult::MessageSent { message } => message,
         other => panic!("{other:?}"),
     }
+}
+
+/// Alice connected, her token and bob's, and their direct conversation.
+async fn alice_with_bob(addr: SocketAddr) -> (Client, String, String, i64) {
+    let alice_token = login(addr, "alice").await;
+    let bob_token = login(addr, "bob").await;
+    let (mut alice, welcome) = Client::hello(addr, &alice_token).await;
+    let direct = alice.open_direct(user_id(&welcome, "bob")).await.id;
+    (alice, alice_token, bob_token, direct)
 }
 
 fn assert_not_found(r: &BinaryResponse, what: &str) {
@@ -47,11 +57,8 @@ async fn wait_until_removed(path: &Path) {
 async fn members_read_files_with_safe_headers_and_nobody_else_does() {
     let s = start("files-members").await;
     let addr = s.server.local_addr();
-    let alice_token = login(addr, "alice").await;
-    let bob_token = login(addr, "bob").await;
+    let (mut alice, alice_token, bob_token, direct) = alice_with_bob(addr).await;
     let carol_token = login(addr, "carol").await;
-    let (mut alice, welcome) = Client::hello(addr, &alice_token).await;
-    let direct = alice.open_direct(user_id(&welcome, "bob")).await.id;
     let original = png(64, 32);
     let a = upload(
         addr,
@@ -169,10 +176,7 @@ async fn an_expired_message_takes_its_files_with_it() {
     })
     .await;
     let addr = s.server.local_addr();
-    let alice_token = login(addr, "alice").await;
-    let bob_token = login(addr, "bob").await;
-    let (mut alice, welcome) = Client::hello(addr, &alice_token).await;
-    let direct = alice.open_direct(user_id(&welcome, "bob")).await.id;
+    let (mut alice, alice_token, bob_token, direct) = alice_with_bob(addr).await;
     let a = upload(addr, &alice_token, "image/png", "gone.png", png(16, 16)).await;
     send_image(&mut alice, direct, &a).await;
     let (original, thumb) = (s.dir.0.join(&a.id), s.dir.0.join(format!("{}.thumb", a.id)));
@@ -197,10 +201,7 @@ async fn an_upload_nobody_sent_is_removed_after_the_grace_and_a_sent_one_stays()
     })
     .await;
     let addr = s.server.local_addr();
-    let alice_token = login(addr, "alice").await;
-    let bob_token = login(addr, "bob").await;
-    let (mut alice, welcome) = Client::hello(addr, &alice_token).await;
-    let direct = alice.open_direct(user_id(&welcome, "bob")).await.id;
+    let (mut alice, alice_token, bob_token, direct) = alice_with_bob(addr).await;
     let sent = upload(addr, &alice_token, "image/png", "sent.png", png(8, 8)).await;
     let orphan = upload(addr, &alice_token, "image/png", "left.png", png(8, 8)).await;
     send_image(&mut alice, direct, &sent).await;

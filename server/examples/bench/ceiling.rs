@@ -22,12 +22,27 @@ use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use crate::load::{self, Figures, Load};
+
+/// The ceiling under load `l`: started, loaded, stopped, and its figures printed.
+pub async fn measure(l: &Load) -> Result<Figures, messenger_server::Error> {
+    let ceiling = Ceiling::start(l.group_size).await?;
+    let tokens: Vec<String> = (0..l.clients).map(token).collect();
+    let groups = groups(l.clients, l.group_size);
+    println!("bare axum fan-out (the ceiling):");
+    let figures = load::run(&[ceiling.url()], &tokens, &groups, l).await;
+    ceiling.stop();
+    let figures = figures?;
+    figures.print();
+    Ok(figures)
+}
+
 /// Client `i` says hello with the token `token(i)` and is in group `group(i)`.
-pub fn token(i: usize) -> String {
+fn token(i: usize) -> String {
     format!("u{i}")
 }
 
-pub fn groups(clients: usize, group_size: usize) -> Vec<i64> {
+fn groups(clients: usize, group_size: usize) -> Vec<i64> {
     (0..clients.div_ceil(group_size) as i64)
         .map(|g| g + 1)
         .collect()

@@ -17,7 +17,6 @@ mod ceiling;
 mod load;
 mod matrix;
 
-use ceiling::Ceiling;
 use load::{ms, Figures, Load};
 use messenger_server::{test_support, Config};
 
@@ -95,16 +94,7 @@ async fn main() -> Result<(), messenger_server::Error> {
         false => None,
     };
     let ceiling = match o.ceiling {
-        true => {
-            let ceiling = Ceiling::start(l.group_size).await?;
-            let tokens: Vec<String> = (0..l.clients).map(ceiling::token).collect();
-            let groups = ceiling::groups(l.clients, l.group_size);
-            println!("bare axum fan-out (the ceiling):");
-            let figures = load::run(&[ceiling.url()], &tokens, &groups, l).await?;
-            ceiling.stop();
-            figures.print();
-            Some(figures)
-        }
+        true => Some(ceiling::measure(l).await?),
         false => None,
     };
     if let (Some(ours), Some(ceiling)) = (&ours, &ceiling) {

@@ -5,7 +5,7 @@
 
 use messenger_server::{test_support, ClusterConfig, Error};
 
-use crate::ceiling::{self, Ceiling};
+use crate::ceiling;
 use crate::load::{self, ms, Figures, Load};
 
 struct Row {
@@ -71,16 +71,9 @@ pub async fn run(l: &Load) -> Result<(), Error> {
     }
     drop(nats);
     drop(postgres);
-    let ceiling = Ceiling::start(l.group_size).await?;
-    let tokens: Vec<String> = (0..l.clients).map(ceiling::token).collect();
-    let groups = ceiling::groups(l.clients, l.group_size);
-    println!("bare axum fan-out (the ceiling):");
-    let figures = load::run(&[ceiling.url()], &tokens, &groups, l).await?;
-    ceiling.stop();
-    figures.print();
     rows.push(Row {
         setup: "bare axum fan-out (ceiling)".into(),
-        figures,
+        figures: ceiling::measure(l).await?,
     });
     print_table(l, &rows);
     Ok(())

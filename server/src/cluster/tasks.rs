@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
-use messenger_protocol::{Event, Presence, UserId};
+use messenger_protocol::{Event, UserId};
 use tokio::sync::{mpsc, Notify};
 
 use super::{new_node_id, registry, Change, ClusterConfig, Link, FRAMES, PRESENCE};
@@ -216,17 +216,8 @@ fn heartbeat(app: &App, beats: &Store, node: &str, timeout: Duration) -> Result<
                 .into_iter()
                 .filter(|u| !gone.contains(u))
                 .collect();
-            let now = tx.now;
             for &user in &gone {
-                tx.store.set_last_seen(user, now)?;
-                tx.emit_to(
-                    &others,
-                    &Event::Presence {
-                        user_id: user,
-                        presence: Presence::Offline,
-                        last_seen: Some(now),
-                    },
-                )?;
+                tx.announce_offline(user, &others)?;
             }
         }
         Ok::<_, StoreError>((reaped, rejoined))

@@ -234,26 +234,11 @@ fn sql_errors_are_errors(conn: &Connection) {
     conn.execute("INSERT INTO t (s) VALUES ('x')", []).unwrap();
 }
 
-struct TempFile(std::path::PathBuf);
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut path = self.0.clone().into_os_string();
-            path.push(suffix);
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
 #[test]
 fn on_sqlite() {
     for (name, check) in CHECKS {
-        let file = TempFile(std::env::temp_dir().join(format!(
-            "messenger-db-{name}-{}.sqlite3",
-            std::process::id()
-        )));
-        let conn = Connection::open_sqlite(&file.0).unwrap();
+        let file = crate::store::tests::temp_file(name);
+        let conn = Connection::open_sqlite(file.path()).unwrap();
         check(&conn);
     }
 }

@@ -114,6 +114,17 @@ pub struct Cluster {
     pub nats: Option<messenger_services::Nats>,
 }
 
+/// PostgreSQL and nats-server, each in a temporary folder on a free port.
+pub async fn start_services() -> (messenger_services::Postgres, messenger_services::Nats) {
+    tokio::task::spawn_blocking(|| {
+        let postgres = messenger_services::Postgres::start().expect("PostgreSQL starts");
+        let nats = messenger_services::Nats::start().expect("nats-server starts");
+        (postgres, nats)
+    })
+    .await
+    .unwrap()
+}
+
 pub async fn start_cluster(name: &str, nodes: usize) -> Cluster {
     start_cluster_with(name, nodes, |_| {}).await
 }
@@ -125,13 +136,7 @@ pub async fn start_cluster_with(
     nodes: usize,
     configure: impl Fn(&mut messenger_server::ClusterConfig),
 ) -> Cluster {
-    let (postgres, nats) = tokio::task::spawn_blocking(|| {
-        let postgres = messenger_services::Postgres::start().expect("PostgreSQL starts");
-        let nats = messenger_services::Nats::start().expect("nats-server starts");
-        (postgres, nats)
-    })
-    .await
-    .unwrap();
+    let (postgres, nats) = start_services().await;
     let mut servers = Vec::new();
     for n in 0..nodes {
         let mut config = Config::new(
