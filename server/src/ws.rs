@@ -213,7 +213,9 @@ async fn run(
                 close(socket, shutdown, CLOSE_GOING_AWAY, "server shutting down").await;
                 return;
             }
-            Some(frame) = events.recv() => send_events(socket, frame, events).await.is_ok(),
+            Some(frame) = events.recv() => {
+                send_events(socket, Some(frame), events, EVENTS_PER_WRITE).await.is_ok()
+            }
             Some(reply) = replies.next(), if !replies.is_empty() => {
                 if clustered && !flush_events_first(app, socket, events, (user, conn)).await {
                     return;
@@ -270,21 +272,22 @@ async fn run(
     }
 }
 
-/// Most events queued together at most, written at once.
+/// Most events queued together at most, written at once, so a steady stream of events
+/// does not keep the connection from reading.
 const EVENTS_PER_WRITE: usize = 64;
 
-/// Sends `first` and the events queued behind it in one write: a committed batch queues
-/// several at once, and a write (a system call, a TCP segment) each was the socket tasks'
-/// biggest cost after the read buffer (perf, `--example bench`).
+/// Sends `first` (if any) and up to `most` events queued behind it in one write: a
+/// committed batch queues several at once, and a write (a system call, a TCP segment) each
+/// was the socket tasks' biggest cost after the read buffer (perf, `--example bench`).
 async fn send_events(
     socket: &mut WebSocket,
-    first: String,
+    first: Option<String>,
     events: &mut mpsc::UnboundedReceiver<String>,
+    most: usize,
 ) -> Result<(), axum::Error> {
     use futures_util::SinkExt;
-    socket.feed(Message::Text(first.into())).await?;
-    for _ in 1..EVENTS_PER_WRITE {
-        let Ok(frame) = events.try_recv() else { break };
+    let queued = std::iter::from_fn(|| events.try_recv().ok());
+    for frame in first.into_iter().chain(queued).take(most) {
         socket.feed(Message::Text(frame.into())).await?;
     }
     socket.flush().await
@@ -302,12 +305,7 @@ async fn flush_events_first(
     if let Err(e) = app.lock().catch_up(user, conn) {
         tracing::error!("catching up user {user}'s events: {e}");
     }
-    while let Ok(frame) = events.try_recv() {
-        if socket.send(Message::Text(frame.into())).await.is_err() {
-            return false;
-        }
-    }
-    true
+    send_events(socket, None, events, usize::MAX).await.is_ok()
 }
 
 /// Commands per connection (or per token on the HTTP fallback): `commands_per_second`
