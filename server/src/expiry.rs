@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::db::{params, Backend, OptionalExtension};
+use crate::db::{params, Backend};
 use messenger_protocol::{ConversationId, Event, MessageId, Timestamp};
 
 use crate::app::{App, Core};
@@ -162,20 +162,14 @@ impl Store {
         // Events are numbered in the order they were stored, so the old ones are those
         // before the first one inside the retention: found from the front, where the last
         // pass left off, rather than through an index every event would pay for.
-        let first_kept: Option<i64> = self
-            .conn
-            .prepare_cached("SELECT id FROM events WHERE created_at >= ?1 ORDER BY id LIMIT 1")?
-            .query_row([now - millis(EVENT_RETENTION)], |r| r.get(0))
-            .optional()?;
-        let first_kept = match first_kept {
-            Some(id) => id,
-            None => {
-                self.conn
-                    .query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM events", [], |r| {
-                        r.get(0)
-                    })?
-            }
-        };
+        // With none inside the retention, every event is old.
+        let first_kept: i64 = self.conn.query_row(
+            "SELECT COALESCE(
+                 (SELECT id FROM events WHERE created_at >= ?1 ORDER BY id LIMIT 1),
+                 (SELECT COALESCE(MAX(id), 0) + 1 FROM events))",
+            [now - millis(EVENT_RETENTION)],
+            |r| r.get(0),
+        )?;
         self.conn.execute(
             "DELETE FROM user_event_ids WHERE event_id < ?1",
             [first_kept],
