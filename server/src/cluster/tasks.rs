@@ -10,7 +10,7 @@ use messenger_protocol::{Event, UserId};
 use tokio::sync::{mpsc, Notify};
 
 use super::{new_node_id, registry, Change, ClusterConfig, Link, FRAMES, PRESENCE};
-use crate::app::{now_ms, App, Tx};
+use crate::app::{now_ms, App, Core, Tx};
 use crate::store::{Store, StoreError};
 use crate::Error;
 
@@ -78,12 +78,32 @@ pub async fn connect(
     ))
 }
 
+/// Hands each message of `subscription` to `handle` under the server lock, until the
+/// server is gone.
+fn listen(
+    app: &Arc<App>,
+    mut subscription: async_nats::Subscriber,
+    what: &'static str,
+    handle: fn(&mut Core, &str),
+) {
+    let weak = Arc::downgrade(app);
+    tokio::spawn(async move {
+        while let Some(message) = subscription.next().await {
+            let Some(app) = weak.upgrade() else { return };
+            match std::str::from_utf8(&message.payload) {
+                Ok(text) => handle(&mut app.lock(), text),
+                Err(_) => tracing::warn!("ignoring a cluster {what} that is not UTF-8"),
+            }
+        }
+    });
+}
+
 impl Bus {
     pub fn spawn(self, app: &Arc<App>) {
         let Bus {
             client,
-            mut frames,
-            mut presence,
+            frames,
+            presence,
             mut outgoing,
             config,
             lost,
@@ -96,26 +116,8 @@ impl Bus {
                 }
             }
         });
-        let weak = Arc::downgrade(app);
-        tokio::spawn(async move {
-            while let Some(message) = frames.next().await {
-                let Some(app) = weak.upgrade() else { return };
-                match std::str::from_utf8(&message.payload) {
-                    Ok(text) => app.lock().deliver_remote(text),
-                    Err(_) => tracing::warn!("ignoring a cluster frame that is not UTF-8"),
-                }
-            }
-        });
-        let weak = Arc::downgrade(app);
-        tokio::spawn(async move {
-            while let Some(message) = presence.next().await {
-                let Some(app) = weak.upgrade() else { return };
-                match std::str::from_utf8(&message.payload) {
-                    Ok(text) => app.lock().apply_change(text),
-                    Err(_) => tracing::warn!("ignoring a cluster presence message not UTF-8"),
-                }
-            }
-        });
+        listen(app, frames, "frame", Core::deliver_remote);
+        listen(app, presence, "presence message", Core::apply_change);
         let weak = Arc::downgrade(app);
         let mut shutdown = app.shutdown.clone();
         // The heartbeat has a connection of its own, outside the server lock and the
