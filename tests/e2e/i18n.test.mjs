@@ -110,8 +110,14 @@ for (const code of ['ru', 'pl']) {
     const { page } = reader;
     await openChatWith(page, 'bob');
     const jump = page.getByTestId('jump-latest');
-    // Away from the newest message, so arrivals are counted on the jump button.
-    await page.getByTestId('timeline').evaluate((el) => { el.scrollTop = 0; });
+    // Away from the newest message, so arrivals are counted on the jump button. The chat
+    // title shows before the history is drawn: scrolling a list not yet longer than the view
+    // moved nothing, and the view stayed on the newest message (a CI flake).
+    const timeline = page.getByTestId('timeline');
+    await eventually(() => timeline.evaluate((el) => {
+      if (el.scrollHeight <= el.clientHeight) throw new Error('the history is not drawn yet');
+    }));
+    await timeline.evaluate((el) => { el.scrollTop = 0; });
     await eventually(async () => assert.equal(await jump.isHidden(), false));
     let sent = 0;
     for (const total of [1, 2, 5]) {
