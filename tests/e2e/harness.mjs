@@ -153,8 +153,11 @@ export async function waitOnline(page) {
 }
 
 export async function openChatWith(page, username) {
-  await page.locator(`[data-testid="contact"][data-username="${username}"]`).click();
-  await page.getByTestId('chat-title').waitFor();
+  const contact = page.locator(`[data-testid="contact"][data-username="${username}"]`);
+  const name = (await contact.locator('.mw-contact-name').first().textContent()).trim();
+  await contact.click();
+  // The title of the chat open before may still show: wait for this person's.
+  await page.getByTestId('chat-title').filter({ hasText: name }).waitFor();
 }
 
 /** Retries `check` until it stops throwing, so assertions wait for live updates. */
