@@ -153,6 +153,7 @@ impl Ctx {
 
     fn send_frame(&self, conversation: ConversationId, text: &str) -> ClientFrame {
         ClientFrame::SendMessage {
+            note: false,
             id: self.id(),
             conversation_id: conversation,
             text: text.to_owned(),
@@ -751,6 +752,7 @@ async fn conversation_notifications_read(ctx: &Ctx) -> Check {
     ctx.drain(&mut other_tab).await?;
 
     let high = |conversation, text: &str| ClientFrame::SendMessage {
+        note: false,
         id: ctx.id(),
         conversation_id: conversation,
         text: format!("{text} {}", ctx.run),

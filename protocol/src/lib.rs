@@ -44,6 +44,8 @@ pub type DepartmentId = i64;
 pub type ConversationId = i64;
 pub type MessageId = i64;
 pub type NotificationId = i64;
+/// An external person an agent talks to (an SMS number or a web visitor), not a user.
+pub type ContactId = i64;
 pub type AttachmentId = String;
 /// Client-generated command id (a UUID or any unique string). Resending the same id is safe.
 pub type CommandId = String;
@@ -77,6 +79,9 @@ pub enum ClientFrame {
         /// Ids returned by `POST /api/attachments`, uploaded by the sender.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         attachments: Vec<AttachmentId>,
+        /// In an interaction: a private note for agents, never sent to the contact.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        note: bool,
     },
     /// Finds or creates the direct conversation between the caller and `user_id`.
     OpenDirect {
@@ -176,6 +181,45 @@ pub enum ClientFrame {
         id: CommandId,
         up_to: ConversationId,
     },
+    /// The assigned agent offers an interaction to another agent or to a department's
+    /// agents (exactly one of the two). It stays the caller's until the offer is answered.
+    TransferInteraction {
+        id: CommandId,
+        conversation_id: ConversationId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to_user: Option<UserId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to_department: Option<DepartmentId>,
+    },
+    /// A target of a transfer offer takes the interaction, or refuses it (with a reason the
+    /// offering agent sees).
+    AnswerTransfer {
+        id: CommandId,
+        conversation_id: ConversationId,
+        accept: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// The assigned agent marks an interaction done, with a disposition code from
+    /// `welcome.contact_center.dispositions` (required when `require_disposition`).
+    CloseInteraction {
+        id: CommandId,
+        conversation_id: ConversationId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        disposition: Option<String>,
+    },
+    /// A contact's interactions, newest first (open ones included).
+    ContactHistory {
+        id: CommandId,
+        contact_id: ContactId,
+        limit: u32,
+    },
+    /// Words of `text` not in the `lang` dictionary (one of the interface languages).
+    CheckSpelling {
+        id: CommandId,
+        lang: String,
+        text: String,
+    },
 }
 
 impl ClientFrame {
@@ -201,7 +245,12 @@ impl ClientFrame {
             | ClientFrame::MarkConversationNotificationsRead { id, .. }
             | ClientFrame::SetReminder { id, .. }
             | ClientFrame::UpdateSettings { id, .. }
-            | ClientFrame::MarkChannelsSeen { id, .. } => Some(id),
+            | ClientFrame::MarkChannelsSeen { id, .. }
+            | ClientFrame::TransferInteraction { id, .. }
+            | ClientFrame::AnswerTransfer { id, .. }
+            | ClientFrame::CloseInteraction { id, .. }
+            | ClientFrame::ContactHistory { id, .. }
+            | ClientFrame::CheckSpelling { id, .. } => Some(id),
         }
     }
 }
@@ -266,6 +315,27 @@ pub struct Welcome {
     #[serde(default)]
     pub features: Features,
     pub limits: Limits,
+    /// Present for agents only: what the contact-center views need.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_center: Option<ContactCenter>,
+}
+
+/// The administrator's contact-center settings, as an agent's client needs them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactCenter {
+    /// Codes an agent may close an interaction with, in the administrator's order.
+    pub dispositions: Vec<Disposition>,
+    pub require_disposition: bool,
+    /// A session-mode interaction closes after this long without a message either way.
+    pub session_timeout_secs: u64,
+    /// ...and its agent is warned this long before.
+    pub session_warning_secs: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Disposition {
+    pub code: String,
+    pub label: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -374,8 +444,22 @@ pub enum AckResult {
     Reminder { reminder_id: i64, at: Timestamp },
     /// `update_settings`: the settings now in force.
     Settings { settings: Settings },
+    /// `contact_history`: newest first.
+    Interactions {
+        interactions: Vec<ConversationSummary>,
+    },
+    /// `check_spelling`: the misspelled words, as UTF-16 offsets into the text (what a
+    /// browser's text fields count in), in order.
+    Spelling { misspelled: Vec<TextRange> },
     /// Every other command.
     Done,
+}
+
+/// `start..end` in UTF-16 code units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextRange {
+    pub start: u32,
+    pub end: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -524,6 +608,8 @@ pub enum ConversationKind {
     Direct,
     Group,
     Channel,
+    /// An exchange with an external contact, handled by an agent: see `interaction`.
+    Interaction,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -546,6 +632,80 @@ pub struct ConversationSummary {
     /// Messages here go out as SMS: clients show a character and segment counter.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub sms: bool,
+    /// With kind `interaction`: the contact and where the interaction stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interaction: Option<Box<Interaction>>,
+}
+
+/// An external contact's interaction with the contact center. Its conversation's members
+/// are the agents who may see it: the assigned agent, and the targets of a pending offer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interaction {
+    pub contact: Contact,
+    pub mode: InteractionMode,
+    pub state: InteractionState,
+    /// The agent who owns it; absent while it waits in a department's queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer: Option<TransferOffer>,
+    /// With state `done`: the code it was closed with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disposition: Option<String>,
+    /// The last message from the contact or the agent (notes do not count).
+    pub last_activity: Timestamp,
+    /// Session mode, while open: when the inactivity timeout closes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closes_at: Option<Timestamp>,
+    /// The contact's interactions in the last 30 days, this one included.
+    pub recent_interactions: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: ContactId,
+    pub channel: ContactChannel,
+    /// E.164 number for `sms`, the visitor id for `web`.
+    pub address: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactChannel {
+    Sms,
+    Web,
+}
+
+/// `page`: one inbound message to answer or handle; `session`: a live exchange the agent
+/// owns until done or the inactivity timeout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InteractionMode {
+    Page,
+    Session,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InteractionState {
+    Open,
+    Done,
+}
+
+/// A transfer waiting for its target's answer: one agent, or any agent of a department.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferOffer {
+    pub from: UserId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_user: Option<UserId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_department: Option<DepartmentId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -583,6 +743,12 @@ pub struct Message {
     pub system: Option<SystemEvent>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
+    /// Sent by this contact (in an interaction); `sender_id` is then 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_id: Option<ContactId>,
+    /// A private note among agents: never sent to the contact.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub note: bool,
 }
 
 /// A membership change shown as a line in the conversation.
@@ -591,10 +757,46 @@ pub struct Message {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum SystemEvent {
-    Joined { user_id: UserId },
-    Left { user_id: UserId },
-    Added { user_id: UserId, by: UserId },
-    Created { by: UserId },
+    Joined {
+        user_id: UserId,
+    },
+    Left {
+        user_id: UserId,
+    },
+    Added {
+        user_id: UserId,
+        by: UserId,
+    },
+    Created {
+        by: UserId,
+    },
+    /// Interactions: `by` offered it to an agent or a department.
+    TransferOffered {
+        by: UserId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to_user: Option<UserId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to_department: Option<DepartmentId>,
+    },
+    TransferAccepted {
+        user_id: UserId,
+    },
+    TransferRefused {
+        user_id: UserId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// No message either way for a while: the interaction closes at `closes_at`.
+    InactivityWarning {
+        closes_at: Timestamp,
+    },
+    /// Done, by its agent or (`by` absent) by the inactivity timeout.
+    Closed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<UserId>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        disposition: Option<String>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -661,6 +863,13 @@ pub struct Settings {
     /// Forward messages to offline users without asking first.
     pub always_forward_offline: bool,
     pub send_key: SendKey,
+    /// Ask before sending a message with misspelled words.
+    #[serde(default = "yes")]
+    pub warn_misspelled: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for Settings {
@@ -670,6 +879,7 @@ impl Default for Settings {
             digest_minutes: 60,
             always_forward_offline: false,
             send_key: SendKey::Enter,
+            warn_misspelled: true,
         }
     }
 }
@@ -685,6 +895,8 @@ pub struct SettingsPatch {
     pub always_forward_offline: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send_key: Option<SendKey>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warn_misspelled: Option<bool>,
 }
 
 /// `POST /api/login` body on the reference server (not part of the WebSocket contract).
@@ -885,6 +1097,8 @@ mod tests {
         }
         // Inside a message, as on the wire.
         let message = Message {
+            contact_id: None,
+            note: false,
             id: 1,
             conversation_id: 2,
             sender_id: 1,

@@ -65,6 +65,12 @@ pub(crate) enum AckResultDef {
     Settings {
         settings: Settings,
     },
+    Interactions {
+        interactions: Vec<ConversationSummary>,
+    },
+    Spelling {
+        misspelled: Vec<TextRange>,
+    },
     Done,
 }
 
@@ -128,8 +134,41 @@ pub(crate) enum EventDef {
 #[derive(Deserialize)]
 #[serde(remote = "SystemEvent", rename_all = "snake_case")]
 pub(crate) enum SystemEventDef {
-    Joined { user_id: UserId },
-    Left { user_id: UserId },
-    Added { user_id: UserId, by: UserId },
-    Created { by: UserId },
+    Joined {
+        user_id: UserId,
+    },
+    Left {
+        user_id: UserId,
+    },
+    Added {
+        user_id: UserId,
+        by: UserId,
+    },
+    Created {
+        by: UserId,
+    },
+    TransferOffered {
+        by: UserId,
+        #[serde(default)]
+        to_user: Option<UserId>,
+        #[serde(default)]
+        to_department: Option<DepartmentId>,
+    },
+    TransferAccepted {
+        user_id: UserId,
+    },
+    TransferRefused {
+        user_id: UserId,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    InactivityWarning {
+        closes_at: Timestamp,
+    },
+    Closed {
+        #[serde(default)]
+        by: Option<UserId>,
+        #[serde(default)]
+        disposition: Option<String>,
+    },
 }

@@ -36,6 +36,11 @@ fn command_type(frame: &ClientFrame) -> &'static str {
         ClientFrame::SetReminder { .. } => "set_reminder",
         ClientFrame::UpdateSettings { .. } => "update_settings",
         ClientFrame::MarkChannelsSeen { .. } => "mark_channels_seen",
+        ClientFrame::TransferInteraction { .. } => "transfer_interaction",
+        ClientFrame::AnswerTransfer { .. } => "answer_transfer",
+        ClientFrame::CloseInteraction { .. } => "close_interaction",
+        ClientFrame::ContactHistory { .. } => "contact_history",
+        ClientFrame::CheckSpelling { .. } => "check_spelling",
     }
 }
 
@@ -51,6 +56,7 @@ fn one_of_each_command() -> Vec<ClientFrame> {
             }),
         },
         ClientFrame::SendMessage {
+            note: false,
             id: id(),
             conversation_id: 7,
             text: "é \"q\" \\ / \u{1F600} \n\t\u{0}</script>".into(),
@@ -126,6 +132,7 @@ fn one_of_each_command() -> Vec<ClientFrame> {
         ClientFrame::UpdateSettings {
             id: id(),
             settings: SettingsPatch {
+                warn_misspelled: None,
                 email_mode: Some(EmailMode::Digest),
                 digest_minutes: Some(30),
                 always_forward_offline: Some(true),
@@ -135,6 +142,33 @@ fn one_of_each_command() -> Vec<ClientFrame> {
         ClientFrame::MarkChannelsSeen {
             id: id(),
             up_to: 12,
+        },
+        ClientFrame::TransferInteraction {
+            id: id(),
+            conversation_id: 40,
+            to_user: None,
+            to_department: Some(3),
+        },
+        ClientFrame::AnswerTransfer {
+            id: id(),
+            conversation_id: 40,
+            accept: false,
+            reason: Some("on a call".into()),
+        },
+        ClientFrame::CloseInteraction {
+            id: id(),
+            conversation_id: 40,
+            disposition: Some("resolved".into()),
+        },
+        ClientFrame::ContactHistory {
+            id: id(),
+            contact_id: 9,
+            limit: 20,
+        },
+        ClientFrame::CheckSpelling {
+            id: id(),
+            lang: "fr".into(),
+            text: "Bonjour, je vous envoie le documment".into(),
         },
     ]
 }
@@ -297,7 +331,7 @@ fn absent_optional_fields_take_their_documented_defaults() {
     // Tags anywhere in the object; unknown fields ignored; `null` for an optional field.
     let message = r#"{"event":{"message":{"system":{"by":1,"user_id":3,"action":"added"},
         "created_at":5,"text":"x","sender_id":2,"conversation_id":7,"id":1,"client_id":null,
-        "note":{"a":[1]}},"kind":"message_created"},"seq":42,"type":"event"}"#;
+        "future_note":{"a":[1]}},"kind":"message_created"},"seq":42,"type":"event"}"#;
     let ServerFrame::Event {
         event: Event::MessageCreated { message },
         ..

@@ -546,6 +546,7 @@ impl Core {
             return Ok(None);
         };
         Ok(Some(Welcome {
+            contact_center: None,
             protocol_version: PROTOCOL_VERSION,
             epoch: self.store.epoch().to_owned(),
             // The snapshot reflects every event so far, so the client starts from here.

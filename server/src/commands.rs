@@ -173,6 +173,15 @@ fn run(
         ClientFrame::MarkChannelsSeen { up_to, .. } => {
             conversations::mark_channels_seen(core, user, up_to)
         }
+        // TODO(issue 12): contact-center commands and spell check.
+        ClientFrame::TransferInteraction { .. }
+        | ClientFrame::AnswerTransfer { .. }
+        | ClientFrame::CloseInteraction { .. }
+        | ClientFrame::ContactHistory { .. }
+        | ClientFrame::CheckSpelling { .. } => Err(CommandError::new(
+            ErrorCode::InvalidArgument,
+            "not supported by this server yet",
+        )),
         ClientFrame::Typing {
             conversation_id, ..
         } => typing(core, user, conversation_id),

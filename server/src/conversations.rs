@@ -412,6 +412,8 @@ impl Store {
             |r| r.get(0),
         )?;
         Ok(Message {
+            contact_id: None,
+            note: false,
             id,
             conversation_id: conversation,
             sender_id: actor,

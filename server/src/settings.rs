@@ -34,6 +34,7 @@ pub fn update(
     core.write(|tx| {
         let old = tx.store.settings(user)?;
         let new = Settings {
+            warn_misspelled: true,
             email_mode: patch.email_mode.unwrap_or(old.email_mode),
             digest_minutes: patch.digest_minutes.unwrap_or(old.digest_minutes),
             always_forward_offline: patch
@@ -67,6 +68,7 @@ impl Store {
         Ok(match row {
             None => Settings::default(),
             Some((email_mode, digest_minutes, always_forward_offline, send_key)) => Settings {
+                warn_misspelled: true,
                 email_mode: email_mode_from_sql(&email_mode),
                 digest_minutes,
                 always_forward_offline,

@@ -405,6 +405,7 @@ impl Store {
             .query_row(params![conversation, viewer, last_read], |r| r.get(0))?;
         let member_states = self.member_states(conversation)?;
         Ok(Some(ConversationSummary {
+            interaction: None,
             id: conversation,
             kind: kind_from_sql(&kind),
             title,
@@ -468,6 +469,8 @@ impl Store {
                 client_id
             ], |r| r.get(0))?;
         Ok(Message {
+            contact_id: None,
+            note: false,
             id,
             conversation_id: conversation,
             sender_id: sender,
@@ -710,6 +713,8 @@ pub(crate) const MESSAGE_COLUMNS: &str =
 
 pub(crate) fn message_from_row(r: &Row<'_>) -> crate::db::Result<Message> {
     Ok(Message {
+        contact_id: None,
+        note: false,
         id: r.get(0)?,
         conversation_id: r.get(1)?,
         sender_id: r.get(2)?,
@@ -731,6 +736,7 @@ pub(crate) fn kind_to_sql(kind: ConversationKind) -> &'static str {
         ConversationKind::Direct => "direct",
         ConversationKind::Group => "group",
         ConversationKind::Channel => "channel",
+        ConversationKind::Interaction => "interaction",
     }
 }
 
@@ -738,6 +744,7 @@ pub(crate) fn kind_from_sql(kind: &str) -> ConversationKind {
     match kind {
         "direct" => ConversationKind::Direct,
         "channel" => ConversationKind::Channel,
+        "interaction" => ConversationKind::Interaction,
         _ => ConversationKind::Group,
     }
 }

@@ -13,6 +13,7 @@ use messenger_protocol::{
 
 fn send_with(id: &str, conversation_id: i64, attachments: Vec<String>) -> ClientFrame {
     ClientFrame::SendMessage {
+        note: false,
         id: id.to_owned(),
         conversation_id,
         text: "look at this".into(),
@@ -411,6 +412,7 @@ async fn an_image_needs_no_text_but_an_empty_message_is_still_refused() {
     let picture = upload(addr, &token, "image/png", "p.png", png(8, 8)).await;
 
     let image_only = |id: &str, attachments: Vec<String>| ClientFrame::SendMessage {
+        note: false,
         id: id.to_owned(),
         conversation_id: conversation,
         text: " ".into(),

@@ -314,6 +314,7 @@ async fn a_client_of_a_killed_node_resumes_on_another_without_gap_or_duplicate()
     // A send whose ack Alice never reads: stored, then node A dies.
     let resend_id = alice.new_id();
     let unacked = ClientFrame::SendMessage {
+        note: false,
         id: resend_id.clone(),
         conversation_id: direct,
         text: "sent once".into(),

@@ -239,6 +239,7 @@ async fn send_until_killed(
 
 fn send_message(id: &str, group: ConversationId, text: &str) -> ClientFrame {
     ClientFrame::SendMessage {
+        note: false,
         id: id.to_owned(),
         conversation_id: group,
         text: text.to_owned(),

@@ -14,6 +14,7 @@ use messenger_protocol::{AckResult, Attachment, ClientFrame, Importance, Message
 
 async fn send_image(client: &mut Client, conversation: i64, attachment: &Attachment) -> Message {
     let frame = ClientFrame::SendMessage {
+        note: false,
         id: client.new_id(),
         conversation_id: conversation,
         text: "picture".into(),
@@ -213,6 +214,7 @@ async fn an_upload_nobody_sent_is_removed_after_the_grace_and_a_sent_one_stays()
     assert_not_found(&get(addr, &alice_token, &orphan.url).await, "orphan");
     // Nor can it be sent any more.
     let frame = ClientFrame::SendMessage {
+        note: false,
         id: alice.new_id(),
         conversation_id: direct,
         text: "late".into(),

@@ -76,6 +76,7 @@ fn templates() -> Vec<String> {
             resume: None,
         },
         ClientFrame::SendMessage {
+            note: false,
             id: id(),
             conversation_id: 1,
             text: "fuzz".into(),

@@ -515,6 +515,7 @@ async fn settings_are_validated_shared_with_other_tabs_and_kept() {
         ..Default::default()
     };
     let expected = Settings {
+        warn_misspelled: true,
         email_mode: EmailMode::Digest,
         digest_minutes: 15,
         always_forward_offline: false,

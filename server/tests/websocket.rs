@@ -474,6 +474,7 @@ async fn invalid_commands_get_specific_errors() {
 
     // Important messages keep their importance.
     let urgent = ClientFrame::SendMessage {
+        note: false,
         id: alice.new_id(),
         conversation_id: group,
         text: "build is red".into(),

@@ -61,6 +61,7 @@ pub struct PendingMessage {
 impl PendingMessage {
     pub fn frame(&self) -> ClientFrame {
         ClientFrame::SendMessage {
+            note: false,
             id: self.client_id.clone(),
             conversation_id: self.conversation_id,
             text: self.text.clone(),

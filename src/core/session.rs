@@ -1173,6 +1173,7 @@ mod tests {
                 id,
                 result: AckResult::Conversation {
                     conversation: ConversationSummary {
+                        interaction: None,
                         id: 30,
                         kind: ConversationKind::Direct,
                         title: None,

@@ -491,6 +491,8 @@ pub(crate) mod tests {
 
     pub fn msg(id: MessageId, conv: ConversationId, sender: UserId, text: &str) -> Message {
         Message {
+            contact_id: None,
+            note: false,
             id,
             conversation_id: conv,
             sender_id: sender,
@@ -505,6 +507,7 @@ pub(crate) mod tests {
 
     pub fn direct(id: ConversationId, a: UserId, b: UserId, unread: u32) -> ConversationSummary {
         ConversationSummary {
+            interaction: None,
             id,
             kind: ConversationKind::Direct,
             title: None,
@@ -525,6 +528,7 @@ pub(crate) mod tests {
         let mut c11 = direct(11, 1, 3, 1);
         c11.last_message = Some(msg(4, 11, 3, "yo"));
         ServerFrame::Welcome(Box::new(Welcome {
+            contact_center: None,
             protocol_version: 1,
             epoch: "e1".into(),
             seq: 10,

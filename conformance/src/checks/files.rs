@@ -64,6 +64,7 @@ pub async fn file_reads(ctx: &Ctx) -> Check {
     let (mut alice, _) = ctx.connect(ALICE).await?;
     let conversation = ctx.direct(&mut alice, BOB).await?;
     let frame = ClientFrame::SendMessage {
+        note: false,
         id: ctx.id(),
         conversation_id: conversation,
         text: "a pixel".into(),

@@ -205,6 +205,8 @@ fn fan_out(hub: &Hub, sender_id: i64, text: &str) -> Option<Utf8Bytes> {
         return None;
     };
     let message = Message {
+        contact_id: None,
+        note: false,
         id: hub.next_message.fetch_add(1, Ordering::Relaxed),
         conversation_id,
         sender_id,

@@ -218,6 +218,7 @@ async fn send_loop(
         while in_flight.len() < window && sent < quota && Instant::now() < deadline {
             let id = format!("b{me}-{sent}");
             let frame = ClientFrame::SendMessage {
+                note: false,
                 id: id.clone(),
                 conversation_id: group,
                 text: format!("benchmark message {sent} from user{me}"),

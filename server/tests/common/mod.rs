@@ -442,6 +442,7 @@ pub fn text_message(
     text: &str,
 ) -> ClientFrame {
     ClientFrame::SendMessage {
+        note: false,
         id: id.into(),
         conversation_id,
         text: text.to_owned(),

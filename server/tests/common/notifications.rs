@@ -96,6 +96,7 @@ impl Client {
         importance: Importance,
     ) -> Message {
         let frame = ClientFrame::SendMessage {
+            note: false,
             id: self.new_id(),
             conversation_id,
             text: text.to_owned(),
