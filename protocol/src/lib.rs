@@ -214,6 +214,15 @@ pub enum ClientFrame {
         contact_id: ContactId,
         limit: u32,
     },
+    /// The caller's messages across conversations, newest first, for the mailbox view:
+    /// `inbox` (from others) or `sent` (the caller's own), older than `before`.
+    ListMailbox {
+        id: CommandId,
+        folder: MailFolder,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        before: Option<MessageId>,
+        limit: u32,
+    },
     /// Words of `text` not in the `lang` dictionary (one of the interface languages).
     CheckSpelling {
         id: CommandId,
@@ -250,6 +259,7 @@ impl ClientFrame {
             | ClientFrame::AnswerTransfer { id, .. }
             | ClientFrame::CloseInteraction { id, .. }
             | ClientFrame::ContactHistory { id, .. }
+            | ClientFrame::ListMailbox { id, .. }
             | ClientFrame::CheckSpelling { id, .. } => Some(id),
         }
     }
@@ -448,11 +458,25 @@ pub enum AckResult {
     Interactions {
         interactions: Vec<ConversationSummary>,
     },
+    /// `list_mailbox`: newest first; `has_more` tells whether older ones exist.
+    Mailbox {
+        folder: MailFolder,
+        messages: Vec<Message>,
+        has_more: bool,
+    },
     /// `check_spelling`: the misspelled words, as UTF-16 offsets into the text (what a
     /// browser's text fields count in), in order.
     Spelling { misspelled: Vec<TextRange> },
     /// Every other command.
     Done,
+}
+
+/// A folder of the mailbox view (drafts are the client's own).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailFolder {
+    Inbox,
+    Sent,
 }
 
 /// `start..end` in UTF-16 code units.

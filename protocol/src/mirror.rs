@@ -68,6 +68,11 @@ pub(crate) enum AckResultDef {
     Interactions {
         interactions: Vec<ConversationSummary>,
     },
+    Mailbox {
+        folder: MailFolder,
+        messages: Vec<Message>,
+        has_more: bool,
+    },
     Spelling {
         misspelled: Vec<TextRange>,
     },

@@ -40,6 +40,7 @@ fn command_type(frame: &ClientFrame) -> &'static str {
         ClientFrame::AnswerTransfer { .. } => "answer_transfer",
         ClientFrame::CloseInteraction { .. } => "close_interaction",
         ClientFrame::ContactHistory { .. } => "contact_history",
+        ClientFrame::ListMailbox { .. } => "list_mailbox",
         ClientFrame::CheckSpelling { .. } => "check_spelling",
     }
 }
@@ -164,6 +165,12 @@ fn one_of_each_command() -> Vec<ClientFrame> {
             id: id(),
             contact_id: 9,
             limit: 20,
+        },
+        ClientFrame::ListMailbox {
+            id: id(),
+            folder: messenger_protocol::MailFolder::Sent,
+            before: Some(900),
+            limit: 50,
         },
         ClientFrame::CheckSpelling {
             id: id(),

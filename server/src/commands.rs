@@ -178,6 +178,7 @@ fn run(
         | ClientFrame::AnswerTransfer { .. }
         | ClientFrame::CloseInteraction { .. }
         | ClientFrame::ContactHistory { .. }
+        | ClientFrame::ListMailbox { .. }
         | ClientFrame::CheckSpelling { .. } => Err(CommandError::new(
             ErrorCode::InvalidArgument,
             "not supported by this server yet",
