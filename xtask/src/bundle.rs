@@ -11,6 +11,25 @@ pub fn dist_dir() -> PathBuf {
     root().join("dist")
 }
 
+/// The release wasm is built with a standard library compiled for it, whose panics trap at
+/// once and whose `Debug` output is empty: no panic message, location or `{:?}` text is ever
+/// shown by the widget (it installs no panic hook, and a wasm panic with `panic = "abort"`
+/// printed nothing before either), yet their formatting code and strings were linked in.
+/// Measured with `cargo xtask build` (brotli, wasm + js): see docs/architecture.md, "Size".
+///
+/// These are unstable options, which a stable toolchain accepts with `RUSTC_BOOTSTRAP=1`;
+/// only this build uses them (tests, clippy and the dev build do not), and `RUSTFLAGS` names
+/// `.cargo/config.toml`'s wasm flag again because it replaces that list.
+const STD_BUILD: [(&str, &str); 3] = [
+    ("RUSTC_BOOTSTRAP", "1"),
+    ("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort"),
+    (
+        "RUSTFLAGS",
+        "--cfg erase_components -Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none \
+         -Zlocation-detail=none",
+    ),
+];
+
 /// `trunk build --release`, short import names, the JS glue minified, hashed names, the
 /// page and the loader, precompressed copies, then the size report. Skipped when `dist/`
 /// already holds the build of the current sources.
@@ -22,9 +41,12 @@ pub fn build_release() -> Result {
     } else {
         // A build that fails halfway must not leave a fingerprint that says it is done.
         let _ = std::fs::remove_file(dist.join(crate::fingerprint::FILE));
-        run(Command::new("trunk")
-            .args(["build", "--release"])
-            .current_dir(root()))?;
+        let mut trunk = Command::new("trunk");
+        trunk.args(["build", "--release"]).current_dir(root());
+        for (name, value) in STD_BUILD {
+            trunk.env(name, value);
+        }
+        run(&mut trunk)?;
         crate::imports::shorten_imports(&dist)?;
         crate::minify::minify_glue(&dist)?;
         let written = crate::assets::finish_dist(&dist)?;

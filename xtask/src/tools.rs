@@ -40,6 +40,7 @@ fn prepend_to_path(dir: PathBuf) {
 pub fn ensure_build_tools() -> Result {
     add_cargo_bin_to_path();
     ensure_wasm_target()?;
+    ensure_std_source()?;
     ensure_trunk()?;
     ensure_wasm_bindgen()?;
     ensure_wasm_opt()
@@ -88,6 +89,22 @@ fn ensure_wasm_target() -> Result {
         return Ok(());
     }
     run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+/// The release build compiles the standard library itself (see `bundle::STD_BUILD`), from
+/// the toolchain's own source component.
+fn ensure_std_source() -> Result {
+    let installed = Command::new("rustup")
+        .args(["component", "list", "--installed"])
+        .output()
+        .map_err(|e| format!("rustup is needed to add the rust-src component: {e}"))?;
+    if String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|l| l.trim().starts_with("rust-src"))
+    {
+        return Ok(());
+    }
+    run(Command::new("rustup").args(["component", "add", "rust-src"]))
 }
 
 fn ensure_trunk() -> Result {
