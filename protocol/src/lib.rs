@@ -340,6 +340,9 @@ pub struct ContactCenter {
     pub session_timeout_secs: u64,
     /// ...and its agent is warned this long before.
     pub session_warning_secs: u64,
+    /// Every agent, for the transfer picker.
+    #[serde(default)]
+    pub agents: Vec<UserId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

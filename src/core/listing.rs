@@ -7,12 +7,12 @@ use super::i18n::{Catalog, K};
 use super::timeline::system_text;
 
 /// What the preview line shows, and whether it is a system line (styled apart). `name`
-/// gives a user's display name, for system lines.
+/// gives the names system lines mention.
 pub fn conversation_preview(
     m: &Message,
     me: UserId,
     tr: &Catalog,
-    name: impl Fn(UserId) -> String,
+    name: impl super::timeline::Names,
 ) -> (String, bool) {
     if let Some(event) = &m.system {
         return (preview(&system_text(event, name, tr), 80), true);

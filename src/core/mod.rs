@@ -13,6 +13,7 @@ pub mod color;
 pub mod compose;
 #[cfg(test)]
 mod delivery_tests;
+pub mod desk;
 pub mod embed;
 pub mod format;
 pub mod i18n;

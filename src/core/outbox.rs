@@ -52,6 +52,9 @@ pub struct PendingMessage {
     pub importance: Importance,
     /// Uploaded already; kept whole so the local echo can show them. Resends list the same ids.
     pub attachments: Vec<Attachment>,
+    /// A private note in an interaction (never sent to the contact).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub note: bool,
     /// Being written to storage by this tab: not shown and not sent yet, and nothing after
     /// it is sent either, so the queue keeps the order the messages were written in.
     #[serde(skip)]
@@ -61,7 +64,7 @@ pub struct PendingMessage {
 impl PendingMessage {
     pub fn frame(&self) -> ClientFrame {
         ClientFrame::SendMessage {
-            note: false,
+            note: self.note,
             id: self.client_id.clone(),
             conversation_id: self.conversation_id,
             text: self.text.clone(),
@@ -169,6 +172,7 @@ impl Outbox {
         created_at: Timestamp,
     ) {
         self.add(PendingMessage {
+            note: false,
             client_id,
             conversation_id,
             text,

@@ -130,6 +130,10 @@ pub struct TimelineItem {
     /// A membership change line ("Bob joined") rather than something someone wrote.
     pub system: Option<SystemEvent>,
     pub attachments: Vec<Attachment>,
+    /// Written by the contact of an interaction, not a user.
+    pub contact: bool,
+    /// A private note among agents.
+    pub note: bool,
 }
 
 /// The newest message someone else wrote that arrived live (not a history page, not one's
@@ -163,6 +167,8 @@ pub struct Session {
     open_mark: Option<(ConversationId, OpenMark)>,
     /// Channel list, notification center and settings requests.
     pub nav: super::nav::Nav,
+    /// Interaction actions, contact history and spell checks.
+    pub desk: super::desk::Desk,
     pub heard: Option<Heard>,
     /// After `resumed`: the seq the replay ends at. The outbox waits for it, so what the
     /// server stored before the drop is confirmed by the replay rather than sent again.
@@ -387,6 +393,7 @@ impl Session {
             }
         }
         let nav = self.nav.receive(&frame, &mut self.state);
+        self.desk.receive(&frame);
         let newest = |st: &AppState, c: ConversationId| {
             st.conversations
                 .get(&c)
@@ -546,6 +553,7 @@ impl Session {
         self.outbox.disconnected();
         self.pending.clear();
         self.nav.disconnected();
+        self.desk.disconnected();
     }
 
     /// Queues a text for sending. Returns the frame to send now, if connected.
@@ -600,6 +608,7 @@ impl Session {
             state: PendingState::Queued,
             importance,
             attachments,
+            note: false,
             writing: false,
         })
     }
@@ -871,6 +880,8 @@ impl Session {
                     importance: m.importance,
                     system: m.system.clone(),
                     attachments: m.attachments.clone(),
+                    contact: m.contact_id.is_some(),
+                    note: m.note,
                 })
             }
             EntryRef::Pending(i) => {
@@ -893,6 +904,8 @@ impl Session {
                     importance: p.importance,
                     system: None,
                     attachments: p.attachments.clone(),
+                    contact: false,
+                    note: p.note,
                 })
             }
         }

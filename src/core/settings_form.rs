@@ -17,6 +17,7 @@ pub enum Control {
     EmailMode,
     DigestMinutes,
     ForwardOffline,
+    WarnMisspelled,
 }
 
 pub fn send_key_value(key: SendKey) -> &'static str {
@@ -59,6 +60,7 @@ pub fn patch(control: Control, value: &str, checked: bool) -> Result<SettingsPat
             _ => return Err(K::SettingsMinutesRange),
         },
         Control::ForwardOffline => p.always_forward_offline = Some(checked),
+        Control::WarnMisspelled => p.warn_misspelled = Some(checked),
     }
     Ok(p)
 }

@@ -30,6 +30,8 @@ pub struct Conversation {
     pub delivered_positions: BTreeMap<UserId, MessageId>,
     /// Messages here go out as SMS (the compose box counts segments).
     pub sms: bool,
+    /// An interaction with an external contact (agents only).
+    pub interaction: Option<Box<messenger_protocol::Interaction>>,
 }
 
 impl Conversation {
@@ -47,6 +49,7 @@ impl Conversation {
             read_positions: BTreeMap::new(),
             delivered_positions: BTreeMap::new(),
             sms: s.sms,
+            interaction: s.interaction,
         };
         c.apply_member_states(&s.member_states);
         c
@@ -70,6 +73,7 @@ impl Conversation {
         self.kind = s.kind;
         self.title = s.title;
         self.sms = s.sms;
+        self.interaction = s.interaction;
         self.members = s.members;
         self.unread = s.unread;
         self.my_read = max_opt(self.my_read, s.last_read_message_id);
@@ -172,6 +176,36 @@ impl Conversation {
     }
 }
 
+impl super::timeline::Names for &AppState {
+    fn user(&self, user: UserId) -> String {
+        self.display_name(user)
+    }
+
+    fn department(&self, department: messenger_protocol::DepartmentId) -> String {
+        self.departments
+            .iter()
+            .find(|d| d.id == department)
+            .map(|d| d.name.clone())
+            .unwrap_or_default()
+    }
+
+    fn disposition(&self, code: &str) -> String {
+        self.contact_center
+            .as_ref()
+            .and_then(|cc| cc.dispositions.iter().find(|d| d.code == code))
+            .map_or_else(|| code.to_string(), |d| d.label.clone())
+    }
+}
+
+/// A contact's name, or its number or visitor id when the name is not known.
+pub fn contact_name(contact: &messenger_protocol::Contact) -> String {
+    contact
+        .display_name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| contact.address.clone())
+}
+
 fn max_opt(a: Option<MessageId>, b: Option<MessageId>) -> Option<MessageId> {
     a.max(b)
 }
@@ -199,6 +233,8 @@ pub struct AppState {
     pub unread_notifications: u32,
     /// The last error the server reported (for a command or the connection).
     pub last_error: Option<(Option<String>, ErrorCode, String)>,
+    /// The administrator's contact-center settings, when the user is an agent.
+    pub contact_center: Option<messenger_protocol::ContactCenter>,
 }
 
 impl AppState {
@@ -236,6 +272,7 @@ impl AppState {
                 self.users.insert(w.me.id, w.me.clone());
                 self.me = Some(w.me);
                 self.departments = w.departments;
+                self.contact_center = w.contact_center;
                 let mut old = std::mem::take(&mut self.conversations);
                 for summary in w.conversations {
                     let conv = match old.remove(&summary.id) {
@@ -447,11 +484,27 @@ impl AppState {
             .unwrap_or_else(|| format!("User {user}"))
     }
 
+    /// Who wrote `message`: a user, or the contact of an interaction.
+    pub fn sender_name(&self, message: &Message) -> String {
+        match message.contact_id {
+            Some(_) => self
+                .conversations
+                .get(&message.conversation_id)
+                .and_then(|c| c.interaction.as_deref())
+                .map(|i| contact_name(&i.contact))
+                .unwrap_or_default(),
+            None => self.display_name(message.sender_id),
+        }
+    }
+
     /// The title to show: the conversation's own, or the other member's name for direct ones.
     pub fn title(&self, conversation: ConversationId) -> String {
         let Some(c) = self.conversations.get(&conversation) else {
             return String::new();
         };
+        if let Some(i) = &c.interaction {
+            return contact_name(&i.contact);
+        }
         if let Some(t) = c.title.as_ref().filter(|t| !t.trim().is_empty()) {
             return t.clone();
         }

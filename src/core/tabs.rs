@@ -247,6 +247,7 @@ mod tests {
     #[test]
     fn every_message_survives_encoding() {
         let pending = PendingMessage {
+            note: false,
             client_id: "t-000001".into(),
             conversation_id: 7,
             text: "two\nlines | and a pipe".into(),

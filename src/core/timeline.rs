@@ -1,7 +1,7 @@
 //! What the chat timeline shows besides the messages themselves: day separators, the
 //! "New messages" divider, system lines and who has read an own message.
 
-use messenger_protocol::{MessageId, SystemEvent, Timestamp, UserId};
+use messenger_protocol::{DepartmentId, MessageId, SystemEvent, Timestamp, UserId};
 
 use super::i18n::{Catalog, K};
 use super::session::Entry;
@@ -104,18 +104,69 @@ pub fn first_unread(items: impl IntoIterator<Item = Seen>, mark: OpenMark) -> Op
     })
 }
 
+/// The names a system line mentions: users, departments, disposition codes. A plain
+/// `Fn(UserId) -> String` serves where only users appear.
+pub trait Names {
+    fn user(&self, user: UserId) -> String;
+    fn department(&self, department: DepartmentId) -> String {
+        format!("#{department}")
+    }
+    fn disposition(&self, code: &str) -> String {
+        code.to_string()
+    }
+}
+
+impl<F: Fn(UserId) -> String> Names for F {
+    fn user(&self, user: UserId) -> String {
+        self(user)
+    }
+}
+
 /// The readable sentence of a system line.
-pub fn system_text(event: &SystemEvent, name: impl Fn(UserId) -> String, tr: &Catalog) -> String {
+pub fn system_text(event: &SystemEvent, names: impl Names, tr: &Catalog) -> String {
+    let name = |u: &UserId| names.user(*u);
     match event {
-        SystemEvent::Joined { user_id } => tr.f(K::SystemJoined, &[("name", &name(*user_id))]),
-        SystemEvent::Left { user_id } => tr.f(K::SystemLeft, &[("name", &name(*user_id))]),
+        SystemEvent::Joined { user_id } => tr.f(K::SystemJoined, &[("name", &name(user_id))]),
+        SystemEvent::Left { user_id } => tr.f(K::SystemLeft, &[("name", &name(user_id))]),
         SystemEvent::Added { user_id, by } => tr.f(
             K::SystemAdded,
-            &[("by", &name(*by)), ("name", &name(*user_id))],
+            &[("by", &name(by)), ("name", &name(user_id))],
         ),
-        SystemEvent::Created { by } => tr.f(K::SystemCreated, &[("by", &name(*by))]),
-        // TODO(issue 12): interaction lines get their own texts with the agent view.
-        _ => String::new(),
+        SystemEvent::Created { by } => tr.f(K::SystemCreated, &[("by", &name(by))]),
+        SystemEvent::TransferOffered {
+            by,
+            to_user,
+            to_department,
+        } => {
+            let to = match (to_user, to_department) {
+                (Some(u), _) => name(u),
+                (None, Some(d)) => names.department(*d),
+                (None, None) => String::new(),
+            };
+            tr.f(
+                K::SystemTransferOffered,
+                &[("by", &name(by)), ("name", &to)],
+            )
+        }
+        SystemEvent::TransferAccepted { user_id } => {
+            tr.f(K::SystemTransferAccepted, &[("name", &name(user_id))])
+        }
+        SystemEvent::TransferRefused { user_id, reason } => match reason {
+            Some(r) => tr.f(
+                K::SystemTransferRefusedReason,
+                &[("name", &name(user_id)), ("reason", r)],
+            ),
+            None => tr.f(K::SystemTransferRefused, &[("name", &name(user_id))]),
+        },
+        SystemEvent::InactivityWarning { .. } => tr.t(K::SystemInactivity),
+        SystemEvent::Closed { by, disposition } => match (by, disposition) {
+            (None, _) => tr.t(K::SystemClosedTimeout),
+            (Some(by), None) => tr.f(K::SystemClosed, &[("by", &name(by))]),
+            (Some(by), Some(d)) => tr.f(
+                K::SystemClosedDisposition,
+                &[("by", &name(by)), ("disposition", &names.disposition(d))],
+            ),
+        },
     }
 }
 

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::compose::Compose;
 use super::contacts::{presence_str, presence_text};
 use super::ctx::Ctx;
+use super::desk::{may_write, DeskBar};
 use super::i18n::{text, use_i18n};
 use super::resize::HeightWatch;
 use super::shell::ChatFoot;
@@ -31,6 +32,7 @@ pub fn ChatPane() -> impl IntoView {
                 }
             >
                 <ChatHeader />
+                <DeskBar />
                 <EmptyChatHint />
                 <Timeline />
                 <ChatFooter />
@@ -150,9 +152,15 @@ fn ChatFooter() -> impl IntoView {
         watch.try_update_value(|w| w.take());
         let _ = foot.0.try_set(0);
     });
+    let writable = may_write(expect_context::<super::ctx::Ctx>());
     view! {
         <footer class="mw-chat-foot" node_ref=node>
-            <Compose />
+            <Show
+                when=move || writable.get()
+                fallback=|| view! { <p class="mw-chat-hint" data-testid="compose-read-only">{text(K::DeskReadOnly)}</p> }
+            >
+                <Compose />
+            </Show>
         </footer>
     }
 }

@@ -34,7 +34,7 @@ fn row_of(s: &Session, id: ConversationId, tr: &Catalog) -> Row {
     let me = st.me_id().unwrap_or_default();
     let last = c.messages.last().or(c.last_message.as_ref());
     let (preview, system) = last
-        .map(|m| conversation_preview(m, me, tr, |u| st.display_name(u)))
+        .map(|m| conversation_preview(m, me, tr, st))
         .unwrap_or_default();
     Row {
         title: st.title(id),

@@ -115,6 +115,7 @@ impl Ctx {
         text: &str,
         importance: messenger_protocol::Importance,
         attachments: Vec<messenger_protocol::Attachment>,
+        note: bool,
     ) -> Result<(), ComposeError> {
         let now = js_sys::Date::now() as i64;
         let (message, recipient) = self
@@ -130,6 +131,7 @@ impl Ctx {
                 .map(|(_, yes)| *yes)
         });
         let mut message = message;
+        message.note = note;
         // Offline and not asked yet, or told "no": it waits in the pending list (stored, so
         // nothing is lost while the question is open).
         if recipient.is_some() && choice != Some(true) {

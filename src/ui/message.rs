@@ -165,7 +165,10 @@ pub fn MessageView(
             class="mw-msg"
             class:mw-own=item.own
             class:mw-important=important
+            class:mw-note=item.note
+            class:mw-contact=item.contact
             data-importance=important.then_some("high")
+            data-note=item.note.then_some("true")
             data-testid="message"
             data-message-id=item.message_id.map(|id| id.to_string())
             data-state=state
@@ -175,6 +178,11 @@ pub fn MessageView(
                     <span class="mw-msg-sender" data-testid="message-sender" style:color=color>
                         {sender_name}
                     </span>
+                    {item.note.then(|| view! {
+                        <span class="mw-msg-important" data-testid="message-note">
+                            {tr.with_untracked(|c| c.t(K::TimelineNote))}
+                        </span>
+                    })}
                     {important.then(|| view! {
                         <span class="mw-msg-important" data-testid="message-important">
                             {tr.with_untracked(|c| c.t(K::MessageImportant))}

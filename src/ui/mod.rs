@@ -8,6 +8,7 @@ mod compose;
 mod contacts;
 mod conversations;
 mod ctx;
+mod desk;
 pub mod embed;
 mod erased;
 mod focus;

@@ -30,7 +30,7 @@ const EMAIL_MODES: [(&str, K); 3] = [
 
 /// An option's text: one of the interface's, or a name that stays as it is.
 #[derive(Clone)]
-enum Label {
+pub(crate) enum Label {
     Text(K),
     Name(String),
 }
@@ -92,6 +92,17 @@ pub fn SettingsPanel() -> impl IntoView {
                         value=setting(|s| send_key_value(s.send_key).into())
                         on_pick=Callback::new(move |v| change(Control::SendKey, v, false))
                     />
+                    <label class="mw-check">
+                        <input
+                            type="checkbox"
+                            data-testid="settings-warn-misspelled"
+                            prop:checked=move || server.with(|s| s.0.warn_misspelled)
+                            on:change=handler(move |ev| {
+                                change(Control::WarnMisspelled, String::new(), event_target_checked(&ev))
+                            })
+                        />
+                        <span>{text(K::SettingsWarnMisspelled)}</span>
+                    </label>
                 </section>
                 <section class="mw-setting">
                     <h3 class="mw-setting-title">{text(K::SettingsEmail)}</h3>
@@ -275,7 +286,7 @@ fn Alerts() -> AnyView {
 
 /// A labelled `<select>` showing `value`; `on_pick` gets the value picked.
 #[component]
-fn Choice(
+pub(crate) fn Choice(
     label: K,
     testid: &'static str,
     options: Vec<(String, Label)>,

@@ -139,7 +139,7 @@ fn item_row(
 ) -> Row {
     let key = meta.key;
     if let Some(event) = &item.system {
-        let text = tl::system_text(event, |u| s.state.display_name(u), tr);
+        let text = tl::system_text(event, &s.state, tr);
         return Row {
             render: format!("{key}{text}"),
             key,
@@ -156,7 +156,11 @@ fn item_row(
     let me = s.state.me_id().unwrap_or_default();
     let conv = s.state.conversations.get(&c);
     let group = conv.is_some_and(|c| c.kind != ConversationKind::Direct);
-    let name = s.state.display_name(item.sender_id);
+    let name = if item.contact {
+        s.state.title(c)
+    } else {
+        s.state.display_name(item.sender_id)
+    };
     let read_by = item
         .message_id
         .filter(|_| group && item.own)

@@ -9,6 +9,7 @@ mod attach;
 mod canned_popup;
 mod lists;
 mod panel;
+mod spelling;
 mod state;
 mod tools;
 
@@ -26,7 +27,7 @@ use attach::{AttachButton, AttachmentTray};
 use canned_popup::{popup_key, CannedPopup, OPTION_IDS};
 use panel::ListPanel;
 use state::{ComposeCtx, PanelKind};
-use tools::{ComposeError, ImportanceToggle, PanelToggle, SendHint, SmsCounter};
+use tools::{ComposeError, FlagToggle, PanelToggle, SendHint, SmsCounter};
 
 #[component]
 pub fn Compose() -> impl IntoView {
@@ -45,6 +46,11 @@ pub fn Compose() -> impl IntoView {
             cc.focus();
         }
     });
+    let notes = super::desk::owns_interaction(app);
+    let noting = move || {
+        let c = app.selected.get();
+        c.is_some() && cc.note.get() == c
+    };
     let panel = move || {
         cc.panel
             .get()
@@ -53,6 +59,7 @@ pub fn Compose() -> impl IntoView {
     view! {
         <form
             class="mw-compose"
+            class:mw-compose-note=noting
             on:submit=handler(move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
                 cc.send();
@@ -69,6 +76,7 @@ pub fn Compose() -> impl IntoView {
             })
         >
             <ComposeError />
+            <spelling::SpellWarning />
             {panel}
             <AttachmentTray />
             <div class="mw-compose-row">
@@ -85,7 +93,10 @@ pub fn Compose() -> impl IntoView {
             </div>
             <div class="mw-compose-tools">
                 <AttachButton />
-                <ImportanceToggle />
+                <FlagToggle flag=cc.high testid="compose-importance" label=K::ComposeImportance short=K::ComposeImportanceShort />
+                <span class="mw-tool-wrap" hidden=move || !notes.get()>
+                    <FlagToggle flag=cc.note testid="compose-note" label=K::ComposeNotePlaceholder short=K::ComposeNote />
+                </span>
                 <PanelToggle kind=PanelKind::Saved testid="compose-saved-toggle" label=K::ComposeSavedToggle />
                 <PanelToggle kind=PanelKind::Canned testid="compose-canned-toggle" label=K::ComposeCannedToggle />
                 <SendHint />
@@ -102,6 +113,7 @@ pub fn Compose() -> impl IntoView {
 fn MessageInput() -> impl IntoView {
     let cc = expect_context::<ComposeCtx>();
     let app = cc.app;
+    let i18n = super::i18n::use_i18n();
     let on_input = move |ev: web_sys::Event| {
         let value = event_target_value(&ev);
         if app.compose_error.with_untracked(Option::is_some) {
@@ -116,6 +128,7 @@ fn MessageInput() -> impl IntoView {
         cc.active.set(0);
         cc.caret_moved();
         app.compose.set(value.clone());
+        spelling::check_soon(cc);
         if let Some(c) = app.selected.get_untracked() {
             app.notify_typing(c);
             app.save_draft(c, value);
@@ -143,11 +156,16 @@ fn MessageInput() -> impl IntoView {
         }
     };
     view! {
+        <div class="mw-compose-field">
         <textarea
             class="mw-compose-input"
             data-testid="compose-input"
             rows="1"
-            placeholder=text(K::ComposePlaceholder)
+            placeholder=move || {
+                let c = app.selected.get();
+                let note = c.is_some() && cc.note.get() == c;
+                i18n.t(if note { K::ComposeNotePlaceholder } else { K::ComposePlaceholder })
+            }
             aria-label=text(K::ComposeLabel)
             aria-autocomplete="list"
             // The highlighted suggestion, which a screen reader reads as the arrows move it.
@@ -166,7 +184,15 @@ fn MessageInput() -> impl IntoView {
             on:click=handler(move |_| cc.caret_moved())
             on:selectionchange=handler(move |_| cc.caret_moved())
             on:paste=handler(move |ev| attach::on_paste(cc, ev))
+            on:scroll=handler(move |ev: web_sys::Event| {
+                let top = event_target::<web_sys::HtmlElement>(&ev).scroll_top();
+                if let Some(layer) = cc.spell_layer.get_untracked() {
+                    layer.set_scroll_top(top);
+                }
+            })
         ></textarea>
+        <spelling::SpellOverlay />
+        </div>
     }
     .into_any()
 }

@@ -52,6 +52,8 @@ pub struct ComposeCtx {
     pub error: RwSignal<Option<Notice>>,
     /// High importance is set for one conversation at a time.
     pub high: RwSignal<Option<ConversationId>>,
+    /// The next message of this interaction is a private note.
+    pub note: RwSignal<Option<ConversationId>>,
     /// Escape closed the canned-reply popup until the next input.
     pub dismissed: RwSignal<bool>,
     /// The highlighted suggestion.
@@ -61,6 +63,16 @@ pub struct ComposeCtx {
     pub lists: [RwSignal<Vec<Canned>>; 2],
     /// The canned replies matching the `/shortcut` at the caret.
     pub suggestions: Memo<Vec<Canned>>,
+    /// A text with misspelled words the user is asked about before it is sent.
+    pub spell_warn: RwSignal<Option<String>>,
+    /// A text whose send waits for its spell check.
+    pub spell_wait: RwSignal<Option<String>>,
+    /// The text the user chose to send with its misspelled words.
+    pub spell_ok: StoredValue<String>,
+    /// The next spell check (or the end of a send's wait for one).
+    pub spell_timer: StoredValue<Option<gloo_timers::callback::Timeout>, LocalStorage>,
+    /// The underline layer, scrolled with the textarea.
+    pub spell_layer: NodeRef<leptos::html::Div>,
 }
 
 impl ComposeCtx {
@@ -95,11 +107,17 @@ impl ComposeCtx {
             next_key: StoredValue::new(0),
             error: RwSignal::new(None),
             high: RwSignal::new(None),
+            note: RwSignal::new(None),
             dismissed,
             active: RwSignal::new(0),
             panel: RwSignal::new(None),
             lists: [RwSignal::new(Vec::new()), canned_list],
             suggestions,
+            spell_warn: RwSignal::new(None),
+            spell_wait: RwSignal::new(None),
+            spell_ok: StoredValue::new(String::new()),
+            spell_timer: StoredValue::new_local(None),
+            spell_layer: NodeRef::new(),
         }
     }
 
@@ -197,7 +215,12 @@ impl ComposeCtx {
             Importance::Normal
         };
         let text = app.compose.get_untracked();
-        match app.send_message(c, &text, importance, attachments) {
+        let note = self.note.get_untracked() == Some(c);
+        // A note never leaves the agents: nothing to warn about.
+        if !note && super::spelling::holds_send(self, &text) {
+            return;
+        }
+        match app.send_message(c, &text, importance, attachments, note) {
             Ok(()) => {
                 app.compose.set(String::new());
                 app.compose_error.set(None);
@@ -205,6 +228,7 @@ impl ComposeCtx {
                 files.iter().for_each(|p| revoke(&p.preview));
                 self.picks.update(|p| p.retain(|p| p.conversation != c));
                 self.high.set(None);
+                self.note.set(None);
                 self.error.set(None);
             }
             Err(ComposeError::Empty) => {}

@@ -28,28 +28,34 @@ pub fn ComposeError() -> impl IntoView {
     }
 }
 
-/// High importance for the next message of this conversation.
+/// A switch for the next message of this conversation only: high importance, or a
+/// private note in an interaction.
 #[component]
-pub fn ImportanceToggle() -> impl IntoView {
+pub fn FlagToggle(
+    flag: RwSignal<Option<messenger_protocol::ConversationId>>,
+    testid: &'static str,
+    label: K,
+    short: K,
+) -> impl IntoView {
     let cc = expect_context::<ComposeCtx>();
     let pressed = move || {
         let c = cc.app.selected.get();
-        c.is_some() && cc.high.get() == c
+        c.is_some() && flag.get() == c
     };
     let toggle = move |_| {
         let c = cc.app.selected.get_untracked();
-        cc.high.update(|h| *h = if *h == c { None } else { c });
+        flag.update(|h| *h = if *h == c { None } else { c });
     };
     view! {
         <button
             type="button"
             class="mw-tool"
-            data-testid="compose-importance"
-            title=text(K::ComposeImportance)
+            data-testid=testid
+            title=text(label)
             aria-pressed=move || if pressed() { "true" } else { "false" }
             on:click=handler(toggle)
         >
-            {text(K::ComposeImportanceShort)}
+            {text(short)}
         </button>
     }
     .into_any()
