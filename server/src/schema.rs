@@ -22,6 +22,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/005_sms.sql"),
     include_str!("../migrations/006_portal.sql"),
     include_str!("../migrations/007_event_payloads.sql"),
+    // 008 is the contact-center step, on its own branch until merged.
+    include_str!("../migrations/009_spelling_settings.sql"),
 ];
 
 /// Brings the schema up to [`SCHEMA_VERSION`] and creates the epoch of a new database.
