@@ -20,6 +20,7 @@ use crate::{Credential, Target};
 use fallback::{http_commands, http_events};
 use files::file_reads;
 use ranges::{binary_frames_cost_tokens, mark_read_rules, out_of_range_values};
+use spelling::spell_check_arguments;
 
 pub type BoxCheck<'a> = Pin<Box<dyn Future<Output = Check> + Send + 'a>>;
 
@@ -60,6 +61,7 @@ checks![
     http_events,
     http_commands,
     file_reads,
+    spell_check_arguments,
     server_still_accepts,
 ];
 
@@ -75,6 +77,7 @@ macro_rules! ensure {
 mod fallback;
 mod files;
 mod ranges;
+mod spelling;
 
 /// The three users, logged in, with their ids.
 pub struct Ctx {

@@ -23,6 +23,8 @@ pub struct App {
     pub shutdown: watch::Receiver<bool>,
     /// Failed password logins (in memory).
     throttle: Mutex<crate::throttle::Throttle>,
+    /// The same dictionaries as the core's, reached without its lock.
+    pub spelling: Arc<crate::spelling::Dictionaries>,
     /// Never used to send: the receiver learns that every task holding the App (and so the
     /// database) has finished once all senders are gone.
     _alive: mpsc::Sender<()>,
@@ -39,6 +41,7 @@ impl App {
         let config = Arc::new(config);
         let mut core = Core::new(store, config.clone());
         core.cluster = cluster;
+        let spelling = core.spelling.clone();
         let core = Arc::new(CoreCell(Mutex::new(core)));
         let commands = crate::writer::spawn(core.clone(), alive.clone())?;
         Ok(App {
@@ -47,6 +50,7 @@ impl App {
             config,
             shutdown,
             throttle: Mutex::default(),
+            spelling,
             _alive: alive,
         })
     }
@@ -108,6 +112,7 @@ pub struct Core {
     seqs: Seqs,
     /// In a cluster: this node's link to the others.
     pub cluster: Option<crate::cluster::Link>,
+    pub spelling: Arc<crate::spelling::Dictionaries>,
 }
 
 /// An event for one user's stream: (user, seq, serialized frame).
@@ -195,6 +200,7 @@ fn distinct(users: &[UserId]) -> bool {
 
 impl Core {
     pub fn new(store: Store, config: Arc<Config>) -> Core {
+        let spelling = crate::spelling::Dictionaries::new(config.dictionaries_dir.clone());
         Core {
             store,
             hub: Hub::default(),
@@ -204,6 +210,7 @@ impl Core {
             nesting: Nesting::Idle,
             seqs: Seqs::default(),
             cluster: None,
+            spelling: Arc::new(spelling),
         }
     }
 

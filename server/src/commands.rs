@@ -26,6 +26,16 @@ impl CommandError {
         }
     }
 
+    #[cfg(test)]
+    pub(crate) fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    #[cfg(test)]
+    pub(crate) fn message(&self) -> &str {
+        &self.message
+    }
+
     /// Members and strangers get the same answer, so probing ids reveals nothing.
     pub(crate) fn no_such_conversation() -> Self {
         CommandError::new(ErrorCode::NotFound, "no such conversation")
@@ -55,6 +65,23 @@ pub fn handle(core: &mut Core, user: UserId, frame: ClientFrame) -> ServerFrame 
             core.atomically(|core| run_once(core, user, &id, frame))
         }
     });
+    reply(id, result)
+}
+
+/// `check_spelling` needs neither the store nor the hub: the socket task runs it on the
+/// blocking pool through this, so loading a dictionary holds up no one else.
+pub(crate) fn check_spelling(
+    dictionaries: &crate::spelling::Dictionaries,
+    id: String,
+    lang: &str,
+    text: &str,
+) -> ServerFrame {
+    let result =
+        check_command_id(&id).and_then(|()| crate::spelling::check(dictionaries, lang, text));
+    reply(id, result)
+}
+
+fn reply(id: String, result: Result<AckResult, CommandError>) -> ServerFrame {
     match result {
         Ok(result) => ServerFrame::Ack { id, result },
         Err(e) => ServerFrame::Error {
@@ -77,6 +104,7 @@ pub(crate) fn changes_nothing(frame: &ClientFrame) -> bool {
             | ClientFrame::ListChannels { .. }
             | ClientFrame::ListNotifications { .. }
             | ClientFrame::Typing { .. }
+            | ClientFrame::CheckSpelling { .. }
     )
 }
 
@@ -173,13 +201,16 @@ fn run(
         ClientFrame::MarkChannelsSeen { up_to, .. } => {
             conversations::mark_channels_seen(core, user, up_to)
         }
-        // TODO(issue 12): contact-center commands and spell check.
+        // Normally answered off the lock (`check_spelling` above); this is the same answer.
+        ClientFrame::CheckSpelling { lang, text, .. } => {
+            crate::spelling::check(&core.spelling, &lang, &text)
+        }
+        // TODO(issue 12): contact-center commands.
         ClientFrame::TransferInteraction { .. }
         | ClientFrame::AnswerTransfer { .. }
         | ClientFrame::CloseInteraction { .. }
         | ClientFrame::ContactHistory { .. }
-        | ClientFrame::ListMailbox { .. }
-        | ClientFrame::CheckSpelling { .. } => Err(CommandError::new(
+        | ClientFrame::ListMailbox { .. } => Err(CommandError::new(
             ErrorCode::InvalidArgument,
             "not supported by this server yet",
         )),

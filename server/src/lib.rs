@@ -25,6 +25,7 @@ mod portal;
 mod schema;
 mod seqs;
 mod settings;
+mod spelling;
 mod store;
 #[cfg(test)]
 mod test_core;
@@ -95,6 +96,8 @@ pub struct Config {
     pub demo_intranet: Option<PathBuf>,
     /// Run as one node of a cluster: needs `postgres_url`, shared by all nodes.
     pub cluster: Option<ClusterConfig>,
+    /// Hunspell dictionaries (`en_US.aff`/`.dic`, …) for `check_spelling`.
+    pub dictionaries_dir: PathBuf,
 }
 
 /// Where notification e-mails go.
@@ -140,6 +143,7 @@ impl Config {
             portal_secret: None,
             demo_intranet: None,
             cluster: None,
+            dictionaries_dir: PathBuf::from(spelling::DEFAULT_DIR),
             db_path,
             postgres_url: None,
         }

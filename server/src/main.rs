@@ -20,6 +20,7 @@ usage: messenger-server [--addr IP:PORT] [--database FILE|URL] [--static-dir DIR
                         [--poll-interval-secs N]
                         [--portal-secret SECRET] [--demo-intranet DIR]
                         [--bus nats://HOST:PORT] [--node-timeout-ms N]
+                        [--dictionaries DIR]
 
   --addr IP:PORT     where to listen (env MESSENGER_ADDR, default 127.0.0.1:8080; port 0 picks one)
   --database FILE|URL, --db FILE|URL
@@ -65,6 +66,9 @@ usage: messenger-server [--addr IP:PORT] [--database FILE|URL] [--static-dir DIR
   --node-timeout-ms N
                      with --bus: a node silent this long is dead and its users go
                      offline (env MESSENGER_NODE_TIMEOUT_MS, default 5000)
+  --dictionaries DIR Hunspell dictionaries for spell check: en_US, fr_FR (or fr), pl_PL,
+                     ru_RU, vi_VN .aff/.dic files (env MESSENGER_DICTIONARIES, default
+                     /usr/share/hunspell, where Debian's hunspell-* packages put them)
 ";
 
 const DEFAULT_DB: &str = "data/messenger.sqlite3";
@@ -150,6 +154,7 @@ fn parse_args(
     let mut demo_intranet = env("MESSENGER_DEMO_INTRANET");
     let mut bus = env("MESSENGER_BUS");
     let mut node_timeout = env("MESSENGER_NODE_TIMEOUT_MS");
+    let mut dictionaries = env("MESSENGER_DICTIONARIES");
 
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -180,6 +185,7 @@ fn parse_args(
             "--demo-intranet" => demo_intranet = Some(value()?),
             "--bus" => bus = Some(value()?),
             "--node-timeout-ms" => node_timeout = Some(value()?),
+            "--dictionaries" => dictionaries = Some(value()?),
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -258,6 +264,17 @@ fn parse_args(
         );
     }
     config.demo_intranet = demo_intranet.map(PathBuf::from);
+    if let Some(dir) = dictionaries {
+        config.dictionaries_dir = PathBuf::from(dir);
+    }
+    if !config.dictionaries_dir.is_dir() {
+        // Not fatal: everything but spell check works, and each check says it is unavailable.
+        tracing::warn!(
+            "no dictionary folder {}: spell check is unavailable until it exists \
+             (apt-get install hunspell-en-us hunspell-fr hunspell-pl hunspell-ru hunspell-vi)",
+            config.dictionaries_dir.display()
+        );
+    }
     config.cluster = cluster_config(bus, node_timeout, config.postgres_url.is_some())?;
     Ok(Some(config))
 }
@@ -394,6 +411,14 @@ mod tests {
             .unwrap();
         assert!(!config.forwarding);
         assert_eq!(config.message_lifetime.as_secs(), 5);
+
+        let default = parse(&[], &[]).unwrap().unwrap().dictionaries_dir;
+        assert_eq!(default, PathBuf::from("/usr/share/hunspell"));
+        let env = [("MESSENGER_DICTIONARIES", "/opt/dicts")];
+        let config = parse(&[], &env).unwrap().unwrap();
+        assert_eq!(config.dictionaries_dir, PathBuf::from("/opt/dicts"));
+        let config = parse(&["--dictionaries", "dicts"], &env).unwrap().unwrap();
+        assert_eq!(config.dictionaries_dir, PathBuf::from("dicts"));
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub fn update(
     core.write(|tx| {
         let old = tx.store.settings(user)?;
         let new = Settings {
-            warn_misspelled: true,
+            warn_misspelled: patch.warn_misspelled.unwrap_or(old.warn_misspelled),
             email_mode: patch.email_mode.unwrap_or(old.email_mode),
             digest_minutes: patch.digest_minutes.unwrap_or(old.digest_minutes),
             always_forward_offline: patch
@@ -57,23 +57,29 @@ pub fn update(
 
 impl Store {
     pub fn settings(&self, user: UserId) -> Result<Settings, StoreError> {
-        let row: Option<(String, u32, bool, String)> = self
+        type Row = (String, u32, bool, String, bool);
+        let row: Option<Row> = self
             .conn
             .prepare_cached(
-                "SELECT email_mode, digest_minutes, always_forward_offline, send_key
+                "SELECT email_mode, digest_minutes, always_forward_offline, send_key,
+                        warn_misspelled
                  FROM user_settings WHERE user_id = ?1",
             )?
-            .query_row([user], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .query_row([user], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
             .optional()?;
         Ok(match row {
             None => Settings::default(),
-            Some((email_mode, digest_minutes, always_forward_offline, send_key)) => Settings {
-                warn_misspelled: true,
-                email_mode: email_mode_from_sql(&email_mode),
-                digest_minutes,
-                always_forward_offline,
-                send_key: send_key_from_sql(&send_key),
-            },
+            Some((email_mode, digest_minutes, always_forward_offline, send_key, warn)) => {
+                Settings {
+                    warn_misspelled: warn,
+                    email_mode: email_mode_from_sql(&email_mode),
+                    digest_minutes,
+                    always_forward_offline,
+                    send_key: send_key_from_sql(&send_key),
+                }
+            }
         })
     }
 
@@ -81,13 +87,15 @@ impl Store {
         self.conn
             .prepare_cached(
                 "INSERT INTO user_settings
-                 (user_id, email_mode, digest_minutes, always_forward_offline, send_key)
-             VALUES (?1, ?2, ?3, ?4, ?5)
+                 (user_id, email_mode, digest_minutes, always_forward_offline, send_key,
+                  warn_misspelled)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT(user_id) DO UPDATE SET
                  email_mode = excluded.email_mode,
                  digest_minutes = excluded.digest_minutes,
                  always_forward_offline = excluded.always_forward_offline,
-                 send_key = excluded.send_key",
+                 send_key = excluded.send_key,
+                 warn_misspelled = excluded.warn_misspelled",
             )?
             .execute(params![
                 user,
@@ -95,6 +103,7 @@ impl Store {
                 settings.digest_minutes,
                 settings.always_forward_offline,
                 send_key_to_sql(settings.send_key),
+                settings.warn_misspelled,
             ])?;
         Ok(())
     }

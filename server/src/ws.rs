@@ -377,6 +377,10 @@ fn start_reply(app: &App, user: UserId, text: &str, behind_writes: bool) -> Pend
         ));
     }
     match serde_json::from_str::<ClientFrame>(text) {
+        // Reads nothing the writer writes, so it need not wait behind earlier commands.
+        Ok(ClientFrame::CheckSpelling { id, lang, text }) => {
+            Box::pin(check_spelling(app.spelling.clone(), id, lang, text))
+        }
         Ok(frame) if commands::changes_nothing(&frame) && !behind_writes => {
             ready(commands::handle(&mut app.lock(), user, frame))
         }
@@ -387,6 +391,25 @@ fn start_reply(app: &App, user: UserId, text: &str, behind_writes: bool) -> Pend
             &e.to_string(),
         )),
     }
+}
+
+/// On the blocking pool: the first check in a language loads its dictionary, which takes
+/// long enough to stall the other connections served by this runtime thread.
+async fn check_spelling(
+    dictionaries: Arc<crate::spelling::Dictionaries>,
+    id: CommandId,
+    lang: String,
+    text: String,
+) -> ServerFrame {
+    let command = id.clone();
+    tokio::task::spawn_blocking(move || {
+        commands::check_spelling(&dictionaries, command, &lang, &text)
+    })
+    .await
+    .unwrap_or_else(|e| {
+        tracing::error!("a spell check failed: {e}");
+        error(Some(id), ErrorCode::Internal, "internal server error")
+    })
 }
 
 fn ready(frame: ServerFrame) -> PendingReply {

@@ -22,6 +22,7 @@ pub fn run(args: &[String]) -> Result {
     }
 
     tools::ensure_build_tools()?;
+    tools::ensure_dictionaries()?;
     bundle::build_release()?;
     run_cmd(
         Command::new("cargo")

@@ -30,7 +30,8 @@ commands:
            memory, draft saves; prints figures and goals, writes target/bench/latest.json
            [--quick: smaller numbers, a smoke run]
   screenshots  drive two demo users in Chromium and write PNGs to docs/screenshots/
-  setup    install missing tools only (add --browser for Chromium and the e2e packages)";
+  setup    install missing tools and spelling dictionaries only (add --browser for Chromium
+           and the e2e packages)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -40,7 +41,8 @@ fn main() -> ExitCode {
         Some("screenshots") => screenshots::run_all(),
         Some("bench") => bench::run_bench(&args[1..]),
         Some("build") => tools::ensure_build_tools().and_then(|()| bundle::build_release()),
-        Some("setup") => tools::ensure_build_tools().and_then(|()| {
+        Some("setup") => tools::ensure_dictionaries().and_then(|()| {
+            tools::ensure_build_tools()?;
             if args.iter().any(|a| a == "--browser") {
                 tools::ensure_browser_tools()
             } else {

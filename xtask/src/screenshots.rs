@@ -9,6 +9,7 @@ use crate::{bundle, root, tools, Result};
 pub fn run_all() -> Result {
     tools::ensure_build_tools()?;
     tools::ensure_browser_tools()?;
+    tools::ensure_dictionaries()?;
     bundle::build_release()?;
     run(Command::new("cargo")
         .args(["build", "-p", "messenger-server"])

@@ -57,6 +57,9 @@ pub fn run(args: &[String]) -> Result {
     if stages.contains(&"native") {
         tools::ensure_services()?;
     }
+    if stages.iter().any(|s| matches!(*s, "native" | "e2e")) {
+        tools::ensure_dictionaries()?;
+    }
 
     let mut tally = Tally::default();
     let outcome = run_stages(&stages, &mut tally);

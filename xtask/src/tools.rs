@@ -77,6 +77,38 @@ pub fn ensure_services() -> Result {
     apt_install(&missing)
 }
 
+/// Where the server looks for Hunspell dictionaries by default (`--dictionaries`).
+const DICTIONARIES: &str = "/usr/share/hunspell";
+
+/// Debian's Hunspell dictionaries of the five interface languages, for the server's spell
+/// check (its tests and the e2e tests check spelling in each): (package, file names, any
+/// of which will do).
+const DICTIONARY_PACKAGES: [(&str, &[&str]); 5] = [
+    ("hunspell-en-us", &["en_US"]),
+    ("hunspell-fr", &["fr_FR", "fr"]),
+    ("hunspell-pl", &["pl_PL"]),
+    ("hunspell-ru", &["ru_RU"]),
+    ("hunspell-vi", &["vi_VN"]),
+];
+
+pub fn ensure_dictionaries() -> Result {
+    let dir = Path::new(DICTIONARIES);
+    let missing: Vec<&str> = DICTIONARY_PACKAGES
+        .iter()
+        .filter(|(_, names)| {
+            !names.iter().any(|name| {
+                dir.join(format!("{name}.aff")).is_file()
+                    && dir.join(format!("{name}.dic")).is_file()
+            })
+        })
+        .map(|(package, _)| *package)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    apt_install(&missing)
+}
+
 fn ensure_wasm_target() -> Result {
     let installed = Command::new("rustup")
         .args(["target", "list", "--installed"])
