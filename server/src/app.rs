@@ -545,8 +545,13 @@ impl Core {
         let Some(me) = users.iter().find(|u| u.id == user).cloned() else {
             return Ok(None);
         };
+        let contact_center = if self.store.is_agent(user)? {
+            Some(self.config.contact_center.for_agents())
+        } else {
+            None
+        };
         Ok(Some(Welcome {
-            contact_center: None,
+            contact_center,
             protocol_version: PROTOCOL_VERSION,
             epoch: self.store.epoch().to_owned(),
             // The snapshot reflects every event so far, so the client starts from here.

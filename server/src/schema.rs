@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/005_sms.sql"),
     include_str!("../migrations/006_portal.sql"),
     include_str!("../migrations/007_event_payloads.sql"),
+    include_str!("../migrations/008_contact_center.sql"),
 ];
 
 /// Brings the schema up to [`SCHEMA_VERSION`] and creates the epoch of a new database.
