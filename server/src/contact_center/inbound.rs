@@ -36,8 +36,8 @@ const MAX_NAME_CHARS: usize = 128;
 /// Web visitors' ids; phone numbers are shorter (E.164: at most 15 digits).
 const MAX_ADDRESS_BYTES: usize = 128;
 
+/// Unknown fields are ignored, as in the protocol's frames: a provider may send more.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct InboundMessage {
     message_id: String,
     channel: ContactChannel,
@@ -53,7 +53,6 @@ struct InboundMessage {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct Media {
     #[serde(default)]
     name: Option<String>,
