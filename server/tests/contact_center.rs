@@ -840,3 +840,58 @@ async fn interaction_commands_refuse_strangers_unknown_ids_and_misuse() {
     assert_eq!(anna.error(add).await, ErrorCode::InvalidArgument);
     cc.server.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_web_visitor_is_no_sms_contact_and_its_replies_say_web() {
+    let cc = start("web", |c| {
+        c.contact_center.inbound_mode = InteractionMode::Page
+    })
+    .await;
+    let addr = cc.addr();
+    let (mut anna, _) = Client::login(addr, "anna").await;
+    let body = json!({
+        "message_id": "w1", "channel": "web", "from": "visitor-42", "text": "Hello?",
+        "future_field": {"ignored": true},
+    });
+    let (conversation, _) = stored(post(addr, &body).await);
+    let summary = anna.next_summary_of(conversation).await;
+    assert!(!summary.sms);
+    assert_eq!(summary.title.as_deref(), Some("visitor-42"));
+    let info = interaction(&summary);
+    assert_eq!(info.contact.channel, ContactChannel::Web);
+    assert_eq!(info.contact.phone, None);
+    assert_eq!(
+        info.mode,
+        InteractionMode::Page,
+        "the server's default mode"
+    );
+    anna.send_message(conversation, "Hi, how can I help?").await;
+    let files = wait_for_files(&cc.gateway_dir(), 1).await;
+    assert_eq!(files[0].1["channel"], "web");
+    assert_eq!(files[0].1["to"], "visitor-42");
+    cc.server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn unknown_agents_or_inbound_department_stop_the_server_from_starting() {
+    let db = TempDb::new("cc-config");
+    let files = FilesDir(db.path().with_extension("files"));
+    let mut bad_agent = config(&db, &files.0);
+    bad_agent.contact_center.agents = vec!["anna".into(), "nobody".into()];
+    let error = messenger_server::start(bad_agent).await.err().unwrap();
+    assert!(
+        error.to_string().contains("no user named nobody"),
+        "{error}"
+    );
+    let mut bad_department = config(&db, &files.0);
+    bad_department.contact_center.inbound_department = Some(999);
+    let error = messenger_server::start(bad_department).await.err().unwrap();
+    assert!(error.to_string().contains("no department 999"), "{error}");
+    // --agents makes Carol one: her welcome says so.
+    let mut with_carol = config(&db, &files.0);
+    with_carol.contact_center.agents = vec!["carol".into()];
+    let server = messenger_server::start(with_carol).await.unwrap();
+    let (_carol, welcome) = Client::login(server.local_addr(), "carol").await;
+    assert!(welcome.contact_center.is_some());
+    server.shutdown().await.unwrap();
+}

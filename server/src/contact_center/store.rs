@@ -99,16 +99,26 @@ impl Store {
             .unwrap_or(false))
     }
 
-    /// Makes the users called `usernames` agents; returns the names nobody has.
+    /// Makes the users called `usernames` agents, unless a name is nobody's: then nothing
+    /// changes and those names are returned.
     pub fn make_agents(&self, usernames: &[String]) -> Result<Vec<String>> {
         let mut unknown = Vec::new();
         for name in usernames {
-            let changed = self
+            let known: bool = self
                 .conn
-                .prepare_cached("UPDATE users SET agent = 1 WHERE username = ?1 AND id <> 0")?
-                .execute([name])?;
-            if changed == 0 {
+                .prepare_cached(
+                    "SELECT EXISTS(SELECT 1 FROM users WHERE username = ?1 AND id <> 0)",
+                )?
+                .query_row([name], |r| r.get(0))?;
+            if !known {
                 unknown.push(name.clone());
+            }
+        }
+        if unknown.is_empty() {
+            for name in usernames {
+                self.conn
+                    .prepare_cached("UPDATE users SET agent = 1 WHERE username = ?1")?
+                    .execute([name])?;
             }
         }
         Ok(unknown)
