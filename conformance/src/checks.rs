@@ -19,6 +19,7 @@ use crate::http::{self, BaseUrl};
 use crate::{Credential, Target};
 use fallback::{http_commands, http_events};
 use files::file_reads;
+use interactions::interaction_refusals;
 use ranges::{binary_frames_cost_tokens, mark_read_rules, out_of_range_values};
 use spelling::spell_check_arguments;
 
@@ -62,6 +63,7 @@ checks![
     http_commands,
     file_reads,
     spell_check_arguments,
+    interaction_refusals,
     server_still_accepts,
 ];
 
@@ -76,6 +78,7 @@ macro_rules! ensure {
 // After `ensure!`, which they use.
 mod fallback;
 mod files;
+mod interactions;
 mod ranges;
 mod spelling;
 

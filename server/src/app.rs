@@ -552,8 +552,18 @@ impl Core {
         let Some(me) = users.iter().find(|u| u.id == user).cloned() else {
             return Ok(None);
         };
+        let contact_center = if self.store.is_agent(user)? {
+            let agents = self.store.agents_with_load(None)?;
+            Some(
+                self.config
+                    .contact_center
+                    .for_agents(agents.into_iter().map(|(id, _)| id).collect()),
+            )
+        } else {
+            None
+        };
         Ok(Some(Welcome {
-            contact_center: None,
+            contact_center,
             protocol_version: PROTOCOL_VERSION,
             epoch: self.store.epoch().to_owned(),
             // The snapshot reflects every event so far, so the client starts from here.

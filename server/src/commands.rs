@@ -2,10 +2,12 @@
 
 use messenger_protocol::{
     AckResult, AttachmentId, ClientFrame, ConversationId, ConversationKind, ErrorCode, Event,
-    Importance, Message, MessageId, Presence, ServerFrame, UserId, MAX_MESSAGE_BYTES,
+    Importance, InteractionState, Message, MessageId, Presence, ServerFrame, UserId,
+    MAX_MESSAGE_BYTES,
 };
 
 use crate::app::Core;
+use crate::contact_center;
 use crate::conversations;
 use crate::store::StoreError;
 
@@ -31,7 +33,6 @@ impl CommandError {
         self.code
     }
 
-    #[cfg(test)]
     pub(crate) fn message(&self) -> &str {
         &self.message
     }
@@ -103,6 +104,7 @@ pub(crate) fn changes_nothing(frame: &ClientFrame) -> bool {
             | ClientFrame::LoadHistory { .. }
             | ClientFrame::ListChannels { .. }
             | ClientFrame::ListNotifications { .. }
+            | ClientFrame::ContactHistory { .. }
             | ClientFrame::Typing { .. }
             | ClientFrame::CheckSpelling { .. }
     )
@@ -157,6 +159,7 @@ fn run(
             text,
             importance,
             attachments,
+            note,
             ..
         } => send_message(
             core,
@@ -166,6 +169,7 @@ fn run(
             &text,
             importance,
             &attachments,
+            note,
         )
         .map(|message| AckResult::MessageSent { message }),
         ClientFrame::OpenDirect { user_id, .. } => open_direct(core, user, user_id),
@@ -205,12 +209,36 @@ fn run(
         ClientFrame::CheckSpelling { lang, text, .. } => {
             crate::spelling::check(&core.spelling, &lang, &text)
         }
-        // TODO(issue 12): contact-center commands.
-        ClientFrame::TransferInteraction { .. }
-        | ClientFrame::AnswerTransfer { .. }
-        | ClientFrame::CloseInteraction { .. }
-        | ClientFrame::ContactHistory { .. }
-        | ClientFrame::ListMailbox { .. } => Err(CommandError::new(
+        ClientFrame::TransferInteraction {
+            conversation_id,
+            to_user,
+            to_department,
+            ..
+        } => contact_center::transfer_interaction(
+            core,
+            user,
+            conversation_id,
+            to_user,
+            to_department,
+        ),
+        ClientFrame::AnswerTransfer {
+            conversation_id,
+            accept,
+            reason,
+            ..
+        } => {
+            contact_center::answer_transfer(core, user, conversation_id, accept, reason.as_deref())
+        }
+        ClientFrame::CloseInteraction {
+            conversation_id,
+            disposition,
+            ..
+        } => contact_center::close_interaction(core, user, conversation_id, disposition.as_deref()),
+        ClientFrame::ContactHistory {
+            contact_id, limit, ..
+        } => contact_center::contact_history(core, user, contact_id, limit),
+        // TODO(issue 12): the mailbox view.
+        ClientFrame::ListMailbox { .. } => Err(CommandError::new(
             ErrorCode::InvalidArgument,
             "not supported by this server yet",
         )),
@@ -242,6 +270,7 @@ fn run(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn send_message(
     core: &mut Core,
     user: UserId,
@@ -250,6 +279,7 @@ fn send_message(
     text: &str,
     importance: Importance,
     attachments: &[AttachmentId],
+    note: bool,
 ) -> Result<Message, CommandError> {
     if text.len() > MAX_MESSAGE_BYTES {
         return Err(CommandError::new(
@@ -276,22 +306,70 @@ fn send_message(
         if let Some(existing) = tx.store.message_by_client_id(user, command_id)? {
             return Ok(existing);
         }
+        let interaction = tx.store.interaction_row(conversation)?;
+        match &interaction {
+            None if note => {
+                return Err(CommandError::new(
+                    ErrorCode::InvalidArgument,
+                    "notes are for interactions; this conversation is not one",
+                ))
+            }
+            Some(row) => check_interaction_message(row, user, note)?,
+            None => {}
+        }
         if !forwarding {
             refuse_if_recipient_offline(tx, user, conversation)?;
         }
-        let mut message = tx.store.insert_message(
-            conversation,
-            user,
-            text,
-            importance,
-            Some(command_id),
-            tx.now,
-        )?;
+        let mut message = match interaction {
+            Some(_) => tx.store.insert_interaction_message(
+                conversation,
+                user,
+                None,
+                text,
+                importance,
+                Some(command_id),
+                note,
+                tx.now,
+            )?,
+            None => tx.store.insert_message(
+                conversation,
+                user,
+                text,
+                importance,
+                Some(command_id),
+                tx.now,
+            )?,
+        };
         message.attachments = crate::attachments::claim(tx, user, message.id, attachments)?;
         crate::delivery::publish_message(tx, &message)?;
         crate::notifications::on_message(tx, &message)?;
+        if interaction.is_some() {
+            contact_center::on_agent_message(tx, &message)?;
+        }
         Ok(message)
     })
+}
+
+/// A done interaction is read-only; only its agent writes to the contact, while anyone in
+/// it (a transfer's targets too) may add a note.
+fn check_interaction_message(
+    row: &contact_center::InteractionRow,
+    user: UserId,
+    note: bool,
+) -> Result<(), CommandError> {
+    if row.state == InteractionState::Done {
+        return Err(CommandError::new(
+            ErrorCode::InvalidArgument,
+            "the interaction is done; nothing more can be sent in it",
+        ));
+    }
+    if !note && row.agent != Some(user) {
+        return Err(CommandError::new(
+            ErrorCode::Forbidden,
+            "only the interaction's agent writes to the contact; add a note instead",
+        ));
+    }
+    Ok(())
 }
 
 /// Without forwarding the server keeps nothing for an offline person: a direct message to
@@ -468,7 +546,10 @@ fn load_history(
     limit: u32,
 ) -> Result<AckResult, CommandError> {
     let limit = page_size(limit, MAX_HISTORY_PAGE)?;
-    if !core.store.is_member(conversation, user)? {
+    // Agents read any contact's interactions: the one serving a contact needs the context.
+    if !core.store.is_member(conversation, user)?
+        && !core.store.agent_may_read(conversation, user)?
+    {
         return Err(CommandError::no_such_conversation());
     }
     let (messages, has_more) = core.store.history(conversation, before, limit)?;

@@ -141,11 +141,21 @@ pub fn leave(
         if !tx.store.is_member(conversation, user)? {
             return Err(CommandError::no_such_conversation());
         }
-        if tx.store.conversation_kind(conversation)? == Some(ConversationKind::Direct) {
-            return Err(CommandError::new(
-                ErrorCode::InvalidArgument,
-                "a direct conversation cannot be left",
-            ));
+        match tx.store.conversation_kind(conversation)? {
+            Some(ConversationKind::Direct) => {
+                return Err(CommandError::new(
+                    ErrorCode::InvalidArgument,
+                    "a direct conversation cannot be left",
+                ))
+            }
+            Some(ConversationKind::Interaction) => {
+                return Err(CommandError::new(
+                    ErrorCode::InvalidArgument,
+                    "an interaction is handed on with transfer_interaction or ended with \
+                     close_interaction",
+                ))
+            }
+            _ => {}
         }
         let name = tx.store.display_name(user)?;
         let line = tx.store.insert_system_message(
@@ -186,11 +196,20 @@ pub fn add_members(
         if !tx.store.is_member(conversation, user)? {
             return Err(CommandError::no_such_conversation());
         }
-        if tx.store.conversation_kind(conversation)? == Some(ConversationKind::Direct) {
-            return Err(CommandError::new(
-                ErrorCode::InvalidArgument,
-                "nobody can be added to a direct conversation; create a group instead",
-            ));
+        match tx.store.conversation_kind(conversation)? {
+            Some(ConversationKind::Direct) => {
+                return Err(CommandError::new(
+                    ErrorCode::InvalidArgument,
+                    "nobody can be added to a direct conversation; create a group instead",
+                ))
+            }
+            Some(ConversationKind::Interaction) => {
+                return Err(CommandError::new(
+                    ErrorCode::InvalidArgument,
+                    "agents join an interaction through transfer_interaction",
+                ))
+            }
+            _ => {}
         }
         check_users_exist(tx, user_ids)?;
         let before = tx.store.members(conversation)?;
@@ -283,7 +302,7 @@ fn check_users_exist(tx: &Tx<'_>, users: &[UserId]) -> Result<(), CommandError> 
 }
 
 /// `conversation_added` to each of `users`, as each of them sees it.
-fn announce_added(
+pub(crate) fn announce_added(
     tx: &mut Tx<'_>,
     conversation: ConversationId,
     users: &[UserId],
@@ -294,7 +313,7 @@ fn announce_added(
 }
 
 /// `conversation_updated` (the new member list) to those of `users` still members.
-fn announce_updated(
+pub(crate) fn announce_updated(
     tx: &mut Tx<'_>,
     conversation: ConversationId,
     users: &[UserId],
@@ -363,7 +382,7 @@ impl Store {
     pub fn user_ids(&self) -> Result<Vec<UserId>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT id FROM users ORDER BY id")?;
+            .prepare_cached("SELECT id FROM users WHERE id <> 0 ORDER BY id")?;
         let ids = stmt
             .query_map([], |r| r.get(0))?
             .collect::<crate::db::Result<_>>()?;

@@ -32,8 +32,15 @@ pub fn publish_message(tx: &mut Tx<'_>, message: &Message) -> Result<(), StoreEr
         .store
         .advance_delivered_all(conversation, &online, message.id)?
     {
+        // A contact's message (or the server's line) has no sender to tell.
+        let both = [message.sender_id, recipient];
+        let audience = if message.sender_id == crate::contact_center::NOBODY {
+            &both[1..]
+        } else {
+            &both[..]
+        };
         tx.emit_to(
-            &[message.sender_id, recipient],
+            audience,
             &Event::DeliveredUpTo {
                 conversation_id: conversation,
                 user_id: recipient,

@@ -34,6 +34,10 @@ pub fn seed(store: &Store, now: Timestamp, history: u32) -> Result<()> {
     let carol = user("carol", "Carol Kowalski", support)?;
     let dave = user("dave", "Dave Ivanov", engineering)?;
     let erin = user("erin", "Erin Petit", head_office)?;
+    // The contact center's agents, after everyone else so the ids above stay as they were.
+    user("anna", "Anna Lefèvre", support)?;
+    user("bruno", "Bruno Costa", support)?;
+    store.make_agents(&["anna".to_owned(), "bruno".to_owned()])?;
     store.set_demo_emails()?;
 
     // Deliberately no alice–bob direct chat unless a long history was asked for: the

@@ -28,6 +28,8 @@ pub fn router(app: Arc<App>) -> Router {
     let router = Router::new()
         .route("/api/login", post(login).layer(cors.clone()))
         .route("/api/portal-login", post(crate::portal::login).layer(cors))
+        // Server to server (an SMS provider, a web-chat front end): no CORS.
+        .route("/api/inbound", post(crate::contact_center::inbound_webhook))
         .route(
             "/api/unread",
             get(crate::unread::unread).layer(

@@ -39,4 +39,6 @@ pub fn spawn_all(app: &Arc<App>) {
     tokio::spawn(crate::attachments::sweep::run(app.clone()));
     tokio::spawn(crate::mail::run(app.clone()));
     tokio::spawn(crate::notifications::run_reminders(app.clone()));
+    tokio::spawn(crate::contact_center::run_gateway(app.clone()));
+    tokio::spawn(crate::contact_center::run_inactivity(app.clone()));
 }

@@ -9,6 +9,7 @@ mod auth;
 mod checkpoint;
 mod cluster;
 mod commands;
+mod contact_center;
 mod conversations;
 mod db;
 mod delivery;
@@ -53,6 +54,10 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 pub use cluster::{ClusterConfig, WRITE_LOCK as CLUSTER_WRITE_LOCK};
+pub use contact_center::{
+    parse_dispositions, ContactCenterConfig, FolderGateway, Gateway, InboundSecret,
+    OutboundMessage, SharedGateway, MIN_SECRET_BYTES as MIN_INBOUND_SECRET_BYTES,
+};
 pub use db::is_postgres_url;
 pub use demo::DEMO_PASSWORD;
 pub use portal::{PortalSecret, MIN_SECRET_BYTES as MIN_PORTAL_SECRET_BYTES};
@@ -98,6 +103,8 @@ pub struct Config {
     pub cluster: Option<ClusterConfig>,
     /// Hunspell dictionaries (`en_US.aff`/`.dic`, …) for `check_spelling`.
     pub dictionaries_dir: PathBuf,
+    /// Agents, interactions with external contacts, the inbound webhook and the gateway.
+    pub contact_center: ContactCenterConfig,
 }
 
 /// Where notification e-mails go.
@@ -144,6 +151,7 @@ impl Config {
             demo_intranet: None,
             cluster: None,
             dictionaries_dir: PathBuf::from(spelling::DEFAULT_DIR),
+            contact_center: ContactCenterConfig::new(data_dir.join("outbound")),
             db_path,
             postgres_url: None,
         }
@@ -170,7 +178,8 @@ pub async fn start(config: Config) -> Result<RunningServer, Error> {
                 .into(),
         );
     }
-    let store = match &config.postgres_url {
+    config.contact_center.check()?;
+    let mut store = match &config.postgres_url {
         Some(url) => store::Store::open_postgres(url)?,
         None => {
             if let Some(parent) = config.db_path.parent() {
@@ -185,6 +194,7 @@ pub async fn start(config: Config) -> Result<RunningServer, Error> {
         demo::seed(&store, app::now_ms(), config.demo_history)?;
         tracing::info!("seeded the demo organisation");
     }
+    contact_center::prepare_store(&mut store, &config.contact_center)?;
     let (shutdown, shutdown_rx) = watch::channel(false);
     let (alive, app_gone) = mpsc::channel(1);
     if config.postgres_url.is_none() {

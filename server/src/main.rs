@@ -21,6 +21,11 @@ usage: messenger-server [--addr IP:PORT] [--database FILE|URL] [--static-dir DIR
                         [--portal-secret SECRET] [--demo-intranet DIR]
                         [--bus nats://HOST:PORT] [--node-timeout-ms N]
                         [--dictionaries DIR]
+                        [--agents NAME,NAME] [--inbound-secret SECRET]
+                        [--inbound-mode page|session] [--inbound-department ID]
+                        [--gateway-dir DIR] [--session-timeout-secs N]
+                        [--session-warning-secs N] [--dispositions CODE=LABEL,...]
+                        [--require-disposition]
 
   --addr IP:PORT     where to listen (env MESSENGER_ADDR, default 127.0.0.1:8080; port 0 picks one)
   --database FILE|URL, --db FILE|URL
@@ -69,6 +74,34 @@ usage: messenger-server [--addr IP:PORT] [--database FILE|URL] [--static-dir DIR
   --dictionaries DIR Hunspell dictionaries for spell check: en_US, fr_FR (or fr), pl_PL,
                      ru_RU, vi_VN .aff/.dic files (env MESSENGER_DICTIONARIES, default
                      /usr/share/hunspell, where Debian's hunspell-* packages put them)
+
+Contact center (conversations with SMS and web-chat contacts):
+  --agents NAME,NAME make these users agents (env MESSENGER_AGENTS; the demo's anna and
+                     bruno are agents already)
+  --inbound-secret SECRET
+                     accept inbound contact messages at POST /api/inbound, signed with
+                     HMAC-SHA256 under SECRET; at least 32 bytes (env
+                     MESSENGER_INBOUND_SECRET; without it the webhook is off)
+  --inbound-mode page|session
+                     for inbound messages that do not say: each one an interaction of
+                     its own, or joining the contact's open session (env
+                     MESSENGER_INBOUND_MODE, default session)
+  --inbound-department ID
+                     new interactions go to this department's agents (env
+                     MESSENGER_INBOUND_DEPARTMENT, default: every agent)
+  --gateway-dir DIR  agents' replies are written here, one JSON file each (env
+                     MESSENGER_GATEWAY_DIR, default: outbound/ beside the database)
+  --session-timeout-secs N
+                     a session closes after N seconds without a message (env
+                     MESSENGER_SESSION_TIMEOUT_SECS, default 900)
+  --session-warning-secs N
+                     its agent is warned N seconds before; 0: no warning (env
+                     MESSENGER_SESSION_WARNING_SECS, default 120)
+  --dispositions CODE=LABEL,...
+                     the codes an interaction is closed with (env
+                     MESSENGER_DISPOSITIONS, default \"resolved=Resolved,callback=Call back\")
+  --require-disposition
+                     closing needs one of them (env MESSENGER_REQUIRE_DISPOSITION=1)
 ";
 
 const DEFAULT_DB: &str = "data/messenger.sqlite3";
@@ -155,6 +188,15 @@ fn parse_args(
     let mut bus = env("MESSENGER_BUS");
     let mut node_timeout = env("MESSENGER_NODE_TIMEOUT_MS");
     let mut dictionaries = env("MESSENGER_DICTIONARIES");
+    let mut agents = env("MESSENGER_AGENTS");
+    let mut inbound_secret = env("MESSENGER_INBOUND_SECRET");
+    let mut inbound_mode = env("MESSENGER_INBOUND_MODE");
+    let mut inbound_department = env("MESSENGER_INBOUND_DEPARTMENT");
+    let mut gateway_dir = env("MESSENGER_GATEWAY_DIR");
+    let mut session_timeout = env("MESSENGER_SESSION_TIMEOUT_SECS");
+    let mut session_warning = env("MESSENGER_SESSION_WARNING_SECS");
+    let mut dispositions = env("MESSENGER_DISPOSITIONS");
+    let mut require_disposition = env("MESSENGER_REQUIRE_DISPOSITION").is_some_and(|v| v != "0");
 
     let mut args = args.peekable();
     while let Some(arg) = args.next() {
@@ -186,6 +228,15 @@ fn parse_args(
             "--bus" => bus = Some(value()?),
             "--node-timeout-ms" => node_timeout = Some(value()?),
             "--dictionaries" => dictionaries = Some(value()?),
+            "--agents" => agents = Some(value()?),
+            "--inbound-secret" => inbound_secret = Some(value()?),
+            "--inbound-mode" => inbound_mode = Some(value()?),
+            "--inbound-department" => inbound_department = Some(value()?),
+            "--gateway-dir" => gateway_dir = Some(value()?),
+            "--session-timeout-secs" => session_timeout = Some(value()?),
+            "--session-warning-secs" => session_warning = Some(value()?),
+            "--dispositions" => dispositions = Some(value()?),
+            "--require-disposition" => require_disposition = true,
             "-h" | "--help" => return Ok(None),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -276,6 +327,55 @@ fn parse_args(
         );
     }
     config.cluster = cluster_config(bus, node_timeout, config.postgres_url.is_some())?;
+    let center = &mut config.contact_center;
+    if let Some(agents) = agents {
+        center.agents = agents
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(str::to_owned)
+            .collect();
+    }
+    if let Some(secret) = inbound_secret {
+        center.inbound_secret = Some(
+            messenger_server::InboundSecret::new(&secret)
+                .map_err(|e| format!("--inbound-secret (or MESSENGER_INBOUND_SECRET): {e}"))?,
+        );
+    }
+    if let Some(mode) = inbound_mode {
+        center.inbound_mode = match mode.as_str() {
+            "page" => messenger_protocol::InteractionMode::Page,
+            "session" => messenger_protocol::InteractionMode::Session,
+            _ => return Err(format!("--inbound-mode {mode:?} must be page or session")),
+        };
+    }
+    if let Some(id) = inbound_department {
+        center.inbound_department = Some(
+            id.parse()
+                .map_err(|_| format!("--inbound-department {id:?} is not a department id"))?,
+        );
+    }
+    if let Some(dir) = gateway_dir {
+        center.gateway_dir = PathBuf::from(dir);
+    }
+    if let Some(secs) = session_timeout {
+        let secs: u64 = secs.parse().ok().filter(|s| *s > 0).ok_or_else(|| {
+            format!("--session-timeout-secs {secs:?} is not a positive number of seconds")
+        })?;
+        center.session_timeout = std::time::Duration::from_secs(secs);
+    }
+    if let Some(secs) = session_warning {
+        let secs: u64 = secs
+            .parse()
+            .map_err(|_| format!("--session-warning-secs {secs:?} is not a number of seconds"))?;
+        center.session_warning = std::time::Duration::from_secs(secs);
+    }
+    if let Some(list) = dispositions {
+        center.dispositions = messenger_server::parse_dispositions(&list)
+            .map_err(|e| format!("--dispositions: {e}"))?;
+    }
+    center.require_disposition = require_disposition;
+    center.check()?;
     Ok(Some(config))
 }
 
@@ -541,6 +641,71 @@ mod tests {
         let error = parse(&["--node-timeout-ms", "10"], &env).unwrap_err();
         assert!(error.contains("from 100"), "{error}");
         assert!(parse(&["--node-timeout-ms", "900"], &[]).is_err());
+    }
+
+    #[test]
+    fn contact_center_flags_and_environment() {
+        let config = parse(&[], &[]).unwrap().unwrap();
+        let center = &config.contact_center;
+        assert!(center.inbound_secret.is_none() && center.agents.is_empty());
+        assert_eq!(
+            center.inbound_mode,
+            messenger_protocol::InteractionMode::Session
+        );
+        assert_eq!(center.session_timeout.as_secs(), 900);
+        assert_eq!(center.session_warning.as_secs(), 120);
+        assert_eq!(center.gateway_dir, PathBuf::from("data/outbound"));
+        assert!(!center.require_disposition);
+
+        let secret = "s".repeat(32);
+        let env = [
+            ("MESSENGER_INBOUND_SECRET", secret.as_str()),
+            ("MESSENGER_AGENTS", "anna, bruno"),
+            ("MESSENGER_SESSION_TIMEOUT_SECS", "600"),
+        ];
+        let args = [
+            "--inbound-mode=page",
+            "--inbound-department",
+            "4",
+            "--gateway-dir",
+            "sms-out",
+            "--session-warning-secs",
+            "0",
+            "--dispositions",
+            "done=Done,later=Call back",
+            "--require-disposition",
+        ];
+        let config = parse(&args, &env).unwrap().unwrap();
+        let center = &config.contact_center;
+        assert!(center.inbound_secret.is_some());
+        assert!(!format!("{config:?}").contains(&secret), "never printed");
+        assert_eq!(center.agents, ["anna", "bruno"]);
+        assert_eq!(
+            center.inbound_mode,
+            messenger_protocol::InteractionMode::Page
+        );
+        assert_eq!(center.inbound_department, Some(4));
+        assert_eq!(center.gateway_dir, PathBuf::from("sms-out"));
+        assert_eq!(center.session_timeout.as_secs(), 600);
+        assert!(center.session_warning.is_zero());
+        assert_eq!(center.dispositions[1].label, "Call back");
+        assert!(center.require_disposition);
+
+        for (args, wanted) in [
+            (&["--inbound-secret", "short"][..], "at least 32"),
+            (&["--inbound-mode", "chat"], "page or session"),
+            (&["--inbound-department", "support"], "department id"),
+            (&["--session-timeout-secs", "0"], "positive"),
+            (&["--session-warning-secs", "900"], "before the timeout"),
+            (&["--dispositions", "nolabel"], "code=Label"),
+            (
+                &["--dispositions", "", "--require-disposition"],
+                "at least one",
+            ),
+        ] {
+            let error = parse(args, &[]).unwrap_err();
+            assert!(error.contains(wanted), "{args:?}: {error}");
+        }
     }
 
     #[test]

@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/006_portal.sql"),
     include_str!("../migrations/007_event_payloads.sql"),
     include_str!("../migrations/008_spelling_settings.sql"),
+    include_str!("../migrations/009_contact_center.sql"),
 ];
 
 /// Brings the schema up to [`SCHEMA_VERSION`] and creates the epoch of a new database.

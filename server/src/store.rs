@@ -71,6 +71,8 @@ pub struct Store {
     epoch: String,
     /// Set by the checkpoint thread: see [`Store::restart_log_if_wanted`].
     log_restart: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// `--session-timeout-secs` in ms: an open session's `closes_at` in its summary.
+    pub(crate) session_timeout_ms: Timestamp,
 }
 
 impl Store {
@@ -93,6 +95,7 @@ impl Store {
             conn,
             epoch,
             log_restart: Default::default(),
+            session_timeout_ms: 900_000,
         })
     }
 
@@ -143,7 +146,7 @@ impl Store {
     pub fn has_users(&self) -> Result<bool> {
         Ok(self
             .conn
-            .prepare_cached("SELECT EXISTS(SELECT 1 FROM users)")?
+            .prepare_cached("SELECT EXISTS(SELECT 1 FROM users WHERE id <> 0)")?
             .query_row([], |r| r.get(0))?)
     }
 
@@ -246,7 +249,8 @@ impl Store {
     /// Presence is left `Offline`: only the hub knows who is connected.
     pub fn users(&self) -> Result<Vec<User>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, username, display_name, department_id, last_seen FROM users ORDER BY id",
+            "SELECT id, username, display_name, department_id, last_seen FROM users
+             WHERE id <> 0 ORDER BY id",
         )?;
         let users = stmt
             .query_map([], |r| {
@@ -266,7 +270,7 @@ impl Store {
     pub fn user_exists(&self, user: UserId) -> Result<bool> {
         Ok(self
             .conn
-            .prepare_cached("SELECT EXISTS(SELECT 1 FROM users WHERE id = ?1)")?
+            .prepare_cached("SELECT EXISTS(SELECT 1 FROM users WHERE id = ?1 AND id <> 0)")?
             .query_row([user], |r| r.get(0))?)
     }
 
@@ -384,6 +388,20 @@ impl Store {
         let Some((kind, title, last_read, sms)) = head else {
             return Ok(None);
         };
+        self.summary_from(conversation, viewer, (kind, title, last_read, sms), true)
+            .map(Some)
+    }
+
+    /// The rest of [`Store::summary`] once the conversation's row is read: `member` says
+    /// whether `viewer` is in it (an agent reading a contact's history may not be; nothing
+    /// is unread for them then).
+    pub(crate) fn summary_from(
+        &self,
+        conversation: ConversationId,
+        viewer: UserId,
+        (kind, title, last_read, sms): (String, Option<String>, Option<MessageId>, bool),
+        member: bool,
+    ) -> Result<ConversationSummary> {
         let mut last_message = self
             .conn
             .prepare_cached(&format!(
@@ -403,11 +421,17 @@ impl Store {
                AND system IS NULL",
             )?
             .query_row(params![conversation, viewer, last_read], |r| r.get(0))?;
+        let unread = if member { unread } else { 0 };
         let member_states = self.member_states(conversation)?;
-        Ok(Some(ConversationSummary {
-            interaction: None,
+        let kind = kind_from_sql(&kind);
+        let interaction = match kind {
+            ConversationKind::Interaction => self.interaction(conversation)?.map(Box::new),
+            _ => None,
+        };
+        Ok(ConversationSummary {
+            interaction,
             id: conversation,
-            kind: kind_from_sql(&kind),
+            kind,
             title,
             members: member_states.iter().map(|m| m.user_id).collect(),
             last_message,
@@ -415,7 +439,7 @@ impl Store {
             last_read_message_id: last_read,
             member_states,
             sms,
-        }))
+        })
     }
 
     /// Read and delivery positions of every member, by user id.
@@ -709,12 +733,13 @@ impl Store {
 }
 
 pub(crate) const MESSAGE_COLUMNS: &str =
-    "SELECT id, conversation_id, sender_id, text, importance, created_at, client_id, system FROM messages";
+    "SELECT id, conversation_id, sender_id, text, importance, created_at, client_id, system,
+            contact_id, note FROM messages";
 
 pub(crate) fn message_from_row(r: &Row<'_>) -> crate::db::Result<Message> {
     Ok(Message {
-        contact_id: None,
-        note: false,
+        contact_id: r.get(8)?,
+        note: r.get(9)?,
         id: r.get(0)?,
         conversation_id: r.get(1)?,
         sender_id: r.get(2)?,

@@ -42,7 +42,7 @@ async fn restart_keeps_history_sessions_epoch_and_seq() {
     assert_eq!(messages, vec![first.clone()]);
     assert!(!has_more);
     // Seeding only happens into an empty database: still exactly one demo org.
-    assert_eq!(welcome.users.len(), 5);
+    assert_eq!(welcome.users.len(), 7);
 
     let (mut alice, _) = Client::hello(addr, &alice_token).await;
     let second = alice.send_message(conversation, "after restart").await;

@@ -99,7 +99,9 @@ async fn welcome_shows_the_demo_organisation() {
             "Bob Nguyen",
             "Carol Kowalski",
             "Dave Ivanov",
-            "Erin Petit"
+            "Erin Petit",
+            "Anna Lefèvre",
+            "Bruno Costa"
         ]
     );
     let bob = welcome.users.iter().find(|u| u.username == "bob").unwrap();

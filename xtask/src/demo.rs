@@ -31,6 +31,9 @@ pub fn run(args: &[String]) -> Result {
     )?;
 
     let server = crate::server_bin();
+    // The contact center's webhook takes messages signed with it; printed below so an
+    // SMS can be posted by hand.
+    let inbound_secret = random_secret()?;
     let mut child = Command::new(&server)
         .arg("--addr")
         .arg(&addr)
@@ -44,6 +47,7 @@ pub fn run(args: &[String]) -> Result {
         // token from an earlier run is refused.
         .arg("--portal-secret")
         .arg(random_secret()?)
+        .env("MESSENGER_INBOUND_SECRET", &inbound_secret)
         .stdout(Stdio::piped())
         .spawn()
         .map_err(|e| format!("could not start {}: {e}", server.display()))?;
@@ -52,7 +56,7 @@ pub fn run(args: &[String]) -> Result {
     for line in BufReader::new(stdout).lines().map_while(|l| l.ok()) {
         println!("{line}");
         if let Some(url) = line.strip_prefix(LISTENING) {
-            print_welcome(url.trim(), &db.display().to_string());
+            print_welcome(url.trim(), &db.display().to_string(), &inbound_secret);
         }
     }
     let status = child.wait().map_err(|e| e.to_string())?;
@@ -73,7 +77,7 @@ fn random_secret() -> Result<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-fn print_welcome(url: &str, db: &str) {
+fn print_welcome(url: &str, db: &str, inbound_secret: &str) {
     let url = url.trim_end_matches('/');
     println!(
         "
@@ -85,8 +89,19 @@ fn print_welcome(url: &str, db: &str) {
     alice / demo   (Alice Martin, Engineering)
     bob   / demo   (Bob Nguyen, Sales)
   Other demo users: carol, dave, erin (password demo).
+  Contact-center agents: anna, bruno (password demo).
 
   Stop with Ctrl+C.
 "
+    );
+    // Raw: the shell lines are full of quotes.
+    println!(
+        r#"  An SMS from a customer reaches the agents through the webhook, signed with this
+  run's secret (agents' replies then appear as JSON files in data/outbound/):
+    SECRET={inbound_secret}
+    body='{{"message_id":"demo-'$RANDOM'","channel":"sms","from":"+33612345678","text":"Bonjour"}}'
+    ts=$(date +%s); sig=$(printf '%s' "$ts.$body" | openssl dgst -sha256 -hmac "$SECRET" -hex | sed 's/.* //')
+    curl -H "X-Messenger-Timestamp: $ts" -H "X-Messenger-Signature: sha256=$sig" -d "$body" {url}/api/inbound
+"#
     );
 }

@@ -88,44 +88,68 @@ pub async fn upload(State(app): State<Arc<App>>, headers: HeaderMap, body: Body)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
 
-    let checked =
-        tokio::task::spawn_blocking(move || picture::check(&bytes).map(|checked| (checked, bytes)))
-            .await;
-    let (checked, bytes) = match checked {
-        Ok(Ok(done)) => done,
-        Ok(Err(Refused(message))) => {
+    let dir = app.config.attachments_dir.clone();
+    let stored = match prepare(dir, user, requested_name, bytes).await {
+        Ok(stored) => stored,
+        Err(Prepared::NotAnImage(message)) => {
             return error(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_type",
                 message,
             )
         }
-        Err(e) => return internal("image check task", e),
+        Err(Prepared::Failed(what, e)) => return internal(what, e),
     };
-    let id = match auth::random_hex() {
-        Ok(id) => id,
-        Err(e) => return internal("random id", e),
-    };
-    let stored = describe(&id, user, requested_name.as_deref(), &checked, bytes.len());
-    let dir = app.config.attachments_dir.clone();
-    let written = {
-        let id = id.clone();
-        tokio::task::spawn_blocking(move || {
-            disk::write_files(&dir, &id, &bytes, &checked.thumbnail)
-        })
-        .await
-    };
-    match written {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => return internal("writing files", e),
-        Err(e) => return internal("file task", e),
-    }
     let inserted = app.lock().store.insert_attachment(&stored, now_ms());
     if let Err(e) = inserted {
-        disk::remove_files(&app.config.attachments_dir, &id);
+        disk::remove_files(&app.config.attachments_dir, &stored.attachment.id);
         return internal("storing metadata", e);
     }
     (StatusCode::CREATED, Json(stored.attachment)).into_response()
+}
+
+/// Why [`prepare`] made nothing.
+pub enum Prepared {
+    /// Not one of the image types, or not a readable image: the sender's mistake.
+    NotAnImage(String),
+    /// The server's trouble: what failed, and how.
+    Failed(&'static str, String),
+}
+
+/// Checks an image of `uploader`, makes its thumbnail and writes both files under a new
+/// id in `dir`; the caller stores the returned row (or removes the files if it cannot).
+/// Shared by uploads and the contact center's MMS images.
+pub async fn prepare(
+    dir: std::path::PathBuf,
+    uploader: i64,
+    requested_name: Option<String>,
+    bytes: Vec<u8>,
+) -> Result<StoredAttachment, Prepared> {
+    let checked =
+        tokio::task::spawn_blocking(move || picture::check(&bytes).map(|checked| (checked, bytes)))
+            .await;
+    let (checked, bytes) = match checked {
+        Ok(Ok(done)) => done,
+        Ok(Err(Refused(message))) => return Err(Prepared::NotAnImage(message)),
+        Err(e) => return Err(Prepared::Failed("image check task", e.to_string())),
+    };
+    let id = auth::random_hex().map_err(|e| Prepared::Failed("random id", e.to_string()))?;
+    let stored = describe(
+        &id,
+        uploader,
+        requested_name.as_deref(),
+        &checked,
+        bytes.len(),
+    );
+    let written = tokio::task::spawn_blocking(move || {
+        disk::write_files(&dir, &id, &bytes, &checked.thumbnail)
+    })
+    .await;
+    match written {
+        Ok(Ok(())) => Ok(stored),
+        Ok(Err(e)) => Err(Prepared::Failed("writing files", e.to_string())),
+        Err(e) => Err(Prepared::Failed("file task", e.to_string())),
+    }
 }
 
 /// The body, or `None` once it passes the limit: nothing beyond it is buffered.

@@ -10,7 +10,8 @@ mod store;
 pub mod sweep;
 
 pub use disk::remove_files;
-pub use http::{serve_file, upload};
+pub use http::{prepare, serve_file, upload, Prepared};
+pub use store::StoredAttachment;
 
 use messenger_protocol::{Attachment, AttachmentId, ErrorCode, MessageId, UserId};
 

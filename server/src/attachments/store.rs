@@ -86,7 +86,8 @@ impl Store {
     }
 
     /// The attachment if `user` may read it: they uploaded it, or they are a member of the
-    /// conversation of the message that carries it. `None` either way otherwise.
+    /// conversation of the message that carries it, or they are an agent and it is an
+    /// interaction (agents may read any contact's history). `None` either way otherwise.
     pub fn readable_attachment(&self, id: &str, user: UserId) -> Result<Option<StoredAttachment>> {
         Ok(self
             .conn
@@ -95,7 +96,11 @@ impl Store {
                     "{COLUMNS} WHERE id = ?1 AND (uploader_id = ?2 OR EXISTS (
                          SELECT 1 FROM messages msg
                          JOIN conversation_members m ON m.conversation_id = msg.conversation_id
-                         WHERE msg.id = attachments.message_id AND m.user_id = ?2))"
+                         WHERE msg.id = attachments.message_id AND m.user_id = ?2) OR EXISTS (
+                         SELECT 1 FROM messages msg
+                         JOIN interactions i ON i.conversation_id = msg.conversation_id
+                         JOIN users u ON u.id = ?2 AND u.agent <> 0
+                         WHERE msg.id = attachments.message_id))"
                 ),
                 params![id, user],
                 from_row,

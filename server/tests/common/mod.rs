@@ -4,6 +4,7 @@
 #![allow(dead_code)] // Each test binary uses a different part of this module.
 
 pub mod attachments;
+pub mod contact_center;
 pub mod notifications;
 pub mod portal;
 pub mod session;
