@@ -337,7 +337,8 @@ impl AppState {
     fn apply_event(&mut self, event: Event) {
         match event {
             Event::MessageCreated { message } => self.message_created(message),
-            Event::ConversationAdded { conversation } => self.upsert(conversation),
+            Event::ConversationAdded { conversation }
+            | Event::ConversationUpdated { conversation } => self.upsert(conversation),
             // Left or removed (here or on another device): it leaves the list, and the local
             // copy replays this too.
             Event::ConversationRemoved { conversation_id } => {
@@ -610,6 +611,20 @@ pub(crate) mod tests {
         let mut s = AppState::default();
         s.apply(welcome());
         s
+    }
+
+    #[test]
+    fn an_updated_conversation_takes_its_new_title_members_and_interaction() {
+        let mut s = welcomed();
+        let mut c = direct(10, 1, 2, 2);
+        c.kind = ConversationKind::Group;
+        c.title = Some("Renamed".into());
+        c.members = vec![1, 2, 3];
+        s.apply(event(11, Event::ConversationUpdated { conversation: c }));
+        assert_eq!(s.title(10), "Renamed");
+        assert_eq!(s.conversations[&10].members, vec![1, 2, 3]);
+        // What was loaded stays.
+        assert!(s.conversations[&10].last_message.is_some());
     }
 
     #[test]

@@ -9,7 +9,7 @@ import {
 const env = useServerAndBrowser('mw-e2e-spelling');
 
 const sent = async (text) => (await directHistory(env.server.url, 'alice', 'bob'))
-  .filter((m) => m.text === text).length;
+  .filter((t) => t === text).length;
 
 test('a misspelled French message is underlined and raises the warning before it goes', async () => {
   // The interface (and so the dictionary) is French: the browser asks for French.
