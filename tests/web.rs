@@ -131,6 +131,8 @@ async fn mount_messenger_reads_js_options() {
 
 fn item(text: &str, id: Option<i64>, delivery: Delivery) -> TimelineItem {
     TimelineItem {
+        contact: false,
+        note: false,
         key: "k".into(),
         message_id: id,
         client_id: None,

@@ -29,6 +29,8 @@ fn message_with(
     use messenger_protocol::Importance;
     use messenger_widget::core::session::{Delivery, TimelineItem};
     TimelineItem {
+        contact: false,
+        note: false,
         key: "k".into(),
         message_id: Some(9),
         client_id: None,

@@ -15,6 +15,7 @@ use support::*;
 
 fn pending(id: &str, at: i64, state: PendingState) -> PendingMessage {
     PendingMessage {
+        note: false,
         client_id: id.into(),
         conversation_id: 7,
         text: format!("text of {id}"),

@@ -14,6 +14,8 @@ use support::*;
 
 fn own(delivery: Delivery, importance: Importance) -> TimelineItem {
     TimelineItem {
+        contact: false,
+        note: false,
         key: format!("m7-{}", delivery.as_str()),
         message_id: Some(7),
         client_id: Some("c-1".into()),

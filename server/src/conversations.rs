@@ -167,13 +167,7 @@ pub fn leave(
         )?;
         // The leaver sees their own "left" line before the conversation goes away.
         publish_message(tx, &line)?;
-        tx.store.remove_member(conversation, user)?;
-        tx.emit(
-            user,
-            Event::ConversationRemoved {
-                conversation_id: conversation,
-            },
-        )?;
+        remove_member(tx, conversation, user)?;
         let remaining = tx.store.members(conversation)?;
         announce_updated(tx, conversation, &remaining)?;
         Ok(AckResult::Done)
@@ -519,4 +513,19 @@ fn channel_from_row(r: &crate::db::Row<'_>) -> crate::db::Result<ChannelInfo> {
         member_count: r.get(3)?,
         joined: r.get(4)?,
     })
+}
+
+/// Takes `user` out of `conversation` and tells them (their other tabs close it).
+pub(crate) fn remove_member(
+    tx: &mut Tx<'_>,
+    conversation: ConversationId,
+    user: UserId,
+) -> Result<(), StoreError> {
+    tx.store.remove_member(conversation, user)?;
+    tx.emit(
+        user,
+        Event::ConversationRemoved {
+            conversation_id: conversation,
+        },
+    )
 }

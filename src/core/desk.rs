@@ -146,15 +146,13 @@ impl Desk {
     pub(crate) fn receive(&mut self, frame: &ServerFrame) {
         match frame {
             ServerFrame::Ack { id, result } => match (self.answered(id), result) {
-                (Some(Pending::Act(c)), _) => {
-                    if self.error.as_ref().is_some_and(|(e, _)| *e == c) {
-                        self.error = None;
-                    }
+                (Some(Pending::Act(c)), _) if self.error.as_ref().is_some_and(|(e, _)| *e == c) => {
+                    self.error = None;
                 }
-                (Some(Pending::History(contact)), AckResult::Interactions { interactions }) => {
-                    if self.history.as_ref().is_some_and(|(h, _)| *h == contact) {
-                        self.history = Some((contact, Some(interactions.clone())));
-                    }
+                (Some(Pending::History(contact)), AckResult::Interactions { interactions })
+                    if self.history.as_ref().is_some_and(|(h, _)| *h == contact) =>
+                {
+                    self.history = Some((contact, Some(interactions.clone())));
                 }
                 (Some(Pending::Spell(text)), AckResult::Spelling { misspelled }) => {
                     self.spelling = Some((text, misspelled.clone()));

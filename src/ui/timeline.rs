@@ -487,7 +487,9 @@ impl Scroll {
     /// bottom while following the newest message, else on the anchor row; plus whatever the
     /// user scrolled since the position was last read, so their scroll is never undone.
     fn place(self) {
-        let Some(el) = self.scroller.get_untracked() else {
+        // Also run from a queued task or frame, which may come after the timeline is gone
+        // (the chat closed): then there is nothing to place.
+        let Some(el) = self.scroller.try_get_untracked().flatten() else {
             return;
         };
         let m = self.model;
@@ -542,7 +544,7 @@ impl Scroll {
     /// runs after the render effects the change schedules, before the next paint).
     fn settle(self) {
         self.place();
-        let Some(ol) = self.list.get_untracked() else {
+        let Some(ol) = self.list.try_get_untracked().flatten() else {
             return;
         };
         let m = self.model;
@@ -556,7 +558,7 @@ impl Scroll {
     }
 
     fn on_scroll(self) {
-        let Some(el) = self.scroller.get_untracked() else {
+        let Some(el) = self.scroller.try_get_untracked().flatten() else {
             return;
         };
         let m = self.model;
@@ -645,7 +647,8 @@ pub fn Timeline() -> impl IntoView {
             let retry = crate::timer::after(RETRY_OLDER_MS, move || {
                 let near_top = state
                     .scroller
-                    .get_untracked()
+                    .try_get_untracked()
+                    .flatten()
                     .is_some_and(|el| f64::from(el.scroll_top()) <= LOAD_OLDER_PX);
                 if near_top {
                     state.load_older();

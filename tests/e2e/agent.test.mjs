@@ -2,12 +2,11 @@
 // through the folder gateway, private notes, transfers refused and accepted, done with a
 // disposition, and the inactivity timeout. The demo's agents are anna and bruno (Support).
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
-  eventually, signIn, tempDir, useServerAndBrowser,
+  eventually, postInbound, signIn, tempDir, useServerAndBrowser,
 } from './harness.mjs';
 
 const SECRET = 'e2e-inbound-secret-0123456789abcdef';
@@ -23,23 +22,7 @@ const env = useServerAndBrowser('mw-e2e-agent', {
   ],
 });
 
-/** Posts an inbound message as the SMS provider would, signed. */
-async function inbound(message) {
-  const body = JSON.stringify({ channel: 'sms', mode: 'session', ...message });
-  const ts = Math.floor(Date.now() / 1000).toString();
-  const sig = createHmac('sha256', SECRET).update(`${ts}.${body}`).digest('hex');
-  const res = await fetch(`${env.server.url}/api/inbound`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-messenger-timestamp': ts,
-      'x-messenger-signature': `sha256=${sig}`,
-    },
-    body,
-  });
-  assert.equal(res.status, 200, await res.clone().text());
-  return res.json();
-}
+const inbound = (message) => postInbound(env.server.url, SECRET, message);
 
 /** What the gateway wrote so far: one JSON object per reply. */
 function outbound() {
@@ -59,7 +42,7 @@ const systemLine = (page, text) => page.getByTestId('system-line').filter({ hasT
 const PIXEL = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 
 test('an inbound SMS reaches the agent, who replies, notes and closes it with a disposition', async () => {
-  const { context, page } = await signIn(env.browser, env.server.url, 'anna');
+  const { context, page, errors } = await signIn(env.browser, env.server.url, 'anna');
   try {
     await inbound({ message_id: 'p-1', from: '+33612345678', text: "Bonjour, ma commande n'est pas arrivée", display_name: 'Mme Durand' });
     await inbound({
@@ -105,6 +88,7 @@ test('an inbound SMS reaches the agent, who replies, notes and closes it with a 
     await systemLine(page, 'marked the conversation done: Resolved').waitFor();
     await page.getByTestId('compose-read-only').waitFor();
     assert.equal(await input.count(), 0, 'a done interaction takes no more replies');
+    assert.deepEqual(errors, [], 'no error in the page');
   } finally {
     await context.close();
   }
@@ -159,6 +143,9 @@ test('a transfer the target refuses stays with the agent, who sees why; an accep
       outbound().some((m) => m.to === '+33700000010' && m.text === 'I am taking over from here.'),
     ));
     await eventually(async () => assert.equal(await row(owner.page, 'M. Petit').count(), 0));
+    // The open chat closed under both of them as the conversation moved: nothing broke.
+    await owner.page.waitForTimeout(500);
+    assert.deepEqual([...a.errors, ...b.errors], [], 'no error in either page');
   } finally {
     await a.context.close();
     await b.context.close();
@@ -166,7 +153,7 @@ test('a transfer the target refuses stays with the agent, who sees why; an accep
 });
 
 test('a silent session warns its agent, then closes by itself', async () => {
-  const { context, page } = await signIn(env.browser, env.server.url, 'anna');
+  const { context, page, errors } = await signIn(env.browser, env.server.url, 'anna');
   try {
     await inbound({ message_id: 'p-20', from: '+33700000020', text: 'Allô ?', display_name: 'Mme Roux' });
     // Whoever got it: bruno is offline, so anna (online agents first).
@@ -177,6 +164,7 @@ test('a silent session warns its agent, then closes by itself', async () => {
     await systemLine(page, 'closed after a period of inactivity').waitFor({ timeout: 20_000 });
     await eventually(async () => assert.equal(await page.getByTestId('desk-state').textContent(), 'Done'));
     assert.ok(await page.getByTestId('desk-closes').isHidden());
+    assert.deepEqual(errors, [], 'no error in the page');
   } finally {
     await context.close();
   }

@@ -95,15 +95,24 @@ export async function launchBrowser() {
  */
 export async function signIn(browser, url, username, password = 'demo', {
   viewport = { width: 1200, height: 800 }, initScript, locale = 'en-US', alwaysForward = true,
-  online = true,
+  online = true, spellWarning = false,
 } = {}) {
   // Most tests write to people who are not signed in: they run as someone who answered
   // "Yes, always" to "Forward to the server?" (the tests of that question pass false).
-  await setAlwaysForward(url, username, password, alwaysForward);
+  // Their texts are not all dictionary words either: they run with the misspelling
+  // warning off (the spell-check tests turn it on).
+  await setSettings(url, username, password, {
+    always_forward_offline: alwaysForward, warn_misspelled: spellWarning,
+  });
   const context = await browser.newContext({ viewport, locale });
   if (initScript) await context.addInitScript(initScript);
   const page = await context.newPage();
-  page.on('pageerror', (err) => console.error(`[${username}] page error: ${err.message}`));
+  // Uncaught errors (a panic in the widget shows as "unreachable"), for tests that assert none.
+  const errors = [];
+  page.on('pageerror', (err) => {
+    errors.push(err.message);
+    console.error(`[${username}] page error: ${err.message}`);
+  });
   await page.goto(url);
   await page.getByTestId('login-username').fill(username);
   await page.getByTestId('login-password').fill(password);
@@ -111,7 +120,7 @@ export async function signIn(browser, url, username, password = 'demo', {
   await page.getByTestId('me').waitFor();
   // `online: false`: a test whose link may be the HTTP fallback waits for what it expects.
   if (online) await waitOnline(page);
-  return { context, page };
+  return { context, page, errors };
 }
 
 /** Types `text` in the compose box and sends it with Enter. */
@@ -134,12 +143,12 @@ export async function openTab(context, url, username) {
   return page;
 }
 
-/** Sets "always forward to offline users" of `username` (a server-side setting), from node. */
-async function setAlwaysForward(url, username, password, value) {
+/** Sets server-side settings of `username` from node. */
+async function setSettings(url, username, password, settings) {
   let client;
   try {
     client = await protocolClient(url, username, password);
-    await client.cmd({ type: 'update_settings', settings: { always_forward_offline: value } });
+    await client.cmd({ type: 'update_settings', settings });
   } catch {
     // No socket through (a test blocking WebSockets): that test does not write to anyone
     // offline first.
@@ -440,4 +449,22 @@ export function widgetRequests(page) {
     if (/\/messenger-widget-[0-9a-f]{16}(_bg\.wasm|\.js)$/.test(new URL(r.url()).pathname)) seen.push(r.url());
   });
   return seen;
+}
+
+/** A contact's message posted as an SMS provider would: signed with the server's inbound secret. */
+export async function postInbound(baseUrl, secret, message) {
+  const body = JSON.stringify({ channel: 'sms', mode: 'session', ...message });
+  const ts = Math.floor(Date.now() / 1000).toString();
+  const sig = createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex');
+  const res = await fetch(`${baseUrl}/api/inbound`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-messenger-timestamp': ts,
+      'x-messenger-signature': `sha256=${sig}`,
+    },
+    body,
+  });
+  if (res.status !== 200) throw new Error(`inbound refused: ${res.status} ${await res.text()}`);
+  return res.json();
 }

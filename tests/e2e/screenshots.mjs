@@ -5,7 +5,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  freePort, intranetArgs, launchBrowser, launcher, openChatWith, signIn, startServer, tempDir,
+  freePort, intranetArgs, launchBrowser, launcher, openChatWith, postInbound, signIn, startServer,
+  tempDir,
 } from './harness.mjs';
 
 const OUT = process.env.SCREENSHOT_DIR || join(process.cwd(), 'screenshots');
@@ -13,8 +14,14 @@ mkdirSync(OUT, { recursive: true });
 
 const port = await freePort();
 const intranet = join(dirname(fileURLToPath(import.meta.url)), '../../demo/intranet');
+const INBOUND_SECRET = 'screenshots-inbound-secret-0123456789';
 const server = await startServer({
-  port, db: join(tempDir('mw-shots'), 'messenger.sqlite3'), args: intranetArgs(intranet),
+  port,
+  db: join(tempDir('mw-shots'), 'messenger.sqlite3'),
+  args: [
+    ...intranetArgs(intranet), '--inbound-secret', INBOUND_SECRET,
+    '--gateway-dir', join(tempDir('mw-shots-gateway'), 'outbound'),
+  ],
 });
 const browser = await launchBrowser();
 const shots = [];
@@ -141,6 +148,21 @@ try {
   await shot(page, 'intranet-2-open');
   await portal.close();
   await bob.context.close();
+
+  // An agent's seat: an SMS conversation with its contact bar, a reply, a private note.
+  const anna = await signIn(browser, server.url, 'anna');
+  await postInbound(server.url, INBOUND_SECRET, {
+    message_id: 'shot-1', from: '+33612345678', display_name: 'Mme Durand',
+    text: "Bonjour, ma commande 4471 n'est pas arrivée. Pouvez-vous vérifier ?",
+  });
+  await anna.page.getByTestId('conversation').filter({ hasText: 'Mme Durand' }).click();
+  await anna.page.getByTestId('desk').waitFor();
+  await say(anna, 'Hello, I am checking order 4471 with the carrier now.');
+  await anna.page.getByTestId('compose-note').click();
+  await say(anna, 'Second delay this month: offer free shipping next time.');
+  await anna.page.getByTestId('desk-disposition').selectOption('resolved');
+  await shot(anna.page, '11-agent-view');
+  await anna.context.close();
 } finally {
   await browser.close();
   await server.stop();

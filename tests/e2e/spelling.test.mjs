@@ -13,7 +13,9 @@ const sent = async (text) => (await directHistory(env.server.url, 'alice', 'bob'
 
 test('a misspelled French message is underlined and raises the warning before it goes', async () => {
   // The interface (and so the dictionary) is French: the browser asks for French.
-  const { context, page } = await signIn(env.browser, env.server.url, 'alice', 'demo', { locale: 'fr-FR' });
+  const { context, page } = await signIn(env.browser, env.server.url, 'alice', 'demo', {
+    locale: 'fr-FR', spellWarning: true,
+  });
   try {
     await openChatWith(page, 'bob');
     const input = page.getByTestId('compose-input');
@@ -43,11 +45,11 @@ test('a misspelled French message is underlined and raises the warning before it
     assert.equal(await input.inputValue(), '');
 
     // Enter straight after typing, before any check: the send waits for the check, warns.
-    const quick = 'Il fait trés bau aujourd\'hui';
+    const quick = 'Il fait trés beau aujourd\'hui';
     await input.fill(quick);
     await input.press('Enter');
     await warning.waitFor();
-    assert.match(await warning.textContent(), /bau/);
+    assert.match(await warning.textContent(), /trés/);
     await page.getByTestId('spell-send-anyway').click();
     await eventually(async () => assert.equal(await sent(quick), 1));
     assert.equal(await warning.count(), 0);

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use messenger_protocol::{
-    ContactCenter, ConversationId, DepartmentId, Disposition, Event, InteractionMode, Message,
+    ContactCenter, ConversationId, DepartmentId, Disposition, InteractionMode, Message,
     SystemEvent, Timestamp, UserId,
 };
 
@@ -215,13 +215,7 @@ fn remove_members(
     users: &[UserId],
 ) -> Result<(), StoreError> {
     for &user in users {
-        tx.store.remove_member(conversation, user)?;
-        tx.emit(
-            user,
-            Event::ConversationRemoved {
-                conversation_id: conversation,
-            },
-        )?;
+        crate::conversations::remove_member(tx, conversation, user)?;
     }
     Ok(())
 }
