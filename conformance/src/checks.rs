@@ -19,6 +19,7 @@ use crate::http::{self, BaseUrl};
 use crate::{Credential, Target};
 use fallback::{http_commands, http_events};
 use files::file_reads;
+use mailbox::mailbox_listing;
 use ranges::{binary_frames_cost_tokens, mark_read_rules, out_of_range_values};
 
 pub type BoxCheck<'a> = Pin<Box<dyn Future<Output = Check> + Send + 'a>>;
@@ -60,6 +61,7 @@ checks![
     http_events,
     http_commands,
     file_reads,
+    mailbox_listing,
     server_still_accepts,
 ];
 
@@ -74,6 +76,7 @@ macro_rules! ensure {
 // After `ensure!`, which they use.
 mod fallback;
 mod files;
+mod mailbox;
 mod ranges;
 
 /// The three users, logged in, with their ids.

@@ -76,6 +76,7 @@ pub(crate) fn changes_nothing(frame: &ClientFrame) -> bool {
             | ClientFrame::LoadHistory { .. }
             | ClientFrame::ListChannels { .. }
             | ClientFrame::ListNotifications { .. }
+            | ClientFrame::ListMailbox { .. }
             | ClientFrame::Typing { .. }
     )
 }
@@ -178,11 +179,16 @@ fn run(
         | ClientFrame::AnswerTransfer { .. }
         | ClientFrame::CloseInteraction { .. }
         | ClientFrame::ContactHistory { .. }
-        | ClientFrame::ListMailbox { .. }
         | ClientFrame::CheckSpelling { .. } => Err(CommandError::new(
             ErrorCode::InvalidArgument,
             "not supported by this server yet",
         )),
+        ClientFrame::ListMailbox {
+            folder,
+            before,
+            limit,
+            ..
+        } => crate::mailbox::list(core, user, folder, before, limit),
         ClientFrame::Typing {
             conversation_id, ..
         } => typing(core, user, conversation_id),

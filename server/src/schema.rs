@@ -22,6 +22,9 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/005_sms.sql"),
     include_str!("../migrations/006_portal.sql"),
     include_str!("../migrations/007_event_payloads.sql"),
+    // TODO(merge): 008 and 009 come from the contact-center and spell-check branches and go
+    // before this one; the version is the position in this list, not the file's number.
+    include_str!("../migrations/010_mailbox.sql"),
 ];
 
 /// Brings the schema up to [`SCHEMA_VERSION`] and creates the epoch of a new database.
