@@ -86,6 +86,7 @@ fn provide_auth(token: &str) {
             want: RwSignal::new(None),
             locale: RwSignal::new(None),
             sound: None,
+            view: None,
         },
     });
 }

@@ -163,6 +163,8 @@ pub struct Session {
     open_mark: Option<(ConversationId, OpenMark)>,
     /// Channel list, notification center and settings requests.
     pub nav: super::nav::Nav,
+    /// The mailbox view's folders (`list_mailbox` pages).
+    pub mailbox: super::mailbox::Mailbox,
     pub heard: Option<Heard>,
     /// After `resumed`: the seq the replay ends at. The outbox waits for it, so what the
     /// server stored before the drop is confirmed by the replay rather than sent again.
@@ -387,6 +389,7 @@ impl Session {
             }
         }
         let nav = self.nav.receive(&frame, &mut self.state);
+        self.mailbox.receive(&frame, self.state.me_id());
         let newest = |st: &AppState, c: ConversationId| {
             st.conversations
                 .get(&c)
