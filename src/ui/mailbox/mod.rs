@@ -25,6 +25,7 @@ use crate::ui::bool_text;
 use crate::ui::erased::{effect, memo};
 use crate::ui::handler::handler;
 use crate::ui::keyed::id_list;
+use messenger_protocol::ClientFrame;
 
 /// The view and reading-pane choices (kept on this device) and the mailbox's own state,
 /// kept while signed in so a visit to the chat view or a panel comes back to the same row.
@@ -117,6 +118,17 @@ fn read_dyn(ctx: Ctx, f: &mut dyn FnMut(&Session)) {
     ctx.session.with(|s| f(s));
 }
 
+/// Runs a change of the session and sends the command it makes, through one closure type.
+/// `shown`: the change shows on screen, so the views hear of it (a request on its way does
+/// not: the effect that asks for a folder reads the session and would run again).
+fn change(ctx: Ctx, shown: bool, f: &mut dyn FnMut(&mut Session) -> Option<ClientFrame>) {
+    let frame = ctx.session.try_update_untracked(|s| f(s)).flatten();
+    if shown {
+        ctx.session.notify();
+    }
+    ctx.send(frame);
+}
+
 /// Reads the rows, tracked or not.
 fn rows_dyn(rows: Memo<Vec<Row>>, tracked: bool, f: &mut dyn FnMut(&[Row])) {
     if tracked {
@@ -128,7 +140,7 @@ fn rows_dyn(rows: Memo<Vec<Row>>, tracked: bool, f: &mut dyn FnMut(&[Row])) {
 
 /// What the parts of the mailbox share.
 #[derive(Clone, Copy)]
-struct MailUi {
+pub(crate) struct MailUi {
     ctx: Ctx,
     nav: NavCtx,
     prefs: MailPrefs,
@@ -195,12 +207,9 @@ impl MailUi {
         self.ctx.open(row.conversation);
         if row.bold && Folder::from_index(self.prefs.folder.get_untracked()) == Folder::Inbox {
             let now = js_sys::Date::now() as i64;
-            let frame = self
-                .ctx
-                .session
-                .try_update(|s| s.read_message(row.conversation, key, now))
-                .flatten();
-            self.ctx.send(frame);
+            change(self.ctx, true, &mut |s| {
+                s.read_message(row.conversation, key, now)
+            });
         }
     }
 
@@ -228,9 +237,12 @@ impl MailUi {
         self.focus_later(selector);
     }
 
+    /// After the effects the last change woke (they run first, in the order they were
+    /// woken): the reply box's own focus on a new conversation is among them. A timer would
+    /// come too late: the browser hands it the next key press first.
     fn focus_later(self, selector: impl Into<String>) {
         let selector = selector.into();
-        crate::timer::after(0, move || self.focus(&selector)).forget();
+        leptos::task::spawn_local(async move { self.focus(&selector) });
     }
 
     /// Found from the list: the widget may live in a shadow root, out of `document`'s reach.
@@ -275,7 +287,6 @@ pub fn Mailbox() -> impl IntoView {
         reached,
         list: NodeRef::new(),
     };
-    provide_context(ui);
     load_folders(ctx, prefs);
     load_draft_texts(ctx, prefs);
     view! {
@@ -287,8 +298,8 @@ pub fn Mailbox() -> impl IntoView {
         >
             <Folders />
             <div class="mw-mail-main">
-                <MailList />
-                {move || (prefs.pane() != Pane::Off).then(|| view! { <pane::ReadingPane /> })}
+                <MailList ui />
+                {move || (prefs.pane() != Pane::Off).then(|| view! { <pane::ReadingPane ui /> })}
             </div>
         </section>
     }
@@ -305,11 +316,7 @@ fn load_folders(ctx: Ctx, prefs: MailPrefs) {
             s.online && s.mailbox.pages(folder).has_more.is_none()
         });
         if wanted == Some(true) {
-            let frame = ctx
-                .session
-                .try_update_untracked(|s| s.list_mailbox(folder, false))
-                .flatten();
-            ctx.send(frame);
+            change(ctx, false, &mut |s| s.list_mailbox(folder, false));
         }
     });
 }
@@ -331,7 +338,11 @@ fn load_draft_texts(ctx: Ctx, prefs: MailPrefs) {
                     texts.push((c, t));
                 }
             }
-            let _ = ctx.session.try_update(|s| s.mailbox.drafts = texts);
+            let mut texts = Some(texts);
+            change(ctx, true, &mut |s| {
+                s.mailbox.drafts = texts.take().unwrap_or_default();
+                None
+            });
         });
     });
 }
@@ -390,8 +401,7 @@ fn Folders() -> impl IntoView {
 /// The rows of the folder: one Tab stop; the arrows, Home and End move the selection,
 /// Enter opens it.
 #[component]
-fn MailList() -> impl IntoView {
-    let ui = expect_context::<MailUi>();
+fn MailList(ui: MailUi) -> impl IntoView {
     let prefs = ui.prefs;
     let i18n = use_i18n();
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
@@ -421,12 +431,7 @@ fn MailList() -> impl IntoView {
     });
     let older = move |_| {
         if let Some(folder) = Folder::from_index(prefs.folder.get_untracked()).server() {
-            let frame = ui
-                .ctx
-                .session
-                .try_update(|s| s.list_mailbox(folder, true))
-                .flatten();
-            ui.ctx.send(frame);
+            change(ui.ctx, false, &mut |s| s.list_mailbox(folder, true));
         }
     };
     view! {
@@ -435,12 +440,11 @@ fn MailList() -> impl IntoView {
                 class="mw-mail-list"
                 role="listbox"
                 data-testid="mail-list"
-                data-folder=move || prefs.folder().as_str()
                 aria-label=move || i18n.t(name(prefs.folder()))
                 node_ref=ui.list
                 on:keydown=handler(on_key)
             >
-                {id_list(move || ui.keys(true), |key| view! { <MailRow key /> })}
+                {id_list(move || ui.keys(true), move |key| view! { <MailRow key ui /> })}
             </ul>
             <p class="mw-mail-empty" data-testid="mail-empty" hidden=move || ui.reached.get().is_some()>
                 {text(K::MailEmpty)}
@@ -470,8 +474,7 @@ fn when(at: i64, locale: crate::core::i18n::Locale) -> String {
 }
 
 #[component]
-fn MailRow(key: i64) -> impl IntoView {
-    let ui = expect_context::<MailUi>();
+fn MailRow(key: i64, ui: MailUi) -> impl IntoView {
     let i18n = use_i18n();
     let field = move |f: fn(&Row) -> String| move || ui.text(key, f);
     let bold = move || ui.flag(key, |r| r.bold);
@@ -497,7 +500,6 @@ fn MailRow(key: i64) -> impl IntoView {
             role="option"
             data-testid="mail-row"
             data-key=key.to_string()
-            data-bold=move || bool_text(bold())
             aria-selected=move || bool_text(selected())
             tabindex=move || if ui.reached.get() == Some(key) { "0" } else { "-1" }
             on:click=handler(move |_| ui.select(key))

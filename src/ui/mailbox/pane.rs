@@ -14,8 +14,7 @@ use crate::ui::i18n::{text, use_i18n};
 use crate::ui::message::MessageView;
 
 #[component]
-pub fn ReadingPane() -> impl IntoView {
-    let ui = expect_context::<MailUi>();
+pub fn ReadingPane(ui: MailUi) -> impl IntoView {
     let prefs = ui.prefs;
     let ctx = ui.ctx;
     let i18n = use_i18n();
