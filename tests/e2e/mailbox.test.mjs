@@ -51,6 +51,8 @@ test('the inbox is bold with its count and a sent message stays bold until every
     assert.equal(await bold(greeting), true);
   });
   assert.equal((await greeting.getByTestId('mail-who').textContent()).trim(), 'Dave Ivanov');
+  // The server removes unread messages after 7 days: the row says when.
+  assert.match(await greeting.getByTestId('mail-expires').textContent(), /^Expires \S/);
 
   // Alice writes to a group of Bob and Carol; neither has read it.
   await asUser(page, `
@@ -128,6 +130,27 @@ test('the reading pane sits below, beside or nowhere, and the keyboard walks the
   await eventually(async () => assert.equal(await row(page, 'first note').getAttribute('aria-selected'), 'true'));
   await page.keyboard.press('Home');
   await eventually(async () => assert.equal(await third.getAttribute('aria-selected'), 'true'));
+
+  // Enter with the pane on: the reply box takes the keyboard, and the reply goes out as from
+  // the chat view, importance included.
+  await page.keyboard.press('Enter');
+  const reply = pane.getByTestId('compose-input');
+  await eventually(async () => assert.equal(await reply.evaluate((el) => el.getRootNode().activeElement === el), true));
+  await pane.getByTestId('compose-importance').click();
+  await reply.fill('On my way');
+  await reply.press('Enter');
+  await eventually(async () => {
+    const client = await protocolClient(env.server.url, 'dave');
+    try {
+      const bob = client.welcome.users.find((u) => u.username === 'bob').id;
+      const { conversation } = await client.cmd({ type: 'open_direct', user_id: bob });
+      const { messages } = await client.cmd({ type: 'load_history', conversation_id: conversation.id, limit: 10 });
+      const sent = messages.find((m) => m.text === 'On my way');
+      assert.equal(sent?.importance, 'high');
+    } finally {
+      client.close();
+    }
+  });
 
   // The pane on the right, then off.
   await page.getByTestId('settings-button').click();
