@@ -88,6 +88,7 @@ fn provide_auth(token: &str) {
             want: RwSignal::new(None),
             locale: RwSignal::new(None),
             sound: None,
+            view: None,
         },
     });
 }

@@ -20,6 +20,7 @@ use crate::{Credential, Target};
 use fallback::{http_commands, http_events};
 use files::file_reads;
 use interactions::interaction_refusals;
+use mailbox::mailbox_listing;
 use ranges::{binary_frames_cost_tokens, mark_read_rules, out_of_range_values};
 use spelling::spell_check_arguments;
 
@@ -64,6 +65,7 @@ checks![
     file_reads,
     spell_check_arguments,
     interaction_refusals,
+    mailbox_listing,
     server_still_accepts,
 ];
 
@@ -79,6 +81,7 @@ macro_rules! ensure {
 mod fallback;
 mod files;
 mod interactions;
+mod mailbox;
 mod ranges;
 mod spelling;
 

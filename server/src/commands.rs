@@ -105,6 +105,7 @@ pub(crate) fn changes_nothing(frame: &ClientFrame) -> bool {
             | ClientFrame::ListChannels { .. }
             | ClientFrame::ListNotifications { .. }
             | ClientFrame::ContactHistory { .. }
+            | ClientFrame::ListMailbox { .. }
             | ClientFrame::Typing { .. }
             | ClientFrame::CheckSpelling { .. }
     )
@@ -237,11 +238,12 @@ fn run(
         ClientFrame::ContactHistory {
             contact_id, limit, ..
         } => contact_center::contact_history(core, user, contact_id, limit),
-        // TODO(issue 12): the mailbox view.
-        ClientFrame::ListMailbox { .. } => Err(CommandError::new(
-            ErrorCode::InvalidArgument,
-            "not supported by this server yet",
-        )),
+        ClientFrame::ListMailbox {
+            folder,
+            before,
+            limit,
+            ..
+        } => crate::mailbox::list(core, user, folder, before, limit),
         ClientFrame::Typing {
             conversation_id, ..
         } => typing(core, user, conversation_id),

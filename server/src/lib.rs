@@ -21,6 +21,7 @@ mod hub;
 mod intranet;
 mod jobs;
 mod mail;
+mod mailbox;
 mod notifications;
 mod portal;
 mod schema;

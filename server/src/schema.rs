@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/007_event_payloads.sql"),
     include_str!("../migrations/008_spelling_settings.sql"),
     include_str!("../migrations/009_contact_center.sql"),
+    include_str!("../migrations/010_mailbox.sql"),
 ];
 
 /// Brings the schema up to [`SCHEMA_VERSION`] and creates the epoch of a new database.

@@ -19,6 +19,7 @@ mod intl;
 mod keyed;
 mod link;
 mod login;
+mod mailbox;
 pub mod message;
 mod messenger;
 mod nav;
