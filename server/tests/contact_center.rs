@@ -15,7 +15,7 @@ use common::contact_center::{
 use common::{login, text_message, user_id, Client, TempDb};
 use messenger_protocol::{
     AckResult, ClientFrame, ContactChannel, ConversationKind, ConversationSummary, ErrorCode,
-    Event, Interaction, InteractionMode, InteractionState, SystemEvent, TransferOffer,
+    Event, Interaction, InteractionMode, InteractionState, MailFolder, SystemEvent, TransferOffer,
 };
 use serde_json::json;
 
@@ -894,4 +894,45 @@ async fn unknown_agents_or_inbound_department_stop_the_server_from_starting() {
     let (_carol, welcome) = Client::login(server.local_addr(), "carol").await;
     assert!(welcome.contact_center.is_some());
     server.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_mailbox_shows_a_contacts_messages_and_replies_but_no_note() {
+    let cc = start("mailbox", |_| {}).await;
+    let addr = cc.addr();
+    let (mut anna, _) = Client::login(addr, "anna").await;
+    let (conversation, _) = sms(addr, "m1", "+33612345678", "Où est mon colis ?").await;
+    anna.next_message_in(conversation).await;
+    let reply = text_message(anna.new_id(), conversation, "Je regarde");
+    anna.ack(reply).await;
+    anna.note(conversation, "Deuxième retard ce mois-ci").await;
+    let inbox = ClientFrame::ListMailbox {
+        id: anna.new_id(),
+        folder: MailFolder::Inbox,
+        before: None,
+        limit: 50,
+    };
+    let sent = ClientFrame::ListMailbox {
+        id: anna.new_id(),
+        folder: MailFolder::Sent,
+        before: None,
+        limit: 50,
+    };
+    let texts = |result: AckResult| match result {
+        AckResult::Mailbox { messages, .. } => messages
+            .into_iter()
+            .map(|m| (m.text, m.contact_id.is_some(), m.note))
+            .collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        texts(anna.ack(inbox).await),
+        [("Où est mon colis ?".to_string(), true, false)]
+    );
+    assert_eq!(
+        texts(anna.ack(sent).await),
+        [("Je regarde".to_string(), false, false)],
+        "the note is in no folder"
+    );
+    cc.server.shutdown().await.unwrap();
 }
