@@ -359,7 +359,7 @@
         const a = (n) => this.getAttribute(n) || undefined;
         const url = a('identity-url');
         const identity = url && (() => fetch(url, { credentials: 'include' }).then((r) => (r.ok ? r.text() : Promise.reject(new Error('Messenger: identity-url answered ' + r.status)))));
-        boot({ server: a('server'), token: a('token'), identity, locale: a('locale'), theme: a('theme'), mode: a('mode'), position: a('position'), preload: a('preload'), view: a('view'), container: this, el: this });
+        boot({ server: a('server'), token: a('token'), identity, locale: a('locale'), theme: a('theme'), mode: a('mode'), position: a('position'), preload: a('preload'), container: this, el: this });
       }
     },
   );

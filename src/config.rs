@@ -26,8 +26,6 @@ pub struct Config {
     pub sound: Option<bool>,
     /// The host's own counters in the rail.
     pub counters: Vec<HostCounter>,
-    /// The view to start in (`view: "mailbox"`); `None`: the user's choice on this device.
-    pub view: Option<crate::core::mailbox::View>,
 }
 
 impl Config {

@@ -118,7 +118,7 @@ pub fn config_from_element(el: &web_sys::Element) -> Config {
 }
 
 /// Reads a configuration from a JS options object `{server, token, locale, dbName, theme,
-/// mode, open, sound, counters, view}` (see the README); what is missing or of the wrong kind is left
+/// mode, open, sound, counters}` (see the README); what is missing or of the wrong kind is left
 /// at its default, with a console warning for a value the widget does not know.
 pub fn config_from_options(options: &JsValue) -> Config {
     use crate::core::embed::{Mode, Theme};
@@ -134,8 +134,6 @@ pub fn config_from_options(options: &JsValue) -> Config {
     let mode = get("mode").and_then(|m| Mode::parse(&m));
     known("theme", theme.map(drop), "unknown theme");
     known("mode", mode.map(drop), "unknown mode");
-    let view = get("view").and_then(|v| crate::core::mailbox::View::parse(&v));
-    known("view", view.map(drop), "unknown view");
     let counters = field(options, "counters");
     let counters = if counters.is_undefined() {
         Vec::new()
@@ -159,7 +157,6 @@ pub fn config_from_options(options: &JsValue) -> Config {
         open: flag("open"),
         sound: flag("sound"),
         counters,
-        view,
     }
 }
 

@@ -88,7 +88,6 @@ fn provide_auth(token: &str) {
             want: RwSignal::new(None),
             locale: RwSignal::new(None),
             sound: None,
-            view: None,
         },
     });
 }

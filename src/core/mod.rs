@@ -20,7 +20,6 @@ pub mod i18n;
 pub mod journal;
 pub mod linkify;
 pub mod listing;
-pub mod mailbox;
 pub mod nav;
 pub mod notifications;
 pub mod org;

@@ -169,8 +169,6 @@ pub struct Session {
     pub nav: super::nav::Nav,
     /// Interaction actions, contact history and spell checks.
     pub desk: super::desk::Desk,
-    /// The mailbox view's folders (`list_mailbox` pages).
-    pub mailbox: super::mailbox::Mailbox,
     pub heard: Option<Heard>,
     /// After `resumed`: the seq the replay ends at. The outbox waits for it, so what the
     /// server stored before the drop is confirmed by the replay rather than sent again.
@@ -396,7 +394,6 @@ impl Session {
         }
         let nav = self.nav.receive(&frame, &mut self.state);
         self.desk.receive(&frame);
-        self.mailbox.receive(&frame, self.state.me_id());
         let newest = |st: &AppState, c: ConversationId| {
             st.conversations
                 .get(&c)

@@ -1,6 +1,5 @@
 //! Per-device preferences in `localStorage`: the last open conversation of each user, the
-//! text zoom, the interface language, browser notifications, the sound, the view (chat or
-//! mailbox) and the mailbox's reading pane. Reads never fail: a missing, unreadable or foreign
+//! text zoom, the interface language, browser notifications and the sound. Reads never fail: a missing, unreadable or foreign
 //! value reads as "no preference".
 
 use std::ops::RangeInclusive;
@@ -20,10 +19,6 @@ pub const LOCALE_KEY: &str = "messenger.locale";
 pub const NOTIFY_KEY: &str = "messenger.notify";
 /// "1": a tone for each new message or notification (off unless set).
 pub const SOUND_KEY: &str = "messenger.sound";
-/// The messages' view: `chat` (default) or `mailbox`.
-pub const VIEW_KEY: &str = "messenger.view";
-/// The mailbox's reading pane: `bottom` (default), `right` or `off`.
-pub const PANE_KEY: &str = "messenger.reading_pane";
 
 /// Text zoom in percent.
 pub const TEXT_ZOOM_RANGE: RangeInclusive<u16> = TEXT_SIZES[0]..=TEXT_SIZES[TEXT_SIZES.len() - 1];
@@ -106,15 +101,6 @@ pub fn switch(key: &str) -> bool {
 
 pub fn set_switch(key: &str, on: bool) {
     set(key, if on { "1" } else { "0" });
-}
-
-/// A choice kept on this device as its name (see [`VIEW_KEY`], [`PANE_KEY`]).
-pub fn choice(key: &str) -> Option<String> {
-    get(key)
-}
-
-pub fn set_choice(key: &str, value: &str) {
-    set(key, value);
 }
 
 #[cfg(test)]

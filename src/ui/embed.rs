@@ -29,8 +29,6 @@ pub struct Embed {
     pub locale: RwSignal<Option<Locale>>,
     /// The host's choice for sound; `None`: the user's setting.
     pub sound: Option<bool>,
-    /// The view the host asked to start in; `None`: the user's setting.
-    pub view: Option<crate::core::mailbox::View>,
 }
 
 /// What the host sets of the widget's look: its theme and its counters in the rail.
@@ -52,7 +50,6 @@ impl Embed {
             want: RwSignal::new(None),
             locale: RwSignal::new(None),
             sound: config.sound,
-            view: config.view,
         }
     }
 

@@ -61,7 +61,6 @@ pub fn Messenger() -> impl IntoView {
     };
     provide_context(ctx);
     NavCtx::provide();
-    let mail = super::mailbox::MailPrefs::provide(auth.embed.view);
     ViewerCtx::provide();
 
     watch_visibility(ctx);
@@ -71,7 +70,7 @@ pub fn Messenger() -> impl IntoView {
     follow_selection(ctx, me_id);
     remember_open_conversation(ctx);
     load_drafted(ctx, me_id);
-    mark_read_while_shown(ctx, mail);
+    mark_read_while_shown(ctx);
     super::embed::tell_host(ctx);
 
     view! { <Shell /> }
@@ -226,7 +225,7 @@ fn remember_open_conversation(ctx: Ctx) {
 
 /// Reads the open conversation while the page is visible and the widget open; while messages
 /// pour in the server is told now and then (see [`Session::read_conversation`]), with a timer for the rest.
-fn mark_read_while_shown(ctx: Ctx, mail: super::mailbox::MailPrefs) {
+fn mark_read_while_shown(ctx: Ctx) {
     let mark_key = memo(move |_| {
         let c = ctx.selected.get()?;
         ctx.session.with(|s| {
@@ -245,10 +244,6 @@ fn mark_read_while_shown(ctx: Ctx, mail: super::mailbox::MailPrefs) {
         let Some((c, _, _, true)) = key else {
             return;
         };
-        // The mailbox reads one message at a time, as each is opened.
-        if mail.in_use() {
-            return;
-        }
         let now = js_sys::Date::now() as i64;
         if !visible {
             // Hidden or being closed: what was read goes out now, not after the wait.

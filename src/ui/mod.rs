@@ -19,7 +19,6 @@ mod intl;
 mod keyed;
 mod link;
 mod login;
-mod mailbox;
 pub mod message;
 mod messenger;
 mod nav;

@@ -22,15 +22,6 @@ const SEND_KEYS: [(&str, K); 2] = [
     ("enter", K::SettingsKeyEnter),
     ("ctrl_enter", K::SettingsKeyCtrl),
 ];
-const VIEWS: [(&str, K); 2] = [
-    ("chat", K::SettingsViewChat),
-    ("mailbox", K::SettingsViewMailbox),
-];
-const PANES: [(&str, K); 3] = [
-    ("bottom", K::SettingsPaneBottom),
-    ("right", K::SettingsPaneRight),
-    ("off", K::SettingsPaneOff),
-];
 const EMAIL_MODES: [(&str, K); 3] = [
     ("off", K::SettingsEmailNever),
     ("immediately", K::SettingsEmailImmediately),
@@ -211,7 +202,6 @@ fn Display() -> impl IntoView {
                     }
                 })
             />
-            {mail_choices()}
             <Choice
                 label=K::SettingsTextSize
                 testid="settings-zoom"
@@ -225,37 +215,6 @@ fn Display() -> impl IntoView {
             />
         </section>
     }
-}
-
-/// The messages' view and the mailbox's reading pane, kept on this device (absent from the
-/// settings' own unit test, which mounts the display section alone).
-fn mail_choices() -> Option<impl IntoView> {
-    use crate::core::mailbox::{Pane, View};
-    let mail = use_context::<super::mailbox::MailPrefs>()?;
-    Some(view! {
-        <Choice
-            label=K::SettingsView
-            testid="settings-view"
-            options=keyed(&VIEWS)
-            value=Signal::derive(move || mail.view().as_str().to_string())
-            on_pick=Callback::new(move |v: String| {
-                if let Some(v) = View::parse(&v) {
-                    mail.choose(v);
-                }
-            })
-        />
-        <Choice
-            label=K::SettingsPane
-            testid="settings-reading-pane"
-            options=keyed(&PANES)
-            value=Signal::derive(move || mail.pane().as_str().to_string())
-            on_pick=Callback::new(move |v: String| {
-                if let Some(p) = Pane::parse(&v) {
-                    mail.set_pane(p);
-                }
-            })
-        />
-    })
 }
 
 /// Browser notifications, asked for only by the button (never on page load), and the tone.

@@ -40,10 +40,6 @@ pub fn Shell() -> impl IntoView {
         }
     };
     let embed = ctx.embed;
-    let mail = expect_context::<super::mailbox::MailPrefs>();
-    // Changes only when the layout does: the chat pane is not drawn again per panel visit.
-    let nav = expect_context::<super::nav::NavCtx>();
-    let mailbox = memo(move |_| mail.shown(nav));
     view! {
         <div
             class="mw-app"
@@ -52,7 +48,6 @@ pub fn Shell() -> impl IntoView {
             data-mode=embed.mode.as_str()
             data-theme=move || embed.host.with(|h| h.theme.as_str())
             data-view=view_name
-            data-layout=move || if mailbox.get() { "mailbox" } else { "chat" }
             data-leader=super::embed::flag(ctx.leader)
             data-outbox=move || ctx.session.with(|s| s.outbox.len().to_string())
             style=("--mw-foot-h", super::css(move || format!("{}px", foot.0.get())))
@@ -63,8 +58,7 @@ pub fn Shell() -> impl IntoView {
                 <ListHeader />
                 <ListColumn />
             </section>
-            {move || (!mailbox.get()).then(|| view! { <ChatPane /> })}
-            {move || mailbox.get().then(|| view! { <super::mailbox::Mailbox /> })}
+            <ChatPane />
             // Overlays, positioned against the whole widget (whatever column is shown).
             <Toasts />
             <ImportanceDialog />

@@ -174,14 +174,8 @@ pub fn Sidebar() -> impl IntoView {
     let total = counter(ctx, |s| s.state.total_unread());
     let channels = counter(ctx, |s| s.state.new_channels);
     let notifications = counter(ctx, |s| s.state.unread_notifications);
-    let mail = expect_context::<super::mailbox::MailPrefs>();
     let chats = Callback::new(move |()| {
         nav.panel.set(Panel::Home);
-        // With the mailbox chosen, back to it (from a panel or a chat opened from it).
-        if mail.chosen.get_untracked() {
-            mail.showing.set(true);
-            return;
-        }
         if let Some(c) = ctx.session.with_untracked(|s| s.state.most_recent_unread()) {
             ctx.open(c);
         }

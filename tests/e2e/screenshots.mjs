@@ -105,12 +105,6 @@ try {
   await shot(alice.page, '08-notifications');
   await alice.page.getByTestId('settings-button').click();
   await shot(alice.page, '09-settings');
-  // The same messages as a mailbox (chosen in the settings), the newest one in the pane.
-  await alice.page.getByTestId('settings-view').selectOption('mailbox');
-  await alice.page.getByTestId('panel-back').click();
-  await alice.page.getByTestId('mail-row').first().click();
-  await alice.page.getByTestId('mail-pane').getByTestId('message').waitFor();
-  await shot(alice.page, '10-mailbox');
   await alice.context.close();
 
   // The same conversation at the sizes a portal gives the widget: the list, the chat and
