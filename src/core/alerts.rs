@@ -80,15 +80,15 @@ impl Seen {
         if let Some(h) = s.heard.as_ref().filter(|_| heard > self.heard && !first) {
             let m = &h.message;
             if self.first_time(Some(m.id)) {
+                let sender = s.state.sender_name(m);
                 let title = match s.state.conversations.get(&m.conversation_id) {
-                    Some(c) if c.title.as_ref().is_some_and(|t| !t.trim().is_empty()) => {
-                        format!(
-                            "{} · {}",
-                            s.state.display_name(m.sender_id),
-                            s.state.title(m.conversation_id)
-                        )
+                    Some(c)
+                        if c.interaction.is_none()
+                            && c.title.as_ref().is_some_and(|t| !t.trim().is_empty()) =>
+                    {
+                        format!("{sender} · {}", s.state.title(m.conversation_id))
                     }
-                    _ => s.state.display_name(m.sender_id),
+                    _ => sender,
                 };
                 out.push(Alert {
                     title,
@@ -204,6 +204,43 @@ mod tests {
         // One's own message is no news.
         message(&mut s, 13, 102, 10, 1, "mine");
         assert!(seen.news(&s).is_empty());
+    }
+
+    #[test]
+    fn a_contacts_message_is_news_under_the_contacts_name() {
+        let mut s = session_with_bob();
+        let mut desk = direct(40, 1, 1, 0);
+        desk.members = vec![1];
+        desk.kind = messenger_protocol::ConversationKind::Interaction;
+        desk.title = Some("+33612345678".into());
+        desk.interaction = Some(Box::new(crate::core::desk::tests::interaction(
+            Some(1),
+            None,
+        )));
+        if let Some(i) = desk.interaction.as_mut() {
+            i.contact.display_name = Some("Mme Durand".into());
+        }
+        s.receive(
+            ServerFrame::Event {
+                seq: 11,
+                event: Event::ConversationAdded { conversation: desk },
+            },
+            None,
+        );
+        let mut seen = Seen::default();
+        seen.news(&s);
+        let mut from_contact = msg(100, 40, 0, "Où est mon colis ?");
+        from_contact.contact_id = Some(9);
+        s.receive(
+            ServerFrame::Event {
+                seq: 12,
+                event: Event::MessageCreated {
+                    message: from_contact,
+                },
+            },
+            None,
+        );
+        assert_eq!(seen.news(&s)[0].title, "Mme Durand");
     }
 
     #[test]

@@ -268,7 +268,7 @@ impl Session {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::core::state::tests::welcome;
     use messenger_protocol::{

@@ -87,10 +87,12 @@ fn Announcer() -> impl IntoView {
             let group = st
                 .conversations
                 .get(&m.conversation_id)
-                .is_some_and(|c| c.kind != ConversationKind::Direct)
+                .is_some_and(|c| {
+                    matches!(c.kind, ConversationKind::Group | ConversationKind::Channel)
+                })
                 .then(|| st.title(m.conversation_id));
             let (key, text) = arrival(group.is_some(), &m.text);
-            let sender = st.display_name(m.sender_id);
+            let sender = st.sender_name(m);
             let group = group.unwrap_or_default();
             let text = i18n.f(
                 key,

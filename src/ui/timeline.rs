@@ -155,7 +155,9 @@ fn item_row(
     }
     let me = s.state.me_id().unwrap_or_default();
     let conv = s.state.conversations.get(&c);
-    let group = conv.is_some_and(|c| c.kind != ConversationKind::Direct);
+    // Read counts are for groups and channels; in an interaction the other side is a contact.
+    let group =
+        conv.is_some_and(|c| matches!(c.kind, ConversationKind::Group | ConversationKind::Channel));
     let name = if item.contact {
         s.state.title(c)
     } else {
