@@ -94,8 +94,9 @@ fn every_locale_has_every_text() {
 
 /// Texts that are the same in every language: the product's name and texts made only of
 /// numbers and symbols.
-const SAME_EVERYWHERE: [K; 8] = [
+const SAME_EVERYWHERE: [K; 9] = [
     K::AppName,
+    K::DeskSms,
     K::RailNav,
     K::RailWithCount,
     K::SmsCounter,
