@@ -11,7 +11,7 @@ use super::intl::{format, Style};
 use super::settings::{Choice, Label};
 use crate::core::desk::{self, Role, Target};
 use crate::core::i18n::K;
-use crate::ui::erased::memo;
+use crate::ui::erased::{effect, memo};
 use crate::ui::handler::handler;
 
 /// The open conversation's interaction and the user's role in it, when it is one.
@@ -33,15 +33,39 @@ pub fn current(ctx: Ctx) -> Memo<Option<(ConversationId, Interaction, Role)>> {
     })
 }
 
+/// What the agent picked or typed in the bar, kept while the bar is drawn again (each
+/// message changes the interaction's times) and cleared when another conversation opens.
+#[derive(Clone, Copy)]
+struct Picks {
+    target: RwSignal<String>,
+    disposition: RwSignal<String>,
+    reason: RwSignal<String>,
+}
+
 #[component]
 pub fn DeskBar() -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let current = current(ctx);
-    move || current.get().map(|(c, i, role)| view! { <Bar c i role /> })
+    let picks = Picks {
+        target: RwSignal::new(String::new()),
+        disposition: RwSignal::new(String::new()),
+        reason: RwSignal::new(String::new()),
+    };
+    effect(move |_| {
+        ctx.selected.track();
+        for s in [picks.target, picks.disposition, picks.reason] {
+            s.set(String::new());
+        }
+    });
+    move || {
+        current
+            .get()
+            .map(|(c, i, role)| view! { <Bar c i role picks /> })
+    }
 }
 
 #[component]
-fn Bar(c: ConversationId, i: Interaction, role: Role) -> impl IntoView {
+fn Bar(c: ConversationId, i: Interaction, role: Role, picks: Picks) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let i18n = use_i18n();
     let contact = i.contact.clone();
@@ -92,9 +116,10 @@ fn Bar(c: ConversationId, i: Interaction, role: Role) -> impl IntoView {
         Some(i18n.f(K::DeskClosesAt, &[("time", &time)]))
     };
     let actions = match role {
-        Role::Owner => view! { <OwnerActions c offered=i.offer.is_some() /> }.into_any(),
+        Role::Owner => view! { <OwnerActions c offered=i.offer.is_some() picks /> }.into_any(),
         Role::Offered => {
-            view! { <OfferAnswer c by=i.offer.as_ref().map_or(0, |o| o.from) /> }.into_any()
+            let by = i.offer.as_ref().map_or(0, |o| o.from);
+            view! { <OfferAnswer c by reason=picks.reason /> }.into_any()
         }
         Role::Reader => ().into_any(),
     };
@@ -211,7 +236,7 @@ fn History() -> impl IntoView {
 
 /// The assigned agent's actions: transfer (unless an offer is pending) and done.
 #[component]
-fn OwnerActions(c: ConversationId, offered: bool) -> impl IntoView {
+fn OwnerActions(c: ConversationId, offered: bool, picks: Picks) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let i18n = use_i18n();
     let busy = memo(move |_| ctx.session.with(|s| s.desk.is_busy(c)));
@@ -245,8 +270,11 @@ fn OwnerActions(c: ConversationId, offered: bool) -> impl IntoView {
         );
         (targets, dispositions, cc.require_disposition)
     });
-    let target = RwSignal::new(String::new());
-    let disposition = RwSignal::new(String::new());
+    let Picks {
+        target,
+        disposition,
+        ..
+    } = picks;
     let transfer = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let value = target.get_untracked();
@@ -318,11 +346,14 @@ fn OwnerActions(c: ConversationId, offered: bool) -> impl IntoView {
 
 /// A transfer offered to the user: accept it, or refuse it with an optional reason.
 #[component]
-fn OfferAnswer(c: ConversationId, by: messenger_protocol::UserId) -> impl IntoView {
+fn OfferAnswer(
+    c: ConversationId,
+    by: messenger_protocol::UserId,
+    reason: RwSignal<String>,
+) -> impl IntoView {
     let ctx = expect_context::<Ctx>();
     let i18n = use_i18n();
     let busy = memo(move |_| ctx.session.with(|s| s.desk.is_busy(c)));
-    let reason = RwSignal::new(String::new());
     let answer = move |accept: bool| {
         let why = reason.get_untracked();
         let frame = ctx
@@ -340,6 +371,7 @@ fn OfferAnswer(c: ConversationId, by: messenger_protocol::UserId) -> impl IntoVi
                 data-testid="desk-reason"
                 placeholder=text(K::DeskReason)
                 aria-label=text(K::DeskReason)
+                prop:value=move || reason.get()
                 on:input=handler(move |ev| reason.set(event_target_value(&ev)))
             />
             <button type="button" class="mw-tool" data-testid="desk-accept" disabled=move || busy.get() on:click=handler(move |_| answer(true))>

@@ -83,6 +83,10 @@ test('an inbound SMS reaches the agent, who replies, notes and closes it with a 
     const done = page.getByTestId('desk-done');
     assert.ok(await done.isDisabled());
     await page.getByTestId('desk-disposition').selectOption('resolved');
+    // The contact writes meanwhile (the bar is drawn again): the choice stays.
+    await inbound({ message_id: 'p-3', from: '+33612345678', text: 'Merci beaucoup' });
+    await page.getByTestId('message').filter({ hasText: 'Merci beaucoup' }).waitFor();
+    assert.equal(await page.getByTestId('desk-disposition').inputValue(), 'resolved');
     await done.click();
     await eventually(async () => assert.equal(await page.getByTestId('desk-state').textContent(), 'Done: Resolved'));
     await systemLine(page, 'marked the conversation done: Resolved').waitFor();
