@@ -421,6 +421,10 @@ pub struct Features {
     /// Unread messages older than this many seconds are removed from the server.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_lifetime_secs: Option<u64>,
+    /// The server answers `check_spelling`: clients underline misspelled words and may hold a
+    /// send for its check. Without it they never wait on a check.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub spell_check: bool,
 }
 
 impl Default for Features {
@@ -428,6 +432,7 @@ impl Default for Features {
         Features {
             forwarding: true,
             message_lifetime_secs: None,
+            spell_check: false,
         }
     }
 }

@@ -579,6 +579,7 @@ impl Core {
             features: Features {
                 forwarding: self.config.forwarding,
                 message_lifetime_secs: Some(self.config.message_lifetime.as_secs()),
+                spell_check: true,
             },
             limits: self.config.limits.clone(),
         }))

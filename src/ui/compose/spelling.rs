@@ -28,6 +28,13 @@ pub fn check_soon(cc: ComposeCtx) {
 
 fn check_now(cc: ComposeCtx) {
     let app = cc.app;
+    if app
+        .session
+        .try_with_untracked(|s| s.state.features.spell_check)
+        != Some(true)
+    {
+        return;
+    }
     let lang = app.i18n.locale().code();
     let Some(text) = app.compose.try_get_untracked() else {
         return;
@@ -44,9 +51,10 @@ fn check_now(cc: ComposeCtx) {
 /// not asked yet; the send goes once the answer comes (see [`SpellWarning`]).
 pub fn holds_send(cc: ComposeCtx, text: &str) -> bool {
     let app = cc.app;
+    // Only a server that checks spelling is waited on: another backend never answers.
     let (warn, online, known) = app.session.with_untracked(|s| {
         (
-            s.state.settings.warn_misspelled,
+            s.state.settings.warn_misspelled && s.state.features.spell_check,
             s.online,
             s.desk.misspelled(text).map(|r| !r.is_empty()),
         )
