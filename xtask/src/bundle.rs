@@ -20,9 +20,11 @@ pub fn dist_dir() -> PathBuf {
 /// These are unstable options, which a stable toolchain accepts with `RUSTC_BOOTSTRAP=1`;
 /// only this build uses them (tests, clippy and the dev build do not), and `RUSTFLAGS` names
 /// `.cargo/config.toml`'s wasm flag again because it replaces that list.
-const STD_BUILD: [(&str, &str); 3] = [
+const STD_BUILD: [(&str, &str); 4] = [
     ("RUSTC_BOOTSTRAP", "1"),
     ("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort"),
+    // The library's own size-over-speed choices (smaller sorts, formatting, slice code).
+    ("CARGO_UNSTABLE_BUILD_STD_FEATURES", "optimize_for_size"),
     (
         "RUSTFLAGS",
         "--cfg erase_components -Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none \
