@@ -25,6 +25,7 @@ mod mailbox;
 mod notifications;
 mod portal;
 mod schema;
+mod secret;
 mod seqs;
 mod settings;
 mod spelling;

@@ -23,8 +23,7 @@ use crate::store::{Store, StoreError};
 pub const LEEWAY_SECS: u64 = 30;
 /// Longest lifetime (`exp - iat`) accepted: a portal token is for signing in now.
 pub const MAX_LIFETIME_SECS: u64 = 600;
-/// Shorter secrets are refused at start: HS256 is only as strong as its key.
-pub const MIN_SECRET_BYTES: usize = 32;
+pub use crate::secret::MIN_SECRET_BYTES;
 const MAX_JTI_CHARS: usize = 128;
 const MAX_NAME_CHARS: usize = 128;
 const MAX_EMAIL_CHARS: usize = 254;
@@ -36,14 +35,7 @@ pub struct PortalSecret(Vec<u8>);
 
 impl PortalSecret {
     pub fn new(secret: &str) -> Result<PortalSecret, String> {
-        if secret.len() < MIN_SECRET_BYTES {
-            return Err(format!(
-                "the portal secret is {} bytes long; it must be at least {MIN_SECRET_BYTES} \
-                 (e.g. `openssl rand -hex 32`)",
-                secret.len()
-            ));
-        }
-        Ok(PortalSecret(secret.as_bytes().to_vec()))
+        crate::secret::key_bytes("portal", secret).map(PortalSecret)
     }
 }
 

@@ -33,8 +33,7 @@ pub use store::InteractionRow;
 /// interaction: no user (migration 008 keeps a row for it, which user lists leave out).
 pub const NOBODY: UserId = 0;
 
-/// Shorter secrets are refused at start: an HMAC key is only as strong as its length.
-pub const MIN_SECRET_BYTES: usize = 32;
+pub use crate::secret::MIN_SECRET_BYTES;
 
 /// The key inbound webhook requests are signed with. Its `Debug` does not print it.
 #[derive(Clone)]
@@ -42,14 +41,7 @@ pub struct InboundSecret(Vec<u8>);
 
 impl InboundSecret {
     pub fn new(secret: &str) -> Result<InboundSecret, String> {
-        if secret.len() < MIN_SECRET_BYTES {
-            return Err(format!(
-                "the inbound secret is {} bytes long; it must be at least {MIN_SECRET_BYTES} \
-                 (e.g. `openssl rand -hex 32`)",
-                secret.len()
-            ));
-        }
-        Ok(InboundSecret(secret.as_bytes().to_vec()))
+        crate::secret::key_bytes("inbound", secret).map(InboundSecret)
     }
 
     pub(crate) fn bytes(&self) -> &[u8] {
