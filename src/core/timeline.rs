@@ -114,6 +114,14 @@ pub trait Names {
     fn disposition(&self, code: &str) -> String {
         code.to_string()
     }
+    /// Where a transfer goes: an agent, or a department.
+    fn target(&self, user: Option<UserId>, department: Option<DepartmentId>) -> String {
+        match (user, department) {
+            (Some(u), _) => self.user(u),
+            (None, Some(d)) => self.department(d),
+            (None, None) => String::new(),
+        }
+    }
 }
 
 impl<F: Fn(UserId) -> String> Names for F {
@@ -138,11 +146,7 @@ pub fn system_text(event: &SystemEvent, names: impl Names, tr: &Catalog) -> Stri
             to_user,
             to_department,
         } => {
-            let to = match (to_user, to_department) {
-                (Some(u), _) => name(u),
-                (None, Some(d)) => names.department(*d),
-                (None, None) => String::new(),
-            };
+            let to = names.target(*to_user, *to_department);
             tr.f(
                 K::SystemTransferOffered,
                 &[("by", &name(by)), ("name", &to)],
@@ -464,6 +468,36 @@ mod tests {
         assert_eq!(
             system_text(&SystemEvent::Created { by: 1 }, name, &en),
             "Alice created the conversation"
+        );
+        // Interactions: a transfer names its target, an agent or a department.
+        let offered = |to_user, to_department| SystemEvent::TransferOffered {
+            by: 1,
+            to_user,
+            to_department,
+        };
+        assert_eq!(
+            system_text(&offered(Some(2), None), name, &en),
+            "Alice offered the conversation to Bob"
+        );
+        assert_eq!(
+            system_text(&offered(None, Some(4)), name, &en),
+            "Alice offered the conversation to #4"
+        );
+        let refused = SystemEvent::TransferRefused {
+            user_id: 2,
+            reason: Some("On a call".into()),
+        };
+        assert_eq!(
+            system_text(&refused, name, &en),
+            "Bob refused the conversation: On a call"
+        );
+        let timeout = SystemEvent::Closed {
+            by: None,
+            disposition: None,
+        };
+        assert_eq!(
+            system_text(&timeout, name, &en),
+            "The conversation closed after a period of inactivity"
         );
     }
 

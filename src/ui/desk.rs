@@ -18,19 +18,26 @@ use crate::ui::handler::handler;
 pub fn current(ctx: Ctx) -> Memo<Option<(ConversationId, Interaction, Role)>> {
     memo(move |_| {
         let c = ctx.selected.get()?;
-        ctx.session.with(|s| {
-            let i = s
-                .state
-                .conversations
-                .get(&c)?
-                .interaction
-                .as_deref()?
-                .clone();
-            let me = s.state.me.as_ref()?;
-            let role = desk::role(&i, me.id, me.department_id);
-            Some((c, i, role))
-        })
+        ctx.session
+            .with(|s| open_interaction(s, c).map(|(i, role)| (c, i.clone(), role)))
     })
+}
+
+/// Conversation `c`'s interaction and the user's role in it (tracked by the caller).
+fn open_interaction(
+    s: &crate::core::session::Session,
+    c: ConversationId,
+) -> Option<(&Interaction, Role)> {
+    let i = s.state.conversations.get(&c)?.interaction.as_deref()?;
+    let me = s.state.me.as_ref()?;
+    Some((i, desk::role(i, me.id, me.department_id)))
+}
+
+/// The user's role in the open conversation, when it is an interaction.
+fn open_role(ctx: Ctx) -> Option<Role> {
+    let c = ctx.selected.get()?;
+    ctx.session
+        .with(|s| open_interaction(s, c).map(|(_, role)| role))
 }
 
 /// What the agent picked or typed in the bar, kept while the bar is drawn again (each
@@ -168,11 +175,7 @@ fn state_text(ctx: Ctx, i: &Interaction) -> String {
             };
         }
         if let Some(o) = &i.offer {
-            let to = match (o.to_user, o.to_department) {
-                (Some(u), _) => names.user(u),
-                (None, Some(d)) => names.department(d),
-                (None, None) => String::new(),
-            };
+            let to = names.target(o.to_user, o.to_department);
             return i18n.f(K::DeskOfferPending, &[("name", &to)]);
         }
         if i.mode == messenger_protocol::InteractionMode::Page {
@@ -388,12 +391,10 @@ fn OfferAnswer(
 /// Whether the user may write in the open conversation: everywhere but in an interaction
 /// they do not own (done, someone else's, or only offered to them).
 pub fn may_write(ctx: Ctx) -> Memo<bool> {
-    let current = current(ctx);
-    memo(move |_| current.with(|c| c.as_ref().is_none_or(|(_, _, role)| *role == Role::Owner)))
+    memo(move |_| open_role(ctx).is_none_or(|role| role == Role::Owner))
 }
 
 /// Whether the open conversation is an interaction the user owns (notes may be written).
 pub fn owns_interaction(ctx: Ctx) -> Memo<bool> {
-    let current = current(ctx);
-    memo(move |_| current.with(|c| c.as_ref().is_some_and(|(_, _, role)| *role == Role::Owner)))
+    memo(move |_| open_role(ctx) == Some(Role::Owner))
 }
